@@ -1,0 +1,1 @@
+//! mlspec: compile an ML-application spec into Kubernetes objects.
