@@ -1,0 +1,134 @@
+//! The registry of diagnostic codes: one entry per code, with its name, severity and the long
+//! explanation that `mlspec explain CODE` prints (from `explain/CODE.md`).
+//!
+//! Codes are stable: never reuse or renumber one. `E0001`–`E0099` are about the file's shape
+//! (syntax, keys, types), `E0100`–`E0199` about values and how they fit together, `W0xxx` are
+//! warnings.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Code {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub explanation: &'static str,
+}
+
+macro_rules! codes {
+    ($($id:ident $name:literal $sev:ident $summary:literal;)*) => {
+        $(
+            pub static $id: Code = Code {
+                id: stringify!($id),
+                name: $name,
+                severity: Severity::$sev,
+                summary: $summary,
+                explanation: include_str!(concat!("explain/", stringify!($id), ".md")),
+            };
+        )*
+        /// Every code, in order.
+        pub static ALL: &[&Code] = &[$(&$id),*];
+    };
+}
+
+codes! {
+    E0001 "toml-syntax" Error "the file is not valid TOML";
+    E0002 "unknown-key" Error "a key that mlspec does not know";
+    E0003 "wrong-type" Error "a value of the wrong type";
+    E0004 "missing-key" Error "a required key is missing";
+    E0005 "not-text" Error "the file is not UTF-8 text";
+    E0006 "unknown-env" Error "`--env` names an overlay the file does not define";
+    E0007 "conflicting-keys" Error "two keys that cannot be used together";
+    E0008 "invalid-choice" Error "a value outside the allowed set";
+    E0009 "input-too-large" Error "the input is beyond mlspec's limits";
+    E0101 "invalid-name" Error "a name that Kubernetes would reject";
+    E0102 "invalid-label" Error "a label or annotation key or value that Kubernetes would reject";
+    E0103 "invalid-image" Error "an image reference that does not parse";
+    E0104 "invalid-quantity" Error "a resource quantity that Kubernetes would reject";
+    E0105 "invalid-port" Error "a port outside 1–65535 or with a bad name";
+    E0106 "invalid-duration" Error "a duration that does not parse";
+    E0107 "invalid-cron" Error "a cron schedule that Kubernetes would reject";
+    E0108 "unknown-timezone" Error "a time zone that is not in the IANA database";
+    E0109 "invalid-hostname" Error "an Ingress host that is not a valid DNS name";
+    E0110 "invalid-secret-ref" Error "a `secret_env` entry that is not `secret-name/key`";
+    E0111 "unknown-accelerator" Error "an accelerator that the catalog does not know";
+    E0112 "unknown-runtime" Error "a serving runtime that the catalog does not know";
+    E0113 "invalid-count" Error "a count that is negative or too large";
+    E0114 "fractional-gpus" Error "a GPU or TPU count that is not a whole number";
+    E0115 "invalid-env-name" Error "an environment variable name that Kubernetes would reject";
+    E0116 "invalid-percent" Error "a percentage that does not parse or is out of range";
+    E0117 "invalid-path" Error "an HTTP path that does not start with `/`";
+    E0118 "invalid-scaling" Error "scaling bounds that cannot hold";
+    E0119 "accelerator-count" Error "an accelerator count without an accelerator, or a count the accelerator cannot give";
+    E0120 "unknown-mig-profile" Error "a MIG profile the GPU does not offer";
+    E0121 "shm-exceeds-memory" Error "`/dev/shm` larger than the memory it is taken from";
+    E0122 "rollout-cannot-progress" Error "a rolling update with no surge and no unavailability";
+    E0123 "duplicate-port" Error "two ports with the same name or number";
+    E0124 "nothing-to-deploy" Error "a spec with no `[serve]`, `[jobs]` or `[schedules]`";
+    E0125 "name-too-long" Error "a generated object name over its Kubernetes limit";
+    E0126 "secret-in-env" Error "a literal value in `env` that looks like a secret";
+    E0127 "invalid-toleration" Error "a toleration that does not parse";
+    E0128 "duplicate-env" Error "the same environment variable set twice";
+    E0129 "invalid-topology" Error "a TPU topology that does not parse or does not fit the accelerator";
+    E0130 "invalid-file-path" Error "a mounted file path that is not absolute or clashes with another mount";
+    W0001 "mutable-image-tag" Warning "an image by `latest` or no tag";
+    W0002 "no-probe-path" Warning "a server with no health path, so no HTTP probes";
+}
+
+/// Look a code up by id, case-insensitively (`e0101` works too).
+pub fn find(id: &str) -> Option<&'static Code> {
+    ALL.iter()
+        .copied()
+        .find(|c| c.id.eq_ignore_ascii_case(id) || c.name == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_sorted_and_match_their_severity() {
+        for pair in ALL.windows(2) {
+            assert!(
+                pair[0].id < pair[1].id,
+                "{} before {}",
+                pair[0].id,
+                pair[1].id
+            );
+        }
+        for c in ALL {
+            let prefix = if c.severity == Severity::Error {
+                'E'
+            } else {
+                'W'
+            };
+            assert!(c.id.starts_with(prefix), "{} has the wrong prefix", c.id);
+            assert!(
+                c.explanation.starts_with(&format!("# {}", c.id)),
+                "{}.md header",
+                c.id
+            );
+        }
+    }
+
+    #[test]
+    fn find_accepts_ids_and_names() {
+        assert_eq!(find("e0101").map(|c| c.id), Some("E0101"));
+        assert_eq!(find("invalid-name").map(|c| c.id), Some("E0101"));
+        assert!(find("E9999").is_none());
+    }
+}

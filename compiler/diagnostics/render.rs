@@ -1,0 +1,182 @@
+//! Renderers of diagnostics: miette's graphical report for people (colour and Unicode only when
+//! the caller says so) and a one-line summary.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
+
+use super::{Diagnostic, Severity};
+use crate::source::SourceFile;
+
+/// How to draw a human report.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// ANSI colours (only on a terminal, never with `NO_COLOR`).
+    pub color: bool,
+    /// Unicode box drawing; plain ASCII otherwise.
+    pub unicode: bool,
+    pub width: usize,
+}
+
+impl Style {
+    /// The plain form used off a terminal and in snapshot tests.
+    pub fn plain() -> Self {
+        Style {
+            color: false,
+            unicode: false,
+            width: 100,
+        }
+    }
+}
+
+/// Render one diagnostic as text, ending with a newline.
+pub fn human(d: &Diagnostic, source: Option<&SourceFile>, style: Style) -> String {
+    let theme = match (style.unicode, style.color) {
+        (true, true) => GraphicalTheme::unicode(),
+        (true, false) => GraphicalTheme::unicode_nocolor(),
+        (false, true) => GraphicalTheme {
+            characters: miette::ThemeCharacters::ascii(),
+            styles: miette::ThemeStyles::ansi(),
+        },
+        (false, false) => GraphicalTheme::none(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_context_lines(1);
+    let adapter = Adapter { d, source };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &adapter).is_err() {
+        // The graphical handler fails only on a span outside the text; fall back to a plain line.
+        out = format!("{}[{}]: {}\n", d.severity().as_str(), d.code.id, d.message);
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// "error: could not build `app.toml`: 2 errors, 1 warning" style counts.
+pub fn counts(diags: &[&Diagnostic]) -> (usize, usize) {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    (errors, diags.len() - errors)
+}
+
+struct Adapter<'a> {
+    d: &'a Diagnostic,
+    source: Option<&'a SourceFile>,
+}
+
+impl fmt::Debug for Adapter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl fmt::Display for Adapter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Adapter<'_> {}
+
+impl miette::Diagnostic for Adapter<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.d.code.id))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity() {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let source = self.source?;
+        let primary = self.d.primary.iter().map(move |l| {
+            let span = source.clamp(l.span);
+            LabeledSpan::new_primary_with_span(label_text(&l.text), to_miette(span))
+        });
+        let secondary = self.d.secondary.iter().map(move |l| {
+            let span = source.clamp(l.span);
+            LabeledSpan::new_with_span(label_text(&l.text), to_miette(span))
+        });
+        Some(Box::new(primary.chain(secondary)))
+    }
+}
+
+fn label_text(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+fn to_miette(span: crate::source::Span) -> SourceSpan {
+    SourceSpan::new(span.start.into(), span.len())
+}
+
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        let contents = miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        );
+        Ok(Box::new(contents))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::codes;
+    use crate::source::Span;
+
+    #[test]
+    fn renders_code_label_and_help_without_colour() {
+        let src = SourceFile::new("app.toml", "[serve]\ngpus = 1.5\n");
+        let d = Diagnostic::new(
+            &codes::E0114,
+            "`serve.gpus` must be a whole number, found 1.5",
+        )
+        .at(Span::new(15, 18), "not a whole number")
+        .help("ask for a MIG slice for part of a GPU");
+        let out = human(&d, Some(&src), Style::plain());
+        assert!(out.contains("E0114"), "{out}");
+        assert!(out.contains("app.toml:2:8"), "{out}");
+        assert!(out.contains("not a whole number"), "{out}");
+        assert!(out.contains("help: ask for a MIG slice"), "{out}");
+        assert!(!out.contains('\u{1b}'), "no ANSI escapes: {out}");
+    }
+
+    #[test]
+    fn out_of_range_spans_do_not_panic() {
+        let src = SourceFile::new("app.toml", "a = 1");
+        let d = Diagnostic::new(&codes::E0001, "x").at(Span::new(100, 200), "here");
+        let out = human(&d, Some(&src), Style::plain());
+        assert!(out.contains("E0001"));
+    }
+}

@@ -1,0 +1,236 @@
+//! The catalog: accelerators, serving runtimes and documented defaults, read from the
+//! `stdlib/*.toml` files embedded in the binary.
+//!
+//! The catalog is data, not code: every probe path, toleration or size the compiler adds by
+//! itself comes from an entry here.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+const ACCELERATORS: &str = include_str!("../../stdlib/accelerators.toml");
+const RUNTIMES: &str = include_str!("../../stdlib/runtimes.toml");
+const DEFAULTS: &str = include_str!("../../stdlib/defaults.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accelerator {
+    pub description: String,
+    pub resource: String,
+    pub memory: String,
+    pub max_per_node: u32,
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tolerations: Vec<String>,
+    #[serde(default)]
+    pub mig: Vec<String>,
+    #[serde(default)]
+    pub shm: bool,
+    pub chips_per_host: Option<u32>,
+    #[serde(default)]
+    pub topologies: Vec<String>,
+    pub topology_label: Option<String>,
+}
+
+impl Accelerator {
+    /// The extended resource a MIG profile is asked for by (`nvidia.com/mig-3g.40gb`).
+    pub fn mig_resource(&self, profile: &str) -> String {
+        let vendor = self.resource.split('/').next().unwrap_or("nvidia.com");
+        format!("{vendor}/mig-{profile}")
+    }
+
+    pub fn is_tpu(&self) -> bool {
+        self.chips_per_host.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimePort {
+    pub name: String,
+    pub port: u16,
+    pub app_protocol: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeHealth {
+    pub readiness: Option<String>,
+    pub liveness: Option<String>,
+    pub startup: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    pub name: String,
+    pub path: String,
+    pub size: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    pub description: String,
+    pub ports: Vec<RuntimePort>,
+    #[serde(default)]
+    pub health: RuntimeHealth,
+    pub startup_timeout: String,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub resources: Resources,
+    pub shm: Option<String>,
+    #[serde(default)]
+    pub volumes: Vec<Volume>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    pub run_as_user: i64,
+    pub run_as_group: i64,
+    pub fs_group: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultResources {
+    pub cpu: String,
+    pub memory: String,
+    pub gpu_shm: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultVolumes {
+    pub tmp: Volume,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probes {
+    pub period_seconds: i32,
+    pub timeout_seconds: i32,
+    pub readiness_failure_threshold: i32,
+    pub liveness_failure_threshold: i32,
+    pub liveness_period_seconds: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeDefaults {
+    pub service_port: u16,
+    pub revision_history_limit: i32,
+    pub progress_deadline: String,
+    pub termination_grace: String,
+    pub pre_stop_sleep: String,
+    pub max_surge: toml::Value,
+    pub max_unavailable: toml::Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobDefaults {
+    pub backoff_limit: i32,
+    pub ttl: String,
+    pub restart: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleDefaults {
+    pub concurrency: String,
+    pub successful_history: i32,
+    pub failed_history: i32,
+    pub starting_deadline: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngressDefaults {
+    pub path: String,
+    pub controllers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub managed_by: String,
+    pub security: Security,
+    pub resources: DefaultResources,
+    pub volumes: DefaultVolumes,
+    pub probes: Probes,
+    pub serve: ServeDefaults,
+    pub jobs: JobDefaults,
+    pub schedules: ScheduleDefaults,
+    pub ingress: IngressDefaults,
+}
+
+/// Everything the compiler may add by itself, by name.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub accelerators: BTreeMap<String, Accelerator>,
+    pub runtimes: BTreeMap<String, Runtime>,
+    pub defaults: Defaults,
+}
+
+impl Catalog {
+    /// The catalog embedded in the binary. An error here is a bug in `stdlib/`, caught by tests.
+    pub fn builtin() -> Result<Catalog, String> {
+        Ok(Catalog {
+            accelerators: parse("stdlib/accelerators.toml", ACCELERATORS)?,
+            runtimes: parse("stdlib/runtimes.toml", RUNTIMES)?,
+            defaults: parse("stdlib/defaults.toml", DEFAULTS)?,
+        })
+    }
+
+    pub fn accelerator(&self, name: &str) -> Option<&Accelerator> {
+        self.accelerators.get(name)
+    }
+
+    pub fn runtime(&self, name: &str) -> Option<&Runtime> {
+        self.runtimes.get(name)
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| format!("{name}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_parses_and_has_the_v1_entries() {
+        let c = Catalog::builtin().expect("the embedded stdlib parses");
+        for a in [
+            "nvidia-t4",
+            "nvidia-l4",
+            "nvidia-a100-80gb",
+            "nvidia-h100-80gb",
+            "tpu-v5e",
+        ] {
+            assert!(c.accelerator(a).is_some(), "{a}");
+        }
+        for r in ["tf-serving", "vllm", "http"] {
+            assert!(c.runtime(r).is_some(), "{r}");
+        }
+    }
+
+    #[test]
+    fn mig_resource_names_follow_the_device_plugin() {
+        let c = Catalog::builtin().expect("stdlib");
+        let a100 = c.accelerator("nvidia-a100-80gb").expect("a100");
+        assert_eq!(a100.mig_resource("3g.40gb"), "nvidia.com/mig-3g.40gb");
+    }
+}
