@@ -4,6 +4,69 @@
 //! The library is pure: text and a catalog in, objects and diagnostics out. Only `cli` reads
 //! files, the environment or the clock, and only it prints. See ARCHITECTURE.md for the map.
 
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
+
+pub mod app;
 pub mod diagnostics;
+pub mod emit;
+pub mod generate;
+pub mod resolve;
 pub mod source;
+pub mod spec;
 pub mod stdlib;
+pub mod validate;
+pub mod values;
+
+use diagnostics::Diagnostics;
+use generate::Object;
+use source::SourceFile;
+use stdlib::Catalog;
+
+/// What a compile asks for beyond the text.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The `[overlays.NAME]` to merge over the file.
+    pub env: Option<String>,
+}
+
+/// The outcome of compiling one spec: objects (empty when any error was found) and every
+/// diagnostic, sorted by position.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub objects: Vec<Object>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Compile one spec: parse → resolve → validate → generate.
+pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
+    let (spec, mut diagnostics) = spec::parse(source, options.env.as_deref());
+    let mut objects = Vec::new();
+    if let Some(spec) = spec {
+        let (app, d) = resolve::resolve(&spec, catalog);
+        diagnostics.extend(d);
+        if let Some(app) = app {
+            diagnostics.extend(validate::validate(&spec, &app));
+            if !diagnostics.has_errors() {
+                objects = generate::generate(&app);
+            }
+        }
+    }
+    Compiled {
+        objects,
+        diagnostics: diagnostics.sorted(),
+    }
+}
+
+/// Compile text with the built-in catalog and no options (handy in tests).
+pub fn compile_str(text: &str) -> (Vec<Object>, Diagnostics) {
+    let catalog = match Catalog::builtin() {
+        Ok(c) => c,
+        Err(e) => panic!("the built-in catalog is broken: {e}"),
+    };
+    let c = compile(
+        &SourceFile::new("app.toml", text),
+        &catalog,
+        &Options::default(),
+    );
+    (c.objects, c.diagnostics)
+}

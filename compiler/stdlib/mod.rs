@@ -128,6 +128,8 @@ pub struct Probes {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServeDefaults {
+    pub replicas: i32,
+    pub cpu_target: String,
     pub service_port: u16,
     pub revision_history_limit: i32,
     pub progress_deadline: String,

@@ -1,0 +1,223 @@
+//! The resolved model: what to deploy after overlays, runtime presets and defaults are applied.
+//!
+//! `App` has no spans and no options left to interpret: every default is filled in from the
+//! catalog and every value is parsed and valid. Generators read only this.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub name: String,
+    pub namespace: String,
+    pub version: Option<String>,
+    /// User labels, put on every object and pod.
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub create_namespace: bool,
+    pub managed_by: String,
+    pub serve: Option<Server>,
+    /// Jobs then schedules, each in name order.
+    pub batches: Vec<Batch>,
+}
+
+/// What every pod-bearing workload has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Object name (`sentiment`, `sentiment-retrain`) and `app.kubernetes.io/name`.
+    pub name: String,
+    /// `app.kubernetes.io/component`.
+    pub component: String,
+    pub container: String,
+    pub image: String,
+    pub pull_policy: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    /// Variable → (Secret name, key).
+    pub secret_env: BTreeMap<String, (String, String)>,
+    /// Files served from the workload's ConfigMap: key → (mount path, content).
+    pub files: BTreeMap<String, (String, String)>,
+    pub resources: Resources,
+    /// Writable emptyDirs on the read-only root filesystem, by volume name.
+    pub volumes: Vec<Volume>,
+    /// Size of a memory-backed /dev/shm, when one is mounted.
+    pub shm: Option<String>,
+    pub scheduling: Scheduling,
+    pub security: Security,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resources {
+    pub cpu: String,
+    pub memory: String,
+    pub ephemeral_storage: Option<String>,
+    /// Extended resource name → whole count (`nvidia.com/gpu` → 1).
+    pub devices: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Volume {
+    pub name: String,
+    pub path: String,
+    pub size: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scheduling {
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<Toleration>,
+    pub priority_class: Option<String>,
+    pub runtime_class: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Toleration {
+    pub key: Option<String>,
+    /// "Exists" or "Equal".
+    pub operator: String,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Security {
+    pub run_as_user: i64,
+    pub run_as_group: i64,
+    pub fs_group: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    pub workload: Workload,
+    pub ports: Vec<Port>,
+    pub service_port: i32,
+    pub replicas: Replicas,
+    pub probes: Probes,
+    pub rollout: Rollout,
+    pub ingress: Option<Ingress>,
+    pub spread: Spread,
+    pub revision_history_limit: i32,
+    pub progress_deadline_seconds: i32,
+    pub termination_grace_seconds: i64,
+    pub pre_stop_sleep_seconds: i64,
+    /// Namespace of the ingress controller admitted by the NetworkPolicy.
+    pub ingress_controller_namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Port {
+    pub name: String,
+    pub port: i32,
+    pub app_protocol: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Replicas {
+    Fixed(i32),
+    Auto { min: i32, max: i32, target: Target },
+}
+
+impl Replicas {
+    /// The fewest replicas that will run.
+    pub fn min(&self) -> i32 {
+        match self {
+            Replicas::Fixed(n) => *n,
+            Replicas::Auto { min, .. } => *min,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    CpuUtilization(i32),
+    MemoryUtilization(i32),
+    /// A per-pod custom metric averaged across pods.
+    PodsMetric {
+        name: String,
+        average: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probes {
+    /// Named container port the probes use.
+    pub port: String,
+    pub readiness: Option<String>,
+    pub liveness: Option<String>,
+    /// Startup probe path and its failure threshold (budget / period).
+    pub startup: Option<(String, i32)>,
+    pub period_seconds: i32,
+    pub timeout_seconds: i32,
+    pub readiness_failure_threshold: i32,
+    pub liveness_failure_threshold: i32,
+    pub liveness_period_seconds: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rollout {
+    Recreate,
+    /// maxSurge, maxUnavailable: an integer or a percentage string.
+    Rolling {
+        max_surge: IntOrPercent,
+        max_unavailable: IntOrPercent,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntOrPercent {
+    Int(i32),
+    Percent(u32),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingress {
+    pub host: String,
+    pub path: String,
+    pub class: Option<String>,
+    pub tls: Option<Tls>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tls {
+    Secret(String),
+    /// cert-manager: the annotation key (`cert-manager.io/issuer` or `…/cluster-issuer`), the
+    /// issuer name, and the Secret it writes.
+    CertManager {
+        annotation: String,
+        issuer: String,
+        secret: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spread {
+    None,
+    Zone,
+    Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub workload: Workload,
+    pub schedule: Option<Schedule>,
+    pub backoff_limit: i32,
+    pub active_deadline_seconds: Option<i64>,
+    pub ttl_seconds: Option<i32>,
+    /// "Never" or "OnFailure".
+    pub restart_policy: String,
+    pub parallelism: Option<i32>,
+    pub completions: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub cron: String,
+    pub timezone: Option<String>,
+    /// "Allow", "Forbid" or "Replace".
+    pub concurrency: String,
+    pub starting_deadline_seconds: Option<i64>,
+    pub successful_history: i32,
+    pub failed_history: i32,
+    pub suspend: bool,
+}

@@ -1,0 +1,68 @@
+//! `mlspec build`: compile specs into one bundle on stdout or in a file (atomically), or with
+//! `--check` say whether that file is stale.
+
+use mlspec::diagnostics::render::Style;
+use mlspec::generate::Object;
+use mlspec::{Options, emit};
+
+use super::args::BuildArgs;
+use super::check::compile_all;
+use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, io, report};
+
+pub fn run(a: &BuildArgs, style: Style) -> i32 {
+    let options = Options { env: a.env.clone() };
+    let outcome = match compile_all(&a.specs, &options, style) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    if outcome.errors > 0 {
+        report::eprint(&format!(
+            "error: could not build: {}\n",
+            report::summary(outcome.errors, outcome.warnings)
+        ));
+        return EXIT_INPUT;
+    }
+    let mut objects: Vec<Object> = outcome.objects;
+    emit::order(&mut objects);
+    let yaml = match emit::yaml(&objects) {
+        Ok(y) => y,
+        Err(e) => {
+            report::usage_error(&format!("internal error: {e}"));
+            return EXIT_INPUT;
+        }
+    };
+    match (&a.output, a.check) {
+        (None, _) => match io::print_stdout(&yaml) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                report::usage_error(&e);
+                EXIT_USAGE
+            }
+        },
+        (Some(path), true) => {
+            let current = std::fs::read_to_string(path).ok();
+            if current.as_deref() == Some(yaml.as_str()) {
+                EXIT_OK
+            } else {
+                let why = if current.is_none() {
+                    "does not exist"
+                } else {
+                    "is stale"
+                };
+                report::eprint(&format!(
+                    "error: `{}` {why}: rebuild it with `mlspec build … -o {}`\n",
+                    path.display(),
+                    path.display()
+                ));
+                EXIT_INPUT
+            }
+        }
+        (Some(path), false) => match io::write_atomic(path, &yaml) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                report::usage_error(&e);
+                EXIT_USAGE
+            }
+        },
+    }
+}

@@ -1,0 +1,75 @@
+//! `mlspec check`: compile every spec, print the diagnostics, write nothing.
+
+use std::path::PathBuf;
+
+use mlspec::diagnostics::render::Style;
+use mlspec::generate::Object;
+use mlspec::stdlib::Catalog;
+use mlspec::{Options, compile};
+
+use super::args::CheckArgs;
+use super::io::{self, ReadError};
+use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, report};
+
+pub struct Outcome {
+    pub objects: Vec<Object>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// Read and compile every spec, printing diagnostics as they come. `Err` is an exit code for a
+/// usage problem (an unreadable file, a broken catalog).
+pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result<Outcome, i32> {
+    let catalog = Catalog::builtin().map_err(|e| {
+        report::usage_error(&format!(
+            "internal error: the built-in catalog is broken: {e}"
+        ));
+        EXIT_USAGE
+    })?;
+    let mut out = Outcome {
+        objects: Vec::new(),
+        errors: 0,
+        warnings: 0,
+    };
+    let mut unreadable = false;
+    for path in paths {
+        let source = match io::read_source(path) {
+            Ok(s) => s,
+            Err(ReadError::Io(msg)) => {
+                report::usage_error(&msg);
+                unreadable = true;
+                continue;
+            }
+            Err(ReadError::NotText(source, diag)) => {
+                let (e, w) = report::diagnostics(&source, [&diag], style);
+                out.errors += e;
+                out.warnings += w;
+                continue;
+            }
+        };
+        let compiled = compile(&source, &catalog, options);
+        let (e, w) = report::diagnostics(&source, compiled.diagnostics.iter(), style);
+        out.errors += e;
+        out.warnings += w;
+        out.objects.extend(compiled.objects);
+    }
+    if unreadable {
+        return Err(EXIT_USAGE);
+    }
+    Ok(out)
+}
+
+pub fn run(a: &CheckArgs, style: Style) -> i32 {
+    let options = Options { env: a.env.clone() };
+    match compile_all(&a.specs, &options, style) {
+        Err(code) => code,
+        Ok(o) if o.errors > 0 => {
+            report::eprint(&format!(
+                "error: {}\n",
+                report::summary(o.errors, o.warnings)
+            ));
+            EXIT_INPUT
+        }
+        Ok(_) => EXIT_OK,
+    }
+}

@@ -1,0 +1,91 @@
+//! The only place that touches the file system: read inputs, write outputs atomically.
+
+use std::io::Write;
+use std::path::Path;
+
+use mlspec::diagnostics::{Diagnostic, codes};
+use mlspec::source::{SourceFile, Span};
+
+/// Inputs larger than this are refused before they are read whole.
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why an input could not be used.
+pub enum ReadError {
+    /// Not readable at all: a usage problem (exit 2).
+    Io(String),
+    /// Read, but not text: a diagnostic about the input (exit 1).
+    NotText(SourceFile, Diagnostic),
+}
+
+pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ReadError::Io(format!("cannot read `{name}`: {}", io_reason(&e))))?;
+    if meta.is_dir() {
+        return Err(ReadError::Io(format!(
+            "cannot read `{name}`: it is a directory"
+        )));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(ReadError::Io(format!(
+            "cannot read `{name}`: it is {} bytes, over the {MAX_INPUT_BYTES}-byte limit for inputs",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| ReadError::Io(format!("cannot read `{name}`: {}", io_reason(&e))))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let diag = Diagnostic::new(
+                &codes::E0005,
+                format!("`{name}` is not UTF-8 text (invalid byte at offset {at})"),
+            )
+            .help("specs are UTF-8 TOML files; check that this is the file you meant");
+            let _ = Span::file_start();
+            Err(ReadError::NotText(
+                SourceFile::new(name, String::new()),
+                diag,
+            ))
+        }
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Write `text` to `path` through a temporary file in the same directory and a rename, so the
+/// file is either the old one or the complete new one, never half-written.
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let name = path.display();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mlspec-")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot write `{name}`: {}", io_reason(&e)))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| format!("cannot write `{name}`: {}", io_reason(&e)))?;
+    tmp.persist(path)
+        .map_err(|e| format!("cannot write `{name}`: {}", io_reason(&e.error)))?;
+    Ok(())
+}
+
+/// Write to stdout; a closed pipe (`mlspec build … | head`) is not an error.
+pub fn print_stdout(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write to stdout: {e}")),
+    }
+}

@@ -1,0 +1,35 @@
+//! The command-line layer: the only code that reads files, the environment or the terminal, and
+//! the only code that prints. One file per subcommand.
+
+mod args;
+mod build;
+mod check;
+mod explain;
+mod io;
+mod report;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_INPUT: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// Run the CLI and return the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are "errors" that print to stdout and exit 0.
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let style = report::style(cli.color);
+    match &cli.command {
+        Command::Build(a) => build::run(a, style),
+        Command::Check(a) => check::run(a, style),
+        Command::Explain(a) => explain::run(a),
+    }
+}

@@ -1,0 +1,148 @@
+//! The server's Deployment: ports, probes (a startupProbe for slow model loads), a preStop sleep
+//! so endpoints drain, the rollout strategy, and replicas unless an HPA owns them.
+
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
+};
+use k8s_openapi::api::core::v1::{
+    Affinity, ContainerPort, HTTPGetAction, Lifecycle, LifecycleHandler, PodAffinityTerm,
+    PodAntiAffinity, Probe, SleepAction, TopologySpreadConstraint,
+};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{labels, pod};
+use crate::app::{App, IntOrPercent, Replicas, Rollout, Server, Spread};
+
+pub fn generate(app: &App, s: &Server) -> Deployment {
+    let w = &s.workload;
+    let mut c = pod::container(w);
+    c.ports = Some(
+        s.ports
+            .iter()
+            .map(|p| ContainerPort {
+                name: Some(p.name.clone()),
+                container_port: p.port,
+                protocol: Some("TCP".to_string()),
+                ..Default::default()
+            })
+            .collect(),
+    );
+    let p = &s.probes;
+    let probe = |path: &str, period: i32, failures: i32| Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.to_string()),
+            port: IntOrString::String(p.port.clone()),
+            ..Default::default()
+        }),
+        period_seconds: Some(period),
+        timeout_seconds: Some(p.timeout_seconds),
+        failure_threshold: Some(failures),
+        ..Default::default()
+    };
+    c.readiness_probe = p
+        .readiness
+        .as_deref()
+        .map(|x| probe(x, p.period_seconds, p.readiness_failure_threshold));
+    c.liveness_probe = p
+        .liveness
+        .as_deref()
+        .map(|x| probe(x, p.liveness_period_seconds, p.liveness_failure_threshold));
+    c.startup_probe = p
+        .startup
+        .as_ref()
+        .map(|(path, failures)| probe(path, p.period_seconds, *failures));
+    if s.pre_stop_sleep_seconds > 0 {
+        c.lifecycle = Some(Lifecycle {
+            pre_stop: Some(LifecycleHandler {
+                sleep: Some(SleepAction {
+                    seconds: s.pre_stop_sleep_seconds,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    }
+
+    let mut template = pod::template(app, w, c, None);
+    if let Some(spec) = template.spec.as_mut() {
+        spec.termination_grace_period_seconds = Some(s.termination_grace_seconds);
+        spread(app, s, spec);
+    }
+
+    let strategy = match &s.rollout {
+        Rollout::Recreate => DeploymentStrategy {
+            type_: Some("Recreate".to_string()),
+            rolling_update: None,
+        },
+        Rollout::Rolling {
+            max_surge,
+            max_unavailable,
+        } => DeploymentStrategy {
+            type_: Some("RollingUpdate".to_string()),
+            rolling_update: Some(RollingUpdateDeployment {
+                max_surge: Some(int_or_percent(max_surge)),
+                max_unavailable: Some(int_or_percent(max_unavailable)),
+            }),
+        },
+    };
+
+    Deployment {
+        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        spec: Some(DeploymentSpec {
+            // With an HPA, a fixed count here would reset the autoscaler on every apply.
+            replicas: match s.replicas {
+                Replicas::Fixed(n) => Some(n),
+                Replicas::Auto { .. } => None,
+            },
+            revision_history_limit: Some(s.revision_history_limit),
+            progress_deadline_seconds: Some(s.progress_deadline_seconds),
+            selector: labels::label_selector(app, &w.name),
+            strategy: Some(strategy),
+            template,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn int_or_percent(v: &IntOrPercent) -> IntOrString {
+    match v {
+        IntOrPercent::Int(n) => IntOrString::Int(*n),
+        IntOrPercent::Percent(p) => IntOrString::String(format!("{p}%")),
+    }
+}
+
+fn spread(app: &App, s: &Server, spec: &mut k8s_openapi::api::core::v1::PodSpec) {
+    let selector = labels::label_selector(app, &s.workload.name);
+    match s.spread {
+        Spread::None => {}
+        Spread::Zone => {
+            let constraint = |key: &str| TopologySpreadConstraint {
+                max_skew: 1,
+                topology_key: key.to_string(),
+                when_unsatisfiable: "ScheduleAnyway".to_string(),
+                label_selector: Some(selector.clone()),
+                ..Default::default()
+            };
+            spec.topology_spread_constraints = Some(vec![
+                constraint("kubernetes.io/hostname"),
+                constraint("topology.kubernetes.io/zone"),
+            ]);
+        }
+        Spread::Node => {
+            spec.affinity = Some(Affinity {
+                pod_anti_affinity: Some(PodAntiAffinity {
+                    required_during_scheduling_ignored_during_execution: Some(vec![
+                        PodAffinityTerm {
+                            label_selector: Some(selector),
+                            topology_key: "kubernetes.io/hostname".to_string(),
+                            ..Default::default()
+                        },
+                    ]),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The HorizontalPodAutoscaler (autoscaling/v2) for `min`/`max` scaling, on CPU or memory
+//! utilisation or on a per-pod custom metric.
+
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec,
+    MetricIdentifier, MetricSpec, MetricTarget, PodsMetricSource, ResourceMetricSource,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+use super::labels;
+use crate::app::{App, Replicas, Server, Target};
+
+pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
+    let Replicas::Auto { min, max, target } = &s.replicas else {
+        return None;
+    };
+    let w = &s.workload;
+    let resource = |name: &str, pct: i32| MetricSpec {
+        type_: "Resource".to_string(),
+        resource: Some(ResourceMetricSource {
+            name: name.to_string(),
+            target: MetricTarget {
+                type_: "Utilization".to_string(),
+                average_utilization: Some(pct),
+                ..Default::default()
+            },
+        }),
+        ..Default::default()
+    };
+    let metric = match target {
+        Target::CpuUtilization(p) => resource("cpu", *p),
+        Target::MemoryUtilization(p) => resource("memory", *p),
+        Target::PodsMetric { name, average } => MetricSpec {
+            type_: "Pods".to_string(),
+            pods: Some(PodsMetricSource {
+                metric: MetricIdentifier {
+                    name: name.clone(),
+                    selector: None,
+                },
+                target: MetricTarget {
+                    type_: "AverageValue".to_string(),
+                    average_value: Some(Quantity(average.clone())),
+                    ..Default::default()
+                },
+            }),
+            ..Default::default()
+        },
+    };
+    Some(HorizontalPodAutoscaler {
+        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".to_string()),
+                kind: "Deployment".to_string(),
+                name: w.name.clone(),
+            },
+            min_replicas: Some(*min),
+            max_replicas: *max,
+            metrics: Some(vec![metric]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}

@@ -1,0 +1,142 @@
+//! Generate stage: `App` → typed k8s-openapi objects, one module per kind.
+//!
+//! Generators read only the resolved `App` and the catalog-derived values in it; they never see a
+//! `Spec`, never read files and never fail: everything that could be wrong was reported earlier.
+
+pub mod config_map;
+pub mod deployment;
+pub mod hpa;
+pub mod ingress;
+pub mod job;
+pub mod labels;
+pub mod namespace;
+pub mod network_policy;
+pub mod pdb;
+pub mod pod;
+pub mod service;
+pub mod service_account;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use serde::Serialize;
+
+use crate::app::App;
+
+/// One generated object. The variant order is the order of documents in a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Object {
+    Namespace(Namespace),
+    ServiceAccount(ServiceAccount),
+    ConfigMap(ConfigMap),
+    Service(Service),
+    Deployment(Deployment),
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    PodDisruptionBudget(PodDisruptionBudget),
+    NetworkPolicy(NetworkPolicy),
+    Ingress(Ingress),
+    Job(Job),
+    CronJob(CronJob),
+}
+
+impl Object {
+    /// Position of this kind in the fixed document order.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Object::Namespace(_) => 0,
+            Object::ServiceAccount(_) => 1,
+            Object::ConfigMap(_) => 2,
+            Object::Service(_) => 4,
+            Object::Deployment(_) => 5,
+            Object::HorizontalPodAutoscaler(_) => 6,
+            Object::PodDisruptionBudget(_) => 7,
+            Object::NetworkPolicy(_) => 8,
+            Object::Ingress(_) => 9,
+            Object::Job(_) => 10,
+            Object::CronJob(_) => 11,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Object::Namespace(_) => "Namespace",
+            Object::ServiceAccount(_) => "ServiceAccount",
+            Object::ConfigMap(_) => "ConfigMap",
+            Object::Service(_) => "Service",
+            Object::Deployment(_) => "Deployment",
+            Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
+            Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
+            Object::NetworkPolicy(_) => "NetworkPolicy",
+            Object::Ingress(_) => "Ingress",
+            Object::Job(_) => "Job",
+            Object::CronJob(_) => "CronJob",
+        }
+    }
+
+    pub fn metadata(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+        match self {
+            Object::Namespace(o) => &o.metadata,
+            Object::ServiceAccount(o) => &o.metadata,
+            Object::ConfigMap(o) => &o.metadata,
+            Object::Service(o) => &o.metadata,
+            Object::Deployment(o) => &o.metadata,
+            Object::HorizontalPodAutoscaler(o) => &o.metadata,
+            Object::PodDisruptionBudget(o) => &o.metadata,
+            Object::NetworkPolicy(o) => &o.metadata,
+            Object::Ingress(o) => &o.metadata,
+            Object::Job(o) => &o.metadata,
+            Object::CronJob(o) => &o.metadata,
+        }
+    }
+
+    /// `Kind/namespace/name`, as reports name workloads.
+    pub fn id(&self) -> String {
+        let m = self.metadata();
+        match &m.namespace {
+            Some(ns) => format!(
+                "{}/{ns}/{}",
+                self.kind(),
+                m.name.as_deref().unwrap_or_default()
+            ),
+            None => format!("{}/{}", self.kind(), m.name.as_deref().unwrap_or_default()),
+        }
+    }
+}
+
+/// Every object of one app, in bundle order.
+pub fn generate(app: &App) -> Vec<Object> {
+    let mut out = Vec::new();
+    out.extend(namespace::generate(app).map(Object::Namespace));
+    let workloads = app
+        .serve
+        .iter()
+        .map(|s| &s.workload)
+        .chain(app.batches.iter().map(|b| &b.workload));
+    for w in workloads {
+        out.push(Object::ServiceAccount(service_account::generate(app, w)));
+        out.extend(config_map::generate(app, w).map(Object::ConfigMap));
+    }
+    if let Some(s) = &app.serve {
+        out.push(Object::Service(service::generate(app, s)));
+        out.push(Object::Deployment(deployment::generate(app, s)));
+        out.extend(hpa::generate(app, s).map(Object::HorizontalPodAutoscaler));
+        out.extend(pdb::generate(app, s).map(Object::PodDisruptionBudget));
+        out.push(Object::NetworkPolicy(network_policy::server(app, s)));
+        out.extend(ingress::generate(app, s).map(Object::Ingress));
+    }
+    for b in &app.batches {
+        out.push(Object::NetworkPolicy(network_policy::batch(
+            app,
+            &b.workload,
+        )));
+        out.extend(job::job(app, b).map(Object::Job));
+        out.extend(job::cron_job(app, b).map(Object::CronJob));
+    }
+    // Stable: within a kind, objects keep app order (server first, then jobs, then schedules).
+    out.sort_by_key(Object::rank);
+    out
+}

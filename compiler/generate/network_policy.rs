@@ -1,0 +1,75 @@
+//! NetworkPolicies: a server admits only its ingress controller (on its ports) and the app's own
+//! pods; a batch workload admits nothing.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::labels;
+use crate::app::{App, Server, Workload};
+
+pub fn server(app: &App, s: &Server) -> NetworkPolicy {
+    let ports: Vec<NetworkPolicyPort> = s
+        .ports
+        .iter()
+        .map(|p| NetworkPolicyPort {
+            port: Some(IntOrString::Int(p.port)),
+            protocol: Some("TCP".to_string()),
+            ..Default::default()
+        })
+        .collect();
+    let same_app = NetworkPolicyPeer {
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(BTreeMap::from([(
+                "app.kubernetes.io/instance".to_string(),
+                app.name.clone(),
+            )])),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    // The Ingress routes to the first port only; the controller may reach nothing else.
+    let routed: Vec<NetworkPolicyPort> = ports.iter().take(1).cloned().collect();
+    let mut rules = vec![NetworkPolicyIngressRule {
+        from: Some(vec![same_app]),
+        ports: Some(ports),
+    }];
+    if s.ingress.is_some() {
+        // An unknown ingress class has no known namespace: admit its traffic from any namespace.
+        let namespace_selector = LabelSelector {
+            match_labels: s.ingress_controller_namespace.as_ref().map(|ns| {
+                BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.clone())])
+            }),
+            ..Default::default()
+        };
+        rules.push(NetworkPolicyIngressRule {
+            from: Some(vec![NetworkPolicyPeer {
+                namespace_selector: Some(namespace_selector),
+                ..Default::default()
+            }]),
+            ports: Some(routed),
+        });
+    }
+    policy(app, &s.workload, Some(rules))
+}
+
+pub fn batch(app: &App, w: &Workload) -> NetworkPolicy {
+    policy(app, w, None)
+}
+
+fn policy(app: &App, w: &Workload, rules: Option<Vec<NetworkPolicyIngressRule>>) -> NetworkPolicy {
+    NetworkPolicy {
+        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(labels::label_selector(app, &w.name)),
+            policy_types: Some(vec!["Ingress".to_string()]),
+            ingress: rules,
+            ..Default::default()
+        }),
+    }
+}

@@ -1,0 +1,40 @@
+//! The server's ClusterIP Service: the first port is published on the catalog's service port
+//! (80), the others on their own numbers, all targeting the container's named ports.
+
+use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::labels;
+use crate::app::{App, Server};
+
+pub fn generate(app: &App, s: &Server) -> Service {
+    let w = &s.workload;
+    let ports = s
+        .ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ServicePort {
+            name: Some(p.name.clone()),
+            port: if i == 0 { s.service_port } else { p.port },
+            target_port: Some(IntOrString::String(p.name.clone())),
+            protocol: Some("TCP".to_string()),
+            app_protocol: p.app_protocol.clone(),
+            ..Default::default()
+        })
+        .collect();
+    Service {
+        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".to_string()),
+            selector: Some(labels::selector(app, &w.name)),
+            ports: Some(ports),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The Service port number that fronts the server's first container port.
+pub fn front_port(s: &Server) -> i32 {
+    s.service_port
+}

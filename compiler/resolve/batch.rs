@@ -1,0 +1,180 @@
+//! `[jobs.NAME]` and `[schedules.NAME]` → `Batch`: retries, deadlines, TTL, cron and time zone.
+
+use super::check;
+use super::workload::{self, Ident};
+use crate::app::{Batch, Schedule, Scheduling};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::spec::read::Sp;
+use crate::spec::{self};
+use crate::stdlib::Catalog;
+use crate::values::{cron, timezone};
+
+/// CronJob names leave room for the 11-character suffix of the Jobs they create.
+pub const MAX_CRONJOB_NAME: usize = 52;
+pub const MAX_JOB_NAME: usize = 63;
+
+pub fn job(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    app: &str,
+    key: &Sp<String>,
+    b: &spec::Batch,
+    base: &Scheduling,
+) -> Batch {
+    let path = format!("jobs.{}", key.v);
+    common(d, catalog, app, key, b, base, &path, "job", MAX_JOB_NAME)
+}
+
+pub fn schedule(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    app: &str,
+    key: &Sp<String>,
+    s: &spec::Schedule,
+    base: &Scheduling,
+) -> Batch {
+    let path = format!("schedules.{}", key.v);
+    let mut out = common(
+        d,
+        catalog,
+        app,
+        key,
+        &s.batch,
+        base,
+        &path,
+        "schedule",
+        MAX_CRONJOB_NAME,
+    );
+    let defaults = &catalog.defaults.schedules;
+    let cron = s.cron.as_ref().and_then(|c| {
+        check::ok(d, &codes::E0107, &format!("{path}.cron"), c, cron::parse_cron(&c.v),
+            "five fields: minute hour day-of-month month day-of-week, e.g. `0 3 * * *` for 03:00 daily")
+            .map(|_| c.v.clone())
+    });
+    let timezone = s.timezone.as_ref().and_then(|tz| {
+        check::ok(
+            d,
+            &codes::E0108,
+            &format!("{path}.timezone"),
+            tz,
+            timezone::timezone(&tz.v),
+            "write an IANA zone name such as `Europe/Berlin`, `America/New_York` or `Etc/UTC`",
+        )
+        .map(|()| tz.v.clone())
+    });
+    let concurrency = match &s.concurrency {
+        Some(c) => check::choice(
+            d,
+            &format!("{path}.concurrency"),
+            c,
+            &["allow", "forbid", "replace"],
+        ),
+        None => Some(defaults.concurrency.as_str()),
+    };
+    let starting = s
+        .starting_deadline
+        .clone()
+        .unwrap_or_else(|| Sp::new(defaults.starting_deadline.clone(), Default::default()));
+    out.schedule = Some(Schedule {
+        cron: cron.unwrap_or_default(),
+        timezone,
+        concurrency: capitalise(concurrency.unwrap_or("forbid")),
+        starting_deadline_seconds: check::seconds(
+            d,
+            &format!("{path}.starting_deadline"),
+            &starting,
+        ),
+        successful_history: s
+            .history
+            .as_ref()
+            .and_then(|h| h.successful.as_ref())
+            .map_or(defaults.successful_history, |x| x.v),
+        failed_history: s
+            .history
+            .as_ref()
+            .and_then(|h| h.failed.as_ref())
+            .map_or(defaults.failed_history, |x| x.v),
+        suspend: s.suspend.as_ref().is_some_and(|x| x.v),
+    });
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn common(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    app: &str,
+    key: &Sp<String>,
+    b: &spec::Batch,
+    base: &Scheduling,
+    path: &str,
+    component: &str,
+    max_name: usize,
+) -> Batch {
+    let defaults = &catalog.defaults.jobs;
+    check::label_name(d, path, key);
+    let name = format!("{app}-{}", key.v);
+    if name.len() > max_name {
+        d.push(
+            Diagnostic::new(
+                &codes::E0125,
+                format!(
+                    "the object name `{name}` has {} characters; a {} name may have {max_name}",
+                    name.len(),
+                    if component == "schedule" {
+                        "CronJob"
+                    } else {
+                        "Job"
+                    }
+                ),
+            )
+            .at(key.span, "app name + this name")
+            .help(format!(
+                "shorten this name or `app.name` by {} characters",
+                name.len() - max_name
+            )),
+        );
+    }
+    let id = Ident {
+        app,
+        name,
+        component: component.to_string(),
+        container: key.v.clone(),
+        path: path.to_string(),
+    };
+    let workload = workload::resolve(d, catalog, id, &b.container, None, base);
+    let restart = match &b.restart {
+        Some(r) => check::choice(d, &format!("{path}.restart"), r, &["never", "on-failure"]),
+        None => Some(defaults.restart.as_str()),
+    };
+    let ttl = b
+        .ttl
+        .clone()
+        .unwrap_or_else(|| Sp::new(defaults.ttl.clone(), Default::default()));
+    Batch {
+        workload,
+        schedule: None,
+        backoff_limit: b.retries.as_ref().map_or(defaults.backoff_limit, |r| r.v),
+        active_deadline_seconds: b
+            .deadline
+            .as_ref()
+            .and_then(|x| check::seconds(d, &format!("{path}.deadline"), x)),
+        ttl_seconds: check::seconds(d, &format!("{path}.ttl"), &ttl)
+            .and_then(|s| i32::try_from(s).ok()),
+        restart_policy: if restart == Some("on-failure") {
+            "OnFailure"
+        } else {
+            "Never"
+        }
+        .to_string(),
+        parallelism: b.parallelism.as_ref().map(|x| x.v),
+        completions: b.completions.as_ref().map(|x| x.v),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

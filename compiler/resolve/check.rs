@@ -1,0 +1,175 @@
+//! Attach spans to the span-less errors of the small-value parsers in `values`.
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, codes};
+use crate::spec::read::Sp;
+use crate::values::{duration, names, quantity::Quantity};
+
+/// Turn a parser's `Result` into an `Option`, reporting the error at the value's span.
+pub fn ok<T>(
+    d: &mut Diagnostics,
+    code: &'static Code,
+    path: &str,
+    sp: &Sp<String>,
+    r: Result<T, String>,
+    help: impl Into<String>,
+) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            d.push(
+                Diagnostic::new(code, format!("invalid `{path}`: {e}"))
+                    .at(sp.span, label_for(code))
+                    .help(help),
+            );
+            None
+        }
+    }
+}
+
+fn label_for(code: &Code) -> String {
+    format!("{}", code.name.replace('-', " "))
+}
+
+pub fn quantity(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<Quantity> {
+    let q = ok(
+        d,
+        &codes::E0104,
+        path,
+        sp,
+        Quantity::parse(&sp.v),
+        "write a Kubernetes quantity such as `500m`, `2`, `512Mi` or `8Gi` (`Gi` is 2^30 bytes, `G` is 10^9)",
+    )?;
+    if q.is_negative() {
+        d.push(
+            Diagnostic::new(
+                &codes::E0104,
+                format!("invalid `{path}`: `{}` is negative", sp.v),
+            )
+            .at(sp.span, "negative")
+            .help("resource amounts are zero or more"),
+        );
+        return None;
+    }
+    Some(q)
+}
+
+/// A duration in whole seconds.
+pub fn seconds(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<i64> {
+    let dur = ok(
+        d,
+        &codes::E0106,
+        path,
+        sp,
+        duration::parse_duration(&sp.v),
+        "write a duration such as `90s`, `10m`, `1h30m` or `2d`",
+    )?;
+    match i64::try_from(dur.as_secs()) {
+        Ok(s) if s <= i64::from(i32::MAX) => Some(s),
+        _ => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0106,
+                    format!("invalid `{path}`: `{}` is too long", sp.v),
+                )
+                .at(sp.span, "too long")
+                .help("Kubernetes stores these durations as 32-bit seconds (about 68 years)"),
+            );
+            None
+        }
+    }
+}
+
+/// A name that becomes (part of) an object name: a DNS-1123 label.
+pub fn label_name(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<String> {
+    let help = match names::suggest_label(&sp.v) {
+        Some(s) if s != sp.v => format!("names are lowercase letters, digits and `-`; try `{s}`"),
+        _ => "names are lowercase letters, digits and `-`, starting and ending with a letter or digit"
+            .to_string(),
+    };
+    ok(
+        d,
+        &codes::E0101,
+        path,
+        sp,
+        names::dns1123_label(&sp.v),
+        help,
+    )?;
+    Some(sp.v.clone())
+}
+
+/// A reference to another object by name (a PriorityClass, RuntimeClass, Secret).
+pub fn subdomain_name(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<String> {
+    ok(
+        d,
+        &codes::E0101,
+        path,
+        sp,
+        names::dns1123_subdomain(&sp.v),
+        "object names are lowercase letters, digits, `-` and `.`",
+    )?;
+    Some(sp.v.clone())
+}
+
+/// Validate `key = value` label pairs (also used for node selectors).
+pub fn labels(
+    d: &mut Diagnostics,
+    path: &str,
+    pairs: &[(Sp<String>, Sp<String>)],
+    values_too: bool,
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for (k, v) in pairs {
+        let kp = format!("{path}.{}", k.v);
+        let key_ok = ok(
+            d,
+            &codes::E0102,
+            &kp,
+            k,
+            names::label_key(&k.v),
+            "keys are an optional DNS prefix and `/`, then up to 63 letters, digits, `-`, `_` or `.`",
+        )
+        .is_some();
+        let value_ok = !values_too
+            || ok(
+                d,
+                &codes::E0102,
+                &kp,
+                v,
+                names::label_value(&v.v),
+                "label values are up to 63 letters, digits, `-`, `_` or `.`, starting and ending alphanumeric",
+            )
+            .is_some();
+        if key_ok && value_ok {
+            out.insert(k.v.clone(), v.v.clone());
+        }
+    }
+    out
+}
+
+/// One of a fixed set of words (`concurrency = "forbid"`), case-insensitive.
+pub fn choice<'a>(
+    d: &mut Diagnostics,
+    path: &str,
+    sp: &Sp<String>,
+    allowed: &[&'a str],
+) -> Option<&'a str> {
+    if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(&sp.v)) {
+        return Some(a);
+    }
+    let list = allowed
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut diag = Diagnostic::new(
+        &codes::E0008,
+        format!("`{path}` must be one of {list}, found `{}`", sp.v),
+    )
+    .at(sp.span, "not an allowed value");
+    diag = match crate::values::suggest::suggest(&sp.v, allowed.iter()) {
+        Some(s) => diag.help(format!("did you mean `{s}`?")),
+        None => diag.help(format!("use one of {list}")),
+    };
+    d.push(diag);
+    None
+}

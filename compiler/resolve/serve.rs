@@ -1,0 +1,558 @@
+//! `[serve]` → `Server`: ports, replicas and autoscaling target, probes, rollout, ingress.
+
+use super::check;
+use super::workload::{self, Ident};
+use crate::app::{
+    Ingress, IntOrPercent, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread, Target, Tls,
+};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::spec::read::Sp;
+use crate::spec::{self, Serve};
+use crate::stdlib::{Catalog, Runtime};
+use crate::values::{names, percent, suggest::suggest};
+
+pub fn resolve(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    app: &str,
+    s: &Serve,
+    base: &Scheduling,
+    spread: Option<&Sp<String>>,
+) -> Server {
+    let runtime = runtime(d, catalog, s);
+    let defaults = &catalog.defaults.serve;
+    let id = Ident {
+        app,
+        name: app.to_string(),
+        component: "server".to_string(),
+        container: "server".to_string(),
+        path: "serve".to_string(),
+    };
+    let wl = workload::resolve(d, catalog, id, &s.container, runtime, base);
+    let ports = ports(d, s, runtime);
+    let replicas = replicas(d, catalog, s);
+    let probes = probes(d, catalog, app, s, runtime, &ports);
+    let rollout = rollout(d, catalog, s);
+    let ingress = s.ingress.as_ref().and_then(|i| ingress(d, catalog, app, i));
+    let ingress_controller_namespace = ingress.as_ref().and_then(|i| {
+        let class = i.class.as_deref().unwrap_or("nginx");
+        catalog.defaults.ingress.controllers.get(class).cloned()
+    });
+    let spread = match spread {
+        Some(sp) => match check::choice(d, "placement.spread", sp, &["zone", "node", "none"]) {
+            Some("node") => Spread::Node,
+            Some("none") => Spread::None,
+            _ => Spread::Zone,
+        },
+        None if matches!(replicas, Replicas::Fixed(n) if n <= 1) => Spread::None,
+        None => Spread::Zone,
+    };
+    let mut secs = |key: &str, v: &str| {
+        check::seconds(
+            d,
+            &format!("stdlib defaults serve.{key}"),
+            &Sp::new(v.to_string(), Default::default()),
+        )
+        .unwrap_or(0)
+    };
+    Server {
+        workload: wl,
+        service_port: i32::from(defaults.service_port),
+        replicas,
+        probes,
+        rollout,
+        ingress,
+        spread,
+        revision_history_limit: defaults.revision_history_limit,
+        progress_deadline_seconds: i32::try_from(secs(
+            "progress_deadline",
+            &defaults.progress_deadline,
+        ))
+        .unwrap_or(600),
+        termination_grace_seconds: secs("termination_grace", &defaults.termination_grace),
+        pre_stop_sleep_seconds: secs("pre_stop_sleep", &defaults.pre_stop_sleep),
+        ingress_controller_namespace,
+        ports,
+    }
+}
+
+fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&'c Runtime> {
+    let Some(sp) = &s.runtime else {
+        return catalog.runtime("http");
+    };
+    if let Some(r) = catalog.runtime(&sp.v) {
+        return Some(r);
+    }
+    let mut diag = Diagnostic::new(
+        &codes::E0112,
+        format!("unknown runtime `{}` in `serve.runtime`", sp.v),
+    )
+    .at(sp.span, "not in the catalog");
+    diag = match suggest(&sp.v, catalog.runtimes.keys()) {
+        Some(x) => diag.help(format!("did you mean `{x}`?")),
+        None => diag.help(format!(
+            "known runtimes: {}",
+            catalog
+                .runtimes
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    d.push(diag);
+    catalog.runtime("http")
+}
+
+fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port> {
+    let preset: Vec<Port> = runtime
+        .map(|r| {
+            r.ports
+                .iter()
+                .map(|p| Port {
+                    name: p.name.clone(),
+                    port: i32::from(p.port),
+                    app_protocol: p.app_protocol.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let number = |d: &mut Diagnostics, path: &str, n: &Sp<i64>| -> Option<i32> {
+        match i32::try_from(n.v) {
+            Ok(v) if (1..=65535).contains(&v) => Some(v),
+            _ => {
+                d.push(
+                    Diagnostic::new(&codes::E0105, format!("`{path}` must be from 1 to 65535, found {}", n.v))
+                        .at(n.span, "not a port")
+                        .help("container ports are 1–65535; model servers commonly use 8000, 8080 or 8501"),
+                );
+                None
+            }
+        }
+    };
+    match (&s.port, &s.ports) {
+        (Some(p), Some(list)) => {
+            let first = list.first().map_or(p.span, |x| x.span);
+            d.push(
+                Diagnostic::new(
+                    &codes::E0007,
+                    "`serve.port` and `serve.ports` cannot both be set",
+                )
+                .at(p.span, "one port here")
+                .also(first, "a list of ports here")
+                .help("use `port` for one port, or `ports` for several named ones"),
+            );
+            preset
+        }
+        (Some(p), None) => {
+            let mut first = preset.into_iter().next().unwrap_or(Port {
+                name: "http".to_string(),
+                port: 8080,
+                app_protocol: Some("http".to_string()),
+            });
+            if let Some(n) = number(d, "serve.port", p) {
+                first.port = n;
+            }
+            vec![first]
+        }
+        (None, Some(list)) => {
+            let mut out: Vec<Port> = Vec::new();
+            let mut spans: Vec<(String, i32, crate::source::Span)> = Vec::new();
+            for (i, p) in list.iter().enumerate() {
+                let path = format!("serve.ports[{i}]");
+                let name = p.name.as_ref().and_then(|n| {
+                    check::ok(d, &codes::E0105, &format!("{path}.name"), n, names::port_name(&n.v),
+                        "port names are up to 15 lowercase letters, digits and `-`, with at least one letter")
+                        .map(|()| n.v.clone())
+                });
+                let port = p
+                    .port
+                    .as_ref()
+                    .and_then(|n| number(d, &format!("{path}.port"), n));
+                let (Some(name), Some(port)) = (name, port) else {
+                    continue;
+                };
+                if let Some((_, _, first)) = spans.iter().find(|(n, q, _)| *n == name || *q == port)
+                {
+                    d.push(
+                        Diagnostic::new(
+                            &codes::E0123,
+                            format!("`{path}` repeats a port name or number"),
+                        )
+                        .at(p.span, "duplicate")
+                        .also(*first, "first used here")
+                        .help("each port needs its own name and number"),
+                    );
+                    continue;
+                }
+                spans.push((name.clone(), port, p.span));
+                out.push(Port {
+                    name,
+                    port,
+                    app_protocol: p.app_protocol.as_ref().map(|a| a.v.clone()),
+                });
+            }
+            if out.is_empty() { preset } else { out }
+        }
+        (None, None) => preset,
+    }
+}
+
+fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
+    let defaults = &catalog.defaults.serve;
+    let Some(sc) = &s.scaling else {
+        return Replicas::Fixed(defaults.replicas);
+    };
+    if let (Some(r), Some(other)) = (&sc.replicas, sc.min.as_ref().or(sc.max.as_ref())) {
+        d.push(
+            Diagnostic::new(
+                &codes::E0007,
+                "`serve.scaling.replicas` cannot be used with `min`/`max`",
+            )
+            .at(r.span, "a fixed count here")
+            .also(other.span, "autoscaling bounds here")
+            .help("use `replicas` for a fixed count, or `min` and `max` to autoscale"),
+        );
+        return Replicas::Fixed(r.v);
+    }
+    if let Some(r) = &sc.replicas {
+        if let Some(t) = &sc.target {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0007,
+                    "`serve.scaling.target` needs `min` and `max`, not `replicas`",
+                )
+                .at(t.span, "an autoscaling target")
+                .also(r.span, "with a fixed count")
+                .help("replace `replicas` with `min` and `max`"),
+            );
+        }
+        return Replicas::Fixed(r.v);
+    }
+    let (min, max) = match (&sc.min, &sc.max) {
+        (None, None) => return Replicas::Fixed(defaults.replicas),
+        (Some(m), None) => {
+            d.push(
+                Diagnostic::new(&codes::E0004, "`serve.scaling.max` is required with `min`")
+                    .at(m.span, "autoscaling from here to where?")
+                    .help(format!("add `max = {}`", (m.v.max(1)).saturating_mul(4))),
+            );
+            (m.v, m.v)
+        }
+        (None, Some(m)) => (1.min(m.v), m.v),
+        (Some(a), Some(b)) => (a.v, b.v),
+    };
+    let target = sc
+        .target
+        .as_ref()
+        .and_then(|t| target(d, t))
+        .unwrap_or_else(|| {
+            Target::CpuUtilization(
+                percent::parse_percent(&defaults.cpu_target).map_or(70, |p| p as i32),
+            )
+        });
+    Replicas::Auto { min, max, target }
+}
+
+fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
+    let given: Vec<&Sp<String>> = [&t.cpu, &t.memory, &t.metric]
+        .into_iter()
+        .flatten()
+        .collect();
+    if given.len() != 1 {
+        let mut diag = Diagnostic::new(
+            &codes::E0007,
+            "`serve.scaling.target` must name exactly one of `cpu`, `memory` or `metric`",
+        )
+        .at(t.span, "target");
+        for g in given.iter().skip(1) {
+            diag = diag.also(g.span, "another target");
+        }
+        d.push(diag.help("e.g. `target = { cpu = \"70%\" }` or `target = { metric = \"vllm:num_requests_waiting\", average = 5 }`"));
+        return None;
+    }
+    let pct = |d: &mut Diagnostics, key: &str, sp: &Sp<String>| -> Option<i32> {
+        let p = check::ok(
+            d,
+            &codes::E0116,
+            &format!("serve.scaling.target.{key}"),
+            sp,
+            percent::parse_percent(&sp.v),
+            "write a utilisation of the request such as `70%`",
+        )?;
+        if p == 0 {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0116,
+                    format!("`serve.scaling.target.{key}` must be above 0%"),
+                )
+                .at(sp.span, "zero")
+                .help("a target of 0% would scale to `max` at once"),
+            );
+            return None;
+        }
+        i32::try_from(p).ok()
+    };
+    if let Some(c) = &t.cpu {
+        return pct(d, "cpu", c).map(Target::CpuUtilization);
+    }
+    if let Some(m) = &t.memory {
+        return pct(d, "memory", m).map(Target::MemoryUtilization);
+    }
+    let metric = t.metric.as_ref()?;
+    let Some(avg) = &t.average else {
+        d.push(
+            Diagnostic::new(
+                &codes::E0004,
+                "`serve.scaling.target.average` is required with `metric`",
+            )
+            .at(metric.span, "per-pod average of this metric")
+            .help("add `average = 5`: the value per pod the autoscaler keeps the metric at"),
+        );
+        return None;
+    };
+    check::quantity(d, "serve.scaling.target.average", avg)?;
+    Some(Target::PodsMetric {
+        name: metric.v.clone(),
+        average: avg.v.clone(),
+    })
+}
+
+fn probes(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    app: &str,
+    s: &Serve,
+    runtime: Option<&Runtime>,
+    ports: &[Port],
+) -> Probes {
+    let p = &catalog.defaults.probes;
+    let h = s.health.clone().unwrap_or_default();
+    let fill = |t: &String| workload::fill(t, app, &s.container.env);
+    let path =
+        |d: &mut Diagnostics, key: &str, given: Option<&Sp<String>>, preset: Option<&String>| {
+            match given {
+                Some(sp) if sp.v.starts_with('/') => Some(sp.v.clone()),
+                Some(sp) => {
+                    d.push(
+                        Diagnostic::new(
+                            &codes::E0117,
+                            format!("`serve.health.{key}` must start with `/`, found {:?}", sp.v),
+                        )
+                        .at(sp.span, "not an absolute path")
+                        .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
+                    );
+                    None
+                }
+                None => preset.map(fill),
+            }
+        };
+    let shared = path(d, "path", h.path.as_ref(), None);
+    let readiness = path(
+        d,
+        "readiness",
+        h.readiness.as_ref(),
+        runtime.and_then(|r| r.health.readiness.as_ref()),
+    );
+    let liveness = path(
+        d,
+        "liveness",
+        h.liveness.as_ref(),
+        runtime.and_then(|r| r.health.liveness.as_ref()),
+    );
+    let readiness = if h.readiness.is_some() {
+        readiness
+    } else {
+        shared.clone().or(readiness)
+    };
+    let liveness = if h.liveness.is_some() {
+        liveness
+    } else {
+        shared.or(liveness)
+    };
+    let budget = match &h.startup_timeout {
+        Some(sp) => check::seconds(d, "serve.health.startup_timeout", sp),
+        None => runtime.and_then(|r| {
+            check::seconds(
+                d,
+                "stdlib runtime startup_timeout",
+                &Sp::new(r.startup_timeout.clone(), Default::default()),
+            )
+        }),
+    };
+    let startup_path = runtime
+        .and_then(|r| r.health.startup.as_ref())
+        .map(fill)
+        .or_else(|| liveness.clone())
+        .or_else(|| readiness.clone());
+    let startup = match (startup_path, budget) {
+        (Some(path), Some(secs)) if secs > 0 => {
+            let period = i64::from(p.period_seconds.max(1));
+            let threshold = i32::try_from((secs + period - 1) / period)
+                .unwrap_or(i32::MAX)
+                .max(1);
+            Some((path, threshold))
+        }
+        _ => None,
+    };
+    Probes {
+        port: ports
+            .first()
+            .map_or_else(|| "http".to_string(), |x| x.name.clone()),
+        readiness,
+        liveness,
+        startup,
+        period_seconds: p.period_seconds,
+        timeout_seconds: p.timeout_seconds,
+        readiness_failure_threshold: p.readiness_failure_threshold,
+        liveness_failure_threshold: p.liveness_failure_threshold,
+        liveness_period_seconds: p.liveness_period_seconds,
+    }
+}
+
+fn rollout(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Rollout {
+    let defaults = &catalog.defaults.serve;
+    let r = s.rollout.clone().unwrap_or_default();
+    if let Some(st) = &r.strategy {
+        if check::choice(d, "serve.rollout.strategy", st, &["rolling", "recreate"])
+            == Some("recreate")
+        {
+            return Rollout::Recreate;
+        }
+    }
+    let fence =
+        |d: &mut Diagnostics, key: &str, given: &Option<Sp<String>>, default: &toml::Value| {
+            let text = match given {
+                Some(sp) => sp.clone(),
+                None => Sp::new(
+                    match default {
+                        toml::Value::String(s) => s.clone(),
+                        toml::Value::Integer(i) => i.to_string(),
+                        _ => String::new(),
+                    },
+                    Default::default(),
+                ),
+            };
+            let v = check::ok(
+                d,
+                &codes::E0116,
+                &format!("serve.rollout.{key}"),
+                &text,
+                percent::parse_int_or_percent(&text.v),
+                "write a pod count such as `1` or a percentage such as `25%`",
+            )?;
+            Some(match v {
+                percent::IntOrPercent::Int(n) => IntOrPercent::Int(n),
+                percent::IntOrPercent::Percent(p) => IntOrPercent::Percent(p),
+            })
+        };
+    let surge = fence(d, "max_surge", &r.max_surge, &defaults.max_surge)
+        .unwrap_or(IntOrPercent::Percent(25));
+    let unavailable = fence(
+        d,
+        "max_unavailable",
+        &r.max_unavailable,
+        &defaults.max_unavailable,
+    )
+    .unwrap_or(IntOrPercent::Int(0));
+    let zero = |v: &IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+    if zero(&surge) && zero(&unavailable) {
+        let mut diag = Diagnostic::new(
+            &codes::E0122,
+            "`serve.rollout` allows no surge and no unavailable pods, so a rollout cannot start",
+        );
+        for sp in [&r.max_surge, &r.max_unavailable].into_iter().flatten() {
+            diag = if diag.primary.is_none() {
+                diag.at(sp.span, "zero")
+            } else {
+                diag.also(sp.span, "zero")
+            };
+        }
+        d.push(diag.help("set `max_surge = 1` (needs spare capacity) or `max_unavailable = 1` (one pod down at a time)"));
+    }
+    Rollout::Rolling {
+        max_surge: surge,
+        max_unavailable: unavailable,
+    }
+}
+
+fn ingress(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    app: &str,
+    i: &spec::Ingress,
+) -> Option<Ingress> {
+    let host = i.host.as_ref().and_then(|h| {
+        check::ok(
+            d,
+            &codes::E0109,
+            "serve.ingress.host",
+            h,
+            names::hostname(&h.v),
+            "write a DNS name such as `model.example.com`, without scheme, port or path",
+        )
+        .map(|()| h.v.clone())
+    });
+    let path = match &i.path {
+        Some(sp) if sp.v.starts_with('/') => sp.v.clone(),
+        Some(sp) => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0117,
+                    format!("`serve.ingress.path` must start with `/`, found {:?}", sp.v),
+                )
+                .at(sp.span, "not an absolute path")
+                .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
+            );
+            "/".to_string()
+        }
+        None => catalog.defaults.ingress.path.clone(),
+    };
+    let class = i
+        .class
+        .as_ref()
+        .and_then(|c| check::subdomain_name(d, "serve.ingress.class", c));
+    let tls = i.tls.as_ref().and_then(|t| tls(d, app, t));
+    let annotations = check::labels(d, "serve.ingress.annotations", &i.annotations, false);
+    Some(Ingress {
+        host: host?,
+        path,
+        class,
+        tls,
+        annotations,
+    })
+}
+
+fn tls(d: &mut Diagnostics, app: &str, t: &spec::Tls) -> Option<Tls> {
+    let given: Vec<&Sp<String>> = [&t.secret, &t.issuer, &t.cluster_issuer]
+        .into_iter()
+        .flatten()
+        .collect();
+    if given.len() != 1 {
+        let mut diag = Diagnostic::new(
+            &codes::E0007,
+            "`serve.ingress.tls` must name exactly one of `secret`, `issuer` or `cluster_issuer`",
+        )
+        .at(t.span, "tls");
+        for g in given.iter().skip(1) {
+            diag = diag.also(g.span, "another source");
+        }
+        d.push(diag.help("e.g. `tls = { cluster_issuer = \"letsencrypt-prod\" }` or `tls = { secret = \"my-tls\" }`"));
+        return None;
+    }
+    let secret_name = format!("{app}-tls");
+    if let Some(s) = &t.secret {
+        return check::subdomain_name(d, "serve.ingress.tls.secret", s).map(Tls::Secret);
+    }
+    let (key, sp) = match (&t.issuer, &t.cluster_issuer) {
+        (Some(i), _) => ("cert-manager.io/issuer", i),
+        (None, Some(c)) => ("cert-manager.io/cluster-issuer", c),
+        (None, None) => return None,
+    };
+    let issuer = check::subdomain_name(d, "serve.ingress.tls", sp)?;
+    Some(Tls::CertManager {
+        annotation: key.to_string(),
+        issuer,
+        secret: secret_name,
+    })
+}

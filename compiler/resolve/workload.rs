@@ -1,0 +1,542 @@
+//! A workload's container and resources: image, env, secrets, files, requests, accelerator,
+//! /dev/shm and writable volumes, with runtime presets and catalog defaults filled in.
+
+use std::collections::BTreeMap;
+
+use super::check;
+use super::toleration;
+use crate::app::{Resources, Scheduling, Security, Volume, Workload};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::spec::read::Sp;
+use crate::spec::{AcceleratorRef, Container};
+use crate::stdlib::{Catalog, Runtime};
+use crate::values::{image, names, quantity::Quantity, secret, suggest::suggest};
+
+/// Who a workload is, for naming and for the paths in messages.
+pub struct Ident<'a> {
+    pub app: &'a str,
+    pub name: String,
+    pub component: String,
+    pub container: String,
+    /// `serve`, `jobs.backfill`, …: the spec path of this workload's table.
+    pub path: String,
+}
+
+pub fn resolve(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    id: Ident,
+    c: &Container,
+    runtime: Option<&Runtime>,
+    base: &Scheduling,
+) -> Workload {
+    let p = |k: &str| format!("{}.{k}", id.path);
+    let (img, pull_policy) = match &c.image {
+        Some(sp) => resolve_image(d, &p("image"), sp),
+        None => (String::new(), "IfNotPresent".to_string()),
+    };
+
+    let mut env: BTreeMap<String, String> = runtime
+        .map(|r| {
+            r.env
+                .iter()
+                .map(|(k, v)| (k.clone(), fill(v, id.app, &c.env)))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (k, v) in &c.env {
+        let path = format!("{}.{}", p("env"), k.v);
+        if check::ok(
+            d,
+            &codes::E0115,
+            &path,
+            k,
+            names::env_var_name(&k.v),
+            "names are letters, digits, `_`, `-` and `.`, not starting with a digit",
+        )
+        .is_none()
+        {
+            continue;
+        }
+        if let Some(why) = secret::looks_like_secret(&k.v, &v.v) {
+            d.push(
+                Diagnostic::new(&codes::E0126, format!("`{path}` looks like a secret: {why}"))
+                    .at(v.span, "literal value committed in the spec")
+                    .help(format!(
+                        "store it in a Secret and reference it: `secret_env = {{ {} = \"secret-name/key\" }}`",
+                        k.v
+                    )),
+            );
+            continue;
+        }
+        env.insert(k.v.clone(), v.v.clone());
+    }
+
+    let mut secret_env = BTreeMap::new();
+    for (k, v) in &c.secret_env {
+        let path = format!("{}.{}", p("secret_env"), k.v);
+        let name_ok = check::ok(
+            d,
+            &codes::E0115,
+            &path,
+            k,
+            names::env_var_name(&k.v),
+            "names are letters, digits, `_`, `-` and `.`, not starting with a digit",
+        );
+        if let Some(twin) = c.env.iter().find(|(e, _)| e.v == k.v) {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0128,
+                    format!("`{}` is set in both `env` and `secret_env`", k.v),
+                )
+                .at(k.span, "from a Secret here")
+                .also(twin.0.span, "and as a literal here")
+                .help("keep one of the two"),
+            );
+            continue;
+        }
+        if let (Some(()), Some(r)) = (name_ok, secret_ref(d, &path, v)) {
+            secret_env.insert(k.v.clone(), r);
+        }
+    }
+
+    let files = resolve_files(d, &p("files"), &c.files);
+    let (resources, accel_scheduling, accel_shm) = resolve_resources(d, catalog, &id, c, runtime);
+    let shm = c
+        .resources
+        .as_ref()
+        .and_then(|r| r.shm.as_ref())
+        .and_then(|sp| {
+            check::quantity(d, &format!("{}.resources.shm", id.path), sp).map(|_| sp.v.clone())
+        })
+        .or_else(|| runtime.and_then(|r| r.shm.clone()))
+        .or(accel_shm);
+
+    let mut volumes: Vec<Volume> = vec![volume(&catalog.defaults.volumes.tmp)];
+    for v in runtime.map(|r| r.volumes.as_slice()).unwrap_or_default() {
+        volumes.retain(|existing| existing.name != v.name && existing.path != v.path);
+        volumes.push(volume(v));
+    }
+    volumes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut scheduling = base.clone();
+    for (k, v) in accel_scheduling.node_selector {
+        scheduling.node_selector.entry(k).or_insert(v);
+    }
+    for t in accel_scheduling.tolerations {
+        if !scheduling.tolerations.contains(&t) {
+            scheduling.tolerations.push(t);
+        }
+    }
+    scheduling.tolerations.sort();
+
+    let s = &catalog.defaults.security;
+    Workload {
+        name: id.name,
+        component: id.component,
+        container: id.container,
+        image: img,
+        pull_policy,
+        command: c.command.iter().flatten().map(|s| s.v.clone()).collect(),
+        args: c.args.iter().flatten().map(|s| s.v.clone()).collect(),
+        env,
+        secret_env,
+        files,
+        resources,
+        volumes,
+        shm,
+        scheduling,
+        security: Security {
+            run_as_user: s.run_as_user,
+            run_as_group: s.run_as_group,
+            fs_group: s.fs_group,
+        },
+    }
+}
+
+fn volume(v: &crate::stdlib::Volume) -> Volume {
+    Volume {
+        name: v.name.clone(),
+        path: v.path.clone(),
+        size: v.size.clone(),
+    }
+}
+
+/// Placeholders in runtime presets: `{app}` is the app name, `{model}` is `MODEL_NAME` from the
+/// user's env, or the app name.
+pub fn fill(template: &str, app: &str, env: &[(Sp<String>, Sp<String>)]) -> String {
+    let model = env
+        .iter()
+        .find(|(k, _)| k.v == "MODEL_NAME")
+        .map_or(app, |(_, v)| v.v.as_str());
+    template.replace("{app}", app).replace("{model}", model)
+}
+
+fn resolve_image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> (String, String) {
+    let parsed = check::ok(
+        d,
+        &codes::E0103,
+        path,
+        sp,
+        image::parse_image(&sp.v),
+        "write `registry/name:tag`, `name@sha256:<digest>` or both",
+    );
+    let Some(r) = parsed else {
+        return (sp.v.clone(), "IfNotPresent".to_string());
+    };
+    if r.is_latest() {
+        d.push(
+            Diagnostic::new(
+                &codes::W0001,
+                format!(
+                    "`{path}` uses a moving tag: `{}` can change under a running deployment",
+                    sp.v
+                ),
+            )
+            .at(sp.span, "no fixed version")
+            .help("pin a version tag (`name:1.4.0`) or a digest (`name@sha256:…`)"),
+        );
+    }
+    // A digest cannot move, so the node's cached copy is always right; a tag is re-checked.
+    let policy = if r.has_digest() {
+        "IfNotPresent"
+    } else {
+        "Always"
+    };
+    (sp.v.clone(), policy.to_string())
+}
+
+fn secret_ref(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(String, String)> {
+    let parsed = sp.v.split_once('/').filter(|(n, k)| {
+        names::dns1123_subdomain(n).is_ok()
+            && !k.is_empty()
+            && k.len() <= 253
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+    });
+    match parsed {
+        Some((n, k)) => Some((n.to_string(), k.to_string())),
+        None => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0110,
+                    format!(
+                        "`{path}` must name a Secret and a key as `secret-name/key`, found {:?}",
+                        sp.v
+                    ),
+                )
+                .at(sp.span, "not `secret-name/key`")
+                .help("the Secret name is a DNS name; the key is letters, digits, `-`, `_` or `.`"),
+            );
+            None
+        }
+    }
+}
+
+fn resolve_files(
+    d: &mut Diagnostics,
+    path: &str,
+    files: &[(Sp<String>, Sp<String>)],
+) -> BTreeMap<String, (String, String)> {
+    let mut out: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut seen: BTreeMap<String, crate::source::Span> = BTreeMap::new();
+    for (k, v) in files {
+        let base = k.v.rsplit('/').next().unwrap_or_default();
+        let key_ok = !base.is_empty()
+            && base.len() <= 253
+            && base
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+        if !k.v.starts_with('/')
+            || !key_ok
+            || k.v.contains("//")
+            || k.v.split('/').any(|s| s == "..")
+        {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0130,
+                    format!("`{path}` key {:?} is not an absolute file path", k.v),
+                )
+                .at(k.span, "not an absolute path to a file")
+                .help(
+                    "write the path the file has in the container, e.g. `\"/etc/app/config.yaml\"`",
+                ),
+            );
+            continue;
+        }
+        if let Some(first) = seen.get(base) {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0130,
+                    format!("two files in `{path}` are named `{base}`"),
+                )
+                .at(k.span, "second file with this name")
+                .also(*first, "first one here")
+                .help("file names become ConfigMap keys and must differ"),
+            );
+            continue;
+        }
+        seen.insert(base.to_string(), k.span);
+        out.insert(base.to_string(), (k.v.clone(), v.v.clone()));
+    }
+    out
+}
+
+fn resolve_resources(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    id: &Ident,
+    c: &Container,
+    runtime: Option<&Runtime>,
+) -> (Resources, Scheduling, Option<String>) {
+    let path = format!("{}.resources", id.path);
+    let spec = c.resources.clone().unwrap_or_default();
+    let defaults = &catalog.defaults.resources;
+    let mut pick =
+        |key: &str, given: &Option<Sp<String>>, preset: Option<&String>, default: &str| -> String {
+            match given {
+                Some(sp) => {
+                    check::quantity(d, &format!("{path}.{key}"), sp);
+                    sp.v.clone()
+                }
+                None => preset.cloned().unwrap_or_else(|| default.to_string()),
+            }
+        };
+    let cpu = pick(
+        "cpu",
+        &spec.cpu,
+        runtime.and_then(|r| r.resources.cpu.as_ref()),
+        &defaults.cpu,
+    );
+    let memory = pick(
+        "memory",
+        &spec.memory,
+        runtime.and_then(|r| r.resources.memory.as_ref()),
+        &defaults.memory,
+    );
+    let ephemeral_storage = spec.ephemeral_storage.as_ref().and_then(|sp| {
+        check::quantity(d, &format!("{path}.ephemeral_storage"), sp).map(|_| sp.v.clone())
+    });
+
+    let mut devices = BTreeMap::new();
+    let mut scheduling = Scheduling::default();
+    let mut shm = None;
+    match (&spec.accelerator, &spec.gpus) {
+        (None, Some(g)) => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0119,
+                    format!("`{path}.gpus` is set but no accelerator is named"),
+                )
+                .at(g.span, "which device?")
+                .help("add `accelerator = \"nvidia-l4\"` (or `\"nvidia-gpu\"` for any NVIDIA GPU)"),
+            );
+        }
+        (Some(a), gpus) => {
+            if let Some((resource, count, sel, tol)) =
+                accelerator(d, catalog, &path, a, gpus.as_ref())
+            {
+                devices.insert(resource, count);
+                scheduling.node_selector = sel;
+                scheduling.tolerations = tol;
+                if catalog.accelerator(&a.name.v).is_some_and(|x| x.shm) {
+                    shm = Some(defaults.gpu_shm.clone());
+                }
+            }
+        }
+        (None, None) => {}
+    }
+    (
+        Resources {
+            cpu,
+            memory,
+            ephemeral_storage,
+            devices,
+        },
+        scheduling,
+        shm,
+    )
+}
+
+type AccelOut = (
+    String,
+    i64,
+    BTreeMap<String, String>,
+    Vec<crate::app::Toleration>,
+);
+
+fn accelerator(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    path: &str,
+    a: &AcceleratorRef,
+    gpus: Option<&Sp<f64>>,
+) -> Option<AccelOut> {
+    let Some(entry) = catalog.accelerator(&a.name.v) else {
+        let mut diag = Diagnostic::new(
+            &codes::E0111,
+            format!("unknown accelerator `{}` in `{path}.accelerator`", a.name.v),
+        )
+        .at(a.name.span, "not in the catalog");
+        diag = match suggest(&a.name.v, catalog.accelerators.keys()) {
+            Some(s) => diag.help(format!(
+                "did you mean `{s}`? (`mlspec explain E0111` lists them)"
+            )),
+            None => diag.help(format!(
+                "known accelerators: {}",
+                catalog
+                    .accelerators
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        d.push(diag);
+        return None;
+    };
+    let mut node_selector = entry.node_selector.clone();
+    let mut resource = entry.resource.clone();
+
+    let count = match gpus {
+        None => None,
+        Some(g) if g.v.fract() != 0.0 || !g.v.is_finite() => {
+            d.push(
+                Diagnostic::new(&codes::E0114, format!("`{path}.gpus` must be a whole number, found {}", g.v))
+                    .at(g.span, "not a whole number")
+                    .help(if entry.mig.is_empty() {
+                        "devices are whole units; ask for fewer pods with more work each, or a GPU that offers MIG".to_string()
+                    } else {
+                        format!("for part of a GPU ask for a MIG slice: `accelerator = {{ type = \"{}\", mig = \"{}\" }}`", a.name.v, entry.mig[0])
+                    }),
+            );
+            return None;
+        }
+        Some(g) if g.v < 1.0 || g.v > f64::from(entry.max_per_node) => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0119,
+                    format!(
+                        "`{path}.gpus` must be from 1 to {} for `{}`, found {}",
+                        entry.max_per_node, a.name.v, g.v
+                    ),
+                )
+                .at(g.span, "no node of this type offers that")
+                .help(format!(
+                    "a `{}` node carries at most {} devices",
+                    a.name.v, entry.max_per_node
+                )),
+            );
+            return None;
+        }
+        Some(g) => Some(g.v as i64),
+    };
+
+    if let Some(mig) = &a.mig {
+        if !entry.mig.contains(&mig.v) {
+            let mut diag = Diagnostic::new(
+                &codes::E0120,
+                format!("`{}` does not offer the MIG profile `{}`", a.name.v, mig.v),
+            )
+            .at(mig.span, "unknown profile");
+            diag = match (entry.mig.is_empty(), suggest(&mig.v, entry.mig.iter())) {
+                (true, _) => diag.help(format!("`{}` does not support MIG; drop `mig`", a.name.v)),
+                (false, Some(s)) => diag.help(format!("did you mean `{s}`?")),
+                (false, None) => diag.help(format!("profiles offered: {}", entry.mig.join(", "))),
+            };
+            d.push(diag);
+            return None;
+        }
+        // A MIG slice is its own resource; the product label does not carry the slice layout.
+        resource = entry.mig_resource(&mig.v);
+        node_selector.clear();
+    }
+
+    let mut count = count.unwrap_or(1);
+    if let Some(chips) = entry.chips_per_host {
+        match (&a.topology, &entry.topology_label) {
+            (Some(t), Some(label)) => {
+                let product = tpu_chips(&t.v);
+                if !entry.topologies.contains(&t.v) || product.is_none() {
+                    let shown = entry.topologies.join(", ");
+                    let why = match product {
+                        Some(n) if n > i64::from(chips) => format!(
+                            "it has {n} chips, more than one {chips}-chip host: multi-host slices are not supported yet"
+                        ),
+                        _ => "it is not a topology this accelerator offers on one host".to_string(),
+                    };
+                    d.push(
+                        Diagnostic::new(
+                            &codes::E0129,
+                            format!("invalid `{path}.accelerator.topology` `{}`: {why}", t.v),
+                        )
+                        .at(t.span, "unsupported topology")
+                        .help(format!("single-host topologies of `{}`: {shown}", a.name.v)),
+                    );
+                    return None;
+                }
+                let product = product.unwrap_or(1);
+                if let Some(g) = gpus.filter(|g| g.v as i64 != product) {
+                    d.push(
+                        Diagnostic::new(
+                            &codes::E0129,
+                            format!(
+                                "topology `{}` has {product} chips but `gpus` asks for {}",
+                                t.v, g.v
+                            ),
+                        )
+                        .at(g.span, "chip count")
+                        .also(t.span, "topology")
+                        .help(format!("drop `gpus` or set it to {product}")),
+                    );
+                    return None;
+                }
+                count = product;
+                node_selector.insert(label.clone(), t.v.clone());
+            }
+            (None, _) => {
+                d.push(
+                    Diagnostic::new(&codes::E0129, format!("`{}` needs a topology", a.name.v))
+                        .at(a.span, "which slice shape?")
+                        .help(format!(
+                            "write `accelerator = {{ type = \"{}\", topology = \"{}\" }}`",
+                            a.name.v,
+                            entry.topologies.last().map_or("2x2", String::as_str)
+                        )),
+                );
+                return None;
+            }
+            (Some(_), None) => {}
+        }
+    } else if let Some(t) = &a.topology {
+        d.push(
+            Diagnostic::new(
+                &codes::E0129,
+                format!("`{}` has no topology; only TPUs do", a.name.v),
+            )
+            .at(t.span, "not a TPU")
+            .help("drop `topology`"),
+        );
+    }
+
+    let mut tolerations = Vec::new();
+    for t in &entry.tolerations {
+        if let Ok(t) = toleration::parse(t) {
+            tolerations.push(t);
+        }
+    }
+    Some((resource, count, node_selector, tolerations))
+}
+
+/// Chips in a TPU topology such as `2x4` or `2x2x1`.
+fn tpu_chips(t: &str) -> Option<i64> {
+    t.split('x').try_fold(1i64, |acc, part| {
+        let n: i64 = part.parse().ok().filter(|n| *n > 0)?;
+        acc.checked_mul(n)
+    })
+}
+
+/// Parse a quantity that came from the catalog or was checked already (never user-facing).
+pub fn known_quantity(s: &str) -> Quantity {
+    Quantity::parse(s).unwrap_or_else(|_| Quantity::zero())
+}

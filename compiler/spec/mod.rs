@@ -1,0 +1,184 @@
+//! Parse stage: TOML text → `Spec`, what the user wrote, every value with its span.
+//!
+//! Syntax errors, unknown keys and wrong types are all reported here, as many as the file has.
+//! `--env NAME` merges `[overlays.NAME]` over the file first (see `overlay`); every other overlay
+//! is read too, so a typo in `[overlays.staging]` is caught while building prod.
+
+pub mod app;
+pub mod batch;
+pub mod overlay;
+pub mod read;
+pub mod serve;
+pub mod tree;
+pub mod workload;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::source::{SourceFile, Span};
+use crate::values::suggest::suggest;
+pub use app::{AppSection, Placement, TolerationSpec};
+pub use batch::{Batch, History, Schedule};
+use read::{Fields, Sp};
+pub use serve::{Health, Ingress, PortSpec, Rollout, Scaling, Serve, Target, Tls};
+use tree::{Node, Value};
+pub use workload::{AcceleratorRef, Container, Resources};
+
+/// Files larger than this are refused before parsing.
+pub const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
+
+/// One application, as written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spec {
+    pub app: AppSection,
+    pub serve: Option<Serve>,
+    pub jobs: Vec<(Sp<String>, Batch)>,
+    pub schedules: Vec<(Sp<String>, Schedule)>,
+    pub placement: Option<Placement>,
+    /// The overlay that was applied, if any.
+    pub env: Option<String>,
+}
+
+/// Parse a spec, applying `[overlays.<env>]` when `env` is given.
+pub fn parse(source: &SourceFile, env: Option<&str>) -> (Option<Spec>, Diagnostics) {
+    let mut d = Diagnostics::default();
+    if source.text.len() > MAX_SPEC_BYTES {
+        d.push(
+            Diagnostic::new(
+                &codes::E0009,
+                format!(
+                    "the file is {} bytes; specs are limited to {MAX_SPEC_BYTES} bytes",
+                    source.text.len()
+                ),
+            )
+            .at(Span::file_start(), "file starts here")
+            .help("a spec describes one application in a few dozen lines; split generated content out"),
+        );
+        return (None, d);
+    }
+    let mut root = tree::parse(&source.text, &mut d);
+    let overlays = take_overlays(&mut root, &mut d);
+
+    // Every overlay is read merged over the base, but only findings inside it are kept, so a
+    // mistake in an overlay that is not being built is still caught once.
+    for (name, node) in &overlays {
+        if env == Some(name.v.as_str()) {
+            continue;
+        }
+        let mut merged = root.clone();
+        overlay::merge(&mut merged, node);
+        let mut scratch = Diagnostics::default();
+        read_spec(&merged, &mut scratch);
+        for diag in scratch {
+            if diag
+                .primary
+                .as_ref()
+                .is_some_and(|l| node.span.contains(l.span))
+            {
+                d.push(diag);
+            }
+        }
+    }
+
+    if let Some(env) = env {
+        match overlays.iter().find(|(n, _)| n.v == env) {
+            Some((_, node)) => overlay::merge(&mut root, node),
+            None => {
+                let names: Vec<&str> = overlays.iter().map(|(n, _)| n.v.as_str()).collect();
+                let mut diag = Diagnostic::new(
+                    &codes::E0006,
+                    format!("`--env {env}` names no overlay: there is no `[overlays.{env}]`"),
+                )
+                .at(Span::file_start(), "in this file");
+                diag = match (suggest(env, names.iter()), names.is_empty()) {
+                    (Some(s), _) => diag.help(format!("did you mean `--env {s}`?")),
+                    (None, true) => {
+                        diag.help(format!("add an `[overlays.{env}]` table, or drop `--env`"))
+                    }
+                    (None, false) => {
+                        diag.help(format!("the overlays defined are: {}", names.join(", ")))
+                    }
+                };
+                d.push(diag);
+            }
+        }
+    }
+
+    let spec = read_spec(&root, &mut d).map(|mut s| {
+        s.env = env.map(str::to_string);
+        s
+    });
+    (spec, d)
+}
+
+/// Remove `overlays` from the root and return each overlay by name.
+fn take_overlays(root: &mut Node, d: &mut Diagnostics) -> Vec<(Sp<String>, Node)> {
+    let Value::Table(t) = &mut root.value else {
+        return Vec::new();
+    };
+    let Some(entry) = t.entries.remove("overlays") else {
+        return Vec::new();
+    };
+    let Value::Table(envs) = entry.node.value else {
+        d.push(read::wrong_type(
+            "overlays",
+            "a table of `[overlays.NAME]` tables",
+            &entry.node,
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, e) in envs.entries {
+        if e.node.as_table().is_none() {
+            d.push(read::wrong_type(
+                &format!("overlays.{name}"),
+                "a table",
+                &e.node,
+            ));
+            continue;
+        }
+        if name.contains("overlays")
+            || e.node
+                .as_table()
+                .is_some_and(|t| t.get("overlays").is_some())
+        {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0007,
+                    format!("overlay `{name}` contains `overlays`"),
+                )
+                .at(e.key_span, "overlays cannot nest")
+                .help("write each environment as its own `[overlays.NAME]` table"),
+            );
+            continue;
+        }
+        out.push((Sp::new(name, e.key_span), e.node));
+    }
+    out
+}
+
+fn read_spec(root: &Node, d: &mut Diagnostics) -> Option<Spec> {
+    let mut f = Fields::new(root, "", d)?;
+    f.asked_overlays();
+    let app = f.required(
+        d,
+        "app",
+        |f, d, k| f.table(d, k, AppSection::read),
+        "{ name = \"my-model\" }  (or an `[app]` table)",
+    );
+    let spec = Spec {
+        serve: f.table(d, "serve", Serve::read),
+        jobs: f.named_tables(d, "jobs", Batch::read),
+        schedules: f.named_tables(d, "schedules", Schedule::read),
+        placement: f.table(d, "placement", Placement::read),
+        app: app.unwrap_or_default(),
+        env: None,
+    };
+    f.finish(d);
+    Some(spec)
+}
+
+impl Fields<'_> {
+    /// `overlays` is taken off the root before reading; keep it a known key for suggestions.
+    fn asked_overlays(&mut self) {
+        let _ = self.entry("overlays");
+    }
+}

@@ -1,0 +1,16 @@
+//! Validate stage: checks across fields of the resolved `App`, pointing at the `Spec` spans of the
+//! values involved. Checks of a single value live in `resolve`, where the value is parsed.
+
+pub mod resources;
+pub mod scaling;
+
+use crate::app::App;
+use crate::diagnostics::Diagnostics;
+use crate::spec::Spec;
+
+pub fn validate(spec: &Spec, app: &App) -> Diagnostics {
+    let mut d = Diagnostics::default();
+    scaling::check(&mut d, spec, app);
+    resources::check(&mut d, spec, app);
+    d
+}

@@ -1,0 +1,66 @@
+//! Scaling bounds: `min ≤ max`, and no scale-to-zero without an event-driven autoscaler.
+
+use crate::app::{App, Replicas};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::spec::Spec;
+
+pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
+    let (Some(server), Some(sc)) = (
+        &app.serve,
+        spec.serve.as_ref().and_then(|s| s.scaling.as_ref()),
+    ) else {
+        return;
+    };
+    let Replicas::Auto { min, max, .. } = server.replicas else {
+        return;
+    };
+    if let (Some(lo), Some(hi)) = (&sc.min, &sc.max) {
+        if min > max {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0118,
+                    format!(
+                        "`serve.scaling.min` ({min}) is greater than `serve.scaling.max` ({max})"
+                    ),
+                )
+                .at(lo.span, "minimum here")
+                .also(hi.span, "maximum here")
+                .help("raise `max` or lower `min`"),
+            );
+        }
+    }
+    if max == 0 {
+        if let Some(hi) = &sc.max {
+            d.push(
+                Diagnostic::new(&codes::E0118, "`serve.scaling.max` must be at least 1")
+                    .at(hi.span, "no pods, ever")
+                    .help("drop `[serve]` if the server should not run"),
+            );
+        }
+    } else if min == 0 {
+        if let Some(lo) = &sc.min {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0118,
+                    "`serve.scaling.min = 0` needs an event-driven autoscaler",
+                )
+                .at(lo.span, "scale to zero")
+                .help("a HorizontalPodAutoscaler cannot scale to or from zero; set `min = 1`"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile_str;
+
+    #[test]
+    fn min_above_max_is_reported_with_both_spans() {
+        let (_, d) = compile_str(
+            "[app]\nname = \"a\"\n[serve]\nimage = \"x:1\"\n[serve.scaling]\nmin = 5\nmax = 2\n",
+        );
+        let e = d.iter().find(|x| x.code.id == "E0118").expect("E0118");
+        assert_eq!(e.secondary.len(), 1);
+    }
+}

@@ -1,0 +1,224 @@
+//! The real binary: exit codes 0/1/2, `-o` written atomically, `--check`, `--env`, `explain`,
+//! a closed stdout pipe.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use crate::support::{mlspec, root, stderr, stdout};
+
+const GOOD: &str = "[app]\nname = \"demo\"\n[serve]\nimage = \"registry.example.com/demo:1.0\"\n";
+const BAD: &str =
+    "[app]\nname = \"Demo_App\"\n[serve]\nimage = \"registry.example.com/demo:1.0\"\nprot = 80\n";
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+#[test]
+fn build_prints_the_bundle_and_exits_0() {
+    let o = mlspec(&root(), &["build", "examples/sentiment/app.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("---\napiVersion: v1\nkind: ServiceAccount\n"),
+        "{out}"
+    );
+    assert!(out.contains("kind: Deployment"));
+}
+
+#[test]
+fn bad_input_exits_1_with_every_diagnostic() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("app.toml"), BAD).expect("write");
+    let o = mlspec(dir.path(), &["check", "app.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("E0101") && err.contains("E0002"), "{err}");
+    assert!(err.contains("did you mean `port`?"), "{err}");
+    assert!(err.contains("app.toml:2:8"), "{err}");
+    assert!(err.ends_with("error: 2 errors\n"), "{err}");
+    assert!(!err.contains('\u{1b}'), "NO_COLOR means no colour");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tmp();
+    assert_eq!(mlspec(dir.path(), &["build"]).status.code(), Some(2));
+    assert_eq!(mlspec(dir.path(), &["frobnicate"]).status.code(), Some(2));
+    let o = mlspec(dir.path(), &["check", "missing.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read `missing.toml`: no such file"));
+    assert_eq!(
+        mlspec(dir.path(), &["build", "x.toml", "--check"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(mlspec(dir.path(), &["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn failed_build_leaves_the_output_file_untouched() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("good.toml"), GOOD).expect("write");
+    std::fs::write(dir.path().join("bad.toml"), BAD).expect("write");
+    let o = mlspec(dir.path(), &["build", "good.toml", "-o", "out.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = std::fs::read_to_string(dir.path().join("out.yaml")).expect("written");
+    assert!(before.contains("name: demo"));
+
+    let o = mlspec(
+        dir.path(),
+        &["build", "good.toml", "bad.toml", "-o", "out.yaml"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let after = std::fs::read_to_string(dir.path().join("out.yaml")).expect("still there");
+    assert_eq!(before, after);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".mlspec-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn check_flag_compares_instead_of_writing() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("app.toml"), GOOD).expect("write");
+    let o = mlspec(
+        dir.path(),
+        &["build", "app.toml", "-o", "out.yaml", "--check"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`out.yaml` does not exist"));
+    assert!(
+        !dir.path().join("out.yaml").exists(),
+        "--check never writes"
+    );
+
+    mlspec(dir.path(), &["build", "app.toml", "-o", "out.yaml"]);
+    let o = mlspec(
+        dir.path(),
+        &["build", "app.toml", "-o", "out.yaml", "--check"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    std::fs::write(dir.path().join("app.toml"), GOOD.replace("1.0", "1.1")).expect("write");
+    let o = mlspec(
+        dir.path(),
+        &["build", "app.toml", "-o", "out.yaml", "--check"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`out.yaml` is stale"));
+}
+
+#[test]
+fn env_selects_an_overlay_and_an_unknown_env_is_an_error() {
+    let o = mlspec(
+        &root(),
+        &["build", "examples/sentiment/app.toml", "--env", "prod"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("namespace: ml-prod"));
+    let o = mlspec(
+        &root(),
+        &["build", "examples/sentiment/app.toml", "--env", "prdo"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean `--env prod`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn several_apps_make_one_bundle_in_kind_order() {
+    let o = mlspec(
+        &root(),
+        &[
+            "build",
+            "examples/sentiment/app.toml",
+            "examples/nightly-retrain/app.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let kinds: Vec<String> = stdout(&o)
+        .lines()
+        .filter_map(|l| l.strip_prefix("kind: ").map(str::to_string))
+        .collect();
+    let rank = |k: &str| {
+        [
+            "Namespace",
+            "ServiceAccount",
+            "ConfigMap",
+            "Service",
+            "Deployment",
+            "HorizontalPodAutoscaler",
+            "PodDisruptionBudget",
+            "NetworkPolicy",
+            "Ingress",
+            "Job",
+            "CronJob",
+        ]
+        .iter()
+        .position(|x| *x == k)
+        .expect("a known kind")
+    };
+    let mut sorted = kinds.clone();
+    sorted.sort_by_key(|k| rank(k));
+    assert_eq!(kinds, sorted);
+    assert!(kinds.contains(&"CronJob".to_string()) && kinds.contains(&"Deployment".to_string()));
+}
+
+#[test]
+fn explain_prints_the_long_form() {
+    let o = mlspec(&root(), &["explain", "e0101"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with("# E0101"));
+    let o = mlspec(&root(), &["explain"]);
+    assert!(stdout(&o).contains("E0126  secret-in-env"));
+    let o = mlspec(&root(), &["explain", "E0110x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn not_utf8_is_a_diagnostic_and_exit_1() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("app.toml"), b"[app]\nname = \"\xff\xfe\"\n").expect("write");
+    let o = mlspec(dir.path(), &["check", "app.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0005"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlspec"))
+        .args([
+            "build",
+            "examples/llm-chat/app.toml",
+            "examples/sentiment/app.toml",
+        ])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Read one byte, then close the pipe, like `| head -c1`.
+    let mut first = [0u8; 1];
+    let mut out = child.stdout.take().expect("stdout");
+    out.read_exact(&mut first).expect("some output");
+    drop(out);
+    let status = child.wait().expect("exits");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(status.code().is_some(), "killed by a signal: {status:?}");
+}

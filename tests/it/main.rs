@@ -1,0 +1,10 @@
+//! The one integration-test binary: each module drives the library or the real `mlspec` binary
+//! with real files.
+
+#![allow(clippy::disallowed_methods)]
+
+mod bad_input;
+mod cli;
+mod examples;
+mod robustness;
+mod support;

@@ -1,0 +1,105 @@
+//! No input makes mlspec panic or stall: empty, binary, nested, enormous.
+
+use std::fmt::Write;
+
+use mlspec::compile_str;
+
+#[test]
+fn empty_file_reports_a_missing_app() {
+    let (objects, d) = compile_str("");
+    assert!(objects.is_empty());
+    assert!(d.iter().any(|x| x.code.id == "E0004"));
+}
+
+#[test]
+fn binary_garbage_is_a_syntax_error() {
+    let text: String = (0u8..=255).map(char::from).cycle().take(4096).collect();
+    let (_, d) = compile_str(&text);
+    assert!(d.iter().any(|x| x.code.id == "E0001"));
+}
+
+#[test]
+fn deeply_nested_arrays_are_refused_without_overflowing_the_stack() {
+    for depth in [100, 10_000, 100_000] {
+        let text = format!(
+            "[app]\nname = \"a\"\nx = {}{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let (objects, d) = compile_str(&text);
+        assert!(objects.is_empty());
+        assert!(d.has_errors(), "depth {depth}");
+    }
+}
+
+#[test]
+fn a_hundred_thousand_env_entries_compile() {
+    let mut text = String::from("[app]\nname = \"big\"\n[serve]\nimage = \"x/y:1\"\n[serve.env]\n");
+    for i in 0..100_000 {
+        let _ = writeln!(text, "VAR_{i} = \"value-{i}\"");
+    }
+    let (objects, d) = compile_str(&text);
+    assert!(!d.has_errors(), "{:?}", d.iter().next());
+    assert!(!objects.is_empty());
+}
+
+#[test]
+fn hostile_values_never_panic() {
+    let values = [
+        "\"\"",
+        "\"\\u0000\"",
+        "\"🦀\"",
+        "-9223372036854775808",
+        "9223372036854775807",
+        "1e308",
+        "nan",
+        "-inf",
+        "[]",
+        "{}",
+        "\"Gi\"",
+        "\"9999999999999999999999Ei\"",
+        "\"* * * * * * *\"",
+        "\"::::\"",
+        "\"a/b/c/d\"",
+        "true",
+    ];
+    let keys = [
+        "app.name",
+        "app.namespace",
+        "serve.image",
+        "serve.port",
+        "serve.resources.cpu",
+        "serve.resources.memory",
+        "serve.resources.gpus",
+        "serve.resources.accelerator",
+        "serve.resources.shm",
+        "serve.scaling.min",
+        "serve.scaling.max",
+        "serve.rollout.max_surge",
+        "serve.health.startup_timeout",
+        "serve.ingress.host",
+        "schedules.x.cron",
+        "schedules.x.timezone",
+        "jobs.y.deadline",
+        "placement.tolerations",
+    ];
+    for key in keys {
+        for v in values {
+            let mut text = String::from(
+                "[app]\nname = \"a\"\n[serve]\nimage = \"x/y:1\"\n[schedules.x]\nimage = \"x/y:1\"\ncron = \"0 * * * *\"\n[jobs.y]\nimage = \"x/y:1\"\n",
+            );
+            let (table, field) = key.rsplit_once('.').unwrap_or(("", key));
+            let _ = write!(text, "[overlays.t.{table}]\n{field} = {v}\n");
+            let _ =
+                std::panic::catch_unwind(|| compile_str(&text)).map_err(|_| panic!("{key} = {v}"));
+            let c = mlspec::compile(
+                &mlspec::source::SourceFile::new("a.toml", text.clone()),
+                &mlspec::stdlib::Catalog::builtin().expect("catalog"),
+                &mlspec::Options {
+                    env: Some("t".to_string()),
+                },
+            );
+            let _ = c;
+        }
+    }
+}

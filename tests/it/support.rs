@@ -1,0 +1,62 @@
+//! Shared helpers: compile a file, render its diagnostics the way a user sees them off a terminal.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mlspec::diagnostics::render::{self, Style};
+use mlspec::source::SourceFile;
+use mlspec::stdlib::Catalog;
+use mlspec::{Compiled, Options, compile};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn catalog() -> Catalog {
+    Catalog::builtin().expect("the built-in catalog parses")
+}
+
+/// Compile a file from disk, naming it relative to the repository root.
+pub fn compile_file(path: &Path, env: Option<&str>) -> (SourceFile, Compiled) {
+    let text = std::fs::read_to_string(path).expect("fixture is readable");
+    let name = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    let source = SourceFile::new(name, text);
+    let options = Options {
+        env: env.map(str::to_string),
+    };
+    let compiled = compile(&source, &catalog(), &options);
+    (source, compiled)
+}
+
+/// Every diagnostic as the plain report a pre-commit hook would show.
+pub fn rendered(source: &SourceFile, compiled: &Compiled) -> String {
+    compiled
+        .diagnostics
+        .iter()
+        .map(|d| render::human(d, Some(source), Style::plain()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Run the real binary in `dir` with no colour and a fixed width.
+pub fn mlspec(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlspec"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("the mlspec binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
