@@ -9,8 +9,8 @@ use crate::generate::Object;
 pub fn yaml(objects: &[Object]) -> Result<String, String> {
     let mut out = String::new();
     for o in objects {
-        let doc =
-            serde_saphyr::to_string(o).map_err(|e| format!("cannot write {}: {e}", o.id()))?;
+        let doc = serde_saphyr::to_string_with_options(o, options())
+            .map_err(|e| format!("cannot write {}: {e}", o.id()))?;
         out.push_str("---\n");
         out.push_str(&doc);
         if !doc.ends_with('\n') {
@@ -20,7 +20,144 @@ pub fn yaml(objects: &[Object]) -> Result<String, String> {
     Ok(out)
 }
 
+/// Long single-line values (image references with digests, args) stay on one line, where a
+/// reviewer can read and grep them; multi-line values (mounted files) still use `|` blocks.
+fn options() -> serde_saphyr::SerializerOptions {
+    serde_saphyr::ser_options! { folded_wrap_chars: 100_000 }
+}
+
 /// Order objects of several apps for one bundle: by kind, then in input order.
 pub fn order(objects: &mut [Object]) {
     objects.sort_by_key(Object::rank);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile_str;
+
+    /// Strings a YAML 1.1 reader (kubectl) would turn into booleans, numbers, nulls or dates
+    /// unless they are quoted; each must read back as the same string.
+    const TRICKY: &[&str] = &[
+        "on",
+        "off",
+        "yes",
+        "no",
+        "y",
+        "n",
+        "Y",
+        "N",
+        "ON",
+        "Off",
+        "YES",
+        "true",
+        "False",
+        "null",
+        "Null",
+        "~",
+        "",
+        " ",
+        "1_000",
+        "012",
+        "0o17",
+        "0b101",
+        "0x1F",
+        "1e3",
+        "1.10",
+        ".5",
+        "-.inf",
+        ".NaN",
+        "12:30",
+        "12:30:45",
+        "2026-11-24",
+        "2026-11-24T10:00:00Z",
+        "=",
+        "<<",
+        "- a",
+        "a: b",
+        "#x",
+        "x #y",
+        "@at",
+        "`tick",
+        "!tag",
+        "&anchor",
+        "*alias",
+        "%pct",
+        "{a}",
+        "[a]",
+        "'q'",
+        "\"dq\"",
+        "a\\b",
+        "tab\there",
+        "trail ",
+        " lead",
+        "multi\nline",
+        "crlf\r\nline",
+        "ünïcode",
+        "🦀",
+        "|",
+        ">",
+        "?",
+        ",",
+        "0",
+        "-1",
+        "+1",
+        "1.0",
+        "00",
+        "0.0.0.0:8080",
+        "--flag=on",
+        "a,b",
+        "null ",
+        "NaN",
+        "inf",
+        "-",
+        "---",
+        "...",
+    ];
+
+    #[test]
+    fn tricky_strings_read_back_as_the_same_strings() {
+        let mut text =
+            String::from("[app]\nname = \"a\"\n[serve]\nimage = \"x/y:1\"\n[serve.env]\n");
+        for (i, v) in TRICKY.iter().enumerate() {
+            text.push_str(&format!("V{i} = {}\n", toml_string(v)));
+        }
+        let (objects, d) = compile_str(&text);
+        assert!(!d.has_errors(), "{d:?}");
+        let yaml = super::yaml(&objects).expect("serializes");
+        let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&yaml).expect("reads back");
+        let deployment = docs
+            .iter()
+            .find(|d| d["kind"] == "Deployment")
+            .expect("deployment");
+        let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+            .as_array()
+            .expect("env");
+        for (i, v) in TRICKY.iter().enumerate() {
+            let got = env
+                .iter()
+                .find(|e| e["name"] == format!("V{i}"))
+                .expect("present");
+            assert_eq!(
+                got["value"],
+                serde_json::Value::String(v.to_string()),
+                "V{i} = {v:?}"
+            );
+        }
+    }
+
+    fn toml_string(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
 }

@@ -52,6 +52,7 @@ pub fn diagnostics<'a>(
             text = format!("{}: {}", source.name, text.trim_start());
         }
         eprint(&text);
+        eprint("\n");
         if d.is_error() {
             counts.0 += 1;
         } else {

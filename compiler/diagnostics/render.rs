@@ -75,17 +75,19 @@ impl fmt::Debug for Adapter<'_> {
 
 impl fmt::Display for Adapter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        write!(
+            f,
+            "{}[{}]: {}",
+            self.d.severity().as_str(),
+            self.d.code.id,
+            self.d.message
+        )
     }
 }
 
 impl std::error::Error for Adapter<'_> {}
 
 impl miette::Diagnostic for Adapter<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.d.code.id))
-    }
-
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.d.severity() {
             Severity::Error => miette::Severity::Error,
