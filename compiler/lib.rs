@@ -38,23 +38,52 @@ pub struct Compiled {
 }
 
 /// Compile one spec: parse → resolve → validate → generate.
+///
+/// Every overlay the build does not use is checked too, and its findings that lie inside it are
+/// reported, so a mistake in `[overlays.staging]` is caught while building prod.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
-    let (spec, mut diagnostics) = spec::parse(source, options.env.as_deref());
+    let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref());
     let mut objects = Vec::new();
-    if let Some(spec) = spec {
-        let (app, d) = resolve::resolve(&spec, catalog);
-        diagnostics.extend(d);
-        if let Some(app) = app {
-            diagnostics.extend(validate::validate(&spec, &app));
-            if !diagnostics.has_errors() {
-                objects = generate::generate(&app);
+    if let Some(spec) = &spec {
+        for (name, extent) in &spec.overlays {
+            if options.env.as_deref() == Some(name.as_str()) {
+                continue;
             }
+            let (_, found, _) = check(source, catalog, Some(name));
+            for d in found {
+                if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
+                    diagnostics.push(d);
+                }
+            }
+        }
+    }
+    if let Some(app) = app {
+        if !diagnostics.has_errors() {
+            objects = generate::generate(&app);
         }
     }
     Compiled {
         objects,
         diagnostics: diagnostics.sorted(),
     }
+}
+
+/// Everything but generation, for one choice of overlay.
+fn check(
+    source: &SourceFile,
+    catalog: &Catalog,
+    env: Option<&str>,
+) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
+    let (spec, mut diagnostics) = spec::parse(source, env);
+    let Some(spec) = spec else {
+        return (None, diagnostics, None);
+    };
+    let (app, d) = resolve::resolve(&spec, catalog);
+    diagnostics.extend(d);
+    if let Some(app) = &app {
+        diagnostics.extend(validate::validate(&spec, app));
+    }
+    (Some(spec), diagnostics, app)
 }
 
 /// Compile text with the built-in catalog and no options (handy in tests).

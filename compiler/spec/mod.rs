@@ -1,8 +1,8 @@
 //! Parse stage: TOML text → `Spec`, what the user wrote, every value with its span.
 //!
 //! Syntax errors, unknown keys and wrong types are all reported here, as many as the file has.
-//! `--env NAME` merges `[overlays.NAME]` over the file first (see `overlay`); every other overlay
-//! is read too, so a typo in `[overlays.staging]` is caught while building prod.
+//! `--env NAME` merges `[overlays.NAME]` over the file first (see `overlay`). The spec records
+//! every overlay's name and extent so `compile` can check the others too.
 
 pub mod app;
 pub mod batch;
@@ -35,6 +35,8 @@ pub struct Spec {
     pub placement: Option<Placement>,
     /// The overlay that was applied, if any.
     pub env: Option<String>,
+    /// Every overlay in the file, with the span its keys and values cover.
+    pub overlays: Vec<(String, Span)>,
 }
 
 /// Parse a spec, applying `[overlays.<env>]` when `env` is given.
@@ -56,27 +58,6 @@ pub fn parse(source: &SourceFile, env: Option<&str>) -> (Option<Spec>, Diagnosti
     }
     let mut root = tree::parse(&source.text, &mut d);
     let overlays = take_overlays(&mut root, &mut d);
-
-    // Every overlay is read merged over the base, but only findings inside it are kept, so a
-    // mistake in an overlay that is not being built is still caught once.
-    for (name, node) in &overlays {
-        if env == Some(name.v.as_str()) {
-            continue;
-        }
-        let mut merged = root.clone();
-        overlay::merge(&mut merged, node);
-        let mut scratch = Diagnostics::default();
-        read_spec(&merged, &mut scratch);
-        for diag in scratch {
-            if diag
-                .primary
-                .as_ref()
-                .is_some_and(|l| node.span.contains(l.span))
-            {
-                d.push(diag);
-            }
-        }
-    }
 
     if let Some(env) = env {
         match overlays.iter().find(|(n, _)| n.v == env) {
@@ -104,6 +85,10 @@ pub fn parse(source: &SourceFile, env: Option<&str>) -> (Option<Spec>, Diagnosti
 
     let spec = read_spec(&root, &mut d).map(|mut s| {
         s.env = env.map(str::to_string);
+        s.overlays = overlays
+            .iter()
+            .map(|(n, node)| (n.v.clone(), Span::new(n.span.start, node.extent().end)))
+            .collect();
         s
     });
     (spec, d)
@@ -171,6 +156,7 @@ fn read_spec(root: &Node, d: &mut Diagnostics) -> Option<Spec> {
         placement: f.table(d, "placement", Placement::read),
         app: app.unwrap_or_default(),
         env: None,
+        overlays: Vec::new(),
     };
     f.finish(d);
     Some(spec)

@@ -77,6 +77,24 @@ impl Node {
         }
     }
 
+    /// The smallest span covering this node, its keys and everything below it. (A table's own
+    /// span may cover only its `[header]`.)
+    pub fn extent(&self) -> Span {
+        let mut out = self.span;
+        let mut grow = |s: Span| {
+            out = Span::new(out.start.min(s.start), out.end.max(s.end));
+        };
+        match &self.value {
+            Value::Array(items) => items.iter().for_each(|n| grow(n.extent())),
+            Value::Table(t) => t.entries.values().for_each(|e| {
+                grow(e.key_span);
+                grow(e.node.extent());
+            }),
+            _ => {}
+        }
+        out
+    }
+
     pub fn as_table(&self) -> Option<&Table> {
         match &self.value {
             Value::Table(t) => Some(t),

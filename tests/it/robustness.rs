@@ -103,3 +103,17 @@ fn hostile_values_never_panic() {
         }
     }
 }
+
+#[test]
+fn mistakes_in_overlays_not_being_built_are_still_reported_inside_them() {
+    let text = "[app]\nname = \"a\"\n[serve]\nimage = \"x/y:1\"\n\n[overlays.staging]\nserve.scaling = { mni = 2, max = 3 }\n\n[overlays.prod]\nserve.resources.memory = \"8GB\"\n";
+    let (objects, d) = compile_str(text);
+    assert!(objects.is_empty(), "errors in any overlay fail the build");
+    let found: Vec<(&str, usize)> = d
+        .iter()
+        .map(|x| (x.code.id, x.primary.as_ref().map_or(0, |l| l.span.start)))
+        .collect();
+    let staging = text.find("mni").expect("mni");
+    let prod = text.find("\"8GB\"").expect("8GB");
+    assert_eq!(found, vec![("E0002", staging), ("E0104", prod)]);
+}
