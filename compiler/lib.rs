@@ -57,10 +57,10 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
             }
         }
     }
-    if let Some(app) = app {
-        if !diagnostics.has_errors() {
-            objects = generate::generate(&app);
-        }
+    if let Some(app) = app
+        && !diagnostics.has_errors()
+    {
+        objects = generate::generate(&app);
     }
     Compiled {
         objects,

@@ -40,7 +40,8 @@ pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result
                 unreadable = true;
                 continue;
             }
-            Err(ReadError::NotText(source, diag)) => {
+            Err(ReadError::NotText(boxed)) => {
+                let (source, diag) = *boxed;
                 let (e, w) = report::diagnostics(&source, [&diag], style);
                 out.errors += e;
                 out.warnings += w;

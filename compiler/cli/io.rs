@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use mlspec::diagnostics::{Diagnostic, codes};
-use mlspec::source::{SourceFile, Span};
+use mlspec::source::SourceFile;
 
 /// Inputs larger than this are refused before they are read whole.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
@@ -14,7 +14,7 @@ pub enum ReadError {
     /// Not readable at all: a usage problem (exit 2).
     Io(String),
     /// Read, but not text: a diagnostic about the input (exit 1).
-    NotText(SourceFile, Diagnostic),
+    NotText(Box<(SourceFile, Diagnostic)>),
 }
 
 pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
@@ -43,11 +43,10 @@ pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
                 format!("`{name}` is not UTF-8 text (invalid byte at offset {at})"),
             )
             .help("specs are UTF-8 TOML files; check that this is the file you meant");
-            let _ = Span::file_start();
-            Err(ReadError::NotText(
+            Err(ReadError::NotText(Box::new((
                 SourceFile::new(name, String::new()),
                 diag,
-            ))
+            ))))
         }
     }
 }

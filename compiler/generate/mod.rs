@@ -27,6 +27,8 @@ use serde::Serialize;
 use crate::app::App;
 
 /// One generated object. The variant order is the order of documents in a bundle.
+// A bundle holds a handful of objects; boxing each would only add noise at every use.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Object {

@@ -27,7 +27,7 @@ pub fn ok<T>(
 }
 
 fn label_for(code: &Code) -> String {
-    format!("{}", code.name.replace('-', " "))
+    code.name.replace('-', " ")
 }
 
 pub fn quantity(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<Quantity> {

@@ -413,12 +413,11 @@ fn probes(
 fn rollout(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Rollout {
     let defaults = &catalog.defaults.serve;
     let r = s.rollout.clone().unwrap_or_default();
-    if let Some(st) = &r.strategy {
-        if check::choice(d, "serve.rollout.strategy", st, &["rolling", "recreate"])
+    if let Some(st) = &r.strategy
+        && check::choice(d, "serve.rollout.strategy", st, &["rolling", "recreate"])
             == Some("recreate")
-        {
-            return Rollout::Recreate;
-        }
+    {
+        return Rollout::Recreate;
     }
     let fence =
         |d: &mut Diagnostics, key: &str, given: &Option<Sp<String>>, default: &toml::Value| {

@@ -14,20 +14,18 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
     let Replicas::Auto { min, max, .. } = server.replicas else {
         return;
     };
-    if let (Some(lo), Some(hi)) = (&sc.min, &sc.max) {
-        if min > max {
-            d.push(
-                Diagnostic::new(
-                    &codes::E0118,
-                    format!(
-                        "`serve.scaling.min` ({min}) is greater than `serve.scaling.max` ({max})"
-                    ),
-                )
-                .at(lo.span, "minimum here")
-                .also(hi.span, "maximum here")
-                .help("raise `max` or lower `min`"),
-            );
-        }
+    if let (Some(lo), Some(hi)) = (&sc.min, &sc.max)
+        && min > max
+    {
+        d.push(
+            Diagnostic::new(
+                &codes::E0118,
+                format!("`serve.scaling.min` ({min}) is greater than `serve.scaling.max` ({max})"),
+            )
+            .at(lo.span, "minimum here")
+            .also(hi.span, "maximum here")
+            .help("raise `max` or lower `min`"),
+        );
     }
     if max == 0 {
         if let Some(hi) = &sc.max {
@@ -37,17 +35,17 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
                     .help("drop `[serve]` if the server should not run"),
             );
         }
-    } else if min == 0 {
-        if let Some(lo) = &sc.min {
-            d.push(
-                Diagnostic::new(
-                    &codes::E0118,
-                    "`serve.scaling.min = 0` needs an event-driven autoscaler",
-                )
-                .at(lo.span, "scale to zero")
-                .help("a HorizontalPodAutoscaler cannot scale to or from zero; set `min = 1`"),
-            );
-        }
+    } else if min == 0
+        && let Some(lo) = &sc.min
+    {
+        d.push(
+            Diagnostic::new(
+                &codes::E0118,
+                "`serve.scaling.min = 0` needs an event-driven autoscaler",
+            )
+            .at(lo.span, "scale to zero")
+            .help("a HorizontalPodAutoscaler cannot scale to or from zero; set `min = 1`"),
+        );
     }
 }
 
