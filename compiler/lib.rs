@@ -5,5 +5,8 @@
 //! files, the environment or the clock, and only it prints. See ARCHITECTURE.md for the map.
 
 pub mod diagnostics;
+pub mod inventory;
+pub mod place;
 pub mod source;
 pub mod stdlib;
+pub mod values;
