@@ -197,7 +197,14 @@ fn locate(source: &SourceFile, docs: &mut [Document]) {
         if name.is_empty() {
             continue;
         }
-        if let Some(found) = source.text.get(cursor..).and_then(|t| t.find(name)) {
+        let rest = source.text.get(cursor..).unwrap_or("");
+        let patterns = [format!("\"name\": \"{name}\""), format!("\"name\":\"{name}\""), format!("name: {name}"), format!("name: \"{name}\""), format!("\"{name}\"")];
+        let found = patterns
+            .iter()
+            .filter_map(|p| rest.find(p.as_str()).map(|at| at + p.find(name).unwrap_or(0)))
+            .min()
+            .or_else(|| rest.find(name));
+        if let Some(found) = found {
             let start = cursor + found;
             doc.span = Span::new(start, start + name.len());
             cursor = start + name.len();
@@ -235,7 +242,7 @@ mod tests {
         assert!(m.is_empty());
         let diag = d.iter().next().unwrap();
         assert_eq!(diag.code.id, "E0202");
-        assert_eq!(diag.primary.as_ref().unwrap().span, Span::new(40, 43));
+        assert_eq!(diag.primary.as_ref().unwrap().span, Span::new(54, 57));
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub fn better_packing(setup: &Setup<'_>, workloads: &[Workload], strategy: Strat
         Strategy::Binpack => "--strategy binpack",
     };
     if fits(&input, other) {
-        return Some(format!("every pod fits with `{}`: greedy placement in input order with {} scoring leaves pods out, but another packing does not", flag(other), strategy.scoring()));
+        return Some(format!("greedy placement in input order with {} scoring leaves pods out, but every pod fits with `{}`", strategy.scoring(), flag(other)));
     }
     if big != input && fits(&big, strategy) {
         return Some("every pod fits when the largest workloads are placed first: apply them (accelerator workloads first) before the others".into());

@@ -149,9 +149,8 @@ impl Report {
         let busy = |m: &BTreeMap<String, f64>| m.values().copied().fold(0.0, f64::max);
         let mut rows: Vec<(&String, &BTreeMap<String, f64>)> = self.utilization.iter().collect();
         rows.sort_by(|a, b| busy(b.1).total_cmp(&busy(a.1)).then(a.0.cmp(b.0)));
-        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
+        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(13);
         let _ = write!(s, "\n{:<width$}", "node (at max)");
-        let width = width.max(13);
         for c in &columns {
             let _ = write!(s, " {c:>14}");
         }
