@@ -43,6 +43,8 @@ pub struct Cluster<'a> {
     pub class_of: Vec<u32>,
     /// One representative node per class.
     pub classes: Vec<usize>,
+    /// The nodes of each class, in input order.
+    pub class_nodes: Vec<Vec<u32>>,
     /// Position of each node in name order, for tie-breaks.
     pub rank: Vec<u32>,
     pub groups: Vec<Group>,
@@ -76,7 +78,7 @@ impl<'a> Cluster<'a> {
         }
         let mut class_index = BTreeMap::new();
         let mut classes = Vec::new();
-        let class_of = nodes
+        let class_of: Vec<u32> = nodes
             .iter()
             .enumerate()
             .map(|(i, n)| {
@@ -88,6 +90,10 @@ impl<'a> Cluster<'a> {
                 })
             })
             .collect();
+        let mut class_nodes: Vec<Vec<u32>> = vec![Vec::new(); classes.len()];
+        for (i, &c) in class_of.iter().enumerate() {
+            class_nodes[c as usize].push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
         let mut order: Vec<usize> = (0..nodes.len()).collect();
         order.sort_by(|&a, &b| nodes[a].name.cmp(&nodes[b].name).then(a.cmp(&b)));
         let mut rank = vec![0; nodes.len()];
@@ -107,6 +113,7 @@ impl<'a> Cluster<'a> {
             ports: vec![Vec::new(); nodes.len()],
             class_of,
             classes,
+            class_nodes,
             rank,
             groups: Vec::new(),
             group_index: BTreeMap::new(),

@@ -49,6 +49,20 @@ impl Prepared {
         Prepared { per_class, per_node }
     }
 
+    /// The nodes that pass the static filters, skipping whole classes that do not.
+    pub fn passing<'c>(&'c self, cluster: &'c Cluster<'_>) -> Box<dyn Iterator<Item = usize> + 'c> {
+        match &self.per_node {
+            Some(v) => Box::new((0..v.len()).filter(|&i| v[i].reason.is_none())),
+            None => Box::new(
+                self.per_class
+                    .iter()
+                    .zip(&cluster.class_nodes)
+                    .filter(|(v, _)| v.reason.is_none())
+                    .flat_map(|(_, nodes)| nodes.iter().map(|&n| n as usize)),
+            ),
+        }
+    }
+
     pub fn verdict(&self, cluster: &Cluster<'_>, node: usize) -> &Verdict {
         match &self.per_node {
             Some(v) => &v[node],
@@ -168,18 +182,19 @@ pub fn place(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared, count: 
     let group = cluster.group(pod);
     let holder = cluster.holder(pod, group);
     let mut dynamic = dynamic_state(cluster, pod, prep);
-    let mut heap = BinaryHeap::new();
+    let mut candidates = Vec::new();
     let mut parked = Vec::new();
-    for node in 0..cluster.nodes.len() {
-        if prep.verdict(cluster, node).reason.is_some() || !fits(cluster, node, pod, &req) {
+    for node in prep.passing(cluster) {
+        if !fits(cluster, node, pod, &req) {
             continue;
         }
         match dynamic.check(node) {
-            None => heap.push(entry(cluster, node, pod, req2, strategy)),
+            None => candidates.push(entry(cluster, node, pod, req2, strategy)),
             Some((_, true)) => {}
             Some((_, false)) => parked.push(node),
         }
     }
+    let mut heap = BinaryHeap::from(candidates);
     while out.placed < count {
         let Some((_, _, node)) = heap.pop() else { break };
         match dynamic.check(node) {
