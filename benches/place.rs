@@ -28,9 +28,19 @@ fn node(name: String, zone: &str, cpu: i64, mem_gi: i64, gpus: Option<(&str, i64
     if let Some((product, n)) = gpus {
         labels.insert("nvidia.com/gpu.product".into(), product.into());
         allocatable.insert("nvidia.com/gpu".into(), n);
-        taints.push(Taint { key: "nvidia.com/gpu".into(), value: String::new(), effect: "NoSchedule".into() });
+        taints.push(Taint {
+            key: "nvidia.com/gpu".into(),
+            value: String::new(),
+            effect: "NoSchedule".into(),
+        });
     }
-    Node { name, labels, taints, allocatable, unschedulable: false }
+    Node {
+        name,
+        labels,
+        taints,
+        allocatable,
+        unschedulable: false,
+    }
 }
 
 /// `scale` = 1 gives 500 nodes and 15,000 pods; 10 gives 5,000 and 150,000.
@@ -40,10 +50,22 @@ fn inventory(scale: usize) -> Inventory {
         nodes.push(node(format!("cpu-{i}"), ZONES[i % 3], 16, 64, None));
     }
     for i in 0..80 * scale {
-        nodes.push(node(format!("l4-{i}"), ZONES[i % 3], 48, 192, Some(("NVIDIA-L4", 4))));
+        nodes.push(node(
+            format!("l4-{i}"),
+            ZONES[i % 3],
+            48,
+            192,
+            Some(("NVIDIA-L4", 4)),
+        ));
     }
     for i in 0..20 * scale {
-        nodes.push(node(format!("a100-{i}"), ZONES[i % 3], 96, 1024, Some(("NVIDIA-A100-SXM4-80GB", 8))));
+        nodes.push(node(
+            format!("a100-{i}"),
+            ZONES[i % 3],
+            96,
+            1024,
+            Some(("NVIDIA-A100-SXM4-80GB", 8)),
+        ));
     }
     Inventory { nodes }
 }
@@ -70,19 +92,32 @@ fn manifests(scale: usize) -> Vec<Value> {
         let extra = match i % 10 {
             0 => json!({ "topologySpreadConstraints": [{ "maxSkew": 1, "topologyKey": ZONE_LABEL,
                 "whenUnsatisfiable": "DoNotSchedule", "labelSelector": { "matchLabels": { "app": name } } }] }),
-            5 => json!({ "affinity": { "podAntiAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": [
-                { "topologyKey": HOSTNAME_LABEL, "labelSelector": { "matchLabels": { "app": name } } }] } } }),
+            5 => {
+                json!({ "affinity": { "podAntiAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": [
+                { "topologyKey": HOSTNAME_LABEL, "labelSelector": { "matchLabels": { "app": name } } }] } } })
+            }
             _ => json!({}),
         };
         docs.push(deployment(&name, 163, cpu, mem, extra));
     }
     for i in 0..10 * scale {
         let name = format!("llm-{i}");
-        let product = if i % 5 == 0 { "NVIDIA-A100-SXM4-80GB" } else { "NVIDIA-L4" };
-        let mut d = deployment(&name, 33, 4000, 16384, json!({
+        let product = if i % 5 == 0 {
+            "NVIDIA-A100-SXM4-80GB"
+        } else {
+            "NVIDIA-L4"
+        };
+        let mut d = deployment(
+            &name,
+            33,
+            4000,
+            16384,
+            json!({
             "nodeSelector": { "nvidia.com/gpu.product": product },
-            "tolerations": [{ "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" }] }));
-        d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] = json!({ "nvidia.com/gpu": 1 });
+            "tolerations": [{ "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" }] }),
+        );
+        d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] =
+            json!({ "nvidia.com/gpu": 1 });
         docs.push(d);
     }
     docs
@@ -93,7 +128,14 @@ fn run(scale: usize) {
     let (manifests, diags) = place::manifests_from_json(manifests(scale));
     assert!(diags.is_empty(), "{diags:?}");
     let start = Instant::now();
-    let report = place::simulate(&inv, &[], &manifests, &Options { strategy: Strategy::Spread });
+    let report = place::simulate(
+        &inv,
+        &[],
+        &manifests,
+        &Options {
+            strategy: Strategy::Spread,
+        },
+    );
     let took = start.elapsed();
     let m = &report.moments;
     let placed: u64 = m.iter().map(|t| t.placed).sum();

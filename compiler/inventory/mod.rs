@@ -96,8 +96,7 @@ pub fn detect(text: &str) -> Format {
         if line.starts_with('{') {
             return Format::Json;
         }
-        if line.starts_with("[[pool]]") || line.starts_with("provider") || line.starts_with('[')
-        {
+        if line.starts_with("[[pool]]") || line.starts_with("provider") || line.starts_with('[') {
             return Format::Pools;
         }
         return Format::Yaml;

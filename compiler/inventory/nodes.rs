@@ -123,9 +123,15 @@ mod tests {
 
     #[test]
     fn other_kinds_and_garbage_are_diagnostics() {
-        let (_, d) = parse(&SourceFile::new("n.json", "{\"kind\": \"Pod\", \"apiVersion\": \"v1\"}"));
+        let (_, d) = parse(&SourceFile::new(
+            "n.json",
+            "{\"kind\": \"Pod\", \"apiVersion\": \"v1\"}",
+        ));
         assert!(d.has_errors());
-        let (_, d) = parse(&SourceFile::new("n.json", "{\"kind\": \"List\", \"items\": 3"));
+        let (_, d) = parse(&SourceFile::new(
+            "n.json",
+            "{\"kind\": \"List\", \"items\": 3",
+        ));
         assert!(d.has_errors());
         let (_, d) = parse(&SourceFile::new("n.yaml", "- a\n- : : :\n\t\u{0}"));
         assert!(d.has_errors());

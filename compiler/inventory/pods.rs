@@ -26,12 +26,21 @@ impl ExistingPod {
         if matches!(phase, Some("Succeeded" | "Failed")) {
             return None;
         }
-        let ns = p.metadata.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
+        let ns = p
+            .metadata
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".into());
         let labels = p.metadata.labels.clone().unwrap_or_default();
         // `spec.overhead` was copied from the RuntimeClass at admission.
         let mut pod = shape(&ns, &labels, spec, None);
         pod.node_name = None;
-        Some(ExistingPod { name: p.metadata.name.clone().unwrap_or_default(), node, pod })
+        Some(ExistingPod {
+            name: p.metadata.name.clone().unwrap_or_default(),
+            node,
+            pod,
+        })
     }
 }
 

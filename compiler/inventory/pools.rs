@@ -169,7 +169,10 @@ fn integer(v: &Val<'_>, key: &str, diags: &mut Diagnostics) -> Option<i64> {
         _ => {
             diags.push(err(
                 &codes::E0113,
-                format!("`{key}` must be a whole number from 0 to {MAX_POOL_NODES}, found `{}`", show(v)),
+                format!(
+                    "`{key}` must be a whole number from 0 to {MAX_POOL_NODES}, found `{}`",
+                    show(v)
+                ),
                 span(v),
                 "write a count like `count = 3`",
             ));
@@ -183,11 +186,21 @@ fn quantity(v: &Val<'_>, key: &str, resource: &str, diags: &mut Diagnostics) -> 
     match quantity_units(resource, &text) {
         Ok(n) if n >= 0 => Some(n),
         Ok(_) => {
-            diags.push(err(&codes::E0104, format!("`{key}` must not be negative, found `{text}`"), span(v), "give the node's allocatable amount"));
+            diags.push(err(
+                &codes::E0104,
+                format!("`{key}` must not be negative, found `{text}`"),
+                span(v),
+                "give the node's allocatable amount",
+            ));
             None
         }
         Err(e) => {
-            diags.push(err(&codes::E0104, format!("`{key}` = `{text}` is not a quantity: {e}"), span(v), "write a Kubernetes quantity such as \"47\", \"3500m\" or \"180Gi\""));
+            diags.push(err(
+                &codes::E0104,
+                format!("`{key}` = `{text}` is not a quantity: {e}"),
+                span(v),
+                "write a Kubernetes quantity such as \"47\", \"3500m\" or \"180Gi\"",
+            ));
             None
         }
     }
@@ -200,14 +213,26 @@ fn strings(v: &Val<'_>, key: &str, diags: &mut Diagnostics) -> Vec<(String, Span
             .filter_map(|i| string(i, key, diags).map(|s| (s, span(i))))
             .collect(),
         _ => {
-            diags.push(err(&codes::E0003, format!("`{key}` must be a list of strings"), span(v), "write a list like [\"a\", \"b\"]"));
+            diags.push(err(
+                &codes::E0003,
+                format!("`{key}` must be a list of strings"),
+                span(v),
+                "write a list like [\"a\", \"b\"]",
+            ));
             Vec::new()
         }
     }
 }
 
 #[allow(clippy::too_many_lines)]
-fn pool(t: &DeTable<'_>, at: Span, gke: bool, catalog: &Catalog, nodes: &mut Vec<Node>, diags: &mut Diagnostics) {
+fn pool(
+    t: &DeTable<'_>,
+    at: Span,
+    gke: bool,
+    catalog: &Catalog,
+    nodes: &mut Vec<Node>,
+    diags: &mut Diagnostics,
+) {
     let before = diags.error_count();
     let get = |k: &str| t.get(k);
     for (key, _) in t.iter() {
@@ -218,14 +243,23 @@ fn pool(t: &DeTable<'_>, at: Span, gke: bool, catalog: &Catalog, nodes: &mut Vec
     let name = get("name").and_then(|v| string(v, "name", diags));
     let count = get("count").map_or(Some(1), |v| integer(v, "count", diags));
     let mut alloc = BTreeMap::new();
-    for (key, resource, required) in [("cpu", "cpu", true), ("memory", "memory", true), ("ephemeral_storage", "ephemeral-storage", false)] {
+    for (key, resource, required) in [
+        ("cpu", "cpu", true),
+        ("memory", "memory", true),
+        ("ephemeral_storage", "ephemeral-storage", false),
+    ] {
         match get(key) {
             Some(v) => {
                 if let Some(n) = quantity(v, key, resource, diags) {
                     alloc.insert(resource.to_string(), n);
                 }
             }
-            None if required => diags.push(err(&codes::E0004, format!("a pool has no `{key}`"), at, "give the allocatable amount, like cpu = \"47\"")),
+            None if required => diags.push(err(
+                &codes::E0004,
+                format!("a pool has no `{key}`"),
+                at,
+                "give the allocatable amount, like cpu = \"47\"",
+            )),
             None => {}
         }
     }
@@ -236,7 +270,12 @@ fn pool(t: &DeTable<'_>, at: Span, gke: bool, catalog: &Catalog, nodes: &mut Vec
     if let Some(v) = get("accelerator") {
         let acc_name = string(v, "accelerator", diags).unwrap_or_default();
         match catalog.accelerator(&acc_name) {
-            None => diags.push(err(&codes::E0111, format!("unknown accelerator `{acc_name}`"), span(v), "use a name from stdlib/accelerators.toml, such as nvidia-l4")),
+            None => diags.push(err(
+                &codes::E0111,
+                format!("unknown accelerator `{acc_name}`"),
+                span(v),
+                "use a name from stdlib/accelerators.toml, such as nvidia-l4",
+            )),
             Some(acc) => {
                 labels.extend(acc.node_selector.clone());
                 for tol in &acc.tolerations {
@@ -255,16 +294,28 @@ fn pool(t: &DeTable<'_>, at: Span, gke: bool, catalog: &Catalog, nodes: &mut Vec
                                 }
                             }
                         }
-                        _ => diags.push(err(&codes::E0003, "`mig` must be a table of profile = count".into(), span(mig), "write mig = { \"1g.10gb\" = 7 }")),
+                        _ => diags.push(err(
+                            &codes::E0003,
+                            "`mig` must be a table of profile = count".into(),
+                            span(mig),
+                            "write mig = { \"1g.10gb\" = 7 }",
+                        )),
                     }
                 } else {
-                    let gpus = get("gpus").map_or(Some(i64::from(acc.max_per_node)), |v| integer(v, "gpus", diags));
+                    let gpus = get("gpus").map_or(Some(i64::from(acc.max_per_node)), |v| {
+                        integer(v, "gpus", diags)
+                    });
                     alloc.insert(acc.resource.clone(), gpus.unwrap_or(0));
                 }
             }
         }
     } else if let Some(v) = get("gpus").or_else(|| get("mig")) {
-        diags.push(err(&codes::E0119, "a pool with devices has no `accelerator`".into(), span(v), "name the accelerator, like accelerator = \"nvidia-l4\""));
+        diags.push(err(
+            &codes::E0119,
+            "a pool with devices has no `accelerator`".into(),
+            span(v),
+            "name the accelerator, like accelerator = \"nvidia-l4\"",
+        ));
     }
     if let Some(v) = get("labels") {
         match v.get_ref() {
@@ -275,7 +326,12 @@ fn pool(t: &DeTable<'_>, at: Span, gke: bool, catalog: &Catalog, nodes: &mut Vec
                     }
                 }
             }
-            _ => diags.push(err(&codes::E0003, "`labels` must be a table".into(), span(v), "write labels = { team = \"ml\" }")),
+            _ => diags.push(err(
+                &codes::E0003,
+                "`labels` must be a table".into(),
+                span(v),
+                "write labels = { team = \"ml\" }",
+            )),
         }
     }
     if let Some(v) = get("taints") {
@@ -283,11 +339,18 @@ fn pool(t: &DeTable<'_>, at: Span, gke: bool, catalog: &Catalog, nodes: &mut Vec
         for (text, at) in strings(v, "taints", diags) {
             match Taint::parse(&text) {
                 Ok(taint) => taints.push(taint),
-                Err(e) => diags.push(err(&codes::E0127, format!("taint `{text}` does not parse: {e}"), at, "write a taint as key[=value]:NoSchedule")),
+                Err(e) => diags.push(err(
+                    &codes::E0127,
+                    format!("taint `{text}` does not parse: {e}"),
+                    at,
+                    "write a taint as key[=value]:NoSchedule",
+                )),
             }
         }
     }
-    let zones = get("zones").map(|v| strings(v, "zones", diags)).unwrap_or_default();
+    let zones = get("zones")
+        .map(|v| strings(v, "zones", diags))
+        .unwrap_or_default();
     let unschedulable = match get("unschedulable").map(|v| v.get_ref()) {
         Some(DeValue::Boolean(b)) => *b,
         _ => false,
@@ -295,7 +358,12 @@ fn pool(t: &DeTable<'_>, at: Span, gke: bool, catalog: &Catalog, nodes: &mut Vec
     let missing_name = name.is_none() && get("name").is_none();
     let (Some(name), Some(count)) = (name, count) else {
         if missing_name {
-            diags.push(err(&codes::E0004, "a pool has no `name`".into(), at, "name the pool, like name = \"gpu-l4\""));
+            diags.push(err(
+                &codes::E0004,
+                "a pool has no `name`".into(),
+                at,
+                "name the pool, like name = \"gpu-l4\"",
+            ));
         }
         return;
     };
@@ -314,7 +382,13 @@ fn pool(t: &DeTable<'_>, at: Span, gke: bool, catalog: &Catalog, nodes: &mut Vec
             let zone = &zones[usize::try_from(i).unwrap_or(0) % zones.len()].0;
             labels.insert(ZONE_LABEL.into(), zone.clone());
         }
-        nodes.push(Node { name: node_name, labels, taints: taints.clone(), allocatable: alloc.clone(), unschedulable });
+        nodes.push(Node {
+            name: node_name,
+            labels,
+            taints: taints.clone(),
+            allocatable: alloc.clone(),
+            unschedulable,
+        });
     }
 }
 
@@ -323,7 +397,12 @@ pub(crate) fn check_duplicates(nodes: &[Node], diags: &mut Diagnostics, at: impl
     let mut seen = std::collections::BTreeSet::new();
     for n in nodes {
         if !seen.insert(n.name.as_str()) {
-            diags.push(err(&codes::E0203, format!("two nodes are named `{}`", n.name), at(&n.name), "give every node (and pool) a distinct name"));
+            diags.push(err(
+                &codes::E0203,
+                format!("two nodes are named `{}`", n.name),
+                at(&n.name),
+                "give every node (and pool) a distinct name",
+            ));
         }
     }
 }

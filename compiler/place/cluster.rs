@@ -59,7 +59,11 @@ impl<'a> Cluster<'a> {
     pub fn new<'r>(nodes: &'a [Node], resources: impl IntoIterator<Item = &'r String>) -> Self {
         let mut names: Vec<String> = vec!["cpu".into(), "memory".into()];
         let mut index: BTreeMap<String, usize> = names.iter().cloned().zip(0..).collect();
-        let mut all: Vec<&str> = nodes.iter().flat_map(|n| n.allocatable.keys()).map(|s| s.as_str()).collect();
+        let mut all: Vec<&str> = nodes
+            .iter()
+            .flat_map(|n| n.allocatable.keys())
+            .map(|s| s.as_str())
+            .collect();
         all.extend(resources.into_iter().map(|s| s.as_str()));
         for name in all {
             if name != "pods" && !index.contains_key(name) {
@@ -82,7 +86,11 @@ impl<'a> Cluster<'a> {
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                let labels: Vec<_> = n.labels.iter().filter(|(k, _)| *k != HOSTNAME_LABEL).collect();
+                let labels: Vec<_> = n
+                    .labels
+                    .iter()
+                    .filter(|(k, _)| *k != HOSTNAME_LABEL)
+                    .collect();
                 let key = (labels, &n.taints, n.unschedulable);
                 *class_index.entry(key).or_insert_with(|| {
                     classes.push(i);
@@ -109,7 +117,10 @@ impl<'a> Cluster<'a> {
             index,
             score_used: vec![[0, 0]; nodes.len()],
             pods: vec![0; nodes.len()],
-            max_pods: nodes.iter().map(|n| n.allocatable.get("pods").copied().unwrap_or(0)).collect(),
+            max_pods: nodes
+                .iter()
+                .map(|n| n.allocatable.get("pods").copied().unwrap_or(0))
+                .collect(),
             ports: vec![Vec::new(); nodes.len()],
             class_of,
             classes,
@@ -125,7 +136,10 @@ impl<'a> Cluster<'a> {
 
     /// The pod's non-zero requests as (resource index, amount).
     pub fn request(&self, pod: &PodShape) -> Vec<(usize, i64)> {
-        pod.requests.iter().filter_map(|(k, &n)| self.index.get(k).map(|&r| (r, n))).collect()
+        pod.requests
+            .iter()
+            .filter_map(|(k, &n)| self.index.get(k).map(|&r| (r, n)))
+            .collect()
     }
 
     pub fn row(&self, node: usize) -> (&[i64], &[i64]) {
@@ -138,7 +152,11 @@ impl<'a> Cluster<'a> {
         if let Some(&g) = self.group_index.get(&key) {
             return g;
         }
-        self.groups.push(Group { namespace: pod.namespace.clone(), labels: pod.labels.clone(), per_node: BTreeMap::new() });
+        self.groups.push(Group {
+            namespace: pod.namespace.clone(),
+            labels: pod.labels.clone(),
+            per_node: BTreeMap::new(),
+        });
         self.group_index.insert(key, self.groups.len() - 1);
         self.groups.len() - 1
     }
@@ -152,13 +170,23 @@ impl<'a> Cluster<'a> {
         if let Some(&h) = self.holder_index.get(&key) {
             return Some(h);
         }
-        self.holders.push(Holder { terms: pod.anti_affinity.clone(), per_node: BTreeMap::new() });
+        self.holders.push(Holder {
+            terms: pod.anti_affinity.clone(),
+            per_node: BTreeMap::new(),
+        });
         self.holder_index.insert(key, self.holders.len() - 1);
         Some(self.holders.len() - 1)
     }
 
     /// Put one pod on a node (its requests were checked by the caller, or it already runs there).
-    pub fn bind(&mut self, node: usize, pod: &PodShape, request: &[(usize, i64)], group: usize, holder: Option<usize>) {
+    pub fn bind(
+        &mut self,
+        node: usize,
+        pod: &PodShape,
+        request: &[(usize, i64)],
+        group: usize,
+        holder: Option<usize>,
+    ) {
         let base = node * self.width;
         for &(r, n) in request {
             self.used[base + r] += n;
@@ -197,7 +225,12 @@ impl<'a> Cluster<'a> {
     }
 
     /// Matching pods per domain of `key`, counting only nodes `include` admits.
-    pub fn count_by_domain(&mut self, key: &str, matches: impl Fn(&Group) -> bool, include: impl Fn(usize) -> bool) -> (Rc<Vec<u32>>, Vec<i64>) {
+    pub fn count_by_domain(
+        &mut self,
+        key: &str,
+        matches: impl Fn(&Group) -> bool,
+        include: impl Fn(usize) -> bool,
+    ) -> (Rc<Vec<u32>>, Vec<i64>) {
         let (of, n) = self.domains(key);
         let mut counts = vec![0; n];
         for g in self.groups.iter().filter(|g| matches(g)) {

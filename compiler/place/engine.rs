@@ -14,7 +14,9 @@ use super::Strategy;
 use super::cluster::Cluster;
 use super::filters::inter_pod_affinity::{InterPodState, TermCounts};
 use super::filters::pod_topology_spread::{MISSING, NO_DOMAIN, SpreadState};
-use super::filters::{node_affinity, node_ports, node_resources_fit, static_reason, taint_toleration};
+use super::filters::{
+    node_affinity, node_ports, node_resources_fit, static_reason, taint_toleration,
+};
 use super::pod::PodShape;
 use super::score::score;
 
@@ -44,9 +46,17 @@ fn verdict_of(node: &crate::inventory::Node, pod: &PodShape) -> Verdict {
 
 impl Prepared {
     pub fn new(cluster: &Cluster<'_>, pod: &PodShape) -> Self {
-        let per_class = cluster.classes.iter().map(|&i| verdict_of(&cluster.nodes[i], pod)).collect();
-        let per_node = node_affinity::names_nodes(pod).then(|| cluster.nodes.iter().map(|n| verdict_of(n, pod)).collect());
-        Prepared { per_class, per_node }
+        let per_class = cluster
+            .classes
+            .iter()
+            .map(|&i| verdict_of(&cluster.nodes[i], pod))
+            .collect();
+        let per_node = node_affinity::names_nodes(pod)
+            .then(|| cluster.nodes.iter().map(|n| verdict_of(n, pod)).collect());
+        Prepared {
+            per_class,
+            per_node,
+        }
     }
 
     /// The nodes that pass the static filters, skipping whole classes that do not.
@@ -81,9 +91,17 @@ pub struct Failure {
 impl Failure {
     /// `0/N nodes are available: ` + the sorted "<count> <reason>" entries + `.`
     pub fn message(&self) -> String {
-        let mut entries: Vec<String> = self.reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let mut entries: Vec<String> = self
+            .reasons
+            .iter()
+            .map(|(r, n)| format!("{n} {r}"))
+            .collect();
         entries.sort();
-        format!("0/{} nodes are available: {}.", self.nodes, entries.join(", "))
+        format!(
+            "0/{} nodes are available: {}.",
+            self.nodes,
+            entries.join(", ")
+        )
     }
 }
 
@@ -109,7 +127,9 @@ impl Dynamic {
                 return Some((r, r == MISSING));
             }
         }
-        self.inter.check(node).map(|r| (r, InterPodState::permanent(r)))
+        self.inter
+            .check(node)
+            .map(|r| (r, InterPodState::permanent(r)))
     }
 }
 
@@ -117,26 +137,48 @@ fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -> 
     let nodes = cluster.nodes;
     let mut spreads = Vec::new();
     for c in &pod.spread {
-        let keys_ok = |i: usize| pod.spread.iter().all(|c| nodes[i].labels.contains_key(&c.key));
+        let keys_ok = |i: usize| {
+            pod.spread
+                .iter()
+                .all(|c| nodes[i].labels.contains_key(&c.key))
+        };
         let eligible = |i: usize| {
             let v = prep.verdict(cluster, i);
             keys_ok(i) && (!c.honor_affinity || v.affinity_ok) && (!c.honor_taints || v.taints_ok)
         };
         let flags: Vec<bool> = (0..nodes.len()).map(eligible).collect();
-        let (dom, counts) = cluster.count_by_domain(&c.key, |g| g.namespace == pod.namespace && c.selector.matches(&g.labels), |i| flags[i]);
+        let (dom, counts) = cluster.count_by_domain(
+            &c.key,
+            |g| g.namespace == pod.namespace && c.selector.matches(&g.labels),
+            |i| flags[i],
+        );
         let mut domain_ok = vec![false; counts.len()];
         for (i, &ok) in flags.iter().enumerate() {
             if ok && dom[i] != NO_DOMAIN {
                 domain_ok[dom[i] as usize] = true;
             }
         }
-        spreads.push(SpreadState::new(c, c.selector.matches(&pod.labels), dom, counts, domain_ok));
+        spreads.push(SpreadState::new(
+            c,
+            c.selector.matches(&pod.labels),
+            dom,
+            counts,
+            domain_ok,
+        ));
     }
     let mut inter = InterPodState::default();
-    for (terms, out) in [(&pod.affinity, &mut inter.affinity), (&pod.anti_affinity, &mut inter.anti_affinity)] {
+    for (terms, out) in [
+        (&pod.affinity, &mut inter.affinity),
+        (&pod.anti_affinity, &mut inter.anti_affinity),
+    ] {
         for t in terms {
-            let (domain_of, counts) = cluster.count_by_domain(&t.key, |g| t.matches(&g.namespace, &g.labels), |_| true);
-            out.push(TermCounts { domain_of, counts, self_match: t.matches(&pod.namespace, &pod.labels) });
+            let (domain_of, counts) =
+                cluster.count_by_domain(&t.key, |g| t.matches(&g.namespace, &g.labels), |_| true);
+            out.push(TermCounts {
+                domain_of,
+                counts,
+                self_match: t.matches(&pod.namespace, &pod.labels),
+            });
         }
     }
     for h in 0..cluster.holders.len() {
@@ -159,9 +201,22 @@ fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -> 
 
 type Entry = (i64, Reverse<u32>, usize);
 
-fn entry(cluster: &Cluster<'_>, node: usize, pod: &PodShape, req: [i64; 2], strategy: Strategy) -> Entry {
+fn entry(
+    cluster: &Cluster<'_>,
+    node: usize,
+    pod: &PodShape,
+    req: [i64; 2],
+    strategy: Strategy,
+) -> Entry {
     let (alloc, used) = cluster.row(node);
-    let s = score([alloc[0], alloc[1]], cluster.score_used[node], [used[0], used[1]], [pod.score_cpu, pod.score_memory], req, strategy);
+    let s = score(
+        [alloc[0], alloc[1]],
+        cluster.score_used[node],
+        [used[0], used[1]],
+        [pod.score_cpu, pod.score_memory],
+        req,
+        strategy,
+    );
     (s, Reverse(cluster.rank[node]), node)
 }
 
@@ -172,13 +227,22 @@ fn fits(cluster: &Cluster<'_>, node: usize, pod: &PodShape, req: &[(usize, i64)]
 }
 
 /// Place `count` replicas of `pod`, greedily, each on the best-scoring node that passes every filter.
-pub fn place(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared, count: u32, strategy: Strategy) -> Outcome {
+pub fn place(
+    cluster: &mut Cluster<'_>,
+    pod: &PodShape,
+    prep: &Prepared,
+    count: u32,
+    strategy: Strategy,
+) -> Outcome {
     let mut out = Outcome::default();
     if count == 0 {
         return out;
     }
     let req = cluster.request(pod);
-    let req2 = [pod.requests.get("cpu").copied().unwrap_or(0), pod.requests.get("memory").copied().unwrap_or(0)];
+    let req2 = [
+        pod.requests.get("cpu").copied().unwrap_or(0),
+        pod.requests.get("memory").copied().unwrap_or(0),
+    ];
     let group = cluster.group(pod);
     let holder = cluster.holder(pod, group);
     let mut dynamic = dynamic_state(cluster, pod, prep);
@@ -196,7 +260,9 @@ pub fn place(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared, count: 
     }
     let mut heap = BinaryHeap::from(candidates);
     while out.placed < count {
-        let Some((_, _, node)) = heap.pop() else { break };
+        let Some((_, _, node)) = heap.pop() else {
+            break;
+        };
         match dynamic.check(node) {
             None => {}
             Some((_, true)) => continue,
@@ -230,7 +296,13 @@ pub fn place(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared, count: 
 }
 
 /// Every node through every filter in order: the first filter that rejects it gives its reasons.
-fn diagnose(cluster: &Cluster<'_>, pod: &PodShape, prep: &Prepared, req: &[(usize, i64)], dynamic: &Dynamic) -> Failure {
+fn diagnose(
+    cluster: &Cluster<'_>,
+    pod: &PodShape,
+    prep: &Prepared,
+    req: &[(usize, i64)],
+    dynamic: &Dynamic,
+) -> Failure {
     let mut reasons: BTreeMap<String, u32> = BTreeMap::new();
     let mut add = |r: &str| *reasons.entry(r.to_string()).or_insert(0) += 1;
     for node in 0..cluster.nodes.len() {
@@ -243,7 +315,14 @@ fn diagnose(cluster: &Cluster<'_>, pod: &PodShape, prep: &Prepared, req: &[(usiz
             continue;
         }
         let (alloc, used) = cluster.row(node);
-        let fit = node_resources_fit::reasons(alloc, used, cluster.pods[node], cluster.max_pods[node], req, &cluster.names);
+        let fit = node_resources_fit::reasons(
+            alloc,
+            used,
+            cluster.pods[node],
+            cluster.max_pods[node],
+            req,
+            &cluster.names,
+        );
         if !fit.is_empty() {
             fit.iter().for_each(|r| add(r));
             continue;
@@ -252,5 +331,8 @@ fn diagnose(cluster: &Cluster<'_>, pod: &PodShape, prep: &Prepared, req: &[(usiz
             add(r);
         }
     }
-    Failure { reasons, nodes: cluster.nodes.len() }
+    Failure {
+        reasons,
+        nodes: cluster.nodes.len(),
+    }
 }

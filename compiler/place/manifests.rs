@@ -145,9 +145,12 @@ pub fn read_documents(source: &SourceFile) -> Result<Vec<Document>, Box<Diagnost
             let first = e.to_string();
             let first = first.lines().next().unwrap_or("").to_string();
             Box::new(
-                Diagnostic::new(&codes::E0200, format!("the file is not valid YAML: {first}"))
-                    .at(source.clamp(Span::new(at, at + 1)), "here")
-                    .help("give the unedited output of `kubectl get … -o yaml`"),
+                Diagnostic::new(
+                    &codes::E0200,
+                    format!("the file is not valid YAML: {first}"),
+                )
+                .at(source.clamp(Span::new(at, at + 1)), "here")
+                .help("give the unedited output of `kubectl get … -o yaml`"),
             )
         })?
     };
@@ -171,11 +174,12 @@ fn flatten(value: Value, span: Span, out: &mut Vec<Document>) {
     {
         let api = value.get("apiVersion").cloned().unwrap_or(Value::Null);
         for mut item in items.clone() {
-            if let Value::Object(map) = &mut item {
-                if !item_kind.is_empty() && !map.contains_key("kind") {
-                    map.insert("kind".into(), Value::from(item_kind));
-                    map.insert("apiVersion".into(), api.clone());
-                }
+            if let Value::Object(map) = &mut item
+                && !item_kind.is_empty()
+                && !map.contains_key("kind")
+            {
+                map.insert("kind".into(), Value::from(item_kind));
+                map.insert("apiVersion".into(), api.clone());
             }
             flatten(item, span, out);
         }
@@ -198,10 +202,19 @@ fn locate(source: &SourceFile, docs: &mut [Document]) {
             continue;
         }
         let rest = source.text.get(cursor..).unwrap_or("");
-        let patterns = [format!("\"name\": \"{name}\""), format!("\"name\":\"{name}\""), format!("name: {name}"), format!("name: \"{name}\""), format!("\"{name}\"")];
+        let patterns = [
+            format!("\"name\": \"{name}\""),
+            format!("\"name\":\"{name}\""),
+            format!("name: {name}"),
+            format!("name: \"{name}\""),
+            format!("\"{name}\""),
+        ];
         let found = patterns
             .iter()
-            .filter_map(|p| rest.find(p.as_str()).map(|at| at + p.find(name).unwrap_or(0)))
+            .filter_map(|p| {
+                rest.find(p.as_str())
+                    .map(|at| at + p.find(name).unwrap_or(0))
+            })
             .min()
             .or_else(|| rest.find(name));
         if let Some(found) = found {
@@ -255,7 +268,15 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for text in ["{", "[1,2", ": : :", "- [", "\u{0}\u{1}", "kind: List\nitems: 3", "---\n---\n"] {
+        for text in [
+            "{",
+            "[1,2",
+            ": : :",
+            "- [",
+            "\u{0}\u{1}",
+            "kind: List\nitems: 3",
+            "---\n---\n",
+        ] {
             let _ = read_manifests(&SourceFile::new("x", text));
         }
     }

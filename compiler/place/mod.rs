@@ -71,7 +71,12 @@ pub struct Options {
 
 /// Place every workload of `manifests` on the inventory (with `existing` pods running) at the
 /// three moments, and say whether and why not it fits.
-pub fn simulate(inv: &Inventory, existing: &[ExistingPod], manifests: &[Manifest], opts: &Options) -> Report {
+pub fn simulate(
+    inv: &Inventory,
+    existing: &[ExistingPod],
+    manifests: &[Manifest],
+    opts: &Options,
+) -> Report {
     let wls = workloads(manifests);
     let setup = moments::Setup::new(inv, existing, &wls);
     let order: Vec<usize> = (0..wls.len()).collect();
@@ -101,11 +106,22 @@ pub fn simulate(inv: &Inventory, existing: &[ExistingPod], manifests: &[Manifest
             pods: m.pods + extra.pods,
             placed: m.placed + extra.placed,
             unplaced: m.unplaced + extra.unplaced,
-            first_unplaced: extra.first_unplaced.clone().or_else(|| m.first_unplaced.clone()),
+            first_unplaced: extra
+                .first_unplaced
+                .clone()
+                .or_else(|| m.first_unplaced.clone()),
         };
         report.rollout_stalls |= extra.unplaced > 0 && w.max_unavailable == 0;
-        let assignments = max.outcomes[i].assignments.iter().map(|(&n, &c)| (inv.nodes[n].name.clone(), c)).collect();
-        report.workloads.push(WorkloadReport { workload: w.id.clone(), moments: [s, m, surge], assignments });
+        let assignments = max.outcomes[i]
+            .assignments
+            .iter()
+            .map(|(&n, &c)| (inv.nodes[n].name.clone(), c))
+            .collect();
+        report.workloads.push(WorkloadReport {
+            workload: w.id.clone(),
+            moments: [s, m, surge],
+            assignments,
+        });
     }
     for k in 0..3 {
         let t = &mut report.moments[k];
@@ -115,11 +131,15 @@ pub fn simulate(inv: &Inventory, existing: &[ExistingPod], manifests: &[Manifest
             t.placed += wt.placed;
             t.unplaced += wt.unplaced;
         }
-        t.first_unplaced = report.workloads.iter().find_map(|w| w.moments[k].first_unplaced.clone());
+        t.first_unplaced = report
+            .workloads
+            .iter()
+            .find_map(|w| w.moments[k].first_unplaced.clone());
     }
     // In surge, a surge pod's failure (what stalls the rollout) wins over an earlier max failure.
     if let Some(i) = (0..wls.len()).find(|&i| max.surge[i].failure.is_some()) {
-        report.moments[2].first_unplaced = max.surge[i].failure.clone().map(|f| (wls[i].id.clone(), f));
+        report.moments[2].first_unplaced =
+            max.surge[i].failure.clone().map(|f| (wls[i].id.clone(), f));
     }
     if report.moments[0].unplaced > 0 || report.moments[1].unplaced > 0 {
         report.hint = moments::better_packing(&setup, &wls, strategy);

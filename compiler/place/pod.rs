@@ -61,16 +61,22 @@ impl Selector {
         })
     }
 
-    fn with_label_keys(mut self, keys: Option<&Vec<String>>, own: &BTreeMap<String, String>) -> Self {
+    fn with_label_keys(
+        mut self,
+        keys: Option<&Vec<String>>,
+        own: &BTreeMap<String, String>,
+    ) -> Self {
         if let (Some(sel), Some(keys)) = (&mut self.0, keys) {
             let exprs = sel.match_expressions.get_or_insert_with(Vec::new);
             for k in keys {
                 if let Some(v) = own.get(k) {
-                    exprs.push(k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement {
-                        key: k.clone(),
-                        operator: "In".into(),
-                        values: Some(vec![v.clone()]),
-                    });
+                    exprs.push(
+                        k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement {
+                            key: k.clone(),
+                            operator: "In".into(),
+                            values: Some(vec![v.clone()]),
+                        },
+                    );
                 }
             }
         }
@@ -136,7 +142,11 @@ fn container_requests(c: &Container) -> BTreeMap<String, Quantity> {
     let res = c.resources.as_ref();
     let limits = res.and_then(|r| r.limits.as_ref());
     let requests = res.and_then(|r| r.requests.as_ref());
-    for (k, q) in limits.into_iter().flatten().chain(requests.into_iter().flatten()) {
+    for (k, q) in limits
+        .into_iter()
+        .flatten()
+        .chain(requests.into_iter().flatten())
+    {
         // Requests come second, so they win over the limit they default from.
         if let Ok(q) = Quantity::parse(&q.0) {
             out.insert(k.clone(), q);
@@ -153,11 +163,16 @@ fn add(into: &mut BTreeMap<String, Quantity>, from: &BTreeMap<String, Quantity>)
 }
 
 fn units(resource: &str, q: &Quantity) -> i64 {
-    if resource == "cpu" { q.milli_ceil() } else { q.units_ceil() }
+    if resource == "cpu" {
+        q.milli_ceil()
+    } else {
+        q.units_ceil()
+    }
 }
 
 fn rounded(map: &BTreeMap<String, Quantity>, score: bool) -> BTreeMap<String, i64> {
-    let mut out: BTreeMap<String, i64> = map.iter().map(|(k, q)| (k.clone(), units(k, q))).collect();
+    let mut out: BTreeMap<String, i64> =
+        map.iter().map(|(k, q)| (k.clone(), units(k, q))).collect();
     if score {
         out.entry("cpu".into()).or_insert(0);
         out.entry("memory".into()).or_insert(0);
@@ -167,14 +182,21 @@ fn rounded(map: &BTreeMap<String, Quantity>, score: bool) -> BTreeMap<String, i6
 
 /// PodRequests: max(app containers + sidecars, each init container + the sidecars before it),
 /// plus overhead. With `score`, containers that ask no cpu/memory count the scoring defaults.
-pub fn effective_requests(spec: &PodSpec, overhead: Option<&BTreeMap<String, K8sQuantity>>, score: bool) -> BTreeMap<String, i64> {
+pub fn effective_requests(
+    spec: &PodSpec,
+    overhead: Option<&BTreeMap<String, K8sQuantity>>,
+    score: bool,
+) -> BTreeMap<String, i64> {
     let per = |c: &Container| {
         let mut r = container_requests(c);
         if score {
             for (k, default) in [("cpu", "100m"), ("memory", "200Mi")] {
                 let zero = r.get(k).is_none_or(|q| units(k, q) == 0);
                 if zero {
-                    r.insert(k.into(), Quantity::parse(default).unwrap_or_else(|_| Quantity::zero()));
+                    r.insert(
+                        k.into(),
+                        Quantity::parse(default).unwrap_or_else(|_| Quantity::zero()),
+                    );
                 }
             }
         }
@@ -202,8 +224,15 @@ pub fn effective_requests(spec: &PodSpec, overhead: Option<&BTreeMap<String, K8s
     }
     let mut out = rounded(&steady, score);
     if let Some(pod_level) = spec.resources.as_ref() {
-        for (k, q) in pod_level.limits.iter().flatten().chain(pod_level.requests.iter().flatten()) {
-            if (k == "cpu" || k == "memory") && let Ok(q) = Quantity::parse(&q.0) {
+        for (k, q) in pod_level
+            .limits
+            .iter()
+            .flatten()
+            .chain(pod_level.requests.iter().flatten())
+        {
+            if (k == "cpu" || k == "memory")
+                && let Ok(q) = Quantity::parse(&q.0)
+            {
                 out.insert(k.clone(), units(k, &q));
             }
         }
@@ -221,11 +250,18 @@ pub fn effective_requests(spec: &PodSpec, overhead: Option<&BTreeMap<String, K8s
     out
 }
 
-fn terms(list: Option<&Vec<k8s_openapi::api::core::v1::PodAffinityTerm>>, ns: &str, own: &BTreeMap<String, String>) -> Vec<PodTerm> {
+fn terms(
+    list: Option<&Vec<k8s_openapi::api::core::v1::PodAffinityTerm>>,
+    ns: &str,
+    own: &BTreeMap<String, String>,
+) -> Vec<PodTerm> {
     list.into_iter()
         .flatten()
         .map(|t| {
-            let all = t.namespace_selector.as_ref().is_some_and(|s| s.match_labels.as_ref().is_none_or(BTreeMap::is_empty) && s.match_expressions.as_ref().is_none_or(Vec::is_empty));
+            let all = t.namespace_selector.as_ref().is_some_and(|s| {
+                s.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+                    && s.match_expressions.as_ref().is_none_or(Vec::is_empty)
+            });
             let namespaces = match &t.namespaces {
                 _ if all => None,
                 Some(list) if !list.is_empty() => Some(list.clone()),
@@ -233,7 +269,8 @@ fn terms(list: Option<&Vec<k8s_openapi::api::core::v1::PodAffinityTerm>>, ns: &s
             };
             PodTerm {
                 key: t.topology_key.clone(),
-                selector: Selector(t.label_selector.clone()).with_label_keys(t.match_label_keys.as_ref(), own),
+                selector: Selector(t.label_selector.clone())
+                    .with_label_keys(t.match_label_keys.as_ref(), own),
                 namespaces,
             }
         })
@@ -241,13 +278,22 @@ fn terms(list: Option<&Vec<k8s_openapi::api::core::v1::PodAffinityTerm>>, ns: &s
 }
 
 /// The shape of a pod with this metadata and spec; `overhead` is its RuntimeClass's, if any.
-pub fn shape(namespace: &str, labels: &BTreeMap<String, String>, spec: &PodSpec, overhead: Option<&BTreeMap<String, K8sQuantity>>) -> PodShape {
+pub fn shape(
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+    spec: &PodSpec,
+    overhead: Option<&BTreeMap<String, K8sQuantity>>,
+) -> PodShape {
     let overhead = spec.overhead.as_ref().or(overhead);
     let requests = effective_requests(spec, overhead, false);
     let scored = effective_requests(spec, overhead, true);
     let host_network = spec.host_network.unwrap_or(false);
     let mut host_ports = Vec::new();
-    let sidecars = spec.init_containers.iter().flatten().filter(|c| c.restart_policy.as_deref() == Some("Always"));
+    let sidecars = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .filter(|c| c.restart_policy.as_deref() == Some("Always"));
     for c in spec.containers.iter().chain(sidecars) {
         for p in c.ports.iter().flatten() {
             let port = match p.host_port {
@@ -256,8 +302,16 @@ pub fn shape(namespace: &str, labels: &BTreeMap<String, String>, spec: &PodSpec,
                 _ => continue,
             };
             host_ports.push(HostPort {
-                ip: p.host_ip.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "0.0.0.0".into()),
-                protocol: p.protocol.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "TCP".into()),
+                ip: p
+                    .host_ip
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "0.0.0.0".into()),
+                protocol: p
+                    .protocol
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "TCP".into()),
                 port,
             });
         }
@@ -265,10 +319,23 @@ pub fn shape(namespace: &str, labels: &BTreeMap<String, String>, spec: &PodSpec,
     let affinity = spec.affinity.as_ref();
     let node_affinity = affinity
         .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .and_then(|n| {
+            n.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        })
         .map(|s| s.node_selector_terms.clone());
-    let pod_aff = affinity.and_then(|a| a.pod_affinity.as_ref()).and_then(|p| p.required_during_scheduling_ignored_during_execution.as_ref());
-    let pod_anti = affinity.and_then(|a| a.pod_anti_affinity.as_ref()).and_then(|p| p.required_during_scheduling_ignored_during_execution.as_ref());
+    let pod_aff = affinity
+        .and_then(|a| a.pod_affinity.as_ref())
+        .and_then(|p| {
+            p.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
+    let pod_anti = affinity
+        .and_then(|a| a.pod_anti_affinity.as_ref())
+        .and_then(|p| {
+            p.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
     let spread = spec
         .topology_spread_constraints
         .iter()
@@ -278,7 +345,8 @@ pub fn shape(namespace: &str, labels: &BTreeMap<String, String>, spec: &PodSpec,
             key: c.topology_key.clone(),
             max_skew: i64::from(c.max_skew.max(1)),
             min_domains: i64::from(c.min_domains.unwrap_or(1).max(1)),
-            selector: Selector(c.label_selector.clone()).with_label_keys(c.match_label_keys.as_ref(), labels),
+            selector: Selector(c.label_selector.clone())
+                .with_label_keys(c.match_label_keys.as_ref(), labels),
             honor_affinity: c.node_affinity_policy.as_deref() != Some("Ignore"),
             honor_taints: c.node_taints_policy.as_deref() == Some("Honor"),
         })

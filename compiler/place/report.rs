@@ -66,7 +66,10 @@ impl Tally {
             let (reasons, message) = failure_json(f);
             if with_workload {
                 m.insert("feasible".into(), self.feasible().into());
-                m.insert("first_unplaced".into(), json!({ "workload": workload, "reasons": reasons, "message": message }));
+                m.insert(
+                    "first_unplaced".into(),
+                    json!({ "workload": workload, "reasons": reasons, "message": message }),
+                );
             } else {
                 m.insert("reasons".into(), reasons);
                 m.insert("message".into(), message);
@@ -97,7 +100,11 @@ impl Report {
             .workloads
             .iter()
             .map(|w| {
-                let ms: Map<String, Value> = MOMENTS.iter().zip(&w.moments).map(|(n, t)| ((*n).to_string(), Value::Object(t.to_json(false)))).collect();
+                let ms: Map<String, Value> = MOMENTS
+                    .iter()
+                    .zip(&w.moments)
+                    .map(|(n, t)| ((*n).to_string(), Value::Object(t.to_json(false))))
+                    .collect();
                 json!({ "workload": w.workload, "moments": ms, "assignments": w.assignments })
             })
             .collect();
@@ -118,21 +125,57 @@ impl Report {
     /// The human table: moments, workloads, then the busiest nodes.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        let verdict = if self.feasible() { "fits" } else { "does not fit" };
-        let _ = writeln!(s, "placement on {} nodes ({} scoring): {verdict}", self.nodes, self.strategy.scoring());
+        let verdict = if self.feasible() {
+            "fits"
+        } else {
+            "does not fit"
+        };
+        let _ = writeln!(
+            s,
+            "placement on {} nodes ({} scoring): {verdict}",
+            self.nodes,
+            self.strategy.scoring()
+        );
         let _ = writeln!(s, "\n{:<8} {:>8}  first failure", "moment", "placed");
         for (name, t) in MOMENTS.iter().zip(&self.moments) {
-            let why = t.first_unplaced.as_ref().map_or(String::new(), |(w, f)| format!("{w}: {}", f.message()));
-            let _ = writeln!(s, "{name:<8} {:>8}  {why}", format!("{}/{}", t.placed, t.pods));
+            let why = t
+                .first_unplaced
+                .as_ref()
+                .map_or(String::new(), |(w, f)| format!("{w}: {}", f.message()));
+            let _ = writeln!(
+                s,
+                "{name:<8} {:>8}  {why}",
+                format!("{}/{}", t.placed, t.pods)
+            );
         }
         if self.rollout_stalls {
-            let _ = writeln!(s, "\nthe rolling update stalls: a surge pod cannot fit and maxUnavailable is 0 (set maxUnavailable ≥ 1, use Recreate, or add spare capacity)");
+            let _ = writeln!(
+                s,
+                "\nthe rolling update stalls: a surge pod cannot fit and maxUnavailable is 0 (set maxUnavailable ≥ 1, use Recreate, or add spare capacity)"
+            );
         }
-        let width = self.workloads.iter().map(|w| w.workload.len()).max().unwrap_or(8).max(8);
-        let _ = writeln!(s, "\n{:<width$} {:>9} {:>9} {:>9}", "workload", "steady", "max", "surge");
+        let width = self
+            .workloads
+            .iter()
+            .map(|w| w.workload.len())
+            .max()
+            .unwrap_or(8)
+            .max(8);
+        let _ = writeln!(
+            s,
+            "\n{:<width$} {:>9} {:>9} {:>9}",
+            "workload", "steady", "max", "surge"
+        );
         for w in &self.workloads {
             let cell = |t: &Tally| format!("{}/{}", t.placed, t.pods);
-            let _ = writeln!(s, "{:<width$} {:>9} {:>9} {:>9}", w.workload, cell(&w.moments[0]), cell(&w.moments[1]), cell(&w.moments[2]));
+            let _ = writeln!(
+                s,
+                "{:<width$} {:>9} {:>9} {:>9}",
+                w.workload,
+                cell(&w.moments[0]),
+                cell(&w.moments[1]),
+                cell(&w.moments[2])
+            );
         }
         self.nodes_text(&mut s);
         if let Some(h) = &self.hint {
@@ -143,7 +186,11 @@ impl Report {
 
     fn nodes_text(&self, s: &mut String) {
         const SHOWN: usize = 20;
-        let mut columns: Vec<&str> = self.utilization.values().flat_map(|m| m.keys().map(String::as_str)).collect();
+        let mut columns: Vec<&str> = self
+            .utilization
+            .values()
+            .flat_map(|m| m.keys().map(String::as_str))
+            .collect();
         columns.sort_unstable();
         columns.dedup();
         let busy = |m: &BTreeMap<String, f64>| m.values().copied().fold(0.0, f64::max);
@@ -158,13 +205,19 @@ impl Report {
         for (name, m) in rows.iter().take(SHOWN) {
             let _ = write!(s, "{name:<width$}");
             for c in &columns {
-                let cell = m.get(*c).map_or("-".to_string(), |f| format!("{:.0}%", f * 100.0));
+                let cell = m
+                    .get(*c)
+                    .map_or("-".to_string(), |f| format!("{:.0}%", f * 100.0));
                 let _ = write!(s, " {cell:>14}");
             }
             s.push('\n');
         }
         if rows.len() > SHOWN {
-            let _ = writeln!(s, "… and {} more nodes (see --format json)", rows.len() - SHOWN);
+            let _ = writeln!(
+                s,
+                "… and {} more nodes (see --format json)",
+                rows.len() - SHOWN
+            );
         }
     }
 }

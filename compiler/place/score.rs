@@ -18,7 +18,13 @@ fn fit(requested: i64, alloc: i64, strategy: Strategy) -> i64 {
 
 /// BalancedAllocation: 100 × (1 − the standard deviation of the cpu and memory fractions).
 fn balanced(cpu: (i64, i64), memory: (i64, i64)) -> i64 {
-    let frac = |(req, alloc): (i64, i64)| if alloc <= 0 { None } else { Some((req as f64 / alloc as f64).min(1.0)) };
+    let frac = |(req, alloc): (i64, i64)| {
+        if alloc <= 0 {
+            None
+        } else {
+            Some((req as f64 / alloc as f64).min(1.0))
+        }
+    };
     match (frac(cpu), frac(memory)) {
         (Some(a), Some(b)) => ((1.0 - (a - b).abs() / 2.0) * 100.0) as i64,
         _ => 100,
@@ -26,10 +32,20 @@ fn balanced(cpu: (i64, i64), memory: (i64, i64)) -> i64 {
 }
 
 /// The node's score for a pod: `score_used` and `used` are the node's cpu/memory usage before it.
-pub fn score(alloc: [i64; 2], score_used: [i64; 2], used: [i64; 2], pod_score: [i64; 2], pod_req: [i64; 2], strategy: Strategy) -> i64 {
+pub fn score(
+    alloc: [i64; 2],
+    score_used: [i64; 2],
+    used: [i64; 2],
+    pod_score: [i64; 2],
+    pod_req: [i64; 2],
+    strategy: Strategy,
+) -> i64 {
     let cpu = fit(score_used[0] + pod_score[0], alloc[0], strategy);
     let mem = fit(score_used[1] + pod_score[1], alloc[1], strategy);
-    let bal = balanced((used[0] + pod_req[0], alloc[0]), (used[1] + pod_req[1], alloc[1]));
+    let bal = balanced(
+        (used[0] + pod_req[0], alloc[0]),
+        (used[1] + pod_req[1], alloc[1]),
+    );
     (cpu + mem) / 2 + bal
 }
 
@@ -39,11 +55,39 @@ mod tests {
 
     #[test]
     fn least_allocated_prefers_the_emptier_node() {
-        let empty = score([4000, 8 << 30], [0, 0], [0, 0], [1000, 1 << 30], [1000, 1 << 30], Strategy::Spread);
-        let busy = score([4000, 8 << 30], [2000, 4 << 30], [2000, 4 << 30], [1000, 1 << 30], [1000, 1 << 30], Strategy::Spread);
+        let empty = score(
+            [4000, 8 << 30],
+            [0, 0],
+            [0, 0],
+            [1000, 1 << 30],
+            [1000, 1 << 30],
+            Strategy::Spread,
+        );
+        let busy = score(
+            [4000, 8 << 30],
+            [2000, 4 << 30],
+            [2000, 4 << 30],
+            [1000, 1 << 30],
+            [1000, 1 << 30],
+            Strategy::Spread,
+        );
         assert!(empty > busy);
-        let empty = score([4000, 8 << 30], [0, 0], [0, 0], [1000, 1 << 30], [1000, 1 << 30], Strategy::Binpack);
-        let busy = score([4000, 8 << 30], [2000, 4 << 30], [2000, 4 << 30], [1000, 1 << 30], [1000, 1 << 30], Strategy::Binpack);
+        let empty = score(
+            [4000, 8 << 30],
+            [0, 0],
+            [0, 0],
+            [1000, 1 << 30],
+            [1000, 1 << 30],
+            Strategy::Binpack,
+        );
+        let busy = score(
+            [4000, 8 << 30],
+            [2000, 4 << 30],
+            [2000, 4 << 30],
+            [1000, 1 << 30],
+            [1000, 1 << 30],
+            Strategy::Binpack,
+        );
         assert!(busy > empty);
     }
 
@@ -51,6 +95,16 @@ mod tests {
     fn the_upstream_example_scores() {
         // LeastAllocated: cpu (4000-3000)/4000 = 25, memory (10000-5000)/10000 = 50 → 37;
         // balanced: |0.75 - 0.5| / 2 = 0.125 → 87.
-        assert_eq!(score([4000, 10000], [0, 0], [0, 0], [3000, 5000], [3000, 5000], Strategy::Spread), 37 + 87);
+        assert_eq!(
+            score(
+                [4000, 10000],
+                [0, 0],
+                [0, 0],
+                [3000, 5000],
+                [3000, 5000],
+                Strategy::Spread
+            ),
+            37 + 87
+        );
     }
 }

@@ -33,19 +33,32 @@ fn count(n: Option<i32>, default: i64) -> u32 {
 }
 
 /// ResolveFenceposts: surge rounds up, unavailable rounds down, 25% defaults, both 0 → 1 unavailable.
-pub fn fenceposts(surge: Option<&IntOrString>, unavailable: Option<&IntOrString>, replicas: u32) -> (u32, u32) {
+pub fn fenceposts(
+    surge: Option<&IntOrString>,
+    unavailable: Option<&IntOrString>,
+    replicas: u32,
+) -> (u32, u32) {
     let resolve = |v: Option<&IntOrString>, up: bool| -> u32 {
         match v {
             Some(IntOrString::Int(n)) => u32::try_from(*n).unwrap_or(0),
             Some(IntOrString::String(s)) => {
                 let pct: u64 = s.trim_end_matches('%').trim().parse().unwrap_or(0);
                 let scaled = pct * u64::from(replicas);
-                let n = if up { scaled.div_ceil(100) } else { scaled / 100 };
+                let n = if up {
+                    scaled.div_ceil(100)
+                } else {
+                    scaled / 100
+                };
                 u32::try_from(n).unwrap_or(u32::MAX)
             }
             None => {
                 let scaled = 25 * u64::from(replicas);
-                u32::try_from(if up { scaled.div_ceil(100) } else { scaled / 100 }).unwrap_or(u32::MAX)
+                u32::try_from(if up {
+                    scaled.div_ceil(100)
+                } else {
+                    scaled / 100
+                })
+                .unwrap_or(u32::MAX)
             }
         }
     };
@@ -55,14 +68,28 @@ pub fn fenceposts(surge: Option<&IntOrString>, unavailable: Option<&IntOrString>
 }
 
 fn ns_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
-    meta.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into())
+    meta.namespace
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "default".into())
 }
 
 /// The pod shape of a template, with the RuntimeClass overhead looked up by name.
-fn template_shape(ns: &str, t: &PodTemplateSpec, overheads: &BTreeMap<String, BTreeMap<String, K8sQuantity>>) -> PodShape {
+fn template_shape(
+    ns: &str,
+    t: &PodTemplateSpec,
+    overheads: &BTreeMap<String, BTreeMap<String, K8sQuantity>>,
+) -> PodShape {
     let spec = t.spec.clone().unwrap_or_default();
-    let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
-    let overhead = spec.runtime_class_name.as_ref().and_then(|n| overheads.get(n));
+    let labels = t
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    let overhead = spec
+        .runtime_class_name
+        .as_ref()
+        .and_then(|n| overheads.get(n));
     shape(ns, &labels, &spec, overhead)
 }
 
@@ -74,13 +101,20 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
     for m in manifests {
         match m {
             Manifest::RuntimeClass(rc) => {
-                if let (Some(name), Some(pod_fixed)) = (&rc.metadata.name, rc.overhead.as_ref().and_then(|o| o.pod_fixed.clone())) {
+                if let (Some(name), Some(pod_fixed)) = (
+                    &rc.metadata.name,
+                    rc.overhead.as_ref().and_then(|o| o.pod_fixed.clone()),
+                ) {
                     overheads.insert(name.clone(), pod_fixed);
                 }
             }
             Manifest::HorizontalPodAutoscaler(h) => {
                 if let Some(spec) = &h.spec {
-                    let key = (spec.scale_target_ref.kind.clone(), ns_of(&h.metadata), spec.scale_target_ref.name.clone());
+                    let key = (
+                        spec.scale_target_ref.kind.clone(),
+                        ns_of(&h.metadata),
+                        spec.scale_target_ref.name.clone(),
+                    );
                     let max = count(Some(spec.max_replicas), 1);
                     hpas.insert(key, (count(spec.min_replicas, 1).min(max), max));
                 }
@@ -100,7 +134,9 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
         };
         let ns = ns_of(meta);
         let name = meta.name.clone().unwrap_or_default();
-        let hpa = hpas.get(&(kind.to_string(), ns.clone(), name.clone())).copied();
+        let hpa = hpas
+            .get(&(kind.to_string(), ns.clone(), name.clone()))
+            .copied();
         let scaled = |replicas: Option<i32>| match hpa {
             Some((min, max)) => (count(replicas, i64::from(min)).clamp(min, max), max),
             None => (count(replicas, 1), count(replicas, 1)),
@@ -109,7 +145,10 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
             Manifest::Pod(p) => {
                 let spec = p.spec.clone().unwrap_or_default();
                 let labels = p.metadata.labels.clone().unwrap_or_default();
-                let overhead = spec.runtime_class_name.as_ref().and_then(|n| overheads.get(n));
+                let overhead = spec
+                    .runtime_class_name
+                    .as_ref()
+                    .and_then(|n| overheads.get(n));
                 (shape(&ns, &labels, &spec, overhead), 1, 1, 0, 1)
             }
             Manifest::Deployment(d) => {
@@ -122,12 +161,24 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
                     let ru = strategy.rolling_update.unwrap_or_default();
                     fenceposts(ru.max_surge.as_ref(), ru.max_unavailable.as_ref(), max)
                 };
-                (template_shape(&ns, &spec.template, &overheads), steady, max, surge, unavailable)
+                (
+                    template_shape(&ns, &spec.template, &overheads),
+                    steady,
+                    max,
+                    surge,
+                    unavailable,
+                )
             }
             Manifest::StatefulSet(s) => {
                 let spec = s.spec.clone().unwrap_or_default();
                 let (steady, max) = scaled(spec.replicas);
-                (template_shape(&ns, &spec.template, &overheads), steady, max, 0, 1)
+                (
+                    template_shape(&ns, &spec.template, &overheads),
+                    steady,
+                    max,
+                    0,
+                    1,
+                )
             }
             Manifest::Job(j) => {
                 let spec = j.spec.clone().unwrap_or_default();
@@ -135,13 +186,24 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
                 (template_shape(&ns, &spec.template, &overheads), n, n, 0, 1)
             }
             Manifest::CronJob(c) => {
-                let job = c.spec.as_ref().and_then(|s| s.job_template.spec.clone()).unwrap_or_default();
+                let job = c
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.job_template.spec.clone())
+                    .unwrap_or_default();
                 let n = count(job.parallelism, 1).min(count(job.completions, 1));
                 (template_shape(&ns, &job.template, &overheads), n, n, 0, 1)
             }
             _ => continue,
         };
-        out.push(Workload { id: format!("{kind}/{ns}/{name}"), pod, steady, max, surge, max_unavailable: unavailable });
+        out.push(Workload {
+            id: format!("{kind}/{ns}/{name}"),
+            pod,
+            steady,
+            max,
+            surge,
+            max_unavailable: unavailable,
+        });
     }
     out
 }
@@ -158,7 +220,10 @@ mod tests {
     fn fenceposts_round_surge_up_and_unavailable_down() {
         assert_eq!(fenceposts(None, None, 2), (1, 0));
         assert_eq!(fenceposts(None, None, 10), (3, 2));
-        assert_eq!(fenceposts(Some(&IntOrString::Int(0)), Some(&IntOrString::Int(0)), 4), (0, 1));
+        assert_eq!(
+            fenceposts(Some(&IntOrString::Int(0)), Some(&IntOrString::Int(0)), 4),
+            (0, 1)
+        );
         assert_eq!(fenceposts(Some(&s("50%")), Some(&s("0%")), 3), (2, 0));
         assert_eq!(fenceposts(Some(&s("0%")), Some(&s("50%")), 3), (0, 1));
     }

@@ -21,7 +21,9 @@ impl Quantity {
             Some(r) => (true, r),
             None => (false, s.strip_prefix('+').unwrap_or(s)),
         };
-        let end = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+        let end = s
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len());
         let (num, suffix) = s.split_at(end);
         let (int, frac) = num.split_once('.').unwrap_or((num, ""));
         if (int.is_empty() && frac.is_empty()) || frac.contains('.') {
@@ -44,7 +46,12 @@ impl Quantity {
             "T" => (1, 12),
             "P" => (1, 15),
             "E" => (1, 18),
-            e if e.starts_with(['e', 'E']) => (1, e[1..].parse::<i32>().map_err(|_| format!("bad exponent in `{text}`"))?),
+            e if e.starts_with(['e', 'E']) => (
+                1,
+                e[1..]
+                    .parse::<i32>()
+                    .map_err(|_| format!("bad exponent in `{text}`"))?,
+            ),
             other => return Err(format!("unknown suffix `{other}` in `{text}`")),
         };
         if !(-40..=40).contains(&exp) || int.len() + frac.len() > 30 {
@@ -55,24 +62,32 @@ impl Quantity {
         let scale = exp + 9 - i32::try_from(frac.len()).unwrap_or(40);
         let mut v = digits.checked_mul(base).ok_or("too large")?;
         if scale >= 0 {
-            v = v.checked_mul(10i128.pow(scale.unsigned_abs())).ok_or("too large")?;
+            v = v
+                .checked_mul(10i128.pow(scale.unsigned_abs()))
+                .ok_or("too large")?;
         } else {
-            let d = 10i128.checked_pow(scale.unsigned_abs()).ok_or("too small")?;
+            let d = 10i128
+                .checked_pow(scale.unsigned_abs())
+                .ok_or("too small")?;
             v = (v + d - 1) / d;
         }
         if v > LIMIT {
             return Err(format!("`{text}` is too large"));
         }
-        Ok(Quantity { nanos: if neg { -v } else { v } })
+        Ok(Quantity {
+            nanos: if neg { -v } else { v },
+        })
     }
 
     pub fn milli_ceil(&self) -> i64 {
-        let m = self.nanos.div_euclid(1_000_000) + i128::from(self.nanos.rem_euclid(1_000_000) != 0);
+        let m =
+            self.nanos.div_euclid(1_000_000) + i128::from(self.nanos.rem_euclid(1_000_000) != 0);
         i64::try_from(m).unwrap_or(i64::MAX)
     }
 
     pub fn units_ceil(&self) -> i64 {
-        let u = self.nanos.div_euclid(1_000_000_000) + i128::from(self.nanos.rem_euclid(1_000_000_000) != 0);
+        let u = self.nanos.div_euclid(1_000_000_000)
+            + i128::from(self.nanos.rem_euclid(1_000_000_000) != 0);
         i64::try_from(u).unwrap_or(i64::MAX)
     }
 
@@ -81,14 +96,20 @@ impl Quantity {
     }
 
     pub fn checked_add(self, other: Quantity) -> Option<Quantity> {
-        self.nanos.checked_add(other.nanos).map(|nanos| Quantity { nanos })
+        self.nanos
+            .checked_add(other.nanos)
+            .map(|nanos| Quantity { nanos })
     }
 
     pub fn saturating_add(self, other: Quantity) -> Quantity {
-        Quantity { nanos: self.nanos.saturating_add(other.nanos) }
+        Quantity {
+            nanos: self.nanos.saturating_add(other.nanos),
+        }
     }
 
     pub fn saturating_sub(self, other: Quantity) -> Quantity {
-        Quantity { nanos: self.nanos.saturating_sub(other.nanos) }
+        Quantity {
+            nanos: self.nanos.saturating_sub(other.nanos),
+        }
     }
 }

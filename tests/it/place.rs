@@ -17,7 +17,11 @@ fn read(path: &Path) -> SourceFile {
 
 fn report(dir: &Path) -> place::Report {
     let catalog = Catalog::builtin().unwrap();
-    let inv_path = ["nodes.json", "nodes.yaml", "pools.toml"].iter().map(|f| dir.join(f)).find(|p| p.exists()).expect("an inventory");
+    let inv_path = ["nodes.json", "nodes.yaml", "pools.toml"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.exists())
+        .expect("an inventory");
     let (inv, diags) = inventory::parse(&read(&inv_path), &catalog);
     assert!(!diags.has_errors(), "{diags:?}");
     let existing = match dir.join("pods.json") {
@@ -30,7 +34,10 @@ fn report(dir: &Path) -> place::Report {
     };
     let (manifests, diags) = place::read_manifests(&read(&dir.join("manifests.yaml")));
     assert!(!diags.has_errors(), "{diags:?}");
-    let strategy = match std::fs::read_to_string(dir.join("strategy")).unwrap_or_default().trim() {
+    let strategy = match std::fs::read_to_string(dir.join("strategy"))
+        .unwrap_or_default()
+        .trim()
+    {
         "binpack" => Strategy::Binpack,
         _ => Strategy::Spread,
     };
@@ -51,7 +58,11 @@ fn diagnostics(name: &str, text: &str) -> String {
     let catalog = Catalog::builtin().unwrap();
     let source = SourceFile::new(name, text);
     let (_, diags) = inventory::parse(&source, &catalog);
-    diags.iter().map(|d| human(d, Some(&source), Style::plain())).collect::<Vec<_>>().join("\n")
+    diags
+        .iter()
+        .map(|d| human(d, Some(&source), Style::plain()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -62,8 +73,14 @@ fn bad_pool_files_point_at_the_value() {
 
 #[test]
 fn bad_node_lists_are_diagnostics() {
-    insta::assert_snapshot!(diagnostics("nodes.json", "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": {\"name\": \"n1\"}, \"status\": {\"allocatable\": {\"cpu\": \"4 cores\"}}},\n  {\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}}\n]}\n"));
-    insta::assert_snapshot!("truncated_json", diagnostics("nodes.json", "{\"kind\": \"List\", \"items\": [\n"));
+    insta::assert_snapshot!(diagnostics(
+        "nodes.json",
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": {\"name\": \"n1\"}, \"status\": {\"allocatable\": {\"cpu\": \"4 cores\"}}},\n  {\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}}\n]}\n"
+    ));
+    insta::assert_snapshot!(
+        "truncated_json",
+        diagnostics("nodes.json", "{\"kind\": \"List\", \"items\": [\n")
+    );
 }
 
 #[test]
@@ -86,13 +103,27 @@ fn pools_expand_with_catalog_labels_and_taints() {
     assert_eq!(n.taints[0].key, "nvidia.com/gpu");
     let mig = &inv.nodes[3];
     assert_eq!(mig.allocatable["nvidia.com/mig-1g.10gb"], 7);
-    assert!(mig.taints.is_empty(), "an explicit empty list removes the catalog taints");
+    assert!(
+        mig.taints.is_empty(),
+        "an explicit empty list removes the catalog taints"
+    );
 }
 
 #[test]
 fn garbage_inventories_never_panic() {
     let catalog = Catalog::builtin().unwrap();
-    let inputs = ["", "{", "[[pool]]", "[[pool]]\nname = 3\ncount = 1e9", "provider = [", "- 1\n- 2", "kind: NodeList\nitems: [1, 2]", "{\"kind\": \"NodeList\", \"items\": [{\"metadata\": 5}]}", "[[pool]]\nname = \"a\"\ncount = 99999999999999999999\ncpu = \"1\"\nmemory = \"1\"", "\u{feff}\u{0}"];
+    let inputs = [
+        "",
+        "{",
+        "[[pool]]",
+        "[[pool]]\nname = 3\ncount = 1e9",
+        "provider = [",
+        "- 1\n- 2",
+        "kind: NodeList\nitems: [1, 2]",
+        "{\"kind\": \"NodeList\", \"items\": [{\"metadata\": 5}]}",
+        "[[pool]]\nname = \"a\"\ncount = 99999999999999999999\ncpu = \"1\"\nmemory = \"1\"",
+        "\u{feff}\u{0}",
+    ];
     for text in inputs {
         let _ = inventory::parse(&SourceFile::new("x", text), &catalog);
         let _ = inventory::parse_existing(&SourceFile::new("x", text));

@@ -47,14 +47,21 @@ impl InterPodState {
     /// The first failing rule on this node, in the plugin's order.
     pub fn check(&self, node: usize) -> Option<&'static str> {
         if !self.affinity.is_empty() {
-            let found = self.affinity.iter().all(|t| t.at(node).is_some_and(|c| c > 0));
+            let found = self
+                .affinity
+                .iter()
+                .all(|t| t.at(node).is_some_and(|c| c > 0));
             // The first replica of a group whose terms match itself may go anywhere.
             let first = self.affinity.iter().all(|t| t.total() == 0 && t.self_match);
             if !found && !first {
                 return Some(AFFINITY);
             }
         }
-        if self.anti_affinity.iter().any(|t| t.at(node).is_some_and(|c| c > 0)) {
+        if self
+            .anti_affinity
+            .iter()
+            .any(|t| t.at(node).is_some_and(|c| c > 0))
+        {
             return Some(ANTI_AFFINITY);
         }
         let blocked = self.existing.iter().any(|(dom, blocked)| {
@@ -97,7 +104,14 @@ mod tests {
     #[test]
     fn hostname_anti_affinity_allows_one_replica_per_node() {
         let dom = Rc::new(vec![0, 1, NO_DOMAIN]);
-        let mut s = InterPodState { anti_affinity: vec![TermCounts { domain_of: dom, counts: vec![0, 0], self_match: true }], ..Default::default() };
+        let mut s = InterPodState {
+            anti_affinity: vec![TermCounts {
+                domain_of: dom,
+                counts: vec![0, 0],
+                self_match: true,
+            }],
+            ..Default::default()
+        };
         assert_eq!(s.check(0), None);
         s.add(0);
         assert_eq!(s.check(0), Some(ANTI_AFFINITY));
@@ -108,7 +122,14 @@ mod tests {
     #[test]
     fn affinity_lets_the_first_self_matching_pod_through() {
         let dom = Rc::new(vec![0, 1]);
-        let mut s = InterPodState { affinity: vec![TermCounts { domain_of: dom, counts: vec![0, 0], self_match: true }], ..Default::default() };
+        let mut s = InterPodState {
+            affinity: vec![TermCounts {
+                domain_of: dom,
+                counts: vec![0, 0],
+                self_match: true,
+            }],
+            ..Default::default()
+        };
         assert_eq!(s.check(1), None);
         assert!(s.add(0));
         assert_eq!(s.check(1), Some(AFFINITY));
@@ -118,7 +139,10 @@ mod tests {
     #[test]
     fn existing_pods_block_their_domains() {
         let dom = Rc::new(vec![0, 1]);
-        let s = InterPodState { existing: vec![(dom, vec![true, false])], ..Default::default() };
+        let s = InterPodState {
+            existing: vec![(dom, vec![true, false])],
+            ..Default::default()
+        };
         assert_eq!(s.check(0), Some(EXISTING_ANTI_AFFINITY));
         assert_eq!(s.check(1), None);
     }

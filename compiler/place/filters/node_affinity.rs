@@ -22,9 +22,15 @@ fn requirement(r: &NodeSelectorRequirement, get: impl Fn(&str) -> Option<String>
         "Exists" => got.is_some(),
         "DoesNotExist" => got.is_none(),
         "Gt" | "Lt" => {
-            let (Some(have), [want]) = (got.as_deref().and_then(int), values) else { return false };
+            let (Some(have), [want]) = (got.as_deref().and_then(int), values) else {
+                return false;
+            };
             let Some(want) = int(want) else { return false };
-            if r.operator == "Gt" { have > want } else { have < want }
+            if r.operator == "Gt" {
+                have > want
+            } else {
+                have < want
+            }
         }
         _ => false,
     }
@@ -36,12 +42,20 @@ fn term(t: &NodeSelectorTerm, node: &Node) -> bool {
     if exprs.is_empty() && fields.is_empty() {
         return false;
     }
-    exprs.iter().all(|r| requirement(r, |k| node.labels.get(k).cloned()))
-        && fields.iter().all(|r| requirement(r, |k| (k == "metadata.name").then(|| node.name.clone())))
+    exprs
+        .iter()
+        .all(|r| requirement(r, |k| node.labels.get(k).cloned()))
+        && fields
+            .iter()
+            .all(|r| requirement(r, |k| (k == "metadata.name").then(|| node.name.clone())))
 }
 
 /// Whether the node matches the pod's nodeSelector and required node affinity.
-pub fn matches(node: &Node, selector: &BTreeMap<String, String>, terms: Option<&Vec<NodeSelectorTerm>>) -> bool {
+pub fn matches(
+    node: &Node,
+    selector: &BTreeMap<String, String>,
+    terms: Option<&Vec<NodeSelectorTerm>>,
+) -> bool {
     selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
         && terms.is_none_or(|terms| terms.iter().any(|t| term(t, node)))
 }
@@ -57,7 +71,10 @@ pub fn names_nodes(pod: &PodShape) -> bool {
         || pod.node_selector.contains_key(HOSTNAME_LABEL)
         || pod.node_affinity.iter().flatten().any(|t| {
             t.match_fields.as_ref().is_some_and(|f| !f.is_empty())
-                || t.match_expressions.iter().flatten().any(|e| e.key == HOSTNAME_LABEL)
+                || t.match_expressions
+                    .iter()
+                    .flatten()
+                    .any(|e| e.key == HOSTNAME_LABEL)
         })
 }
 
@@ -68,7 +85,10 @@ mod tests {
     fn node(labels: &[(&str, &str)]) -> Node {
         Node {
             name: "node-1".into(),
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             taints: vec![],
             allocatable: Default::default(),
             unschedulable: false,
@@ -76,11 +96,18 @@ mod tests {
     }
 
     fn req(key: &str, op: &str, values: &[&str]) -> NodeSelectorRequirement {
-        NodeSelectorRequirement { key: key.into(), operator: op.into(), values: Some(values.iter().map(|s| s.to_string()).collect()) }
+        NodeSelectorRequirement {
+            key: key.into(),
+            operator: op.into(),
+            values: Some(values.iter().map(|s| s.to_string()).collect()),
+        }
     }
 
     fn terms(reqs: Vec<NodeSelectorRequirement>) -> Option<Vec<NodeSelectorTerm>> {
-        Some(vec![NodeSelectorTerm { match_expressions: Some(reqs), match_fields: None }])
+        Some(vec![NodeSelectorTerm {
+            match_expressions: Some(reqs),
+            match_fields: None,
+        }])
     }
 
     #[test]
@@ -96,7 +123,11 @@ mod tests {
         assert!(!check(vec![req("gpus", "Lt", &["4"])]));
         assert!(!check(vec![req("foo", "Gt", &["1"])]));
         assert!(!check(vec![req("gpus", "Gt", &["1", "2"])]));
-        assert!(!matches(&n, &none, Some(&vec![NodeSelectorTerm::default()])));
+        assert!(!matches(
+            &n,
+            &none,
+            Some(&vec![NodeSelectorTerm::default()])
+        ));
     }
 
     #[test]
@@ -104,7 +135,10 @@ mod tests {
         let n = node(&[("zone", "a")]);
         let sel: BTreeMap<String, String> = [("zone".to_string(), "b".to_string())].into();
         assert!(!matches(&n, &sel, None));
-        let fields = Some(vec![NodeSelectorTerm { match_expressions: None, match_fields: Some(vec![req("metadata.name", "In", &["node-1"])]) }]);
+        let fields = Some(vec![NodeSelectorTerm {
+            match_expressions: None,
+            match_fields: Some(vec![req("metadata.name", "In", &["node-1"])]),
+        }]);
         assert!(matches(&n, &BTreeMap::new(), fields.as_ref()));
     }
 }

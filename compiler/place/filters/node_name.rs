@@ -19,7 +19,13 @@ mod tests {
 
     #[test]
     fn only_the_named_node_fits() {
-        let node = Node { name: "a".into(), labels: Default::default(), taints: vec![], allocatable: Default::default(), unschedulable: false };
+        let node = Node {
+            name: "a".into(),
+            labels: Default::default(),
+            taints: vec![],
+            allocatable: Default::default(),
+            unschedulable: false,
+        };
         let mut pod = PodShape::default();
         assert_eq!(filter(&node, &pod), None);
         pod.node_name = Some("a".into());

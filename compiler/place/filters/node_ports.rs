@@ -16,12 +16,19 @@ mod tests {
     use super::*;
 
     fn hp(ip: &str, protocol: &str, port: i32) -> HostPort {
-        HostPort { ip: ip.into(), protocol: protocol.into(), port }
+        HostPort {
+            ip: ip.into(),
+            protocol: protocol.into(),
+            port,
+        }
     }
 
     #[test]
     fn ports_clash_on_protocol_port_and_overlapping_ip() {
-        let pod = PodShape { host_ports: vec![hp("127.0.0.1", "TCP", 8080)], ..Default::default() };
+        let pod = PodShape {
+            host_ports: vec![hp("127.0.0.1", "TCP", 8080)],
+            ..Default::default()
+        };
         assert_eq!(filter(&[hp("127.0.0.1", "UDP", 8080)], &pod), None);
         assert_eq!(filter(&[hp("127.0.0.2", "TCP", 8080)], &pod), None);
         assert_eq!(filter(&[hp("127.0.0.1", "TCP", 8081)], &pod), None);

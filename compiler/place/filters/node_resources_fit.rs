@@ -3,12 +3,25 @@
 //! give several reasons; a pod that requests nothing stops after the pod count.
 
 /// `request` is (resource index, amount) for every non-zero request.
-pub fn fits(alloc: &[i64], used: &[i64], pods: i64, max_pods: i64, request: &[(usize, i64)]) -> bool {
+pub fn fits(
+    alloc: &[i64],
+    used: &[i64],
+    pods: i64,
+    max_pods: i64,
+    request: &[(usize, i64)],
+) -> bool {
     pods < max_pods && request.iter().all(|&(r, n)| used[r] + n <= alloc[r])
 }
 
 /// Every reason the node gives, in the plugin's order.
-pub fn reasons(alloc: &[i64], used: &[i64], pods: i64, max_pods: i64, request: &[(usize, i64)], names: &[String]) -> Vec<String> {
+pub fn reasons(
+    alloc: &[i64],
+    used: &[i64],
+    pods: i64,
+    max_pods: i64,
+    request: &[(usize, i64)],
+    names: &[String],
+) -> Vec<String> {
     let mut out = Vec::new();
     if pods >= max_pods {
         out.push("Too many pods".to_string());
@@ -29,7 +42,10 @@ mod tests {
     use super::*;
 
     fn names() -> Vec<String> {
-        ["cpu", "memory", "nvidia.com/gpu"].iter().map(|s| s.to_string()).collect()
+        ["cpu", "memory", "nvidia.com/gpu"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -37,15 +53,38 @@ mod tests {
         let alloc = [10, 20, 1];
         assert!(fits(&alloc, &[5, 10, 0], 0, 32, &[(0, 5), (1, 10)]));
         assert!(reasons(&alloc, &[5, 10, 0], 0, 32, &[(0, 5), (1, 10)], &names()).is_empty());
-        assert_eq!(reasons(&alloc, &[8, 19, 1], 0, 32, &[(0, 3), (1, 2), (2, 1)], &names()), ["Insufficient cpu", "Insufficient memory", "Insufficient nvidia.com/gpu"]);
+        assert_eq!(
+            reasons(
+                &alloc,
+                &[8, 19, 1],
+                0,
+                32,
+                &[(0, 3), (1, 2), (2, 1)],
+                &names()
+            ),
+            [
+                "Insufficient cpu",
+                "Insufficient memory",
+                "Insufficient nvidia.com/gpu"
+            ]
+        );
     }
 
     #[test]
     fn pod_count_comes_first_and_stops_for_empty_pods() {
         let alloc = [10, 20, 0];
-        assert_eq!(reasons(&alloc, &[0, 0, 0], 1, 1, &[], &names()), ["Too many pods"]);
-        assert_eq!(reasons(&alloc, &[10, 0, 0], 1, 1, &[(0, 1)], &names()), ["Too many pods", "Insufficient cpu"]);
-        assert_eq!(reasons(&alloc, &[0, 0, 0], 0, 1, &[(2, 1)], &names()), ["Insufficient nvidia.com/gpu"]);
+        assert_eq!(
+            reasons(&alloc, &[0, 0, 0], 1, 1, &[], &names()),
+            ["Too many pods"]
+        );
+        assert_eq!(
+            reasons(&alloc, &[10, 0, 0], 1, 1, &[(0, 1)], &names()),
+            ["Too many pods", "Insufficient cpu"]
+        );
+        assert_eq!(
+            reasons(&alloc, &[0, 0, 0], 0, 1, &[(2, 1)], &names()),
+            ["Insufficient nvidia.com/gpu"]
+        );
         assert!(!fits(&alloc, &[0, 0, 0], 0, 0, &[]));
     }
 }

@@ -26,7 +26,13 @@ mod tests {
     use k8s_openapi::api::core::v1::Toleration;
 
     fn node(unschedulable: bool) -> Node {
-        Node { name: "n".into(), labels: Default::default(), taints: vec![], allocatable: Default::default(), unschedulable }
+        Node {
+            name: "n".into(),
+            labels: Default::default(),
+            taints: vec![],
+            allocatable: Default::default(),
+            unschedulable,
+        }
     }
 
     #[test]
@@ -34,9 +40,16 @@ mod tests {
         let mut pod = PodShape::default();
         assert_eq!(filter(&node(false), &pod), None);
         assert_eq!(filter(&node(true), &pod), Some(REASON));
-        pod.tolerations = vec![Toleration { key: Some("node.kubernetes.io/unschedulable".into()), effect: Some("NoSchedule".into()), ..Default::default() }];
+        pod.tolerations = vec![Toleration {
+            key: Some("node.kubernetes.io/unschedulable".into()),
+            effect: Some("NoSchedule".into()),
+            ..Default::default()
+        }];
         assert_eq!(filter(&node(true), &pod), None);
-        pod.tolerations = vec![Toleration { operator: Some("Exists".into()), ..Default::default() }];
+        pod.tolerations = vec![Toleration {
+            operator: Some("Exists".into()),
+            ..Default::default()
+        }];
         assert_eq!(filter(&node(true), &pod), None);
     }
 }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use super::super::pod::Spread;
 
 pub const REASON: &str = "node(s) didn't match pod topology spread constraints";
-pub const MISSING: &str = "node(s) didn't match pod topology spread constraints (missing required label)";
+pub const MISSING: &str =
+    "node(s) didn't match pod topology spread constraints (missing required label)";
 
 /// Marks a node that lacks the topology key.
 pub const NO_DOMAIN: u32 = u32::MAX;
@@ -30,7 +31,13 @@ pub struct SpreadState {
 }
 
 impl SpreadState {
-    pub fn new(c: &Spread, self_match: bool, domain_of: std::rc::Rc<Vec<u32>>, counts: Vec<i64>, eligible: Vec<bool>) -> Self {
+    pub fn new(
+        c: &Spread,
+        self_match: bool,
+        domain_of: std::rc::Rc<Vec<u32>>,
+        counts: Vec<i64>,
+        eligible: Vec<bool>,
+    ) -> Self {
         let mut by_count = BTreeMap::new();
         let mut domains = 0;
         for (d, &ok) in eligible.iter().enumerate() {
@@ -39,7 +46,16 @@ impl SpreadState {
                 domains += 1;
             }
         }
-        SpreadState { max_skew: c.max_skew, min_domains: c.min_domains, self_match, domain_of, counts, eligible, by_count, domains }
+        SpreadState {
+            max_skew: c.max_skew,
+            min_domains: c.min_domains,
+            self_match,
+            domain_of,
+            counts,
+            eligible,
+            by_count,
+            domains,
+        }
     }
 
     /// The global minimum, 0 with fewer eligible domains than `minDomains`.
@@ -88,7 +104,14 @@ mod tests {
     use crate::place::pod::Selector;
 
     fn spread(max_skew: i64, min_domains: i64) -> Spread {
-        Spread { key: "zone".into(), max_skew, min_domains, selector: Selector::default(), honor_affinity: true, honor_taints: false }
+        Spread {
+            key: "zone".into(),
+            max_skew,
+            min_domains,
+            selector: Selector::default(),
+            honor_affinity: true,
+            honor_taints: false,
+        }
     }
 
     #[test]

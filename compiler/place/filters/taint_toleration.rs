@@ -9,7 +9,10 @@ use super::super::pod::PodShape;
 
 /// The v1.34 reason; v1.35 says only `node(s) had untolerated taint(s)`.
 pub fn reason(taint: &Taint) -> String {
-    format!("node(s) had untolerated taint {{{}: {}}}", taint.key, taint.value)
+    format!(
+        "node(s) had untolerated taint {{{}: {}}}",
+        taint.key, taint.value
+    )
 }
 
 /// ToleratesTaint: effect empty or equal, key empty (with Exists) or equal, Exists or equal values.
@@ -50,20 +53,36 @@ mod tests {
     use super::*;
 
     fn taint(key: &str, value: &str, effect: &str) -> Taint {
-        Taint { key: key.into(), value: value.into(), effect: effect.into() }
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect: effect.into(),
+        }
     }
 
     fn tol(key: &str, op: &str, value: &str, effect: &str) -> Toleration {
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        Toleration { key: opt(key), operator: opt(op), value: opt(value), effect: opt(effect), ..Default::default() }
+        Toleration {
+            key: opt(key),
+            operator: opt(op),
+            value: opt(value),
+            effect: opt(effect),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn tolerations_match_like_the_api() {
         let t = taint("dedicated", "user1", "NoSchedule");
-        assert!(tolerates(&tol("dedicated", "Equal", "user1", "NoSchedule"), &t));
+        assert!(tolerates(
+            &tol("dedicated", "Equal", "user1", "NoSchedule"),
+            &t
+        ));
         assert!(tolerates(&tol("dedicated", "", "user1", ""), &t));
-        assert!(!tolerates(&tol("dedicated", "Equal", "user2", "NoSchedule"), &t));
+        assert!(!tolerates(
+            &tol("dedicated", "Equal", "user2", "NoSchedule"),
+            &t
+        ));
         assert!(tolerates(&tol("dedicated", "Exists", "", "NoSchedule"), &t));
         assert!(!tolerates(&tol("dedicated", "Exists", "", "NoExecute"), &t));
         assert!(tolerates(&tol("", "Exists", "", ""), &t));
@@ -75,13 +94,23 @@ mod tests {
         let node = Node {
             name: "n".into(),
             labels: Default::default(),
-            taints: vec![taint("soft", "", "PreferNoSchedule"), taint("nvidia.com/gpu", "", "NoSchedule"), taint("b", "x", "NoExecute")],
+            taints: vec![
+                taint("soft", "", "PreferNoSchedule"),
+                taint("nvidia.com/gpu", "", "NoSchedule"),
+                taint("b", "x", "NoExecute"),
+            ],
             allocatable: Default::default(),
             unschedulable: false,
         };
         let mut pod = PodShape::default();
-        assert_eq!(filter(&node, &pod).as_deref(), Some("node(s) had untolerated taint {nvidia.com/gpu: }"));
+        assert_eq!(
+            filter(&node, &pod).as_deref(),
+            Some("node(s) had untolerated taint {nvidia.com/gpu: }")
+        );
         pod.tolerations = vec![tol("nvidia.com/gpu", "Exists", "", "NoSchedule")];
-        assert_eq!(filter(&node, &pod).as_deref(), Some("node(s) had untolerated taint {b: x}"));
+        assert_eq!(
+            filter(&node, &pod).as_deref(),
+            Some("node(s) had untolerated taint {b: x}")
+        );
     }
 }
