@@ -10,6 +10,8 @@ pub mod app;
 pub mod diagnostics;
 pub mod emit;
 pub mod generate;
+pub mod inventory;
+pub mod place;
 pub mod resolve;
 pub mod source;
 pub mod spec;

@@ -85,6 +85,11 @@ codes! {
     E0128 "duplicate-env" Error "the same environment variable set twice";
     E0129 "invalid-topology" Error "a TPU topology that does not parse or does not fit the accelerator";
     E0130 "invalid-file-path" Error "a mounted file path that is not absolute or clashes with another mount";
+    E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
+    E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
+    E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";
+    E0203 "duplicate-node" Error "two nodes with the same name";
+    E0204 "unsupported-provider" Error "a pool `provider` whose label conventions mlspec does not know yet";
     W0001 "mutable-image-tag" Warning "an image by `latest` or no tag";
     W0002 "no-probe-path" Warning "a server with no health path, so no HTTP probes";
 }

@@ -6,5 +6,6 @@
 mod bad_input;
 mod cli;
 mod examples;
+mod place;
 mod robustness;
 mod support;

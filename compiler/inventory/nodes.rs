@@ -1,0 +1,143 @@
+//! `kubectl get nodes -o json|yaml`: a List or NodeList of Nodes (or one Node) into the model.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1 as core;
+
+use super::{Inventory, Node, Taint, quantity_units};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::place::manifests::read_documents;
+use crate::source::SourceFile;
+
+/// Read every Node of a NodeList/List document; other kinds are an error (this is an inventory).
+pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let docs = match read_documents(source) {
+        Ok(docs) => docs,
+        Err(d) => {
+            diags.push(*d);
+            return (None, diags);
+        }
+    };
+    let mut nodes = Vec::new();
+    for doc in docs {
+        let kind = doc.kind();
+        if kind != "Node" {
+            diags.push(
+                Diagnostic::new(
+                    &codes::E0200,
+                    format!("the inventory holds a `{kind}`, expected only Nodes"),
+                )
+                .at(doc.span, "not a Node")
+                .help("give the output of `kubectl get nodes -o json`, or a TOML pool file"),
+            );
+            continue;
+        }
+        match serde_json::from_value::<core::Node>(doc.value) {
+            Ok(node) => match from_k8s(&node) {
+                Ok(n) => nodes.push(n),
+                Err(msg) => diags.push(bad_node(msg, doc.span)),
+            },
+            Err(e) => diags.push(bad_node(format!("a Node does not parse: {e}"), doc.span)),
+        }
+    }
+    if nodes.is_empty() && !diags.has_errors() {
+        diags.push(
+            Diagnostic::new(&codes::E0200, "the inventory has no nodes")
+                .at(source.clamp(crate::source::Span::new(0, 1)), "empty")
+                .help("give the output of `kubectl get nodes -o json`, or a TOML pool file"),
+        );
+    }
+    super::pools::check_duplicates(&nodes, &mut diags, |_| doc_span_for(source));
+    (Some(Inventory { nodes }), diags)
+}
+
+fn doc_span_for(source: &SourceFile) -> crate::source::Span {
+    source.clamp(crate::source::Span::new(0, 1))
+}
+
+fn bad_node(msg: String, span: crate::source::Span) -> Diagnostic {
+    Diagnostic::new(&codes::E0200, msg)
+        .at(span, "this node")
+        .help("fix the node or give the unedited output of `kubectl get nodes -o json`")
+}
+
+/// Turn one typed Node into the scheduler's view of it.
+pub fn from_k8s(node: &core::Node) -> Result<Node, String> {
+    let name = node.metadata.name.clone().unwrap_or_default();
+    if name.is_empty() {
+        return Err("a Node has no `metadata.name`".to_string());
+    }
+    let mut allocatable = BTreeMap::new();
+    let status = node.status.as_ref();
+    // Allocatable is what the scheduler uses; a hand-written node may give only capacity.
+    let source = status
+        .and_then(|s| s.allocatable.as_ref())
+        .or_else(|| status.and_then(|s| s.capacity.as_ref()));
+    for (resource, q) in source.into_iter().flatten() {
+        let units = quantity_units(resource, &q.0)
+            .map_err(|e| format!("node `{name}` has an invalid allocatable `{resource}`: {e}"))?;
+        allocatable.insert(resource.clone(), units.max(0));
+    }
+    let spec = node.spec.as_ref();
+    let taints = spec
+        .and_then(|s| s.taints.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|t| Taint {
+            key: t.key.clone(),
+            value: t.value.clone().unwrap_or_default(),
+            effect: t.effect.clone(),
+        })
+        .collect();
+    Ok(Node {
+        labels: node.metadata.labels.clone().unwrap_or_default(),
+        taints,
+        allocatable,
+        unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
+        name,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata:\n    name: n1\n    labels: {zone: a}\n  spec:\n    taints: [{key: k, value: v, effect: NoSchedule}]\n  status:\n    allocatable: {cpu: 3900m, memory: 16Gi, pods: 110, nvidia.com/gpu: 1}\n";
+
+    #[test]
+    fn a_yaml_list_of_nodes_parses() {
+        let (inv, diags) = parse(&SourceFile::new("n.yaml", YAML));
+        assert!(diags.is_empty(), "{diags:?}");
+        let inv = inv.unwrap();
+        let n = &inv.nodes[0];
+        assert_eq!(n.allocatable["cpu"], 3900);
+        assert_eq!(n.allocatable["memory"], 16 << 30);
+        assert_eq!(n.allocatable["nvidia.com/gpu"], 1);
+        assert_eq!(n.taints[0].value, "v");
+    }
+
+    #[test]
+    fn other_kinds_and_garbage_are_diagnostics() {
+        let (_, d) = parse(&SourceFile::new(
+            "n.json",
+            "{\"kind\": \"Pod\", \"apiVersion\": \"v1\"}",
+        ));
+        assert!(d.has_errors());
+        let (_, d) = parse(&SourceFile::new(
+            "n.json",
+            "{\"kind\": \"List\", \"items\": 3",
+        ));
+        assert!(d.has_errors());
+        let (_, d) = parse(&SourceFile::new("n.yaml", "- a\n- : : :\n\t\u{0}"));
+        assert!(d.has_errors());
+    }
+
+    #[test]
+    fn bad_quantities_name_the_node() {
+        let text = YAML.replace("3900m", "lots");
+        let (_, d) = parse(&SourceFile::new("n.yaml", text));
+        let msg = &d.iter().next().unwrap().message;
+        assert!(msg.contains("node `n1`") && msg.contains("lots"), "{msg}");
+    }
+}

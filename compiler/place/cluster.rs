@@ -1,0 +1,246 @@
+//! The simulated cluster: every node's allocatable and current usage as flat integer arrays, the
+//! node classes static filters are computed for, and the pod groups (same namespace and labels)
+//! topology spread and inter-pod affinity count.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::filters::pod_topology_spread::NO_DOMAIN;
+use super::pod::{HostPort, PodShape, PodTerm};
+use crate::inventory::{HOSTNAME_LABEL, Node};
+
+/// Pods with one namespace and one label set: how many run on each node.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub per_node: BTreeMap<u32, u32>,
+}
+
+/// Pods of one group that carry the same required anti-affinity terms, and where they run.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub terms: Vec<PodTerm>,
+    pub per_node: BTreeMap<u32, u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cluster<'a> {
+    pub nodes: &'a [Node],
+    /// Resource names; index 0 is cpu, 1 memory.
+    pub names: Vec<String>,
+    pub index: BTreeMap<String, usize>,
+    /// Resources per node (row length of `alloc`/`used`).
+    pub width: usize,
+    pub alloc: Vec<i64>,
+    pub used: Vec<i64>,
+    /// cpu and memory as scoring counts them.
+    pub score_used: Vec<[i64; 2]>,
+    pub pods: Vec<i64>,
+    pub max_pods: Vec<i64>,
+    pub ports: Vec<Vec<HostPort>>,
+    /// Nodes that differ only in name share a class.
+    pub class_of: Vec<u32>,
+    /// One representative node per class.
+    pub classes: Vec<usize>,
+    /// The nodes of each class, in input order.
+    pub class_nodes: Vec<Vec<u32>>,
+    /// Position of each node in name order, for tie-breaks.
+    pub rank: Vec<u32>,
+    pub groups: Vec<Group>,
+    group_index: BTreeMap<(String, BTreeMap<String, String>), usize>,
+    pub holders: Vec<Holder>,
+    holder_index: BTreeMap<(usize, String), usize>,
+    domains: BTreeMap<String, (Rc<Vec<u32>>, usize)>,
+}
+
+impl<'a> Cluster<'a> {
+    /// An empty cluster; `resources` lists every resource a pod of the run may request.
+    pub fn new<'r>(nodes: &'a [Node], resources: impl IntoIterator<Item = &'r String>) -> Self {
+        let mut names: Vec<String> = vec!["cpu".into(), "memory".into()];
+        let mut index: BTreeMap<String, usize> = names.iter().cloned().zip(0..).collect();
+        let mut all: Vec<&str> = nodes
+            .iter()
+            .flat_map(|n| n.allocatable.keys())
+            .map(|s| s.as_str())
+            .collect();
+        all.extend(resources.into_iter().map(|s| s.as_str()));
+        for name in all {
+            if name != "pods" && !index.contains_key(name) {
+                index.insert(name.to_string(), names.len());
+                names.push(name.to_string());
+            }
+        }
+        let width = names.len();
+        let mut alloc = vec![0; nodes.len() * width];
+        for (i, n) in nodes.iter().enumerate() {
+            for (k, v) in &n.allocatable {
+                if let Some(&r) = index.get(k) {
+                    alloc[i * width + r] = *v;
+                }
+            }
+        }
+        let mut class_index = BTreeMap::new();
+        let mut classes = Vec::new();
+        let class_of: Vec<u32> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let labels: Vec<_> = n
+                    .labels
+                    .iter()
+                    .filter(|(k, _)| *k != HOSTNAME_LABEL)
+                    .collect();
+                let key = (labels, &n.taints, n.unschedulable);
+                *class_index.entry(key).or_insert_with(|| {
+                    classes.push(i);
+                    u32::try_from(classes.len() - 1).unwrap_or(u32::MAX)
+                })
+            })
+            .collect();
+        let mut class_nodes: Vec<Vec<u32>> = vec![Vec::new(); classes.len()];
+        for (i, &c) in class_of.iter().enumerate() {
+            class_nodes[c as usize].push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        let mut order: Vec<usize> = (0..nodes.len()).collect();
+        order.sort_by(|&a, &b| nodes[a].name.cmp(&nodes[b].name).then(a.cmp(&b)));
+        let mut rank = vec![0; nodes.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+        Cluster {
+            nodes,
+            width,
+            used: vec![0; alloc.len()],
+            alloc,
+            names,
+            index,
+            score_used: vec![[0, 0]; nodes.len()],
+            pods: vec![0; nodes.len()],
+            max_pods: nodes
+                .iter()
+                .map(|n| n.allocatable.get("pods").copied().unwrap_or(0))
+                .collect(),
+            ports: vec![Vec::new(); nodes.len()],
+            class_of,
+            classes,
+            class_nodes,
+            rank,
+            groups: Vec::new(),
+            group_index: BTreeMap::new(),
+            holders: Vec::new(),
+            holder_index: BTreeMap::new(),
+            domains: BTreeMap::new(),
+        }
+    }
+
+    /// The pod's non-zero requests as (resource index, amount).
+    pub fn request(&self, pod: &PodShape) -> Vec<(usize, i64)> {
+        pod.requests
+            .iter()
+            .filter_map(|(k, &n)| self.index.get(k).map(|&r| (r, n)))
+            .collect()
+    }
+
+    pub fn row(&self, node: usize) -> (&[i64], &[i64]) {
+        let at = node * self.width..(node + 1) * self.width;
+        (&self.alloc[at.clone()], &self.used[at])
+    }
+
+    pub fn group(&mut self, pod: &PodShape) -> usize {
+        let key = (pod.namespace.clone(), pod.labels.clone());
+        if let Some(&g) = self.group_index.get(&key) {
+            return g;
+        }
+        self.groups.push(Group {
+            namespace: pod.namespace.clone(),
+            labels: pod.labels.clone(),
+            per_node: BTreeMap::new(),
+        });
+        self.group_index.insert(key, self.groups.len() - 1);
+        self.groups.len() - 1
+    }
+
+    /// The holder of this pod's anti-affinity terms, if it has any.
+    pub fn holder(&mut self, pod: &PodShape, group: usize) -> Option<usize> {
+        if pod.anti_affinity.is_empty() {
+            return None;
+        }
+        let key = (group, format!("{:?}", pod.anti_affinity));
+        if let Some(&h) = self.holder_index.get(&key) {
+            return Some(h);
+        }
+        self.holders.push(Holder {
+            terms: pod.anti_affinity.clone(),
+            per_node: BTreeMap::new(),
+        });
+        self.holder_index.insert(key, self.holders.len() - 1);
+        Some(self.holders.len() - 1)
+    }
+
+    /// Put one pod on a node (its requests were checked by the caller, or it already runs there).
+    pub fn bind(
+        &mut self,
+        node: usize,
+        pod: &PodShape,
+        request: &[(usize, i64)],
+        group: usize,
+        holder: Option<usize>,
+    ) {
+        let base = node * self.width;
+        for &(r, n) in request {
+            self.used[base + r] += n;
+        }
+        self.score_used[node][0] += pod.score_cpu;
+        self.score_used[node][1] += pod.score_memory;
+        self.pods[node] += 1;
+        self.ports[node].extend(pod.host_ports.iter().cloned());
+        let key = u32::try_from(node).unwrap_or(u32::MAX);
+        *self.groups[group].per_node.entry(key).or_insert(0) += 1;
+        if let Some(h) = holder {
+            *self.holders[h].per_node.entry(key).or_insert(0) += 1;
+        }
+    }
+
+    /// The domain of every node for a topology key (`NO_DOMAIN` without it), and how many.
+    pub fn domains(&mut self, key: &str) -> (Rc<Vec<u32>>, usize) {
+        if let Some(d) = self.domains.get(key) {
+            return d.clone();
+        }
+        let mut values: BTreeMap<&str, u32> = BTreeMap::new();
+        let of: Vec<u32> = self
+            .nodes
+            .iter()
+            .map(|n| match n.labels.get(key) {
+                Some(v) => {
+                    let next = u32::try_from(values.len()).unwrap_or(NO_DOMAIN - 1);
+                    *values.entry(v.as_str()).or_insert(next)
+                }
+                None => NO_DOMAIN,
+            })
+            .collect();
+        let entry = (Rc::new(of), values.len());
+        self.domains.insert(key.to_string(), entry.clone());
+        entry
+    }
+
+    /// Matching pods per domain of `key`, counting only nodes `include` admits.
+    pub fn count_by_domain(
+        &mut self,
+        key: &str,
+        matches: impl Fn(&Group) -> bool,
+        include: impl Fn(usize) -> bool,
+    ) -> (Rc<Vec<u32>>, Vec<i64>) {
+        let (of, n) = self.domains(key);
+        let mut counts = vec![0; n];
+        for g in self.groups.iter().filter(|g| matches(g)) {
+            for (&node, &c) in &g.per_node {
+                let d = of[node as usize];
+                if d != NO_DOMAIN && include(node as usize) {
+                    counts[d as usize] += i64::from(c);
+                }
+            }
+        }
+        (of, counts)
+    }
+}

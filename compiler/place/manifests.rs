@@ -1,0 +1,283 @@
+//! Reading Kubernetes objects: YAML (multi-document) or JSON text, Lists flattened, each document
+//! dispatched on apiVersion/kind into the typed k8s-openapi struct the placement engine uses.
+//!
+//! Kinds placement does not need (Service, ConfigMap, …) are skipped silently. A document that
+//! does not parse is a diagnostic; nothing here panics on user input.
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::node::v1::RuntimeClass;
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::source::{SourceFile, Span};
+
+/// One object placement cares about.
+#[derive(Debug, Clone)]
+pub enum Manifest {
+    Pod(Box<Pod>),
+    Deployment(Box<Deployment>),
+    StatefulSet(Box<StatefulSet>),
+    Job(Box<Job>),
+    CronJob(Box<CronJob>),
+    HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    RuntimeClass(Box<RuntimeClass>),
+}
+
+/// One document of an input file, with the best span we could find for it.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub value: Value,
+    pub span: Span,
+}
+
+impl Document {
+    pub fn kind(&self) -> &str {
+        self.value.get("kind").and_then(Value::as_str).unwrap_or("")
+    }
+
+    pub fn api_version(&self) -> &str {
+        self.value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// Read every manifest of a YAML or JSON file.
+pub fn read_manifests(source: &SourceFile) -> (Vec<Manifest>, Diagnostics) {
+    match read_documents(source) {
+        Ok(docs) => from_documents(docs),
+        Err(d) => {
+            let mut diags = Diagnostics::default();
+            diags.push(*d);
+            (Vec::new(), diags)
+        }
+    }
+}
+
+/// The compiler's own generated objects, already as JSON values.
+pub fn manifests_from_json(docs: Vec<Value>) -> (Vec<Manifest>, Diagnostics) {
+    let mut flat = Vec::new();
+    for value in docs {
+        flatten(value, Span::file_start(), &mut flat);
+    }
+    from_documents(flat)
+}
+
+fn from_documents(docs: Vec<Document>) -> (Vec<Manifest>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut out = Vec::new();
+    for doc in docs {
+        let span = doc.span;
+        match typed(doc) {
+            Ok(Some(m)) => out.push(m),
+            Ok(None) => {}
+            Err(msg) => diags.push(
+                Diagnostic::new(&codes::E0202, msg)
+                    .at(span, "this object")
+                    .help("fix the object so that `kubectl apply --dry-run=server` accepts it"),
+            ),
+        }
+    }
+    (out, diags)
+}
+
+fn typed(doc: Document) -> Result<Option<Manifest>, String> {
+    let kind = doc.kind().to_string();
+    let api = doc.api_version().to_string();
+    let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+    let mut value = doc.value;
+    fn parse<T: serde::de::DeserializeOwned>(v: Value, kind: &str) -> Result<T, String> {
+        serde_json::from_value(v).map_err(|e| format!("a {kind} does not parse: {e}"))
+    }
+    let m = match (group, kind.as_str()) {
+        ("", "Pod") => Manifest::Pod(Box::new(parse(value, &kind)?)),
+        ("apps", "Deployment") => Manifest::Deployment(Box::new(parse(value, &kind)?)),
+        ("apps", "StatefulSet") => Manifest::StatefulSet(Box::new(parse(value, &kind)?)),
+        ("batch", "Job") => Manifest::Job(Box::new(parse(value, &kind)?)),
+        ("batch", "CronJob") => Manifest::CronJob(Box::new(parse(value, &kind)?)),
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            // v1 and v2 share every field placement reads; read both as v2.
+            value["apiVersion"] = Value::from("autoscaling/v2");
+            Manifest::HorizontalPodAutoscaler(Box::new(parse(value, &kind)?))
+        }
+        ("node.k8s.io", "RuntimeClass") => {
+            value["apiVersion"] = Value::from("node.k8s.io/v1");
+            Manifest::RuntimeClass(Box::new(parse(value, &kind)?))
+        }
+        (_, "") => return Err("an object has no `kind`".to_string()),
+        _ => return Ok(None),
+    };
+    if api.ends_with("beta1") || api.ends_with("beta2") || api.ends_with("alpha1") {
+        return Err(format!(
+            "`{kind}` uses apiVersion `{api}`, which Kubernetes 1.33 no longer serves"
+        ));
+    }
+    Ok(Some(m))
+}
+
+/// Read a file into documents: JSON (one value, a List flattened) or YAML (every document).
+pub fn read_documents(source: &SourceFile) -> Result<Vec<Document>, Box<Diagnostic>> {
+    let text = source.text.trim_start_matches('\u{feff}');
+    let whole = source.clamp(Span::new(0, source.text.len().min(1)));
+    let values: Vec<Value> = if text.trim_start().starts_with(['{', '[']) {
+        let v: Value = serde_json::from_str(text).map_err(|e| {
+            let at = offset_of(text, e.line(), e.column());
+            Box::new(
+                Diagnostic::new(&codes::E0200, format!("the file is not valid JSON: {e}"))
+                    .at(source.clamp(Span::new(at, at + 1)), "here")
+                    .help("give the unedited output of `kubectl get … -o json`"),
+            )
+        })?;
+        match v {
+            Value::Array(items) => items,
+            v => vec![v],
+        }
+    } else {
+        serde_saphyr::from_multiple::<Value>(text).map_err(|e| {
+            let at = e
+                .location()
+                .and_then(|l| l.span().byte_offset())
+                .map_or(0, |o| usize::try_from(o).unwrap_or(0));
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or("").to_string();
+            Box::new(
+                Diagnostic::new(
+                    &codes::E0200,
+                    format!("the file is not valid YAML: {first}"),
+                )
+                .at(source.clamp(Span::new(at, at + 1)), "here")
+                .help("give the unedited output of `kubectl get … -o yaml`"),
+            )
+        })?
+    };
+    let mut flat = Vec::new();
+    for v in values {
+        if v.is_null() {
+            continue;
+        }
+        flatten(v, whole, &mut flat);
+    }
+    locate(source, &mut flat);
+    Ok(flat)
+}
+
+/// Lists (`List`, `NodeList`, `PodList`, …) become their items; items without a kind get the
+/// kind the list names.
+fn flatten(value: Value, span: Span, out: &mut Vec<Document>) {
+    let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
+    if let (Some(item_kind), Some(Value::Array(items))) =
+        (kind.strip_suffix("List"), value.get("items"))
+    {
+        let api = value.get("apiVersion").cloned().unwrap_or(Value::Null);
+        for mut item in items.clone() {
+            if let Value::Object(map) = &mut item
+                && !item_kind.is_empty()
+                && !map.contains_key("kind")
+            {
+                map.insert("kind".into(), Value::from(item_kind));
+                map.insert("apiVersion".into(), api.clone());
+            }
+            flatten(item, span, out);
+        }
+        return;
+    }
+    out.push(Document { value, span });
+}
+
+/// Best-effort spans: each document points at the first occurrence of its name after the
+/// previous document's.
+fn locate(source: &SourceFile, docs: &mut [Document]) {
+    let mut cursor = 0;
+    for doc in docs {
+        let name = doc
+            .value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if name.is_empty() {
+            continue;
+        }
+        let rest = source.text.get(cursor..).unwrap_or("");
+        let patterns = [
+            format!("\"name\": \"{name}\""),
+            format!("\"name\":\"{name}\""),
+            format!("name: {name}"),
+            format!("name: \"{name}\""),
+            format!("\"{name}\""),
+        ];
+        let found = patterns
+            .iter()
+            .filter_map(|p| {
+                rest.find(p.as_str())
+                    .map(|at| at + p.find(name).unwrap_or(0))
+            })
+            .min()
+            .or_else(|| rest.find(name));
+        if let Some(found) = found {
+            let start = cursor + found;
+            doc.span = Span::new(start, start + name.len());
+            cursor = start + name.len();
+        }
+    }
+}
+
+/// The byte offset of a 1-based line and column.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_documents_dispatch_on_kind_and_skip_others() {
+        let text = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {}\n  template: {spec: {containers: [{name: c}]}}\n---\n";
+        let (m, d) = read_manifests(&SourceFile::new("m.yaml", text));
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(m.len(), 1);
+        assert!(matches!(m[0], Manifest::Deployment(_)));
+    }
+
+    #[test]
+    fn bad_documents_are_diagnostics_with_a_span() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: many}\n";
+        let (m, d) = read_manifests(&SourceFile::new("m.yaml", text));
+        assert!(m.is_empty());
+        let diag = d.iter().next().unwrap();
+        assert_eq!(diag.code.id, "E0202");
+        assert_eq!(diag.primary.as_ref().unwrap().span, Span::new(54, 57));
+    }
+
+    #[test]
+    fn json_lists_flatten_and_hpa_v1_reads() {
+        let text = r#"{"kind":"List","apiVersion":"v1","items":[{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"h"},"spec":{"maxReplicas":4,"scaleTargetRef":{"kind":"Deployment","name":"d"}}}]}"#;
+        let (m, d) = read_manifests(&SourceFile::new("m.json", text));
+        assert!(d.is_empty(), "{d:?}");
+        assert!(matches!(m[0], Manifest::HorizontalPodAutoscaler(_)));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for text in [
+            "{",
+            "[1,2",
+            ": : :",
+            "- [",
+            "\u{0}\u{1}",
+            "kind: List\nitems: 3",
+            "---\n---\n",
+        ] {
+            let _ = read_manifests(&SourceFile::new("x", text));
+        }
+    }
+}

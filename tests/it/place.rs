@@ -1,0 +1,132 @@
+//! Placement fixtures: each folder of `tests/place/` is a cluster (`nodes.json`, `nodes.yaml` or
+//! `pools.toml`), optional running pods (`pods.json`), manifests (`manifests.yaml`) and an
+//! optional `strategy` file; the JSON report and the text table are pinned as snapshots.
+
+use std::path::Path;
+
+use mlspec::diagnostics::render::{Style, human};
+use mlspec::inventory;
+use mlspec::place::{self, Options, Strategy};
+use mlspec::source::SourceFile;
+use mlspec::stdlib::Catalog;
+
+fn read(path: &Path) -> SourceFile {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    SourceFile::new(path.file_name().unwrap().to_string_lossy(), text)
+}
+
+fn report(dir: &Path) -> place::Report {
+    let catalog = Catalog::builtin().unwrap();
+    let inv_path = ["nodes.json", "nodes.yaml", "pools.toml"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.exists())
+        .expect("an inventory");
+    let (inv, diags) = inventory::parse(&read(&inv_path), &catalog);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let existing = match dir.join("pods.json") {
+        p if p.exists() => {
+            let (pods, diags) = inventory::parse_existing(&read(&p));
+            assert!(!diags.has_errors(), "{diags:?}");
+            pods
+        }
+        _ => Vec::new(),
+    };
+    let (manifests, diags) = place::read_manifests(&read(&dir.join("manifests.yaml")));
+    assert!(!diags.has_errors(), "{diags:?}");
+    let strategy = match std::fs::read_to_string(dir.join("strategy"))
+        .unwrap_or_default()
+        .trim()
+    {
+        "binpack" => Strategy::Binpack,
+        _ => Strategy::Spread,
+    };
+    place::simulate(&inv.unwrap(), &existing, &manifests, &Options { strategy })
+}
+
+#[test]
+fn placement_fixtures() {
+    insta::glob!("..", "place/*/manifests.yaml", |path| {
+        let dir = path.parent().unwrap();
+        let r = report(dir);
+        insta::assert_json_snapshot!("json", r.to_json());
+        insta::assert_snapshot!("text", r.to_text());
+    });
+}
+
+fn diagnostics(name: &str, text: &str) -> String {
+    let catalog = Catalog::builtin().unwrap();
+    let source = SourceFile::new(name, text);
+    let (_, diags) = inventory::parse(&source, &catalog);
+    diags
+        .iter()
+        .map(|d| human(d, Some(&source), Style::plain()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn bad_pool_files_point_at_the_value() {
+    let text = "provider = \"eks\"\n[[pool]]\nname = \"gpu\"\ncount = -1\ncpu = \"lots\"\nmemory = \"8Gi\"\naccelerator = \"nvidia-x\"\nzone = [\"a\"]\ntaints = [\"a=b\"]\n";
+    insta::assert_snapshot!(diagnostics("pools.toml", text));
+}
+
+#[test]
+fn bad_node_lists_are_diagnostics() {
+    insta::assert_snapshot!(diagnostics(
+        "nodes.json",
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": {\"name\": \"n1\"}, \"status\": {\"allocatable\": {\"cpu\": \"4 cores\"}}},\n  {\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}}\n]}\n"
+    ));
+    insta::assert_snapshot!(
+        "truncated_json",
+        diagnostics("nodes.json", "{\"kind\": \"List\", \"items\": [\n")
+    );
+}
+
+#[test]
+fn pools_expand_with_catalog_labels_and_taints() {
+    let catalog = Catalog::builtin().unwrap();
+    let text = "provider = \"gke\"\n[[pool]]\nname = \"gpu-l4\"\ncount = 3\ncpu = \"47\"\nmemory = \"180Gi\"\naccelerator = \"nvidia-l4\"\ngpus = 4\nzones = [\"us-central1-a\", \"us-central1-b\"]\n\n[[pool]]\nname = \"a100-mig\"\ncpu = \"90\"\nmemory = \"1Ti\"\naccelerator = \"nvidia-a100-80gb\"\nmig = { \"1g.10gb\" = 7 }\ntaints = []\n";
+    let (inv, diags) = inventory::parse(&SourceFile::new("pools.toml", text), &catalog);
+    assert!(diags.is_empty(), "{diags:?}");
+    let inv = inv.unwrap();
+    assert_eq!(inv.nodes.len(), 4);
+    let n = &inv.nodes[2];
+    assert_eq!(n.name, "gpu-l4-2");
+    assert_eq!(n.labels["topology.kubernetes.io/zone"], "us-central1-a");
+    assert_eq!(n.labels["nvidia.com/gpu.product"], "NVIDIA-L4");
+    assert_eq!(n.labels["cloud.google.com/gke-nodepool"], "gpu-l4");
+    assert_eq!(n.labels["mlspec.dev/pool"], "gpu-l4");
+    assert_eq!(n.allocatable["nvidia.com/gpu"], 4);
+    assert_eq!(n.allocatable["cpu"], 47_000);
+    assert_eq!(n.allocatable["pods"], 110);
+    assert_eq!(n.taints[0].key, "nvidia.com/gpu");
+    let mig = &inv.nodes[3];
+    assert_eq!(mig.allocatable["nvidia.com/mig-1g.10gb"], 7);
+    assert!(
+        mig.taints.is_empty(),
+        "an explicit empty list removes the catalog taints"
+    );
+}
+
+#[test]
+fn garbage_inventories_never_panic() {
+    let catalog = Catalog::builtin().unwrap();
+    let inputs = [
+        "",
+        "{",
+        "[[pool]]",
+        "[[pool]]\nname = 3\ncount = 1e9",
+        "provider = [",
+        "- 1\n- 2",
+        "kind: NodeList\nitems: [1, 2]",
+        "{\"kind\": \"NodeList\", \"items\": [{\"metadata\": 5}]}",
+        "[[pool]]\nname = \"a\"\ncount = 99999999999999999999\ncpu = \"1\"\nmemory = \"1\"",
+        "\u{feff}\u{0}",
+    ];
+    for text in inputs {
+        let _ = inventory::parse(&SourceFile::new("x", text), &catalog);
+        let _ = inventory::parse_existing(&SourceFile::new("x", text));
+        let _ = place::read_manifests(&SourceFile::new("x", text));
+    }
+}
