@@ -33,8 +33,52 @@ pub enum Command {
     Build(BuildArgs),
     /// Validate specs without writing anything: exit 0, or 1 with diagnostics
     Check(CheckArgs),
+    /// Will it fit? Replay kube-scheduler over a node inventory at steady state, maximum scale
+    /// and mid-rollout
+    Place(PlaceArgs),
     /// Print the long explanation of a diagnostic code (or list every code)
     Explain(ExplainArgs),
+}
+
+/// Where to place: the cluster, what already runs on it, and how the scheduler scores.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Nodes: `kubectl get nodes -o json|yaml`, or a TOML list of node pools
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Running pods whose requests hold node capacity: `kubectl get pods -A -o json|yaml`
+    #[arg(long, value_name = "FILE", requires = "inventory")]
+    pub existing: Option<PathBuf>,
+    /// Scoring: `spread` (LeastAllocated, the default scheduler) or `binpack` (MostAllocated)
+    #[arg(long, value_enum, default_value_t = StrategyArg::Spread, requires = "inventory")]
+    pub strategy: StrategyArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    Spread,
+    Binpack,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlaceArgs {
+    /// mlspec specs (.toml, compiled first) or Kubernetes manifests (.yaml, .yml, .json)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Merge `[overlays.ENV]` over each spec input
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// `text`, a table for people, or `json`, DESIGN.md's report contract
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +95,9 @@ pub struct BuildArgs {
     /// Do not write: exit 1 if FILE (-o) differs from what would be written
     #[arg(long, requires = "output")]
     pub check: bool,
+    /// Also fail (exit 1) when the bundle does not fit the inventory
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +108,9 @@ pub struct CheckArgs {
     /// Merge `[overlays.ENV]` over each spec
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+    /// Also fail (exit 1) when the specs do not fit the inventory
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,9 @@ pub fn run(a: &BuildArgs, style: Style) -> i32 {
     }
     let mut objects: Vec<Object> = outcome.objects;
     emit::order(&mut objects);
+    if let Err(code) = super::place::fits(&a.cluster, &objects, style) {
+        return code;
+    }
     let yaml = match emit::yaml(&objects) {
         Ok(y) => y,
         Err(e) => {

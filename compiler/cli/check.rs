@@ -71,6 +71,9 @@ pub fn run(a: &CheckArgs, style: Style) -> i32 {
             ));
             EXIT_INPUT
         }
-        Ok(_) => EXIT_OK,
+        Ok(o) => match super::place::fits(&a.cluster, &o.objects, style) {
+            Ok(()) => EXIT_OK,
+            Err(code) => code,
+        },
     }
 }

@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod explain;
 mod io;
+mod place;
 mod report;
 
 use clap::Parser;
@@ -30,6 +31,7 @@ pub fn run() -> i32 {
     match &cli.command {
         Command::Build(a) => build::run(a, style),
         Command::Check(a) => check::run(a, style),
+        Command::Place(a) => place::run(a, style),
         Command::Explain(a) => explain::run(a),
     }
 }

@@ -281,3 +281,13 @@ mod tests {
         }
     }
 }
+
+/// The compiler's own objects, as placement reads them (through their JSON form, exactly as a
+/// user's manifests would be read).
+pub fn from_objects(objects: &[crate::generate::Object]) -> (Vec<Manifest>, Diagnostics) {
+    let docs = objects
+        .iter()
+        .filter_map(|o| serde_json::to_value(o).ok())
+        .collect();
+    manifests_from_json(docs)
+}

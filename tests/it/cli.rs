@@ -222,3 +222,131 @@ fn a_closed_pipe_ends_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(status.code().is_some(), "killed by a signal: {status:?}");
 }
+
+#[test]
+fn place_exits_0_when_it_fits_and_1_with_the_scheduler_message_when_not() {
+    let o = mlspec(
+        &root(),
+        &[
+            "place",
+            "--inventory",
+            "examples/llm-chat/nodes.json",
+            "examples/llm-chat/app.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("fits"));
+
+    let o = mlspec(
+        &root(),
+        &[
+            "place",
+            "--inventory",
+            "examples/sentiment/inventory.toml",
+            "examples/sentiment/app.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("Insufficient nvidia.com/gpu"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("rolling update stalls"));
+}
+
+#[test]
+fn place_json_follows_the_contract() {
+    let o = mlspec(
+        &root(),
+        &[
+            "place",
+            "--format",
+            "json",
+            "--inventory",
+            "examples/sentiment/inventory.toml",
+            "examples/sentiment/app.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["feasible"], false);
+    assert_eq!(v["nodes"], 5);
+    assert_eq!(v["moments"]["max"]["feasible"], true);
+    assert_eq!(v["moments"]["surge"]["rollout_stalls"], true);
+    let first = &v["moments"]["surge"]["first_unplaced"];
+    assert_eq!(first["workload"], "Deployment/ml/sentiment");
+    assert_eq!(
+        first["message"],
+        "0/5 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 3 Insufficient nvidia.com/gpu."
+    );
+}
+
+#[test]
+fn place_reads_plain_manifests_too() {
+    let dir = tmp();
+    let built = mlspec(&root(), &["build", "examples/llm-chat/app.toml"]);
+    std::fs::write(dir.path().join("bundle.yaml"), &built.stdout).expect("write");
+    let inv = root().join("examples/llm-chat/inventory.toml");
+    let o = mlspec(
+        dir.path(),
+        &[
+            "place",
+            "--inventory",
+            inv.to_str().expect("utf-8"),
+            "bundle.yaml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn build_and_check_fail_when_the_bundle_does_not_fit() {
+    let dir = tmp();
+    let out = dir.path().join("out.yaml");
+    let out = out.to_str().expect("utf-8");
+    let o = mlspec(
+        &root(),
+        &[
+            "build",
+            "examples/sentiment/app.toml",
+            "--inventory",
+            "examples/sentiment/inventory.toml",
+            "-o",
+            out,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("does not fit the inventory"));
+    assert!(
+        !dir.path().join("out.yaml").exists(),
+        "nothing is written when it does not fit"
+    );
+
+    let o = mlspec(
+        &root(),
+        &[
+            "check",
+            "examples/fraud-api/app.toml",
+            "--inventory",
+            "examples/fraud-api/inventory.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        mlspec(&root(), &["place", "examples/fraud-api/app.toml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let o = mlspec(
+        &root(),
+        &[
+            "check",
+            "examples/fraud-api/app.toml",
+            "--inventory",
+            "nope.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -50,3 +50,48 @@ fn builds_are_byte_identical() {
         );
     });
 }
+
+/// Every example ships an inventory (`inventory.toml`, and `nodes.json` where a real
+/// `kubectl get nodes -o json` document is kept); its placement report is pinned.
+#[test]
+fn every_example_placement_report_matches_its_snapshot() {
+    use mlspec::inventory;
+    use mlspec::place;
+    use mlspec::source::SourceFile;
+
+    insta::glob!("../../examples", "*/{inventory.toml,nodes.json}", |path| {
+        let dir = path.parent().expect("example dir");
+        let (_, compiled) = compile_file(&dir.join("app.toml"), None);
+        let text = std::fs::read_to_string(path).expect("inventory");
+        let (inv, d) = inventory::parse(
+            &SourceFile::new("inventory", text),
+            &crate::support::catalog(),
+        );
+        assert!(!d.has_errors(), "{}: {d:?}", path.display());
+        let (manifests, d) = place::manifests::from_objects(&compiled.objects);
+        assert!(d.is_empty(), "{d:?}");
+        let report = place::simulate(
+            &inv.expect("inventory"),
+            &[],
+            &manifests,
+            &place::Options::default(),
+        );
+        insta::assert_snapshot!("text", report.to_text());
+        insta::assert_json_snapshot!("json", report.to_json());
+    });
+}
+
+#[test]
+fn every_example_ships_an_inventory_and_one_a_real_node_list() {
+    let examples = std::fs::read_dir(root().join("examples")).expect("examples");
+    let mut node_lists = 0;
+    for e in examples.filter_map(Result::ok) {
+        assert!(
+            e.path().join("inventory.toml").is_file(),
+            "{} has no inventory.toml",
+            e.path().display()
+        );
+        node_lists += usize::from(e.path().join("nodes.json").is_file());
+    }
+    assert!(node_lists >= 1);
+}
