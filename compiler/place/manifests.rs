@@ -235,6 +235,17 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
+/// The compiler's own objects, as placement reads them (through their JSON form, exactly as a
+/// user's manifests would be read).
+pub fn from_objects(objects: &[crate::generate::Object]) -> (Vec<Manifest>, Diagnostics) {
+    let docs = objects
+        .iter()
+        .filter_map(|o| serde_json::to_value(o).ok())
+        .collect();
+    manifests_from_json(docs)
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,14 +291,4 @@ mod tests {
             let _ = read_manifests(&SourceFile::new("x", text));
         }
     }
-}
-
-/// The compiler's own objects, as placement reads them (through their JSON form, exactly as a
-/// user's manifests would be read).
-pub fn from_objects(objects: &[crate::generate::Object]) -> (Vec<Manifest>, Diagnostics) {
-    let docs = objects
-        .iter()
-        .filter_map(|o| serde_json::to_value(o).ok())
-        .collect();
-    manifests_from_json(docs)
 }
