@@ -1,7 +1,7 @@
 //! `mlspec place`, and the `--inventory` check of `build` and `check`: load the cluster, turn
 //! the inputs into Kubernetes objects, simulate the scheduler, report.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mlspec::diagnostics::render::Style;
 use mlspec::generate::Object;
@@ -162,7 +162,7 @@ pub fn run(a: &PlaceArgs, style: Style) -> i32 {
     }
 }
 
-fn is_spec(path: &PathBuf) -> bool {
+fn is_spec(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }
