@@ -91,7 +91,6 @@ codes! {
     E0203 "duplicate-node" Error "two nodes with the same name";
     E0204 "unsupported-provider" Error "a pool `provider` whose label conventions mlspec does not know yet";
     W0001 "mutable-image-tag" Warning "an image by `latest` or no tag";
-    W0002 "no-probe-path" Warning "a server with no health path, so no HTTP probes";
 }
 
 /// Look a code up by id, case-insensitively (`e0101` works too).

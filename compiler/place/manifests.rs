@@ -245,7 +245,6 @@ pub fn from_objects(objects: &[crate::generate::Object]) -> (Vec<Manifest>, Diag
     manifests_from_json(docs)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

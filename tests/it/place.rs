@@ -130,3 +130,29 @@ fn garbage_inventories_never_panic() {
         let _ = place::read_manifests(&SourceFile::new("x", text));
     }
 }
+
+#[test]
+fn duplicate_pool_names_are_reported() {
+    let text = "[[pool]]\nname = \"gpu\"\ncpu = \"47\"\nmemory = \"180Gi\"\n\n[[pool]]\nname = \"gpu\"\ncpu = \"95\"\nmemory = \"360Gi\"\n";
+    insta::assert_snapshot!(diagnostics("pools.toml", text));
+}
+
+#[test]
+fn manifests_that_do_not_parse_are_diagnostics() {
+    let text =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: llm\nspec:\n  replicas: two\n";
+    let source = SourceFile::new("bundle.yaml", text);
+    let (manifests, d) = place::read_manifests(&source);
+    assert!(manifests.is_empty());
+    let out: Vec<String> = d
+        .iter()
+        .map(|x| {
+            mlspec::diagnostics::render::human(
+                x,
+                Some(&source),
+                mlspec::diagnostics::render::Style::plain(),
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(out.join("\n"));
+}
