@@ -26,6 +26,20 @@ fn options() -> serde_saphyr::SerializerOptions {
     serde_saphyr::ser_options! { folded_wrap_chars: 100_000 }
 }
 
+/// Objects that two inputs both generate (`Kind/namespace/name`), which would overwrite each
+/// other when applied.
+pub fn duplicates(objects: &[Object]) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for o in objects {
+        let id = o.id();
+        if !seen.insert(id.clone()) && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
 /// Order objects of several apps for one bundle: by kind, then in input order.
 pub fn order(objects: &mut [Object]) {
     objects.sort_by_key(Object::rank);

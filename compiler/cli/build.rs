@@ -23,6 +23,15 @@ pub fn run(a: &BuildArgs, style: Style) -> i32 {
         return EXIT_INPUT;
     }
     let mut objects: Vec<Object> = outcome.objects;
+    let twice = emit::duplicates(&objects);
+    if !twice.is_empty() {
+        report::eprint(&format!(
+            "error: two specs generate the same object{}: {}\n  help: give the apps different names or namespaces\n",
+            if twice.len() == 1 { "" } else { "s" },
+            twice.join(", ")
+        ));
+        return EXIT_INPUT;
+    }
     emit::order(&mut objects);
     if let Err(code) = super::place::fits(&a.cluster, &objects, style) {
         return code;

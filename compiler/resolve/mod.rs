@@ -73,6 +73,22 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         .serve
         .as_ref()
         .map(|s| serve::resolve(&mut d, catalog, &name, s, &base, placement.spread.as_ref()));
+    for (key, _) in &spec.schedules {
+        if let Some((twin, _)) = spec.jobs.iter().find(|(k, _)| k.v == key.v) {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0007,
+                    format!(
+                        "`jobs.{0}` and `schedules.{0}` would both be named `{name}-{0}`",
+                        key.v
+                    ),
+                )
+                .at(key.span, "a schedule")
+                .also(twin.span, "a job of the same name")
+                .help("give the job and the schedule different names"),
+            );
+        }
+    }
     let mut batches = Vec::new();
     for (key, b) in &spec.jobs {
         batches.push(batch::job(&mut d, catalog, &name, key, b, &base));

@@ -350,3 +350,18 @@ fn build_and_check_fail_when_the_bundle_does_not_fit() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn two_specs_generating_the_same_object_is_an_error() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("a.toml"), GOOD).expect("write");
+    std::fs::write(dir.path().join("b.toml"), GOOD.replace("1.0", "2.0")).expect("write");
+    let o = mlspec(dir.path(), &["build", "a.toml", "b.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("Deployment/demo/demo"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty());
+}
