@@ -173,3 +173,38 @@ pub fn choice<'a>(
     d.push(diag);
     None
 }
+
+/// Exactly one of several mutually exclusive keys of a table must be set; reports
+/// `conflicting-keys` (with every extra key labelled) otherwise.
+pub fn exactly_one(
+    d: &mut Diagnostics,
+    path: &str,
+    table: crate::source::Span,
+    keys: &[(&str, &Option<Sp<String>>)],
+    example: &str,
+) -> bool {
+    let given: Vec<&Sp<String>> = keys.iter().filter_map(|(_, v)| v.as_ref()).collect();
+    if given.len() == 1 {
+        return true;
+    }
+    let names = keys
+        .iter()
+        .map(|(k, _)| format!("`{k}`"))
+        .collect::<Vec<_>>();
+    let (last, rest) = names
+        .split_last()
+        .map_or((String::new(), &[][..]), |(l, r)| (l.clone(), r));
+    let mut diag = Diagnostic::new(
+        &codes::E0007,
+        format!(
+            "`{path}` must name exactly one of {} or {last}",
+            rest.join(", ")
+        ),
+    )
+    .at(table, path.rsplit('.').next().unwrap_or(path).to_string());
+    for g in given.iter().skip(1) {
+        diag = diag.also(g.span, "another one");
+    }
+    d.push(diag.help(format!("e.g. {example}")));
+    false
+}

@@ -255,20 +255,17 @@ fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
 }
 
 fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
-    let given: Vec<&Sp<String>> = [&t.cpu, &t.memory, &t.metric]
-        .into_iter()
-        .flatten()
-        .collect();
-    if given.len() != 1 {
-        let mut diag = Diagnostic::new(
-            &codes::E0007,
-            "`serve.scaling.target` must name exactly one of `cpu`, `memory` or `metric`",
-        )
-        .at(t.span, "target");
-        for g in given.iter().skip(1) {
-            diag = diag.also(g.span, "another target");
-        }
-        d.push(diag.help("e.g. `target = { cpu = \"70%\" }` or `target = { metric = \"vllm:num_requests_waiting\", average = 5 }`"));
+    if !check::exactly_one(
+        d,
+        "serve.scaling.target",
+        t.span,
+        &[
+            ("cpu", &t.cpu),
+            ("memory", &t.memory),
+            ("metric", &t.metric),
+        ],
+        "`target = { cpu = \"70%\" }` or `target = { metric = \"vllm:num_requests_waiting\", average = 5 }`",
+    ) {
         return None;
     }
     let pct = |d: &mut Diagnostics, key: &str, sp: &Sp<String>| -> Option<i32> {
@@ -523,20 +520,17 @@ fn ingress(
 }
 
 fn tls(d: &mut Diagnostics, app: &str, t: &spec::Tls) -> Option<Tls> {
-    let given: Vec<&Sp<String>> = [&t.secret, &t.issuer, &t.cluster_issuer]
-        .into_iter()
-        .flatten()
-        .collect();
-    if given.len() != 1 {
-        let mut diag = Diagnostic::new(
-            &codes::E0007,
-            "`serve.ingress.tls` must name exactly one of `secret`, `issuer` or `cluster_issuer`",
-        )
-        .at(t.span, "tls");
-        for g in given.iter().skip(1) {
-            diag = diag.also(g.span, "another source");
-        }
-        d.push(diag.help("e.g. `tls = { cluster_issuer = \"letsencrypt-prod\" }` or `tls = { secret = \"my-tls\" }`"));
+    if !check::exactly_one(
+        d,
+        "serve.ingress.tls",
+        t.span,
+        &[
+            ("secret", &t.secret),
+            ("issuer", &t.issuer),
+            ("cluster_issuer", &t.cluster_issuer),
+        ],
+        "`tls = { cluster_issuer = \"letsencrypt-prod\" }` or `tls = { secret = \"my-tls\" }`",
+    ) {
         return None;
     }
     let secret_name = format!("{app}-tls");
