@@ -47,11 +47,7 @@ pub fn diagnostics<'a>(
     let mut counts = (0, 0);
     for d in diags {
         let src = (!source.text.is_empty()).then_some(source);
-        let mut text = render::human(d, src, style);
-        if src.is_none() {
-            text = format!("{}: {}", source.name, text.trim_start());
-        }
-        eprint(&text);
+        eprint(&render::human(d, src, style));
         eprint("\n");
         if d.is_error() {
             counts.0 += 1;

@@ -29,8 +29,20 @@ impl Style {
     }
 }
 
+/// Source lines longer than this are not drawn (a minified or generated file would flood the
+/// terminal); the report gives `file:line:col` instead.
+pub const MAX_SNIPPET_LINE: usize = 400;
+
 /// Render one diagnostic as text, ending with a newline.
 pub fn human(d: &Diagnostic, source: Option<&SourceFile>, style: Style) -> String {
+    if let Some(src) = source
+        && let Some(at) = long_line(d, src)
+    {
+        let (line, col) = src.line_col(at);
+        let mut flat = d.clone();
+        flat.message = format!("{} (at {}:{line}:{col})", d.message, src.name);
+        return human(&flat, None, style);
+    }
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
         (true, false) => GraphicalTheme::unicode_nocolor(),
@@ -54,6 +66,26 @@ pub fn human(d: &Diagnostic, source: Option<&SourceFile>, style: Style) -> Strin
         out.push('\n');
     }
     out
+}
+
+/// The offset of a label that sits on an over-long line, if any.
+fn long_line(d: &Diagnostic, src: &SourceFile) -> Option<usize> {
+    d.primary
+        .iter()
+        .chain(&d.secondary)
+        .map(|l| src.clamp(l.span).start)
+        .find(|&at| {
+            let text = src.text.as_bytes();
+            let start = text[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            let end = text[at..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(text.len(), |i| at + i);
+            end - start > MAX_SNIPPET_LINE
+        })
 }
 
 /// "error: could not build `app.toml`: 2 errors, 1 warning" style counts.
@@ -172,6 +204,16 @@ mod tests {
         assert!(out.contains("not a whole number"), "{out}");
         assert!(out.contains("help: ask for a MIG slice"), "{out}");
         assert!(!out.contains('\u{1b}'), "no ANSI escapes: {out}");
+    }
+
+    #[test]
+    fn long_lines_are_not_drawn() {
+        let text = format!("[app]\nname = \"{}\"\n", "x".repeat(5000));
+        let src = SourceFile::new("app.toml", text);
+        let d = Diagnostic::new(&codes::E0101, "bad").at(Span::new(14, 20), "here");
+        let out = human(&d, Some(&src), Style::plain());
+        assert!(out.len() < 400, "{out}");
+        assert!(out.contains("bad (at app.toml:2:9)"), "{out}");
     }
 
     #[test]

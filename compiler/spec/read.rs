@@ -245,11 +245,11 @@ impl<'n> Fields<'n> {
             diag = match suggest(key, self.asked.iter()) {
                 Some(s) => diag.help(format!("did you mean `{s}`?")),
                 None => diag.help(format!(
-                    "the keys allowed in `{}` are: {}",
+                    "the keys allowed {} are: {}",
                     if self.path.is_empty() {
-                        "the top level"
+                        "at the top level".to_string()
                     } else {
-                        &self.path
+                        format!("in `{}`", self.path)
                     },
                     self.asked
                         .iter()
