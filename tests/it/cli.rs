@@ -190,7 +190,7 @@ fn not_utf8_is_a_diagnostic_and_exit_1() {
     std::fs::write(dir.path().join("app.toml"), b"[app]\nname = \"\xff\xfe\"\n").expect("write");
     let o = mlspec(dir.path(), &["check", "app.toml"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("E0005"), "{}", stderr(&o));
+    insta::assert_snapshot!(stderr(&o));
 }
 
 #[test]
