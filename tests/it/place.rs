@@ -156,3 +156,32 @@ fn manifests_that_do_not_parse_are_diagnostics() {
         .collect();
     insta::assert_snapshot!(out.join("\n"));
 }
+
+/// Cases translated from upstream test tables carry the upstream verdict in `expected.txt`:
+/// `fits`, or the exact FailedScheduling message for the incoming pod.
+#[test]
+fn translated_upstream_cases_agree_with_upstream() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/place");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir)
+        .expect("tests/place")
+        .filter_map(Result::ok)
+    {
+        let Ok(expected) = std::fs::read_to_string(entry.path().join("expected.txt")) else {
+            continue;
+        };
+        let r = report(&entry.path());
+        let steady = r.to_json()["moments"]["steady"].clone();
+        match expected.trim() {
+            "fits" => assert_eq!(steady["feasible"], true, "{}", entry.path().display()),
+            message => assert_eq!(
+                steady["first_unplaced"]["message"],
+                message,
+                "{}",
+                entry.path().display()
+            ),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 26, "only {checked} upstream cases");
+}
