@@ -109,8 +109,14 @@ pub fn resolve(
         .and_then(|sp| {
             check::quantity(d, &format!("{}.resources.shm", id.path), sp).map(|_| sp.v.clone())
         })
-        .or_else(|| runtime.and_then(|r| r.shm.clone()))
-        .or(accel_shm);
+        .or_else(|| {
+            // A /dev/shm the user did not ask for never takes more than half the memory limit,
+            // so defaults alone can never fail E0121.
+            runtime
+                .and_then(|r| r.shm.clone())
+                .or(accel_shm)
+                .map(|s| at_most_half(&s, &resources.memory))
+        });
 
     let mut volumes: Vec<Volume> = vec![volume(&catalog.defaults.volumes.tmp)];
     for v in runtime.map(|r| r.volumes.as_slice()).unwrap_or_default() {
@@ -159,6 +165,16 @@ fn volume(v: &crate::stdlib::Volume) -> Volume {
         name: v.name.clone(),
         path: v.path.clone(),
         size: v.size.clone(),
+    }
+}
+
+/// `shm`, or half of `memory` when `shm` would take more than that.
+fn at_most_half(shm: &str, memory: &str) -> String {
+    match (Quantity::parse(shm), Quantity::parse(memory)) {
+        (Ok(s), Ok(m)) if s.nanos().saturating_mul(2) > m.nanos() => {
+            Quantity::from_nanos(m.nanos() / 2).to_string()
+        }
+        _ => shm.to_string(),
     }
 }
 

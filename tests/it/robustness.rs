@@ -117,3 +117,20 @@ fn mistakes_in_overlays_not_being_built_are_still_reported_inside_them() {
     let prod = text.find("\"8GB\"").expect("8GB");
     assert_eq!(found, vec![("E0002", staging), ("E0104", prod)]);
 }
+
+#[test]
+fn gpu_workloads_with_default_memory_build_with_a_smaller_shm() {
+    let (objects, d) = compile_str(
+        "[app]\nname = \"a\"\n[jobs.train]\nimage = \"x/y:1\"\nresources = { accelerator = \"nvidia-t4\" }\n",
+    );
+    assert!(
+        !d.has_errors(),
+        "{:?}",
+        d.iter().map(|x| &x.message).collect::<Vec<_>>()
+    );
+    let yaml = mlspec::emit::yaml(&objects).expect("yaml");
+    assert!(
+        yaml.contains("medium: Memory\n            sizeLimit: 512Mi"),
+        "{yaml}"
+    );
+}
