@@ -129,8 +129,10 @@ fn gpu_workloads_with_default_memory_build_with_a_smaller_shm() {
         d.iter().map(|x| &x.message).collect::<Vec<_>>()
     );
     let yaml = mlspec::emit::yaml(&objects).expect("yaml");
+    let flat: Vec<&str> = yaml.lines().map(str::trim).collect();
     assert!(
-        yaml.contains("medium: Memory\n            sizeLimit: 512Mi"),
+        flat.windows(2)
+            .any(|w| w == ["medium: Memory", "sizeLimit: 512Mi"]),
         "{yaml}"
     );
 }
