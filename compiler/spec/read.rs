@@ -345,7 +345,9 @@ pub fn wrong_type(path: &str, expected: &str, found: &Node) -> Diagnostic {
         (Value::Str(s), "an integer") if s.trim().parse::<i64>().is_ok() => {
             diag.help(format!("remove the quotes: `{}`", s.trim()))
         }
-        (Value::Int(i), "a string") => diag.help(format!("put the value in quotes: `\"{i}\"`")),
+        (Value::Int(i), "a string") => diag.help(format!(
+            "quote it, with its unit where it has one: `\"{i}Gi\"` for a size, `\"{i}s\"` for a duration"
+        )),
         _ => diag.help(format!("write {expected} here")),
     };
     diag
@@ -389,6 +391,19 @@ mod tests {
             "`port` must be an integer, found a string (\"8080\")"
         );
         assert_eq!(x.help.as_deref(), Some("remove the quotes: `8080`"));
+    }
+
+    #[test]
+    fn a_bare_number_for_a_string_asks_for_a_unit_not_just_quotes() {
+        let d = read("memory = 8\n", |f, d| {
+            f.string(d, "memory");
+        });
+        let help = d
+            .iter()
+            .next()
+            .and_then(|x| x.help.clone())
+            .unwrap_or_default();
+        assert!(help.contains("`\"8Gi\"`"), "{help}");
     }
 
     #[test]
