@@ -12,7 +12,7 @@ use crate::source::SourceFile;
 /// Read every Node of a NodeList/List document; other kinds are an error (this is an inventory).
 pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let docs = match read_documents(source) {
+    let docs = match read_documents(source, &crate::diagnostics::codes::E0200) {
         Ok(docs) => docs,
         Err(d) => {
             diags.push(*d);

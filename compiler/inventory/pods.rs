@@ -47,7 +47,7 @@ impl ExistingPod {
 /// Read the running pods; anything that is not a Pod is skipped, a broken Pod is a diagnostic.
 pub fn parse_existing(source: &SourceFile) -> (Vec<ExistingPod>, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let docs = match read_documents(source) {
+    let docs = match read_documents(source, &crate::diagnostics::codes::E0200) {
         Ok(d) => d,
         Err(d) => {
             diags.push(*d);

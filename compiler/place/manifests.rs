@@ -48,7 +48,7 @@ impl Document {
 
 /// Read every manifest of a YAML or JSON file.
 pub fn read_manifests(source: &SourceFile) -> (Vec<Manifest>, Diagnostics) {
-    match read_documents(source) {
+    match read_documents(source, &codes::E0202) {
         Ok(docs) => from_documents(docs),
         Err(d) => {
             let mut diags = Diagnostics::default();
@@ -120,14 +120,19 @@ fn typed(doc: Document) -> Result<Option<Manifest>, String> {
 }
 
 /// Read a file into documents: JSON (one value, a List flattened) or YAML (every document).
-pub fn read_documents(source: &SourceFile) -> Result<Vec<Document>, Box<Diagnostic>> {
+/// A file that does not parse is reported with `code`: E0202 for manifests, E0200 for an
+/// inventory or running pods.
+pub fn read_documents(
+    source: &SourceFile,
+    code: &'static crate::diagnostics::Code,
+) -> Result<Vec<Document>, Box<Diagnostic>> {
     let text = source.text.trim_start_matches('\u{feff}');
     let whole = source.clamp(Span::new(0, source.text.len().min(1)));
     let values: Vec<Value> = if text.trim_start().starts_with(['{', '[']) {
         let v: Value = serde_json::from_str(text).map_err(|e| {
             let at = offset_of(text, e.line(), e.column());
             Box::new(
-                Diagnostic::new(&codes::E0200, format!("the file is not valid JSON: {e}"))
+                Diagnostic::new(code, format!("the file is not valid JSON: {e}"))
                     .at(source.clamp(Span::new(at, at + 1)), "here")
                     .help("give the unedited output of `kubectl get … -o json`"),
             )
@@ -145,12 +150,9 @@ pub fn read_documents(source: &SourceFile) -> Result<Vec<Document>, Box<Diagnost
             let first = e.to_string();
             let first = first.lines().next().unwrap_or("").to_string();
             Box::new(
-                Diagnostic::new(
-                    &codes::E0200,
-                    format!("the file is not valid YAML: {first}"),
-                )
-                .at(source.clamp(Span::new(at, at + 1)), "here")
-                .help("give the unedited output of `kubectl get … -o yaml`"),
+                Diagnostic::new(code, format!("the file is not valid YAML: {first}"))
+                    .at(source.clamp(Span::new(at, at + 1)), "here")
+                    .help("give the unedited output of `kubectl get … -o yaml`"),
             )
         })?
     };

@@ -365,3 +365,25 @@ fn two_specs_generating_the_same_object_is_an_error() {
     );
     assert!(stdout(&o).is_empty());
 }
+
+#[test]
+fn a_manifest_that_is_not_yaml_is_a_manifest_error_not_an_inventory_error() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "apiVersion: v1\nkind: [unclosed\n",
+    )
+    .expect("write");
+    let inv = root().join("examples/llm-chat/nodes.json");
+    let o = mlspec(
+        dir.path(),
+        &[
+            "place",
+            "--inventory",
+            inv.to_str().expect("utf-8"),
+            "bad.yaml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[E0202]"), "{}", stderr(&o));
+}
