@@ -423,7 +423,13 @@ fn accelerator(
                     .help(if entry.mig.is_empty() {
                         "devices are whole units; ask for fewer pods with more work each, or a GPU that offers MIG".to_string()
                     } else {
-                        format!("for part of a GPU ask for a MIG slice: `accelerator = {{ type = \"{}\", mig = \"{}\" }}`", a.name.v, entry.mig[0])
+                        format!(
+                            "for part of a GPU ask for a MIG slice, e.g. `accelerator = {{ type = \"{}\", mig = \"{}\" }}`; `{}` offers {}",
+                            a.name.v,
+                            entry.mig.iter().find(|m| m.starts_with("3g.")).unwrap_or(&entry.mig[0]),
+                            a.name.v,
+                            entry.mig.join(", ")
+                        )
                     }),
             );
             return None;
@@ -455,7 +461,10 @@ fn accelerator(
                 format!("`{}` does not offer the MIG profile `{}`", a.name.v, mig.v),
             )
             .at(mig.span, "unknown profile");
-            diag = match (entry.mig.is_empty(), suggest(&mig.v, entry.mig.iter())) {
+            diag = match (
+                entry.mig.is_empty(),
+                same_compute(&mig.v, &entry.mig).or_else(|| suggest(&mig.v, entry.mig.iter())),
+            ) {
                 (true, _) => diag.help(format!("`{}` does not support MIG; drop `mig`", a.name.v)),
                 (false, Some(s)) => diag.help(format!("did you mean `{s}`?")),
                 (false, None) => diag.help(format!("profiles offered: {}", entry.mig.join(", "))),
@@ -542,6 +551,15 @@ fn accelerator(
         }
     }
     Some((resource, count, node_selector, tolerations))
+}
+
+/// A profile with the same compute slices (`3g.20gb` → `3g.40gb`): the closest real intent.
+fn same_compute(profile: &str, offered: &[String]) -> Option<String> {
+    let (compute, _) = profile.split_once('.')?;
+    offered
+        .iter()
+        .find(|m| m.split_once('.').is_some_and(|(c, _)| c == compute))
+        .cloned()
 }
 
 /// Chips in a TPU topology such as `2x4` or `2x2x1`.
