@@ -1,5 +1,6 @@
 //! Placement at Kubernetes' tested limits: 5,000 nodes (CPU and GPU pools, GPU taints, three
-//! zones) and 150,000 pods over 1,000 workloads, plus a tenth of that to show how cost grows.
+//! zones) and 150,000 pods over 1,000 workloads, plus a tenth of that, and the full size reached
+//! with a tenth of the workloads, to show how cost grows with each.
 //!
 //! `cargo bench --bench place` runs both sizes; `cargo bench --bench place -- 5000` only the big
 //! one (for `/usr/bin/time -v`). The inputs are generated deterministically.
@@ -84,7 +85,8 @@ fn deployment(name: &str, replicas: usize, cpu_m: usize, mem_mi: usize, extra: V
             "template": { "metadata": { "labels": { "app": name } }, "spec": spec } } })
 }
 
-fn manifests(scale: usize) -> Vec<Value> {
+/// `scale` workloads in tens (9 CPU, 1 GPU per ten), each with `replicas` times its base count.
+fn manifests(scale: usize, replicas: usize) -> Vec<Value> {
     let mut docs = Vec::new();
     for i in 0..90 * scale {
         let name = format!("svc-{i}");
@@ -98,7 +100,7 @@ fn manifests(scale: usize) -> Vec<Value> {
             }
             _ => json!({}),
         };
-        docs.push(deployment(&name, 163, cpu, mem, extra));
+        docs.push(deployment(&name, 163 * replicas, cpu, mem, extra));
     }
     for i in 0..10 * scale {
         let name = format!("llm-{i}");
@@ -109,7 +111,7 @@ fn manifests(scale: usize) -> Vec<Value> {
         };
         let mut d = deployment(
             &name,
-            33,
+            33 * replicas,
             4000,
             16384,
             json!({
@@ -123,9 +125,10 @@ fn manifests(scale: usize) -> Vec<Value> {
     docs
 }
 
-fn run(scale: usize) {
-    let inv = inventory(scale);
-    let (manifests, diags) = place::manifests_from_json(manifests(scale));
+/// Place `workloads` × 100 workloads of `replicas` × the base replica count on `nodes` × 500 nodes.
+fn run(nodes: usize, workloads: usize, replicas: usize) {
+    let inv = inventory(nodes);
+    let (manifests, diags) = place::manifests_from_json(manifests(workloads, replicas));
     assert!(diags.is_empty(), "{diags:?}");
     let start = Instant::now();
     let report = place::simulate(
@@ -158,7 +161,10 @@ fn run(scale: usize) {
 fn main() {
     let only_big = std::env::args().any(|a| a == "5000");
     if !only_big {
-        run(1);
+        run(1, 1, 1);
+        // Ten times the nodes and the pods, by workloads of ten times the replicas...
+        run(10, 1, 10);
     }
-    run(10);
+    // ...and by ten times the workloads: Kubernetes' tested limits.
+    run(10, 10, 1);
 }

@@ -43,10 +43,12 @@ pub struct Cluster<'a> {
     pub class_of: Vec<u32>,
     /// One representative node per class.
     pub classes: Vec<usize>,
-    /// The nodes of each class, in input order.
-    pub class_nodes: Vec<Vec<u32>>,
     /// Position of each node in name order, for tie-breaks.
     pub rank: Vec<u32>,
+    /// The nodes in name order (the inverse of `rank`).
+    pub by_rank: Vec<u32>,
+    /// Whether each node has a hostname label (the one label classes leave out).
+    pub has_hostname: Vec<bool>,
     pub groups: Vec<Group>,
     group_index: BTreeMap<(String, BTreeMap<String, String>), usize>,
     pub holders: Vec<Holder>,
@@ -98,16 +100,16 @@ impl<'a> Cluster<'a> {
                 })
             })
             .collect();
-        let mut class_nodes: Vec<Vec<u32>> = vec![Vec::new(); classes.len()];
-        for (i, &c) in class_of.iter().enumerate() {
-            class_nodes[c as usize].push(u32::try_from(i).unwrap_or(u32::MAX));
-        }
         let mut order: Vec<usize> = (0..nodes.len()).collect();
         order.sort_by(|&a, &b| nodes[a].name.cmp(&nodes[b].name).then(a.cmp(&b)));
         let mut rank = vec![0; nodes.len()];
         for (r, &i) in order.iter().enumerate() {
             rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
         }
+        let by_rank = order
+            .iter()
+            .map(|&i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
         Cluster {
             nodes,
             width,
@@ -124,8 +126,12 @@ impl<'a> Cluster<'a> {
             ports: vec![Vec::new(); nodes.len()],
             class_of,
             classes,
-            class_nodes,
             rank,
+            by_rank,
+            has_hostname: nodes
+                .iter()
+                .map(|n| n.labels.contains_key(HOSTNAME_LABEL))
+                .collect(),
             groups: Vec::new(),
             group_index: BTreeMap::new(),
             holders: Vec::new(),

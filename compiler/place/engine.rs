@@ -1,11 +1,13 @@
 //! Placing the replicas of one workload, one pod at a time, like kube-scheduler would meet them.
 //!
-//! Cost: the static filters are computed once per node class (`Prepared`); the nodes that pass
-//! them and fit go into a max-heap keyed by (score, name), so each replica costs O(log n): pop the
-//! best node, bind, re-score only that node. Nodes that fail topology spread or pod affinity only
-//! for now are parked and come back when a domain count opens them up; nodes that fail for good
-//! (resources, ports, anti-affinity) are dropped. Only when a replica cannot be placed are all
-//! nodes filtered in full, to say why.
+//! Cost: the static filters are computed once per node class (`Prepared`). One pass over the
+//! nodes in name order scores every node that passes them and fits into a bucket per score
+//! (scores are integers in 0..=200), so each bucket is already in tie-break order and the pass
+//! costs a few nanoseconds per node with no sorting. Each replica then takes the best bucket's
+//! head: binding re-scores only that node, which goes to a small heap of re-scored nodes. Nodes
+//! that fail topology spread or pod affinity only for now are parked and come back when a domain
+//! count opens them up; nodes that fail for good (resources, ports, anti-affinity) are dropped.
+//! Only when a replica cannot be placed are all nodes filtered in full, to say why.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -19,6 +21,7 @@ use super::filters::{
 };
 use super::pod::PodShape;
 use super::score::score;
+use crate::inventory::HOSTNAME_LABEL;
 
 /// The static filter results for one node class (or node).
 #[derive(Debug, Clone)]
@@ -56,20 +59,6 @@ impl Prepared {
         Prepared {
             per_class,
             per_node,
-        }
-    }
-
-    /// The nodes that pass the static filters, skipping whole classes that do not.
-    pub fn passing<'c>(&'c self, cluster: &'c Cluster<'_>) -> Box<dyn Iterator<Item = usize> + 'c> {
-        match &self.per_node {
-            Some(v) => Box::new((0..v.len()).filter(|&i| v[i].reason.is_none())),
-            None => Box::new(
-                self.per_class
-                    .iter()
-                    .zip(&cluster.class_nodes)
-                    .filter(|(v, _)| v.reason.is_none())
-                    .flat_map(|(_, nodes)| nodes.iter().map(|&n| n as usize)),
-            ),
         }
     }
 
@@ -136,17 +125,32 @@ impl Dynamic {
 fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -> Dynamic {
     let nodes = cluster.nodes;
     let mut spreads = Vec::new();
-    for c in &pod.spread {
-        let keys_ok = |i: usize| {
+    // Topology keys other than the hostname are class labels: look them up once per class.
+    let class_keys_ok: Vec<bool> = cluster
+        .classes
+        .iter()
+        .map(|&rep| {
             pod.spread
                 .iter()
-                .all(|c| nodes[i].labels.contains_key(&c.key))
-        };
-        let eligible = |i: usize| {
-            let v = prep.verdict(cluster, i);
-            keys_ok(i) && (!c.honor_affinity || v.affinity_ok) && (!c.honor_taints || v.taints_ok)
-        };
-        let flags: Vec<bool> = (0..nodes.len()).map(eligible).collect();
+                .all(|c| c.key == HOSTNAME_LABEL || nodes[rep].labels.contains_key(&c.key))
+        })
+        .collect();
+    let needs_hostname = pod.spread.iter().any(|c| c.key == HOSTNAME_LABEL);
+    let keys_ok: Vec<bool> = (0..nodes.len())
+        .map(|i| {
+            class_keys_ok[cluster.class_of[i] as usize]
+                && (!needs_hostname || cluster.has_hostname[i])
+        })
+        .collect();
+    for c in &pod.spread {
+        let flags: Vec<bool> = (0..nodes.len())
+            .map(|i| {
+                let v = prep.verdict(cluster, i);
+                keys_ok[i]
+                    && (!c.honor_affinity || v.affinity_ok)
+                    && (!c.honor_taints || v.taints_ok)
+            })
+            .collect();
         let (dom, counts) = cluster.count_by_domain(
             &c.key,
             |g| g.namespace == pod.namespace && c.selector.matches(&g.labels),
@@ -201,23 +205,27 @@ fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -> 
 
 type Entry = (i64, Reverse<u32>, usize);
 
-fn entry(
-    cluster: &Cluster<'_>,
-    node: usize,
-    pod: &PodShape,
-    req: [i64; 2],
+/// The highest score a node can have: 100 for resource fit plus 100 for balance.
+const MAX_SCORE: usize = 200;
+
+/// How the pod scores: its cpu/memory as scoring counts them, then as requested.
+#[derive(Clone, Copy)]
+struct Ask {
+    scored: [i64; 2],
+    requested: [i64; 2],
     strategy: Strategy,
-) -> Entry {
+}
+
+fn score_of(cluster: &Cluster<'_>, node: usize, ask: Ask) -> i64 {
     let (alloc, used) = cluster.row(node);
-    let s = score(
+    score(
         [alloc[0], alloc[1]],
         cluster.score_used[node],
         [used[0], used[1]],
-        [pod.score_cpu, pod.score_memory],
-        req,
-        strategy,
-    );
-    (s, Reverse(cluster.rank[node]), node)
+        ask.scored,
+        ask.requested,
+        ask.strategy,
+    )
 }
 
 fn fits(cluster: &Cluster<'_>, node: usize, pod: &PodShape, req: &[(usize, i64)]) -> bool {
@@ -226,48 +234,112 @@ fn fits(cluster: &Cluster<'_>, node: usize, pod: &PodShape, req: &[(usize, i64)]
         && node_ports::filter(&cluster.ports[node], pod).is_none()
 }
 
-/// Place `count` replicas of `pod`, greedily, each on the best-scoring node that passes every filter.
+/// Candidate nodes best first: (score, then name). Filled once per workload in name order, so
+/// each score's bucket is in tie-break order; nodes re-scored after a bind go to `rescored`.
+#[derive(Debug, Default)]
+pub struct Queue {
+    buckets: Vec<Vec<u32>>,
+    heads: Vec<usize>,
+    top: usize,
+    rescored: BinaryHeap<Entry>,
+    parked: Vec<usize>,
+}
+
+impl Queue {
+    fn reset(&mut self) {
+        self.buckets.resize_with(MAX_SCORE + 1, Vec::new);
+        self.buckets.iter_mut().for_each(Vec::clear);
+        self.heads.clear();
+        self.heads.resize(MAX_SCORE + 1, 0);
+        self.top = 0;
+        self.rescored.clear();
+        self.parked.clear();
+    }
+
+    fn bucket(score: i64) -> usize {
+        usize::try_from(score).unwrap_or(0).min(MAX_SCORE)
+    }
+
+    /// During the fill only: nodes must come in name order.
+    fn fill(&mut self, score: i64, node: u32) {
+        let b = Self::bucket(score);
+        self.buckets[b].push(node);
+        self.top = self.top.max(b);
+    }
+
+    fn push(&mut self, cluster: &Cluster<'_>, score: i64, node: usize) {
+        self.rescored
+            .push((score, Reverse(cluster.rank[node]), node));
+    }
+
+    fn pop(&mut self, cluster: &Cluster<'_>) -> Option<usize> {
+        while self.top > 0 && self.heads[self.top] == self.buckets[self.top].len() {
+            self.top -= 1;
+        }
+        let t = self.top;
+        let head = self.buckets[t].get(self.heads[t]).map(|&n| {
+            let n = n as usize;
+            (t as i64, Reverse(cluster.rank[n]), n)
+        });
+        match (head, self.rescored.peek()) {
+            (Some(h), Some(r)) if *r > h => self.rescored.pop().map(|e| e.2),
+            (Some(h), _) => {
+                self.heads[t] += 1;
+                Some(h.2)
+            }
+            (None, _) => self.rescored.pop().map(|e| e.2),
+        }
+    }
+}
+
+/// Place `count` replicas of `pod`, greedily, each on the best-scoring node that passes every
+/// filter. `queue` is scratch space reused from one workload to the next.
 pub fn place(
     cluster: &mut Cluster<'_>,
     pod: &PodShape,
     prep: &Prepared,
     count: u32,
     strategy: Strategy,
+    queue: &mut Queue,
 ) -> Outcome {
     let mut out = Outcome::default();
     if count == 0 {
         return out;
     }
     let req = cluster.request(pod);
-    let req2 = [
-        pod.requests.get("cpu").copied().unwrap_or(0),
-        pod.requests.get("memory").copied().unwrap_or(0),
-    ];
+    let ask = Ask {
+        scored: [pod.score_cpu, pod.score_memory],
+        requested: [
+            pod.requests.get("cpu").copied().unwrap_or(0),
+            pod.requests.get("memory").copied().unwrap_or(0),
+        ],
+        strategy,
+    };
     let group = cluster.group(pod);
     let holder = cluster.holder(pod, group);
     let mut dynamic = dynamic_state(cluster, pod, prep);
-    let mut candidates = Vec::new();
-    let mut parked = Vec::new();
-    for node in prep.passing(cluster) {
-        if !fits(cluster, node, pod, &req) {
+    let constrained = !dynamic.spreads.is_empty() || !dynamic.inter.is_empty();
+    queue.reset();
+    for &n in &cluster.by_rank {
+        let node = n as usize;
+        if prep.verdict(cluster, node).reason.is_some() || !fits(cluster, node, pod, &req) {
             continue;
         }
-        match dynamic.check(node) {
-            None => candidates.push(entry(cluster, node, pod, req2, strategy)),
+        match constrained.then(|| dynamic.check(node)).flatten() {
+            None => queue.fill(score_of(cluster, node, ask), n),
             Some((_, true)) => {}
-            Some((_, false)) => parked.push(node),
+            Some((_, false)) => queue.parked.push(node),
         }
     }
-    let mut heap = BinaryHeap::from(candidates);
     while out.placed < count {
-        let Some((_, _, node)) = heap.pop() else {
+        let Some(node) = queue.pop(cluster) else {
             break;
         };
-        match dynamic.check(node) {
+        match constrained.then(|| dynamic.check(node)).flatten() {
             None => {}
             Some((_, true)) => continue,
             Some((_, false)) => {
-                parked.push(node);
+                queue.parked.push(node);
                 continue;
             }
         }
@@ -280,12 +352,15 @@ pub fn place(
         }
         reopened |= dynamic.inter.add(node);
         if fits(cluster, node, pod, &req) {
-            heap.push(entry(cluster, node, pod, req2, strategy));
+            queue.push(cluster, score_of(cluster, node, ask), node);
         }
         if reopened {
-            for p in parked.drain(..) {
-                heap.push(entry(cluster, p, pod, req2, strategy));
+            let parked = std::mem::take(&mut queue.parked);
+            for &p in &parked {
+                queue.push(cluster, score_of(cluster, p, ask), p);
             }
+            queue.parked = parked;
+            queue.parked.clear();
         }
     }
     out.unplaced = count - out.placed;

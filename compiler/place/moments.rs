@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Strategy;
 use super::cluster::Cluster;
-use super::engine::{Outcome, Prepared, place};
+use super::engine::{Outcome, Prepared, Queue, place};
 use super::workload::Workload;
 use crate::inventory::{ExistingPod, Inventory};
 
@@ -64,6 +64,7 @@ pub fn run<'a>(
     strategy: Strategy,
 ) -> Run<'a> {
     let mut cluster = setup.base.clone();
+    let mut queue = Queue::default();
     let mut outcomes = vec![Outcome::default(); workloads.len()];
     for &i in order {
         outcomes[i] = place(
@@ -72,6 +73,7 @@ pub fn run<'a>(
             &setup.prepared[i],
             count(&workloads[i]),
             strategy,
+            &mut queue,
         );
     }
     let after = cluster.clone();
@@ -84,6 +86,7 @@ pub fn run<'a>(
                 &setup.prepared[i],
                 workloads[i].surge,
                 strategy,
+                &mut queue,
             );
         }
     }
