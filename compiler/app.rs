@@ -18,6 +18,8 @@ pub struct App {
     pub serve: Option<Server>,
     /// Jobs then schedules, each in name order.
     pub batches: Vec<Batch>,
+    /// `[waivers]`: (checkov check ID, reason), written on every pod-bearing object.
+    pub waivers: Vec<(String, String)>,
 }
 
 /// What every pod-bearing workload has.
@@ -53,6 +55,8 @@ pub struct Resources {
     pub ephemeral_storage: Option<String>,
     /// Extended resource name → whole count (`nvidia.com/gpu` → 1).
     pub devices: BTreeMap<String, i64>,
+    /// Whether the CPU request is also the limit (the default).
+    pub cpu_limit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -29,6 +29,8 @@ use stdlib::Catalog;
 pub struct Options {
     /// The `[overlays.NAME]` to merge over the file.
     pub env: Option<String>,
+    /// Lint levels from the command line; they win over the spec's `[lint]`.
+    pub lint: diagnostics::lint::Levels,
 }
 
 /// The outcome of compiling one spec: objects (empty when any error was found) and every
@@ -58,6 +60,10 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
                 }
             }
         }
+    }
+    if let Some(spec) = &spec {
+        let levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
+        diagnostics = diagnostics::lint::apply(diagnostics, &levels, &options.lint);
     }
     if let Some(app) = app
         && !diagnostics.has_errors()

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mlspec::diagnostics::lint::{Level, Levels, Target};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +55,52 @@ pub struct ClusterArgs {
     pub strategy: StrategyArg,
 }
 
+/// Lint levels for warnings, like clippy's; they win over the spec's `[lint]`.
+#[derive(Debug, Args, Default)]
+pub struct LintArgs {
+    /// Make a warning an error (a code like W0002, its name, or `warnings` for all)
+    #[arg(short = 'D', long = "deny", value_name = "LINT", value_parser = lint_target)]
+    pub deny: Vec<Target>,
+    /// Report a warning as a warning, whatever the spec's `[lint]` says
+    #[arg(short = 'W', long = "warn", value_name = "LINT", value_parser = lint_target)]
+    pub warn: Vec<Target>,
+    /// Silence a warning
+    #[arg(short = 'A', long = "allow", value_name = "LINT", value_parser = lint_target)]
+    pub allow: Vec<Target>,
+}
+
+fn lint_target(s: &str) -> Result<Target, String> {
+    Target::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Target::names().collect();
+        format!(
+            "`{s}` names no warning; use a code or name from `mlspec explain`: {}",
+            names.join(", ")
+        )
+    })
+}
+
+impl LintArgs {
+    /// The command line's levels. A named lint beats `warnings`; for one lint, deny beats warn
+    /// beats allow.
+    pub fn levels(&self) -> Levels {
+        let mut out = Levels::default();
+        for (flag, level, targets) in [
+            ("--allow", Level::Allow, &self.allow),
+            ("--warn", Level::Warn, &self.warn),
+            ("--deny", Level::Deny, &self.deny),
+        ] {
+            for t in targets {
+                let name = match t {
+                    Target::Warnings => "warnings",
+                    Target::Code(c) => c,
+                };
+                out.set(*t, level, format!("`{flag} {name}`"));
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StrategyArg {
     Spread,
@@ -76,6 +123,8 @@ pub struct PlaceArgs {
     /// Merge `[overlays.ENV]` over each spec input
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+    #[command(flatten)]
+    pub lint: LintArgs,
     /// `text`, a table for people, or `json`, DESIGN.md's report contract
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -95,6 +144,8 @@ pub struct BuildArgs {
     /// Do not write: exit 1 if FILE (-o) differs from what would be written
     #[arg(long, requires = "output")]
     pub check: bool,
+    #[command(flatten)]
+    pub lint: LintArgs,
     /// Also fail (exit 1) when the bundle does not fit the inventory
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -108,6 +159,8 @@ pub struct CheckArgs {
     /// Merge `[overlays.ENV]` over each spec
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+    #[command(flatten)]
+    pub lint: LintArgs,
     /// Also fail (exit 1) when the specs do not fit the inventory
     #[command(flatten)]
     pub cluster: ClusterArgs,

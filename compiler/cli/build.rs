@@ -10,7 +10,10 @@ use super::check::compile_all;
 use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, io, report};
 
 pub fn run(a: &BuildArgs, style: Style) -> i32 {
-    let options = Options { env: a.env.clone() };
+    let options = Options {
+        env: a.env.clone(),
+        lint: a.lint.levels(),
+    };
     let outcome = match compile_all(&a.specs, &options, style) {
         Ok(o) => o,
         Err(code) => return code,

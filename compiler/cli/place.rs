@@ -122,7 +122,10 @@ pub fn run(a: &PlaceArgs, style: Style) -> i32 {
     };
     let mut all: Vec<Manifest> = Vec::new();
     let mut errors = 0;
-    let options = Options { env: a.env.clone() };
+    let options = Options {
+        env: a.env.clone(),
+        lint: a.lint.levels(),
+    };
     for path in &a.inputs {
         let source = match read(path, style) {
             Ok(s) => s,

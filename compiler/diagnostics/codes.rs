@@ -85,12 +85,20 @@ codes! {
     E0128 "duplicate-env" Error "the same environment variable set twice";
     E0129 "invalid-topology" Error "a TPU topology that does not parse or does not fit the accelerator";
     E0130 "invalid-file-path" Error "a mounted file path that is not absolute or clashes with another mount";
+    E0131 "invalid-lint" Error "a `[lint]` or `[waivers]` entry that mlspec cannot use";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";
     E0203 "duplicate-node" Error "two nodes with the same name";
     E0204 "unsupported-provider" Error "a pool `provider` whose label conventions mlspec does not know yet";
     W0001 "mutable-image-tag" Warning "an image by `latest` or no tag";
+    W0002 "image-without-digest" Warning "an image pinned by a tag, not a digest";
+    W0003 "no-cpu-limit" Warning "a container without a CPU limit";
+    W0004 "single-replica" Warning "a server with one replica and so no disruption budget";
+    W0005 "ingress-without-tls" Warning "a public Ingress without TLS";
+    W0006 "schedule-without-deadline" Warning "a schedule whose runs have no deadline";
+    W0007 "job-without-ttl" Warning "a finished Job that is never cleaned up";
+    W0008 "waived-check" Warning "a security check waived in the spec";
 }
 
 /// Look a code up by id, case-insensitively (`e0101` works too).

@@ -4,6 +4,7 @@
 //! people. The registry of codes lives in `codes`.
 
 pub mod codes;
+pub mod lint;
 pub mod render;
 
 pub use codes::{Code, Severity};
@@ -27,6 +28,8 @@ pub struct Diagnostic {
     /// Related places: "min is set here".
     pub secondary: Vec<Label>,
     pub help: Option<String>,
+    /// A warning that `[lint]` or `--deny` turned into an error.
+    pub denied: bool,
 }
 
 impl Diagnostic {
@@ -37,6 +40,7 @@ impl Diagnostic {
             primary: None,
             secondary: Vec::new(),
             help: None,
+            denied: false,
         }
     }
 
@@ -64,11 +68,15 @@ impl Diagnostic {
     }
 
     pub fn severity(&self) -> Severity {
-        self.code.severity
+        if self.denied {
+            Severity::Error
+        } else {
+            self.code.severity
+        }
     }
 
     pub fn is_error(&self) -> bool {
-        self.code.severity == Severity::Error
+        self.severity() == Severity::Error
     }
 }
 

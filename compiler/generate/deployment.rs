@@ -87,7 +87,7 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
     };
 
     Deployment {
-        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        metadata: labels::workload_meta(app, &w.name, &w.component),
         spec: Some(DeploymentSpec {
             // With an HPA, a fixed count here would reset the autoscaler on every apply.
             replicas: match s.replicas {

@@ -26,7 +26,7 @@ pub fn job(app: &App, b: &Batch) -> Option<Job> {
     }
     let w = &b.workload;
     Some(Job {
-        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        metadata: labels::workload_meta(app, &w.name, &w.component),
         spec: Some(job_spec(app, b)),
         ..Default::default()
     })
@@ -36,7 +36,7 @@ pub fn cron_job(app: &App, b: &Batch) -> Option<CronJob> {
     let s = b.schedule.as_ref()?;
     let w = &b.workload;
     Some(CronJob {
-        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        metadata: labels::workload_meta(app, &w.name, &w.component),
         spec: Some(CronJobSpec {
             schedule: s.cron.clone(),
             time_zone: s.timezone.clone(),

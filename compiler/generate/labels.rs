@@ -50,3 +50,19 @@ pub fn meta(app: &App, name: &str, workload_name: &str, component: &str) -> Obje
         ..Default::default()
     }
 }
+
+/// Metadata of an object that runs pods (Deployment, Job, CronJob): also carries the spec's
+/// `[waivers]` as checkov's own suppression annotations, `checkov.io/skipN: ID=reason`.
+pub fn workload_meta(app: &App, name: &str, component: &str) -> ObjectMeta {
+    let mut m = meta(app, name, name, component);
+    if !app.waivers.is_empty() {
+        let annotations = m.annotations.get_or_insert_with(Default::default);
+        for (i, (check, reason)) in app.waivers.iter().enumerate() {
+            annotations.insert(
+                format!("checkov.io/skip{}", i + 1),
+                format!("{check}={reason}"),
+            );
+        }
+    }
+    m
+}

@@ -87,8 +87,15 @@ pub fn container(w: &Workload) -> Container {
         args: (!w.args.is_empty()).then(|| w.args.clone()),
         env: (!env.is_empty()).then_some(env),
         resources: Some(ResourceRequirements {
-            // Requests equal limits: Guaranteed QoS, and extended resources require it.
-            limits: Some(amounts.clone()),
+            // Requests equal limits: Guaranteed QoS, and extended resources require it. Only
+            // the CPU limit can be dropped (`cpu_limit = false`).
+            limits: Some(
+                amounts
+                    .iter()
+                    .filter(|(k, _)| w.resources.cpu_limit || k.as_str() != "cpu")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
             requests: Some(amounts),
             ..Default::default()
         }),

@@ -45,6 +45,16 @@ pub fn schedule(
         "schedule",
         MAX_CRONJOB_NAME,
     );
+    if s.batch.deadline.is_none() {
+        d.push(
+            Diagnostic::new(
+                &codes::W0006,
+                format!("`{path}` has no `deadline`: a run that hangs runs, and holds its nodes, forever"),
+            )
+            .at(key.span, "no deadline")
+            .help("add `deadline = \"4h\"` (activeDeadlineSeconds), well above the slowest healthy run"),
+        );
+    }
     let defaults = &catalog.defaults.schedules;
     let cron = s.cron.as_ref().and_then(|c| {
         check::ok(d, &codes::E0107, &format!("{path}.cron"), c, cron::parse_cron(&c.v),
@@ -159,8 +169,21 @@ fn common(
             .deadline
             .as_ref()
             .and_then(|x| check::seconds(d, &format!("{path}.deadline"), x)),
-        ttl_seconds: check::seconds(d, &format!("{path}.ttl"), &ttl)
-            .and_then(|s| i32::try_from(s).ok()),
+        ttl_seconds: if ttl.v == "never" {
+            d.push(
+                Diagnostic::new(
+                    &codes::W0007,
+                    format!("`{path}.ttl = \"never\"` keeps the finished Job and its pods forever"),
+                )
+                .at(ttl.span, "never cleaned up")
+                .help(
+                    "give a duration such as `ttl = \"7d\"`, and ship logs and results elsewhere",
+                ),
+            );
+            None
+        } else {
+            check::seconds(d, &format!("{path}.ttl"), &ttl).and_then(|s| i32::try_from(s).ok())
+        },
         restart_policy: if restart == Some("on-failure") {
             "OnFailure"
         } else {

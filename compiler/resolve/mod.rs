@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod check;
+pub mod lint;
 pub mod serve;
 pub mod toleration;
 pub mod workload;
@@ -97,7 +98,9 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         batches.push(batch::schedule(&mut d, catalog, &name, key, s, &base));
     }
 
+    let waivers = lint::waivers(&mut d, spec);
     let app = App {
+        waivers,
         create_namespace: a.create_namespace.as_ref().is_some_and(|c| c.v),
         managed_by: catalog.defaults.managed_by.clone(),
         name,

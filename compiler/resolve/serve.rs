@@ -31,6 +31,29 @@ pub fn resolve(
     let wl = workload::resolve(d, catalog, id, &s.container, runtime, base);
     let ports = ports(d, s, runtime);
     let replicas = replicas(d, catalog, s);
+    if replicas.min() < 2 {
+        let sc = s.scaling.as_ref();
+        let at = sc
+            .and_then(|c| {
+                c.replicas
+                    .as_ref()
+                    .map(|r| r.span)
+                    .or(c.min.as_ref().map(|m| m.span))
+            })
+            .unwrap_or(s.span);
+        d.push(
+            Diagnostic::new(
+                &codes::W0004,
+                format!(
+                    "`serve` can run as few as {} replica{}, so it gets no PodDisruptionBudget",
+                    replicas.min(),
+                    if replicas.min() == 1 { "" } else { "s" }
+                ),
+            )
+            .at(at, "one replica")
+            .help("a node drain or upgrade takes the server down until a new pod loads the model; run `replicas = 2` (or `min = 2`)"),
+        );
+    }
     let probes = probes(d, catalog, app, s, runtime, &ports);
     let rollout = rollout(d, catalog, s);
     let ingress = s.ingress.as_ref().and_then(|i| ingress(d, catalog, app, i));
@@ -509,6 +532,16 @@ fn ingress(
         .as_ref()
         .and_then(|c| check::subdomain_name(d, "serve.ingress.class", c));
     let tls = i.tls.as_ref().and_then(|t| tls(d, app, t));
+    if i.tls.is_none() {
+        d.push(
+            Diagnostic::new(
+                &codes::W0005,
+                "`serve.ingress` publishes the server without TLS".to_string(),
+            )
+            .at(i.host.as_ref().map_or(i.span, |h| h.span), "served over plain HTTP")
+            .help("add `tls = { cluster_issuer = \"letsencrypt-prod\" }` (cert-manager) or `tls = { secret = \"NAME\" }`"),
+        );
+    }
     let annotations = check::labels(d, "serve.ingress.annotations", &i.annotations, false);
     Some(Ingress {
         host: host?,

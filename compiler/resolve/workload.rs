@@ -212,6 +212,15 @@ fn resolve_image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> (String, S
             .at(sp.span, "no fixed version")
             .help("pin a version tag (`name:1.4.0`) or a digest (`name@sha256:…`)"),
         );
+    } else if !r.has_digest() {
+        d.push(
+            Diagnostic::new(
+                &codes::W0002,
+                format!("`{path}` is pinned by tag only: `{}` can be re-pushed", sp.v),
+            )
+            .at(sp.span, "no digest")
+            .help("add the digest: `name:tag@sha256:…` (`crane digest IMAGE` prints it); the tag stays for people"),
+        );
     }
     // A digest cannot move, so the node's cached copy is always right; a tag is re-checked.
     let policy = if r.has_digest() {
@@ -362,12 +371,24 @@ fn resolve_resources(
         }
         (None, None) => {}
     }
+    let cpu_limit = spec.cpu_limit.as_ref().is_none_or(|c| c.v);
+    if let Some(c) = spec.cpu_limit.as_ref().filter(|c| !c.v) {
+        d.push(
+            Diagnostic::new(
+                &codes::W0003,
+                format!("`{path}.cpu_limit = false`: the container has no CPU limit"),
+            )
+            .at(c.span, "Burstable QoS")
+            .help("with a limit equal to the request the pod is Guaranteed (evicted last, CPU pinning); if bursting is worth it, waive CKV_K8S_11 with the reason"),
+        );
+    }
     (
         Resources {
             cpu,
             memory,
             ephemeral_storage,
             devices,
+            cpu_limit,
         },
         scheduling,
         shm,

@@ -17,7 +17,7 @@ use crate::source::{SourceFile, Span};
 use crate::values::suggest::suggest;
 pub use app::{AppSection, Placement, TolerationSpec};
 pub use batch::{Batch, History, Schedule};
-use read::{Fields, Sp};
+use read::{Fields, Pairs, Sp};
 pub use serve::{Health, Ingress, PortSpec, Rollout, Scaling, Serve, Target, Tls};
 use tree::{Node, Value};
 pub use workload::{AcceleratorRef, Container, Resources};
@@ -33,6 +33,10 @@ pub struct Spec {
     pub jobs: Vec<(Sp<String>, Batch)>,
     pub schedules: Vec<(Sp<String>, Schedule)>,
     pub placement: Option<Placement>,
+    /// `[lint]`: warning code or name → `allow`, `warn` or `deny`.
+    pub lint: Pairs,
+    /// `[waivers]`: scanner check ID → the reason the workload needs the exception.
+    pub waivers: Pairs,
     /// The overlay that was applied, if any.
     pub env: Option<String>,
     /// Every overlay in the file, with the span its keys and values cover.
@@ -154,6 +158,8 @@ fn read_spec(root: &Node, d: &mut Diagnostics) -> Option<Spec> {
         jobs: f.named_tables(d, "jobs", Batch::read),
         schedules: f.named_tables(d, "schedules", Schedule::read),
         placement: f.table(d, "placement", Placement::read),
+        lint: f.pairs(d, "lint").unwrap_or_default(),
+        waivers: f.pairs(d, "waivers").unwrap_or_default(),
         app: app.unwrap_or_default(),
         env: None,
         overlays: Vec::new(),

@@ -47,6 +47,8 @@ pub struct Resources {
     /// Devices per pod: GPUs, or TPU chips. Kept as written so a fraction can be reported.
     pub gpus: Option<Sp<f64>>,
     pub shm: Option<Sp<String>>,
+    /// `false` drops the CPU limit (Burstable QoS); W0003.
+    pub cpu_limit: Option<Sp<bool>>,
 }
 
 impl Resources {
@@ -58,6 +60,7 @@ impl Resources {
             accelerator: AcceleratorRef::read(f, d),
             gpus: read_number(f, d, "gpus"),
             shm: f.string(d, "shm"),
+            cpu_limit: f.bool(d, "cpu_limit"),
         }
     }
 }

@@ -36,7 +36,7 @@ fn bad_input_exits_1_with_every_diagnostic() {
     assert!(err.contains("E0101") && err.contains("E0002"), "{err}");
     assert!(err.contains("did you mean `port`?"), "{err}");
     assert!(err.contains("app.toml:2:8"), "{err}");
-    assert!(err.ends_with("error: 2 errors\n"), "{err}");
+    assert!(err.ends_with("error: 2 errors, 2 warnings\n"), "{err}");
     assert!(!err.contains('\u{1b}'), "NO_COLOR means no colour");
 }
 
@@ -386,4 +386,81 @@ fn a_manifest_that_is_not_yaml_is_a_manifest_error_not_an_inventory_error() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("error[E0202]"), "{}", stderr(&o));
+}
+
+/// A spec with one warning (W0002, tag without digest) and nothing else.
+const TAGGED: &str = "[app]\nname = \"demo\"\n[serve]\nimage = \"registry.example.com/demo:1.0\"\nscaling = { replicas = 2 }\n";
+
+#[test]
+fn lint_levels_from_the_command_line_and_the_spec() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("app.toml"), TAGGED).expect("write");
+    let o = mlspec(dir.path(), &["build", "app.toml"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a warning does not fail the build"
+    );
+    assert!(stderr(&o).contains("warning[W0002]"), "{}", stderr(&o));
+
+    for flag in [
+        &["--deny", "warnings"][..],
+        &["-D", "W0002"],
+        &["--deny", "image-without-digest"],
+    ] {
+        let mut args = vec!["build", "app.toml"];
+        args.extend_from_slice(flag);
+        let o = mlspec(dir.path(), &args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{flag:?}: {err}");
+        assert!(err.contains("error[W0002]"), "{err}");
+        assert!(err.contains("is denied by `--deny "), "{err}");
+        assert!(
+            stdout(&o).is_empty(),
+            "nothing is written when a lint is denied"
+        );
+    }
+
+    let o = mlspec(dir.path(), &["check", "app.toml", "--allow", "W0002"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!stderr(&o).contains("W0002"), "{}", stderr(&o));
+
+    // The spec denies it; the command line can warn again.
+    let strict = format!("{TAGGED}\n[lint]\nwarnings = \"deny\"\n");
+    std::fs::write(dir.path().join("app.toml"), strict).expect("write");
+    let o = mlspec(dir.path(), &["check", "app.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("denied by `[lint]` in app.toml"),
+        "{}",
+        stderr(&o)
+    );
+    let o = mlspec(dir.path(), &["check", "app.toml", "--warn", "W0002"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let o = mlspec(dir.path(), &["check", "app.toml", "--deny", "E0101"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "errors have no level: a usage error"
+    );
+    assert!(stderr(&o).contains("names no warning"), "{}", stderr(&o));
+}
+
+#[test]
+fn waivers_become_checkov_annotations() {
+    let dir = tmp();
+    let text = format!(
+        "{TAGGED}secret_env = {{ TOKEN = \"creds/token\" }}\n[waivers]\nCKV_K8S_35 = \"the SDK reads TOKEN from the environment\"\nCKV_K8S_43 = \"tags are immutable in our registry\"\n"
+    );
+    std::fs::write(dir.path().join("app.toml"), text).expect("write");
+    let o = mlspec(dir.path(), &["build", "app.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("checkov.io/skip1: CKV_K8S_35=the SDK reads TOKEN from the environment"),
+        "{out}"
+    );
+    assert!(out.contains("checkov.io/skip2: CKV_K8S_43=tags are immutable in our registry"));
+    assert_eq!(stderr(&o).matches("warning[W0008]").count(), 2);
 }

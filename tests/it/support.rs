@@ -27,6 +27,7 @@ pub fn compile_file(path: &Path, env: Option<&str>) -> (SourceFile, Compiled) {
     let source = SourceFile::new(name, text);
     let options = Options {
         env: env.map(str::to_string),
+        ..Default::default()
     };
     let compiled = compile(&source, &catalog(), &options);
     (source, compiled)

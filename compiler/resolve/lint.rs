@@ -1,0 +1,107 @@
+//! `[lint]` → lint levels, and `[waivers]` → the scanner suppressions written into the output.
+
+use crate::diagnostics::lint::{Level, Levels, Target};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::spec::Spec;
+use crate::values::suggest::suggest;
+
+/// The spec's lint levels; `file` names the spec in "denied by `[lint]` in app.toml".
+pub fn levels(d: &mut Diagnostics, spec: &Spec, file: &str) -> Levels {
+    let mut out = Levels::default();
+    for (key, value) in &spec.lint {
+        let Some(target) = Target::parse(&key.v) else {
+            let mut diag =
+                Diagnostic::new(&codes::E0131, format!("`lint.{}` names no warning", key.v))
+                    .at(key.span, "unknown lint");
+            diag = match suggest(&key.v, Target::names()) {
+                Some(s) => diag.help(format!("did you mean `{s}`?")),
+                None => diag.help(
+                    "name a warning by code (`W0002`) or name (`image-without-digest`), or `warnings` for all; errors have no level",
+                ),
+            };
+            d.push(diag);
+            continue;
+        };
+        let Some(level) = Level::parse(&value.v) else {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0131,
+                    format!("`lint.{}` is `{}`, which is not a level", key.v, value.v),
+                )
+                .at(value.span, "not a level")
+                .help("write `allow`, `warn` or `deny`"),
+            );
+            continue;
+        };
+        out.set(target, level, format!("`[lint]` in {file}"));
+    }
+    out
+}
+
+/// `CKV_K8S_35`, `CKV2_K8S_6`: checkov's Kubernetes check IDs.
+fn is_check_id(s: &str) -> bool {
+    let digits = s
+        .strip_prefix("CKV_K8S_")
+        .or_else(|| s.strip_prefix("CKV2_K8S_"));
+    digits.is_some_and(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The waivers as (check ID, reason), each reported as W0008 so the exception stays visible.
+pub fn waivers(d: &mut Diagnostics, spec: &Spec) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (key, reason) in &spec.waivers {
+        if !is_check_id(&key.v) {
+            let upper = key.v.to_ascii_uppercase();
+            let help = if is_check_id(&upper) {
+                format!("check IDs are upper case: `{upper}`")
+            } else {
+                "name a checkov Kubernetes check, such as `CKV_K8S_35` (secrets as environment variables)".to_string()
+            };
+            d.push(
+                Diagnostic::new(
+                    &codes::E0131,
+                    format!("`waivers.{}` is not a checkov check ID", key.v),
+                )
+                .at(key.span, "not a check ID")
+                .help(help),
+            );
+            continue;
+        }
+        let why = reason.v.trim();
+        if why.is_empty() || why.contains(['\n', '\r']) {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0131,
+                    format!("the waiver of `{}` gives no reason on one line", key.v),
+                )
+                .at(reason.span, "say why")
+                .help("the reason is written into the manifests for reviewers: one line, e.g. \"vLLM reads HF_TOKEN from the environment\""),
+            );
+            continue;
+        }
+        d.push(
+            Diagnostic::new(
+                &codes::W0008,
+                format!("`{}` is waived: {why}", key.v),
+            )
+            .at(key.span, "exception")
+            .help("the waiver is written into each workload as a `checkov.io/skip` annotation; allow `waived-check` to silence this"),
+        );
+        out.push((key.v.clone(), why.to_string()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_check_id;
+
+    #[test]
+    fn check_ids() {
+        assert!(is_check_id("CKV_K8S_35"));
+        assert!(is_check_id("CKV2_K8S_6"));
+        assert!(!is_check_id("CKV_K8S_"));
+        assert!(!is_check_id("ckv_k8s_35"));
+        assert!(!is_check_id("CKV_AWS_1"));
+    }
+}
