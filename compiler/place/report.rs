@@ -132,8 +132,9 @@ impl Report {
         };
         let _ = writeln!(
             s,
-            "placement on {} nodes ({} scoring): {verdict}",
+            "placement on {} node{} ({} scoring): {verdict}",
             self.nodes,
+            if self.nodes == 1 { "" } else { "s" },
             self.strategy.scoring()
         );
         let _ = writeln!(s, "\n{:<8} {:>8}  first failure", "moment", "placed");
