@@ -129,6 +129,12 @@ impl Replicas {
             Replicas::Auto { min, .. } => *min,
         }
     }
+
+    /// Whether a PodDisruptionBudget can protect the server: at least two replicas always run,
+    /// so one can go down on a drain. The generator and warning W0004 both ask this.
+    pub fn has_disruption_budget(&self) -> bool {
+        self.min() >= 2
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ use super::labels;
 use crate::app::{App, Server};
 
 pub fn generate(app: &App, s: &Server) -> Option<PodDisruptionBudget> {
-    if s.replicas.min() < 2 {
+    if !s.replicas.has_disruption_budget() {
         return None;
     }
     let w = &s.workload;

@@ -3,7 +3,7 @@
 //! Cost: the static filters are computed once per node class (`Prepared`). One pass over the
 //! nodes in name order scores every node that passes them and fits into a bucket per score
 //! (scores are integers in 0..=200), so each bucket is already in tie-break order and the pass
-//! costs a few nanoseconds per node with no sorting. Each replica then takes the best bucket's
+//! needs no sorting. Each replica then takes the best bucket's
 //! head: binding re-scores only that node, which goes to a small heap of re-scored nodes. Nodes
 //! that fail topology spread or pod affinity only for now are parked and come back when a domain
 //! count opens them up; nodes that fail for good (resources, ports, anti-affinity) are dropped.
@@ -126,22 +126,26 @@ fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -> 
     let nodes = cluster.nodes;
     let mut spreads = Vec::new();
     // Topology keys other than the hostname are class labels: look them up once per class.
-    let class_keys_ok: Vec<bool> = cluster
-        .classes
-        .iter()
-        .map(|&rep| {
-            pod.spread
-                .iter()
-                .all(|c| c.key == HOSTNAME_LABEL || nodes[rep].labels.contains_key(&c.key))
-        })
-        .collect();
-    let needs_hostname = pod.spread.iter().any(|c| c.key == HOSTNAME_LABEL);
-    let keys_ok: Vec<bool> = (0..nodes.len())
-        .map(|i| {
-            class_keys_ok[cluster.class_of[i] as usize]
-                && (!needs_hostname || cluster.has_hostname[i])
-        })
-        .collect();
+    let keys_ok: Vec<bool> = if pod.spread.is_empty() {
+        Vec::new()
+    } else {
+        let class_keys_ok: Vec<bool> = cluster
+            .classes
+            .iter()
+            .map(|&rep| {
+                pod.spread
+                    .iter()
+                    .all(|c| c.key == HOSTNAME_LABEL || nodes[rep].labels.contains_key(&c.key))
+            })
+            .collect();
+        let needs_hostname = pod.spread.iter().any(|c| c.key == HOSTNAME_LABEL);
+        (0..nodes.len())
+            .map(|i| {
+                class_keys_ok[cluster.class_of[i] as usize]
+                    && (!needs_hostname || cluster.has_hostname[i])
+            })
+            .collect()
+    };
     for c in &pod.spread {
         let flags: Vec<bool> = (0..nodes.len())
             .map(|i| {
@@ -355,12 +359,11 @@ pub fn place(
             queue.push(cluster, score_of(cluster, node, ask), node);
         }
         if reopened {
-            let parked = std::mem::take(&mut queue.parked);
-            for &p in &parked {
+            let mut parked = std::mem::take(&mut queue.parked);
+            for p in parked.drain(..) {
                 queue.push(cluster, score_of(cluster, p, ask), p);
             }
             queue.parked = parked;
-            queue.parked.clear();
         }
     }
     out.unplaced = count - out.placed;

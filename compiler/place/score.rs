@@ -55,40 +55,20 @@ mod tests {
 
     #[test]
     fn least_allocated_prefers_the_emptier_node() {
-        let empty = score(
-            [4000, 8 << 30],
-            [0, 0],
-            [0, 0],
-            [1000, 1 << 30],
-            [1000, 1 << 30],
-            Strategy::Spread,
-        );
-        let busy = score(
-            [4000, 8 << 30],
-            [2000, 4 << 30],
-            [2000, 4 << 30],
-            [1000, 1 << 30],
-            [1000, 1 << 30],
-            Strategy::Spread,
-        );
-        assert!(empty > busy);
-        let empty = score(
-            [4000, 8 << 30],
-            [0, 0],
-            [0, 0],
-            [1000, 1 << 30],
-            [1000, 1 << 30],
-            Strategy::Binpack,
-        );
-        let busy = score(
-            [4000, 8 << 30],
-            [2000, 4 << 30],
-            [2000, 4 << 30],
-            [1000, 1 << 30],
-            [1000, 1 << 30],
-            Strategy::Binpack,
-        );
-        assert!(busy > empty);
+        // Empty, or half used: 2000m of 4000m cpu and 4 of 8 GiB.
+        let at = |half: i64, strategy| {
+            let used = [2000 * half, (4 << 30) * half];
+            score(
+                [4000, 8 << 30],
+                used,
+                used,
+                [1000, 1 << 30],
+                [1000, 1 << 30],
+                strategy,
+            )
+        };
+        assert!(at(0, Strategy::Spread) > at(1, Strategy::Spread));
+        assert!(at(1, Strategy::Binpack) > at(0, Strategy::Binpack));
     }
 
     #[test]

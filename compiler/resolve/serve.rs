@@ -31,7 +31,7 @@ pub fn resolve(
     let wl = workload::resolve(d, catalog, id, &s.container, runtime, base);
     let ports = ports(d, s, runtime);
     let replicas = replicas(d, catalog, s);
-    if replicas.min() < 2 {
+    if !replicas.has_disruption_budget() {
         let sc = s.scaling.as_ref();
         let at = sc
             .and_then(|c| {
