@@ -18,6 +18,7 @@ pub mod spec;
 pub mod stdlib;
 pub mod validate;
 pub mod values;
+pub mod verify;
 
 use diagnostics::Diagnostics;
 use generate::Object;
@@ -31,6 +32,8 @@ pub struct Options {
     pub env: Option<String>,
     /// Lint levels from the command line; they win over the spec's `[lint]`.
     pub lint: diagnostics::lint::Levels,
+    /// The Kubernetes version the objects are verified against.
+    pub k8s_version: verify::KubeVersion,
 }
 
 /// The outcome of compiling one spec: objects (empty when any error was found) and every
@@ -41,7 +44,7 @@ pub struct Compiled {
     pub diagnostics: Diagnostics,
 }
 
-/// Compile one spec: parse → resolve → validate → generate.
+/// Compile one spec: parse → resolve → validate → generate → verify.
 ///
 /// Every overlay the build does not use is checked too, and its findings that lie inside it are
 /// reported, so a mistake in `[overlays.staging]` is caught while building prod.
@@ -69,6 +72,17 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
         && !diagnostics.has_errors()
     {
         objects = generate::generate(&app);
+        let docs = verify::documents(&objects);
+        let found = verify::verify_documents(&docs, options.k8s_version);
+        if !found.is_empty() {
+            diagnostics.extend(verify::diagnostics(
+                source,
+                &docs,
+                &found,
+                options.k8s_version,
+            ));
+            objects.clear();
+        }
     }
     Compiled {
         objects,

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mlspec::Options;
 use mlspec::diagnostics::lint::{Level, Levels, Target};
+use mlspec::verify::KubeVersion;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,6 +55,29 @@ pub struct ClusterArgs {
     /// Scoring: `spread` (LeastAllocated, the default scheduler) or `binpack` (MostAllocated)
     #[arg(long, value_enum, default_value_t = StrategyArg::Spread, requires = "inventory")]
     pub strategy: StrategyArg,
+}
+
+/// How specs are compiled: the overlay, the Kubernetes version and the lint levels.
+#[derive(Debug, Args, Default)]
+pub struct CompileArgs {
+    /// Merge `[overlays.ENV]` over each spec
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Verify the objects against this Kubernetes version's schemas and rules (1.33 to 1.37)
+    #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::default())]
+    pub k8s_version: KubeVersion,
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+impl CompileArgs {
+    pub fn options(&self) -> Options {
+        Options {
+            env: self.env.clone(),
+            lint: self.lint.levels(),
+            k8s_version: self.k8s_version,
+        }
+    }
 }
 
 /// Lint levels for warnings, like clippy's; they win over the spec's `[lint]`.
@@ -120,11 +145,8 @@ pub struct PlaceArgs {
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Merge `[overlays.ENV]` over each spec input
-    #[arg(long, value_name = "ENV")]
-    pub env: Option<String>,
     #[command(flatten)]
-    pub lint: LintArgs,
+    pub compile: CompileArgs,
     /// `text`, a table for people, or `json`, DESIGN.md's report contract
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -135,9 +157,6 @@ pub struct BuildArgs {
     /// Spec files (app.toml)
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<PathBuf>,
-    /// Merge `[overlays.ENV]` over each spec
-    #[arg(long, value_name = "ENV")]
-    pub env: Option<String>,
     /// Write the bundle to FILE (atomically) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -145,7 +164,7 @@ pub struct BuildArgs {
     #[arg(long, requires = "output")]
     pub check: bool,
     #[command(flatten)]
-    pub lint: LintArgs,
+    pub compile: CompileArgs,
     /// Also fail (exit 1) when the bundle does not fit the inventory
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -156,11 +175,8 @@ pub struct CheckArgs {
     /// Spec files (app.toml)
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<PathBuf>,
-    /// Merge `[overlays.ENV]` over each spec
-    #[arg(long, value_name = "ENV")]
-    pub env: Option<String>,
     #[command(flatten)]
-    pub lint: LintArgs,
+    pub compile: CompileArgs,
     /// Also fail (exit 1) when the specs do not fit the inventory
     #[command(flatten)]
     pub cluster: ClusterArgs,

@@ -2,18 +2,15 @@
 //! `--check` say whether that file is stale.
 
 use mlspec::diagnostics::render::Style;
+use mlspec::emit;
 use mlspec::generate::Object;
-use mlspec::{Options, emit};
 
 use super::args::BuildArgs;
 use super::check::compile_all;
 use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, io, report};
 
 pub fn run(a: &BuildArgs, style: Style) -> i32 {
-    let options = Options {
-        env: a.env.clone(),
-        lint: a.lint.levels(),
-    };
+    let options = a.compile.options();
     let outcome = match compile_all(&a.specs, &options, style) {
         Ok(o) => o,
         Err(code) => return code,

@@ -61,10 +61,7 @@ pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result
 }
 
 pub fn run(a: &CheckArgs, style: Style) -> i32 {
-    let options = Options {
-        env: a.env.clone(),
-        lint: a.lint.levels(),
-    };
+    let options = a.compile.options();
     match compile_all(&a.specs, &options, style) {
         Err(code) => code,
         Ok(o) if o.errors > 0 => {

@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
+use mlspec::compile;
 use mlspec::diagnostics::render::Style;
 use mlspec::generate::Object;
 use mlspec::inventory::{self, ExistingPod, Inventory};
 use mlspec::place::{self, Manifest, Report, Strategy};
 use mlspec::stdlib::Catalog;
-use mlspec::{Options, compile};
 
 use super::args::{ClusterArgs, PlaceArgs, ReportFormat, StrategyArg};
 use super::io::{self, ReadError};
@@ -122,10 +122,7 @@ pub fn run(a: &PlaceArgs, style: Style) -> i32 {
     };
     let mut all: Vec<Manifest> = Vec::new();
     let mut errors = 0;
-    let options = Options {
-        env: a.env.clone(),
-        lint: a.lint.levels(),
-    };
+    let options = a.compile.options();
     for path in &a.inputs {
         let source = match read(path, style) {
             Ok(s) => s,

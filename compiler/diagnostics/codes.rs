@@ -2,8 +2,9 @@
 //! explanation that `mlspec explain CODE` prints (from `explain/CODE.md`).
 //!
 //! Codes are stable: never reuse or renumber one. `E0001`–`E0099` are about the file's shape
-//! (syntax, keys, types), `E0100`–`E0199` about values and how they fit together, `W0xxx` are
-//! warnings.
+//! (syntax, keys, types), `E0100`–`E0199` about values and how they fit together, `E0200`–`E0299`
+//! about inventories and manifests for `place`, `E0300`–`E0399` are internal errors the verify
+//! stage finds in generated objects, and `W0xxx` are warnings.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -91,6 +92,8 @@ codes! {
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";
     E0203 "duplicate-node" Error "two nodes with the same name";
     E0204 "unsupported-provider" Error "a pool `provider` whose label conventions mlspec does not know yet";
+    E0300 "schema-violation" Error "internal error: a generated object fails its Kubernetes JSON schema";
+    E0301 "api-rule-violation" Error "internal error: a generated object breaks a rule the API server enforces";
     W0001 "mutable-image-tag" Warning "an image by `latest` or no tag";
     W0002 "image-without-digest" Warning "an image pinned by a tag, not a digest";
     W0003 "no-cpu-limit" Warning "a container without a CPU limit";

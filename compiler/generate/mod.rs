@@ -95,6 +95,31 @@ impl Object {
         }
     }
 
+    /// Read an object back from JSON, by its `kind` (the verify stage checks documents that a
+    /// test may have edited).
+    pub fn from_json(v: serde_json::Value) -> Result<Object, String> {
+        use serde_json::from_value as from;
+        let kind = v
+            .get("kind")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let o = match kind {
+            "Namespace" => from(v).map(Object::Namespace),
+            "ServiceAccount" => from(v).map(Object::ServiceAccount),
+            "ConfigMap" => from(v).map(Object::ConfigMap),
+            "Service" => from(v).map(Object::Service),
+            "Deployment" => from(v).map(Object::Deployment),
+            "HorizontalPodAutoscaler" => from(v).map(Object::HorizontalPodAutoscaler),
+            "PodDisruptionBudget" => from(v).map(Object::PodDisruptionBudget),
+            "NetworkPolicy" => from(v).map(Object::NetworkPolicy),
+            "Ingress" => from(v).map(Object::Ingress),
+            "Job" => from(v).map(Object::Job),
+            "CronJob" => from(v).map(Object::CronJob),
+            other => return Err(format!("mlspec does not emit kind `{other}`")),
+        };
+        o.map_err(|e| e.to_string())
+    }
+
     /// `Kind/namespace/name`, as reports name workloads.
     pub fn id(&self) -> String {
         let m = self.metadata();

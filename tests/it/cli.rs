@@ -464,3 +464,37 @@ fn waivers_become_checkov_annotations() {
     assert!(out.contains("checkov.io/skip2: CKV_K8S_43=tags are immutable in our registry"));
     assert_eq!(stderr(&o).matches("warning[W0008]").count(), 2);
 }
+
+#[test]
+fn k8s_version_picks_the_schemas_and_refuses_unsupported_ones() {
+    let same: Vec<String> = ["1.33", "v1.35", "1.37.1"]
+        .iter()
+        .map(|v| {
+            let o = mlspec(
+                &root(),
+                &["build", "--k8s-version", v, "examples/llm-chat/app.toml"],
+            );
+            assert_eq!(o.status.code(), Some(0), "{v}: {}", stderr(&o));
+            stdout(&o)
+        })
+        .collect();
+    assert!(
+        same.windows(2).all(|w| w[0] == w[1]),
+        "the target version only verifies"
+    );
+    for (v, why) in [
+        ("1.32", "is not supported"),
+        ("latest", "not a Kubernetes version"),
+    ] {
+        let o = mlspec(
+            &root(),
+            &["check", "--k8s-version", v, "examples/llm-chat/app.toml"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{v}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(why) && err.contains("1.33, 1.34, 1.35, 1.36, 1.37"),
+            "{err}"
+        );
+    }
+}

@@ -9,3 +9,4 @@ mod examples;
 mod place;
 mod robustness;
 mod support;
+mod verify;

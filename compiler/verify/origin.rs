@@ -1,0 +1,202 @@
+//! Where in the user's file a generated value came from, for pointing a verify finding at it.
+//!
+//! The generators leave a trail the objects themselves carry: `app.kubernetes.io/component`
+//! says whether an object belongs to `[serve]`, a `[jobs.NAME]` or a `[schedules.NAME]`, and its
+//! name says which one. A JSON pointer inside the object then maps to the spec key that sets that
+//! field; the most specific key the file actually has wins, then the section, then nothing.
+
+use serde_json::Value;
+
+use crate::diagnostics::Diagnostics;
+use crate::source::{SourceFile, Span};
+use crate::spec::tree::{self, Node, Value as TomlValue};
+
+/// Spec keys that set the fields under a JSON pointer, most specific first, relative to the
+/// object's section. A key starting with `/` is from the top of the file (`/app.labels`).
+/// The first pattern found in the pointer decides.
+const FIELDS: &[(&str, &[&str])] = &[
+    ("/metadata/labels", &["/app.labels", "/app.name"]),
+    ("/metadata/annotations", &["/app.annotations"]),
+    ("/metadata/namespace", &["/app.namespace", "/app.name"]),
+    ("/metadata/name", &["", "/app.name"]),
+    ("/image", &["image"]),
+    ("/command", &["command"]),
+    ("/args", &["args"]),
+    ("/env", &["env", "secret_env"]),
+    ("~1gpu", &["resources.gpus", "resources.accelerator"]),
+    ("~1tpu", &["resources.gpus", "resources.accelerator"]),
+    ("~1mig-", &["resources.accelerator", "resources.gpus"]),
+    ("/resources/requests/cpu", &["resources.cpu"]),
+    (
+        "/resources/limits/cpu",
+        &["resources.cpu", "resources.cpu_limit"],
+    ),
+    ("/memory", &["resources.memory"]),
+    ("/ephemeral-storage", &["resources.ephemeral_storage"]),
+    ("/resources", &["resources"]),
+    ("Probe", &["health", "runtime"]),
+    ("/ports", &["ports", "port", "runtime"]),
+    ("/volumeMounts", &["files", "resources.shm", "runtime"]),
+    ("/volumes", &["files", "resources.shm", "runtime"]),
+    ("/nodeSelector", &["resources.accelerator", "/placement"]),
+    ("/tolerations", &["resources.accelerator", "/placement"]),
+    ("/affinity", &["/placement", "resources.accelerator"]),
+    ("/topologySpreadConstraints", &["/placement"]),
+    ("/priorityClassName", &["/placement"]),
+    ("/runtimeClassName", &["resources.accelerator"]),
+    ("/spec/schedule", &["cron"]),
+    ("/spec/timeZone", &["timezone"]),
+    ("/spec/startingDeadlineSeconds", &["starting_deadline"]),
+    ("/spec/concurrencyPolicy", &["concurrency"]),
+    ("HistoryLimit", &["history"]),
+    ("/activeDeadlineSeconds", &["deadline"]),
+    ("/ttlSecondsAfterFinished", &["ttl"]),
+    ("/backoffLimit", &["retries"]),
+    ("/parallelism", &["parallelism"]),
+    ("/completions", &["completions"]),
+    ("/restartPolicy", &["restart"]),
+    ("/spec/strategy", &["rollout"]),
+    ("/spec/replicas", &["scaling", "replicas"]),
+];
+
+/// Keys for a whole object of a kind that belongs to one part of `[serve]`.
+const KINDS: &[(&str, &[&str])] = &[
+    ("HorizontalPodAutoscaler", &["scaling"]),
+    ("PodDisruptionBudget", &["scaling"]),
+    ("Ingress", &["ingress"]),
+    ("Service", &["ports", "port", "runtime"]),
+];
+
+/// The span in `source` that set the value at `pointer` in `doc`, with the key path it found
+/// (`serve.resources.gpus`), if the file has such a key.
+pub fn locate(source: &SourceFile, doc: &Value, pointer: &str) -> Option<(Span, String)> {
+    let section = section(doc)?;
+    let mut scratch = Diagnostics::default();
+    let root = tree::parse(&source.text, &mut scratch);
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
+    let by_field = FIELDS
+        .iter()
+        .find(|(pattern, _)| pointer.contains(pattern))
+        .map(|(_, keys)| *keys);
+    let by_kind = KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, keys)| *keys);
+    let candidates = by_field
+        .into_iter()
+        .chain(by_kind)
+        .flatten()
+        .chain(std::iter::once(&""));
+    for key in candidates {
+        let path = match key.strip_prefix('/') {
+            Some(top) => top.to_string(),
+            None if key.is_empty() => section.clone(),
+            None => format!("{section}.{key}"),
+        };
+        if let Some(span) = find(&root, &path) {
+            return Some((span, path));
+        }
+    }
+    None
+}
+
+/// The section an object was generated from: `serve`, `jobs.NAME`, `schedules.NAME`, or `app`
+/// for what belongs to the whole application (the Namespace).
+fn section(doc: &Value) -> Option<String> {
+    let label = |k: &str| {
+        doc.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1")))
+            .and_then(Value::as_str)
+    };
+    let app = label("app.kubernetes.io/instance")?;
+    let name = doc.pointer("/metadata/name").and_then(Value::as_str)?;
+    let own = || name.strip_prefix(app)?.strip_prefix('-');
+    match label("app.kubernetes.io/component") {
+        Some("server") => Some("serve".to_string()),
+        Some("job") => Some(format!("jobs.{}", own()?)),
+        Some("schedule") => Some(format!("schedules.{}", own()?)),
+        _ => Some("app".to_string()),
+    }
+}
+
+/// The span of a dotted key path in the tree: a table's key, or a value as written.
+fn find(root: &Node, path: &str) -> Option<Span> {
+    let mut node = root;
+    let mut span = None;
+    for key in path.split('.') {
+        let TomlValue::Table(t) = &node.value else {
+            return None;
+        };
+        let entry = t.get(key)?;
+        span = Some(match entry.node.value {
+            TomlValue::Table(_) => entry.key_span,
+            _ => entry.node.span,
+        });
+        node = &entry.node;
+    }
+    span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SPEC: &str = r#"[app]
+name = "chat"
+labels = { team = "ml" }
+
+[serve]
+image = "vllm/vllm-openai:v0.6.0"
+resources = { cpu = "4", memory = "16Gi", accelerator = "nvidia-l4", gpus = 1 }
+
+[jobs.warmup]
+image = "busybox:1.36"
+"#;
+
+    fn text_at(span: Span) -> &'static str {
+        &SPEC[span.start..span.end]
+    }
+
+    fn doc(kind: &str, name: &str, component: &str) -> Value {
+        json!({
+            "kind": kind,
+            "metadata": {
+                "name": name,
+                "labels": {
+                    "app.kubernetes.io/instance": "chat",
+                    "app.kubernetes.io/component": component,
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn a_field_points_at_the_key_that_set_it() {
+        let source = SourceFile::new("app.toml", SPEC);
+        let d = doc("Deployment", "chat", "server");
+        let gpu = "/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu";
+        let (span, path) = locate(&source, &d, gpu).unwrap();
+        assert_eq!(
+            (text_at(span), path.as_str()),
+            ("1", "serve.resources.gpus")
+        );
+        let (span, path) = locate(&source, &d, "/metadata/labels/team").unwrap();
+        assert_eq!((text_at(span), path.as_str()), ("labels", "app.labels"));
+    }
+
+    #[test]
+    fn a_missing_key_falls_back_to_the_section() {
+        let source = SourceFile::new("app.toml", SPEC);
+        let j = doc("Job", "chat-warmup", "job");
+        let (span, path) = locate(&source, &j, "/spec/backoffLimit").unwrap();
+        assert_eq!((text_at(span), path.as_str()), ("warmup", "jobs.warmup"));
+        let (_, path) = locate(&source, &j, "/spec/template/spec/containers/0/image").unwrap();
+        assert_eq!(path, "jobs.warmup.image");
+    }
+
+    #[test]
+    fn an_object_without_mlspec_labels_has_no_origin() {
+        let source = SourceFile::new("app.toml", SPEC);
+        assert_eq!(locate(&source, &json!({"kind": "Service"}), "/spec"), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! Objects against the Kubernetes JSON schemas of their kind, vendored under `schemas/k8s/` and
+//! embedded. The schemas are strict (`additionalProperties: false`), so an unknown field fails
+//! like a wrong type or a missing required field does.
+//!
+//! A validator is built the first time a kind is checked for a version and kept for the process,
+//! so a build of a thousand apps pays for each schema once.
+
+use std::sync::OnceLock;
+
+use jsonschema::Validator;
+use serde_json::Value;
+
+use super::{Finding, KubeVersion, Rule};
+
+/// The `$id` every kind file's `$ref`s resolve against.
+const DEFINITIONS_URI: &str = "https://kubernetes.io/api/_definitions.json";
+
+/// One kind we emit: its `apiVersion`, `kind` and the upstream schema file's name.
+struct Kind {
+    api_version: &'static str,
+    kind: &'static str,
+}
+
+/// Every kind mlspec emits, in the order of `FILES` below.
+const KINDS: [Kind; 11] = [
+    Kind {
+        api_version: "v1",
+        kind: "Namespace",
+    },
+    Kind {
+        api_version: "v1",
+        kind: "ServiceAccount",
+    },
+    Kind {
+        api_version: "v1",
+        kind: "ConfigMap",
+    },
+    Kind {
+        api_version: "v1",
+        kind: "Service",
+    },
+    Kind {
+        api_version: "apps/v1",
+        kind: "Deployment",
+    },
+    Kind {
+        api_version: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+    },
+    Kind {
+        api_version: "policy/v1",
+        kind: "PodDisruptionBudget",
+    },
+    Kind {
+        api_version: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+    },
+    Kind {
+        api_version: "networking.k8s.io/v1",
+        kind: "Ingress",
+    },
+    Kind {
+        api_version: "batch/v1",
+        kind: "Job",
+    },
+    Kind {
+        api_version: "batch/v1",
+        kind: "CronJob",
+    },
+];
+
+/// The embedded schema files of one version: `_definitions.json`, then one per entry of `KINDS`.
+struct Files {
+    definitions: &'static str,
+    kinds: [&'static str; 11],
+}
+
+macro_rules! files {
+    ($v:literal) => {
+        Files {
+            definitions: include_str!(concat!("../../schemas/k8s/", $v, "/_definitions.json")),
+            kinds: [
+                include_str!(concat!("../../schemas/k8s/", $v, "/namespace-v1.json")),
+                include_str!(concat!("../../schemas/k8s/", $v, "/serviceaccount-v1.json")),
+                include_str!(concat!("../../schemas/k8s/", $v, "/configmap-v1.json")),
+                include_str!(concat!("../../schemas/k8s/", $v, "/service-v1.json")),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/deployment-apps-v1.json"
+                )),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/horizontalpodautoscaler-autoscaling-v2.json"
+                )),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/poddisruptionbudget-policy-v1.json"
+                )),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/networkpolicy-networking-v1.json"
+                )),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/ingress-networking-v1.json"
+                )),
+                include_str!(concat!("../../schemas/k8s/", $v, "/job-batch-v1.json")),
+                include_str!(concat!("../../schemas/k8s/", $v, "/cronjob-batch-v1.json")),
+            ],
+        }
+    };
+}
+
+static FILES: [Files; KubeVersion::ALL.len()] = [
+    files!("1.33"),
+    files!("1.34"),
+    files!("1.35"),
+    files!("1.36"),
+    files!("1.37"),
+];
+
+/// A built validator per version and kind, or why it could not be built (a broken vendored
+/// schema, which a test catches before release).
+type Built = Result<Validator, String>;
+
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY: OnceLock<Built> = OnceLock::new();
+#[allow(clippy::declare_interior_mutable_const)]
+const ROW: [OnceLock<Built>; 11] = [EMPTY; 11];
+static VALIDATORS: [[OnceLock<Built>; 11]; KubeVersion::ALL.len()] = [ROW; KubeVersion::ALL.len()];
+
+/// Check one object (as JSON) against the schema of its kind.
+pub fn check(object: &Value, version: KubeVersion, out: &mut Vec<Finding>) {
+    let api_version = object.get("apiVersion").and_then(Value::as_str);
+    let kind = object.get("kind").and_then(Value::as_str);
+    let Some(index) = KINDS
+        .iter()
+        .position(|k| Some(k.api_version) == api_version && Some(k.kind) == kind)
+    else {
+        out.push(Finding {
+            rule: Rule::Schema,
+            pointer: String::new(),
+            message: format!(
+                "there is no vendored schema for apiVersion {} kind {}",
+                api_version.unwrap_or("(none)"),
+                kind.unwrap_or("(none)")
+            ),
+        });
+        return;
+    };
+    let built = VALIDATORS[version.index()][index].get_or_init(|| build(version, index));
+    match built {
+        Ok(validator) => {
+            for e in validator.iter_errors(object) {
+                out.push(Finding {
+                    rule: Rule::Schema,
+                    pointer: e.instance_path().to_string(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        Err(e) => out.push(Finding {
+            rule: Rule::Schema,
+            pointer: String::new(),
+            message: e.clone(),
+        }),
+    }
+}
+
+/// The registry of one version's `_definitions.json`, parsed and indexed once.
+type Definitions = Result<jsonschema::Registry<'static>, String>;
+
+#[allow(clippy::declare_interior_mutable_const)]
+const NO_DEFINITIONS: OnceLock<Definitions> = OnceLock::new();
+static DEFINITIONS: [OnceLock<Definitions>; KubeVersion::ALL.len()] =
+    [NO_DEFINITIONS; KubeVersion::ALL.len()];
+
+fn parse(text: &str, what: &str, version: KubeVersion) -> Result<Value, String> {
+    serde_json::from_str::<Value>(text)
+        .map_err(|e| format!("the vendored {what} schema of Kubernetes {version} is broken: {e}"))
+}
+
+fn definitions(version: KubeVersion) -> Definitions {
+    let defs = parse(
+        FILES[version.index()].definitions,
+        "_definitions.json",
+        version,
+    )?;
+    jsonschema::Registry::new()
+        .add(DEFINITIONS_URI, defs)
+        .and_then(|r| r.prepare())
+        .map_err(|e| format!("cannot load the Kubernetes {version} schemas: {e}"))
+}
+
+fn build(version: KubeVersion, index: usize) -> Built {
+    let registry = DEFINITIONS[version.index()]
+        .get_or_init(|| definitions(version))
+        .as_ref()
+        .map_err(Clone::clone)?;
+    let schema = parse(
+        FILES[version.index()].kinds[index],
+        KINDS[index].kind,
+        version,
+    )?;
+    jsonschema::options()
+        .with_registry(registry)
+        .build(&schema)
+        .map_err(|e| {
+            format!(
+                "cannot build the Kubernetes {version} schema of {}: {e}",
+                KINDS[index].kind
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_vendored_schema_builds_for_every_version() {
+        for version in KubeVersion::ALL {
+            for (index, kind) in KINDS.iter().enumerate() {
+                if let Err(e) = build(version, index) {
+                    panic!("{version} {}: {e}", kind.kind);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_fields_wrong_types_and_unknown_kinds_fail() {
+        let mut found = Vec::new();
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}});
+        check(&ns, KubeVersion::V1_33, &mut found);
+        assert_eq!(found, vec![]);
+        let extra = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "nmae": "b"}});
+        check(&extra, KubeVersion::V1_33, &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].pointer, "/metadata");
+        assert!(found[0].message.contains("nmae"), "{}", found[0].message);
+        found.clear();
+        let crd = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject"});
+        check(&crd, KubeVersion::V1_37, &mut found);
+        assert!(found[0].message.contains("no vendored schema"), "{found:?}");
+    }
+}

@@ -1,0 +1,363 @@
+//! The verify stage: every example's objects pass Kubernetes' schemas and API-server rules for
+//! every supported version, and each kind of generator bug (an unknown field, a wrong type, a
+//! name the API server refuses, a dangling reference…) planted in those objects is caught.
+
+use std::path::PathBuf;
+
+use insta::assert_snapshot;
+use mlspec::diagnostics::render::{self, Style};
+use mlspec::source::SourceFile;
+use mlspec::verify::{self, KubeVersion, Rule};
+use mlspec::{Options, compile};
+use serde_json::{Value, json};
+
+use crate::support::{catalog, root};
+
+fn examples() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/ exists")
+        .map(|e| e.expect("a readable entry").path().join("app.toml"))
+        .filter(|p| p.exists())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every overlay a spec defines, and none.
+fn envs(text: &str) -> Vec<Option<String>> {
+    let mut out = vec![None];
+    let table: toml::Table = toml::from_str(text).expect("examples are TOML");
+    if let Some(overlays) = table.get("overlays").and_then(|o| o.as_table()) {
+        out.extend(overlays.keys().map(|k| Some(k.clone())));
+    }
+    out
+}
+
+#[test]
+fn every_example_verifies_for_every_version() {
+    let mut checked = 0;
+    for path in examples() {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let source = SourceFile::new(path.display().to_string(), text.clone());
+        for env in envs(&text) {
+            for version in KubeVersion::ALL {
+                let options = Options {
+                    env: env.clone(),
+                    k8s_version: version,
+                    ..Default::default()
+                };
+                let compiled = compile(&source, &catalog(), &options);
+                assert!(
+                    !compiled.diagnostics.has_errors() && !compiled.objects.is_empty(),
+                    "{} --env {env:?} for {version}: {:?}",
+                    path.display(),
+                    compiled.diagnostics
+                );
+                let found = verify::verify(&compiled.objects, version);
+                assert_eq!(found, vec![], "{} for {version}", path.display());
+                checked += compiled.objects.len();
+            }
+        }
+    }
+    assert!(checked >= 150, "only {checked} objects were verified");
+}
+
+/// The generated documents of an example, as JSON a test can edit.
+fn documents(example: &str) -> (SourceFile, Vec<Value>) {
+    let path = root().join("examples").join(example).join("app.toml");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let source = SourceFile::new(format!("examples/{example}/app.toml"), text);
+    let compiled = compile(&source, &catalog(), &Options::default());
+    assert!(!compiled.diagnostics.has_errors());
+    (source, verify::documents(&compiled.objects))
+}
+
+fn find<'a>(docs: &'a mut [Value], kind: &str) -> &'a mut Value {
+    docs.iter_mut()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("the example has a {kind}"))
+}
+
+/// One planted bug: the example, how to plant it, which check must catch it, and a piece of the
+/// JSON path it must name.
+struct Mutation {
+    name: &'static str,
+    example: &'static str,
+    plant: fn(&mut Vec<Value>),
+    rule: Rule,
+    pointer: &'static str,
+}
+
+const CONTAINER: &str = "/spec/template/spec/containers/0";
+
+fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
+    doc.pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("the object has {pointer}"))
+}
+
+const MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "unknown field",
+        example: "sentiment",
+        plant: |d| at(find(d, "Deployment"), CONTAINER)["imagePulPolicy"] = json!("Always"),
+        rule: Rule::Schema,
+        pointer: CONTAINER,
+    },
+    Mutation {
+        name: "string for an integer",
+        example: "sentiment",
+        plant: |d| at(find(d, "Deployment"), "/spec")["replicas"] = json!("two"),
+        rule: Rule::Schema,
+        pointer: "/spec/replicas",
+    },
+    Mutation {
+        name: "missing required field",
+        example: "fraud-api",
+        plant: |d| {
+            let spec = at(find(d, "Deployment"), "/spec");
+            spec.as_object_mut().map(|s| s.remove("selector"));
+        },
+        rule: Rule::Schema,
+        pointer: "/spec",
+    },
+    Mutation {
+        name: "number for a label value",
+        example: "fraud-api",
+        plant: |d| at(find(d, "Service"), "/metadata/labels")["tier"] = json!(1),
+        rule: Rule::Schema,
+        pointer: "/metadata/labels/tier",
+    },
+    Mutation {
+        name: "object for a list",
+        example: "llm-chat",
+        plant: |d| at(find(d, "Deployment"), CONTAINER)["args"] = json!({"model": "x"}),
+        rule: Rule::Schema,
+        pointer: "/args",
+    },
+    Mutation {
+        name: "unknown field in a CronJob's pod",
+        example: "nightly-retrain",
+        plant: |d| {
+            at(find(d, "CronJob"), "/spec/jobTemplate/spec/template/spec")["gpus"] = json!(1)
+        },
+        rule: Rule::Schema,
+        pointer: "/spec/jobTemplate/spec/template/spec",
+    },
+    Mutation {
+        name: "name with uppercase and underscore",
+        example: "sentiment",
+        plant: |d| at(find(d, "Deployment"), "/metadata")["name"] = json!("Bad_Name"),
+        rule: Rule::Api,
+        pointer: "/metadata/name",
+    },
+    Mutation {
+        name: "Service name starting with a digit",
+        example: "sentiment",
+        plant: |d| at(find(d, "Service"), "/metadata")["name"] = json!("1sentiment"),
+        rule: Rule::Api,
+        pointer: "/metadata/name",
+    },
+    Mutation {
+        name: "CronJob name over 52 characters",
+        example: "nightly-retrain",
+        plant: |d| at(find(d, "CronJob"), "/metadata")["name"] = json!("r".repeat(53)),
+        rule: Rule::Api,
+        pointer: "/metadata/name",
+    },
+    Mutation {
+        name: "label value the API refuses",
+        example: "fraud-api",
+        plant: |d| at(find(d, "Deployment"), "/metadata/labels")["cuda"] = json!("1.0+cuda12"),
+        rule: Rule::Api,
+        pointer: "/metadata/labels/cuda",
+    },
+    Mutation {
+        name: "memory in GB",
+        example: "fraud-api",
+        plant: |d| {
+            at(
+                find(d, "Deployment"),
+                &format!("{CONTAINER}/resources/requests"),
+            )["memory"] = json!("48GB")
+        },
+        rule: Rule::Api,
+        pointer: "/resources/requests/memory",
+    },
+    Mutation {
+        name: "GPU request below its limit",
+        example: "llm-chat",
+        plant: |d| {
+            at(
+                find(d, "Deployment"),
+                &format!("{CONTAINER}/resources/requests"),
+            )["nvidia.com/gpu"] = json!("0")
+        },
+        rule: Rule::Api,
+        pointer: "/resources/requests/nvidia.com~1gpu",
+    },
+    Mutation {
+        name: "fractional GPU",
+        example: "llm-chat",
+        plant: |d| {
+            let r = at(find(d, "Deployment"), &format!("{CONTAINER}/resources"));
+            r["requests"]["nvidia.com/gpu"] = json!("500m");
+            r["limits"]["nvidia.com/gpu"] = json!("500m");
+        },
+        rule: Rule::Api,
+        pointer: "/resources/limits/nvidia.com~1gpu",
+    },
+    Mutation {
+        name: "Job pods that restart Always",
+        example: "tpu-train",
+        plant: |d| at(find(d, "Job"), "/spec/template/spec")["restartPolicy"] = json!("Always"),
+        rule: Rule::Api,
+        pointer: "/spec/template/spec/restartPolicy",
+    },
+    Mutation {
+        name: "selector that misses the template",
+        example: "sentiment",
+        plant: |d| {
+            at(find(d, "Deployment"), "/spec/selector/matchLabels")["app.kubernetes.io/name"] =
+                json!("other")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/selector",
+    },
+    Mutation {
+        name: "Service selecting no pod",
+        example: "fraud-api",
+        plant: |d| {
+            at(find(d, "Service"), "/spec/selector")["app.kubernetes.io/name"] = json!("gone")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/selector",
+    },
+    Mutation {
+        name: "Service targetPort no container names",
+        example: "fraud-api",
+        plant: |d| at(find(d, "Service"), "/spec/ports/0")["targetPort"] = json!("grpc-x"),
+        rule: Rule::Api,
+        pointer: "/spec/ports/0/targetPort",
+    },
+    Mutation {
+        name: "Ingress backend to a missing Service",
+        example: "sentiment",
+        plant: |d| {
+            at(
+                find(d, "Ingress"),
+                "/spec/rules/0/http/paths/0/backend/service",
+            )["name"] = json!("nowhere")
+        },
+        rule: Rule::Api,
+        pointer: "/backend/service/name",
+    },
+    Mutation {
+        name: "HPA scaling a missing Deployment",
+        example: "sentiment",
+        plant: |d| {
+            at(find(d, "HorizontalPodAutoscaler"), "/spec/scaleTargetRef")["name"] =
+                json!("nowhere")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/scaleTargetRef",
+    },
+    Mutation {
+        name: "PDB with both bounds",
+        example: "sentiment",
+        plant: |d| {
+            let spec = at(find(d, "PodDisruptionBudget"), "/spec");
+            spec["minAvailable"] = json!(1);
+            spec["maxUnavailable"] = json!(1);
+        },
+        rule: Rule::Api,
+        pointer: "/spec",
+    },
+    Mutation {
+        name: "pod using a ServiceAccount the bundle lacks",
+        example: "sentiment",
+        plant: |d| {
+            at(find(d, "Deployment"), "/spec/template/spec")["serviceAccountName"] = json!("robot")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/template/spec/serviceAccountName",
+    },
+    Mutation {
+        name: "mount of a volume the pod lacks",
+        example: "llm-chat",
+        plant: |d| {
+            at(
+                find(d, "Deployment"),
+                &format!("{CONTAINER}/volumeMounts/0"),
+            )["name"] = json!("ghost")
+        },
+        rule: Rule::Api,
+        pointer: "/volumeMounts/0/name",
+    },
+    Mutation {
+        name: "cron schedule out of range",
+        example: "nightly-retrain",
+        plant: |d| at(find(d, "CronJob"), "/spec")["schedule"] = json!("61 2 * * *"),
+        rule: Rule::Api,
+        pointer: "/spec/schedule",
+    },
+    Mutation {
+        name: "port name over 15 characters",
+        example: "fraud-api",
+        plant: |d| {
+            at(find(d, "Deployment"), &format!("{CONTAINER}/ports/0"))["name"] =
+                json!("inference-grpc-port")
+        },
+        rule: Rule::Api,
+        pointer: "/ports/0/name",
+    },
+];
+
+#[test]
+fn every_planted_bug_is_caught() {
+    for m in MUTATIONS {
+        let (_, mut docs) = documents(m.example);
+        (m.plant)(&mut docs);
+        for version in [KubeVersion::V1_33, KubeVersion::default()] {
+            let found = verify::verify_documents(&docs, version);
+            assert!(
+                found
+                    .iter()
+                    .any(|l| l.finding.rule == m.rule && l.finding.pointer.contains(m.pointer)),
+                "{} ({version}): expected a {:?} finding at {}, got {found:#?}",
+                m.name,
+                m.rule,
+                m.pointer
+            );
+        }
+    }
+}
+
+/// What a user sees: the object, the JSON path, that it is mlspec's bug, and the key in their
+/// file the value came from.
+#[test]
+fn findings_render_with_the_object_the_path_and_the_users_key() {
+    type Plant = fn(&mut Vec<Value>);
+    let cases: [(&str, &str, Plant); 2] = [
+        ("E0300", "sentiment", |d| {
+            at(find(d, "Deployment"), CONTAINER)["image"] = json!(7)
+        }),
+        ("E0301", "llm-chat", |d| {
+            at(
+                find(d, "Deployment"),
+                &format!("{CONTAINER}/resources/requests"),
+            )["nvidia.com/gpu"] = json!("0")
+        }),
+    ];
+    for (code, example, plant) in cases {
+        let (source, mut docs) = documents(example);
+        plant(&mut docs);
+        let found = verify::verify_documents(&docs, KubeVersion::default());
+        let diagnostics = verify::diagnostics(&source, &docs, &found, KubeVersion::default());
+        let text: Vec<String> = diagnostics
+            .iter()
+            .map(|d| render::human(d, Some(&source), Style::plain()))
+            .collect();
+        assert!(text.iter().all(|t| t.contains(code)), "{text:?}");
+        assert_snapshot!(code, text.join("\n"));
+    }
+}
