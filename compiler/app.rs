@@ -148,12 +148,23 @@ pub enum Target {
     },
 }
 
+/// How the kubelet decides to restart the server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Liveness {
+    /// An HTTP path of its own.
+    Http(String),
+    /// The port accepts connections. Used when the only HTTP check is the readiness one: a
+    /// liveness probe that fails whenever readiness does would restart a server that is merely
+    /// busy or still loading (kube-score's pod-probes-identical).
+    Tcp,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Probes {
     /// Named container port the probes use.
     pub port: String,
     pub readiness: Option<String>,
-    pub liveness: Option<String>,
+    pub liveness: Option<Liveness>,
     /// Startup probe path and its failure threshold (budget / period).
     pub startup: Option<(String, i32)>,
     pub period_seconds: i32,

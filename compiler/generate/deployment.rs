@@ -6,12 +6,13 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::core::v1::{
     Affinity, ContainerPort, HTTPGetAction, Lifecycle, LifecycleHandler, PodAffinityTerm,
-    PodAntiAffinity, Probe, SleepAction, TopologySpreadConstraint,
+    PodAntiAffinity, Probe, SleepAction, TCPSocketAction, TopologySpreadConstraint,
+    WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{labels, pod};
-use crate::app::{App, IntOrPercent, Replicas, Rollout, Server, Spread};
+use crate::app::{App, IntOrPercent, Liveness, Replicas, Rollout, Server, Spread};
 
 pub fn generate(app: &App, s: &Server) -> Deployment {
     let w = &s.workload;
@@ -43,10 +44,23 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
         .readiness
         .as_deref()
         .map(|x| probe(x, p.period_seconds, p.readiness_failure_threshold));
-    c.liveness_probe = p
-        .liveness
-        .as_deref()
-        .map(|x| probe(x, p.liveness_period_seconds, p.liveness_failure_threshold));
+    c.liveness_probe = p.liveness.as_ref().map(|l| match l {
+        Liveness::Http(path) => probe(
+            path,
+            p.liveness_period_seconds,
+            p.liveness_failure_threshold,
+        ),
+        Liveness::Tcp => Probe {
+            tcp_socket: Some(TCPSocketAction {
+                port: IntOrString::String(p.port.clone()),
+                host: None,
+            }),
+            period_seconds: Some(p.liveness_period_seconds),
+            timeout_seconds: Some(p.timeout_seconds),
+            failure_threshold: Some(p.liveness_failure_threshold),
+            ..Default::default()
+        },
+    });
     c.startup_probe = p
         .startup
         .as_ref()
@@ -112,22 +126,39 @@ pub fn int_or_percent(v: &IntOrPercent) -> IntOrString {
     }
 }
 
+/// The top of the API's 1–100 range for a preferred term's weight.
+const STRONGEST_PREFERENCE: i32 = 100;
+
 fn spread(app: &App, s: &Server, spec: &mut k8s_openapi::api::core::v1::PodSpec) {
     let selector = labels::label_selector(app, &s.workload.name);
     match s.spread {
         Spread::None => {}
         Spread::Zone => {
-            let constraint = |key: &str| TopologySpreadConstraint {
+            // Across zones by topology spread, across nodes by a preferred anti-affinity, which
+            // kube-score and kube-linter look for; both are soft, so a small cluster still fits.
+            spec.topology_spread_constraints = Some(vec![TopologySpreadConstraint {
                 max_skew: 1,
-                topology_key: key.to_string(),
+                topology_key: "topology.kubernetes.io/zone".to_string(),
                 when_unsatisfiable: "ScheduleAnyway".to_string(),
                 label_selector: Some(selector.clone()),
                 ..Default::default()
-            };
-            spec.topology_spread_constraints = Some(vec![
-                constraint("kubernetes.io/hostname"),
-                constraint("topology.kubernetes.io/zone"),
-            ]);
+            }]);
+            spec.affinity = Some(Affinity {
+                pod_anti_affinity: Some(PodAntiAffinity {
+                    preferred_during_scheduling_ignored_during_execution: Some(vec![
+                        WeightedPodAffinityTerm {
+                            weight: STRONGEST_PREFERENCE,
+                            pod_affinity_term: PodAffinityTerm {
+                                label_selector: Some(selector),
+                                topology_key: "kubernetes.io/hostname".to_string(),
+                                ..Default::default()
+                            },
+                        },
+                    ]),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
         }
         Spread::Node => {
             spec.affinity = Some(Affinity {

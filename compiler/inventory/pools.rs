@@ -7,7 +7,7 @@
 //! count = 2                   # default 1
 //! cpu = "47"                  # allocatable, not capacity (required)
 //! memory = "180Gi"            # required
-//! ephemeral_storage = "100Gi" # optional
+//! ephemeral_storage = "100Gi" # optional; without it, pods' ephemeral-storage is not limited
 //! pods = 110                  # default 110
 //! accelerator = "nvidia-l4"   # stdlib name: adds its node labels and (unless `taints`) its taints
 //! gpus = 4                    # devices of the accelerator's resource; default its max_per_node
@@ -31,6 +31,9 @@ use super::{HOSTNAME_LABEL, Inventory, Node, POOL_LABEL, Taint, ZONE_LABEL, quan
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::{SourceFile, Span};
 use crate::stdlib::Catalog;
+
+/// Allocatable of a resource a pool leaves unsaid: more than any request can add up to.
+const UNLIMITED: i64 = i64::MAX / 4;
 
 const POOL_KEYS: &[&str] = &[
     "name",
@@ -260,7 +263,11 @@ fn pool(
                 at,
                 "give the allocatable amount, like cpu = \"47\"",
             )),
-            None => {}
+            // Every real node reports ephemeral storage; a pool that does not say is one whose
+            // disk the user does not want modelled, so no pod is refused for it.
+            None => {
+                alloc.insert(resource.to_string(), UNLIMITED);
+            }
         }
     }
     let pods = get("pods").map_or(Some(110), |v| integer(v, "pods", diags));

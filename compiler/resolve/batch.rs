@@ -45,6 +45,19 @@ pub fn schedule(
         "schedule",
         MAX_CRONJOB_NAME,
     );
+    // A CronJob deletes runs beyond its history limits; a TTL on its Jobs would delete runs the
+    // history still counts (kube-linter's job-ttl-seconds-after-finished), so it has none.
+    out.ttl_seconds = None;
+    if let Some(ttl) = &s.batch.ttl {
+        d.push(
+            Diagnostic::new(
+                &codes::E0002,
+                format!("`{path}.ttl` is not a key of a schedule: its CronJob keeps the last `history` runs and deletes older ones"),
+            )
+            .at(ttl.span, "a TTL would delete runs the history still counts")
+            .help("remove `ttl`; `history = { successful = 3, failed = 5 }` sets how many finished runs are kept"),
+        );
+    }
     if s.batch.deadline.is_none() {
         d.push(
             Diagnostic::new(
@@ -169,7 +182,9 @@ fn common(
             .deadline
             .as_ref()
             .and_then(|x| check::seconds(d, &format!("{path}.deadline"), x)),
-        ttl_seconds: if ttl.v == "never" {
+        ttl_seconds: if component == "schedule" {
+            None
+        } else if ttl.v == "never" {
             d.push(
                 Diagnostic::new(
                     &codes::W0007,

@@ -3,7 +3,8 @@
 use super::check;
 use super::workload::{self, Ident};
 use crate::app::{
-    Ingress, IntOrPercent, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread, Target, Tls,
+    Ingress, IntOrPercent, Liveness, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread,
+    Target, Tls,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
@@ -405,6 +406,10 @@ fn probes(
         .map(fill)
         .or_else(|| liveness.clone())
         .or_else(|| readiness.clone());
+    let liveness = match liveness {
+        Some(l) if Some(&l) == readiness.as_ref() => Some(Liveness::Tcp),
+        other => other.map(Liveness::Http),
+    };
     let startup = match (startup_path, budget) {
         (Some(path), Some(secs)) if secs > 0 => {
             let period = i64::from(p.period_seconds.max(1));

@@ -31,10 +31,12 @@ pub fn resolve(
     base: &Scheduling,
 ) -> Workload {
     let p = |k: &str| format!("{}.{k}", id.path);
-    let (img, pull_policy) = match &c.image {
-        Some(sp) => resolve_image(d, &p("image"), sp),
-        None => (String::new(), "IfNotPresent".to_string()),
-    };
+    let img = c
+        .image
+        .as_ref()
+        .map(|sp| resolve_image(d, &p("image"), sp))
+        .unwrap_or_default();
+    let pull_policy = catalog.defaults.images.pull_policy.clone();
 
     let mut env: BTreeMap<String, String> = runtime
         .map(|r| {
@@ -101,7 +103,8 @@ pub fn resolve(
     }
 
     let files = resolve_files(d, &p("files"), &c.files);
-    let (resources, accel_scheduling, accel_shm) = resolve_resources(d, catalog, &id, c, runtime);
+    let (mut resources, accel_scheduling, accel_shm) =
+        resolve_resources(d, catalog, &id, c, runtime);
     let shm = c
         .resources
         .as_ref()
@@ -124,6 +127,9 @@ pub fn resolve(
         volumes.push(volume(v));
     }
     volumes.sort_by(|a, b| a.name.cmp(&b.name));
+    if resources.ephemeral_storage.is_none() {
+        resources.ephemeral_storage = Some(ephemeral_default(catalog, &volumes));
+    }
 
     let mut scheduling = base.clone();
     for (k, v) in accel_scheduling.node_selector {
@@ -188,7 +194,19 @@ pub fn fill(template: &str, app: &str, env: &[(Sp<String>, Sp<String>)]) -> Stri
     template.replace("{app}", app).replace("{model}", model)
 }
 
-fn resolve_image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> (String, String) {
+/// Ephemeral storage for a pod whose spec sets none: the sizeLimits of its disk-backed emptyDirs
+/// plus the catalog's headroom for logs. Spec sizes were checked where they were read and the
+/// catalog's by its tests, so one that does not parse adds nothing.
+fn ephemeral_default(catalog: &Catalog, volumes: &[Volume]) -> String {
+    let sizes = volumes.iter().map(|v| v.size.as_str());
+    std::iter::once(catalog.defaults.resources.ephemeral_headroom.as_str())
+        .chain(sizes)
+        .filter_map(|s| Quantity::parse(s).ok())
+        .fold(Quantity::zero(), Quantity::saturating_add)
+        .to_string()
+}
+
+fn resolve_image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> String {
     let parsed = check::ok(
         d,
         &codes::E0103,
@@ -198,7 +216,7 @@ fn resolve_image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> (String, S
         "write `registry/name:tag`, `name@sha256:<digest>` or both",
     );
     let Some(r) = parsed else {
-        return (sp.v.clone(), "IfNotPresent".to_string());
+        return sp.v.clone();
     };
     if r.is_latest() {
         d.push(
@@ -222,13 +240,7 @@ fn resolve_image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> (String, S
             .help("add the digest: `name:tag@sha256:…` (`crane digest IMAGE` prints it); the tag stays for people"),
         );
     }
-    // A digest cannot move, so the node's cached copy is always right; a tag is re-checked.
-    let policy = if r.has_digest() {
-        "IfNotPresent"
-    } else {
-        "Always"
-    };
-    (sp.v.clone(), policy.to_string())
+    sp.v.clone()
 }
 
 fn secret_ref(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(String, String)> {

@@ -103,10 +103,17 @@ pub struct Security {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ImageDefaults {
+    pub pull_policy: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DefaultResources {
     pub cpu: String,
     pub memory: String,
     pub gpu_shm: String,
+    pub ephemeral_headroom: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -167,6 +174,7 @@ pub struct IngressDefaults {
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     pub managed_by: String,
+    pub images: ImageDefaults,
     pub security: Security,
     pub resources: DefaultResources,
     pub volumes: DefaultVolumes,
@@ -227,6 +235,31 @@ mod tests {
         for r in ["tf-serving", "vllm", "http"] {
             assert!(c.runtime(r).is_some(), "{r}");
         }
+    }
+
+    #[test]
+    fn every_quantity_and_pull_policy_in_the_catalog_is_valid() {
+        use crate::values::quantity::Quantity;
+        let c = Catalog::builtin().expect("stdlib");
+        let r = &c.defaults.resources;
+        let mut sizes = vec![&r.cpu, &r.memory, &r.gpu_shm, &r.ephemeral_headroom];
+        sizes.push(&c.defaults.volumes.tmp.size);
+        for rt in c.runtimes.values() {
+            sizes.extend(rt.volumes.iter().map(|v| &v.size));
+            sizes.extend(rt.shm.iter());
+            sizes.extend(rt.resources.cpu.iter().chain(rt.resources.memory.iter()));
+        }
+        for q in sizes {
+            assert!(
+                Quantity::parse(q).is_ok(),
+                "`{q}` in the stdlib is not a quantity"
+            );
+        }
+        let policy = c.defaults.images.pull_policy.as_str();
+        assert!(
+            ["Always", "IfNotPresent", "Never"].contains(&policy),
+            "{policy}"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod bad_input;
 mod cli;
 mod examples;
+mod linters;
 mod place;
 mod robustness;
 mod support;

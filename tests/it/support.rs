@@ -61,3 +61,24 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Every example's `app.toml`, sorted.
+pub fn examples() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/ exists")
+        .map(|e| e.expect("a readable entry").path().join("app.toml"))
+        .filter(|p| p.exists())
+        .collect();
+    out.sort();
+    out
+}
+
+/// No overlay, then every overlay a spec defines.
+pub fn envs(text: &str) -> Vec<Option<String>> {
+    let mut out = vec![None];
+    let table: toml::Table = toml::from_str(text).expect("examples are TOML");
+    if let Some(overlays) = table.get("overlays").and_then(|o| o.as_table()) {
+        out.extend(overlays.keys().map(|k| Some(k.clone())));
+    }
+    out
+}

@@ -2,8 +2,6 @@
 //! every supported version, and each kind of generator bug (an unknown field, a wrong type, a
 //! name the API server refuses, a dangling reference…) planted in those objects is caught.
 
-use std::path::PathBuf;
-
 use insta::assert_snapshot;
 use mlspec::diagnostics::render::{self, Style};
 use mlspec::source::SourceFile;
@@ -11,27 +9,7 @@ use mlspec::verify::{self, KubeVersion, Rule};
 use mlspec::{Options, compile};
 use serde_json::{Value, json};
 
-use crate::support::{catalog, root};
-
-fn examples() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/ exists")
-        .map(|e| e.expect("a readable entry").path().join("app.toml"))
-        .filter(|p| p.exists())
-        .collect();
-    out.sort();
-    out
-}
-
-/// Every overlay a spec defines, and none.
-fn envs(text: &str) -> Vec<Option<String>> {
-    let mut out = vec![None];
-    let table: toml::Table = toml::from_str(text).expect("examples are TOML");
-    if let Some(overlays) = table.get("overlays").and_then(|o| o.as_table()) {
-        out.extend(overlays.keys().map(|k| Some(k.clone())));
-    }
-    out
-}
+use crate::support::{catalog, envs, examples, root};
 
 #[test]
 fn every_example_verifies_for_every_version() {
