@@ -46,8 +46,8 @@ pub fn schedule(
         MAX_CRONJOB_NAME,
     );
     // A CronJob deletes runs beyond its history limits; a TTL on its Jobs would delete runs the
-    // history still counts (kube-linter's job-ttl-seconds-after-finished), so it has none.
-    out.ttl_seconds = None;
+    // history still counts (kube-linter's job-ttl-seconds-after-finished), so `common` gives
+    // them none.
     if let Some(ttl) = &s.batch.ttl {
         d.push(
             Diagnostic::new(
