@@ -13,7 +13,7 @@ pub fn levels(d: &mut Diagnostics, spec: &Spec, file: &str) -> Levels {
             let mut diag =
                 Diagnostic::new(&codes::E0131, format!("`lint.{}` names no warning", key.v))
                     .at(key.span, "unknown lint");
-            diag = match suggest(&key.v, Target::names()) {
+            diag = match suggest(&key.v, Target::names()).or_else(|| by_words(&key.v)) {
                 Some(s) => diag.help(format!("did you mean `{s}`?")),
                 None => diag.help(
                     "name a warning by code (`W0002`) or name (`image-without-digest`), or `warnings` for all; errors have no level",
@@ -36,6 +36,25 @@ pub fn levels(d: &mut Diagnostics, spec: &Spec, file: &str) -> Levels {
         out.set(target, level, format!("`[lint]` in {file}"));
     }
     out
+}
+
+/// The one lint name that has every `-`-separated word of `input` (`image-digest` →
+/// `image-without-digest`), for names too far from any by edit distance.
+fn by_words(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .to_ascii_lowercase()
+        .split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut hits = Target::names().filter(|n| words.iter().all(|w| n.split('-').any(|p| p == w)));
+    match (hits.next(), hits.next()) {
+        (Some(one), None) => Some(one.to_string()),
+        _ => None,
+    }
 }
 
 /// `CKV_K8S_35`, `CKV2_K8S_6`: checkov's Kubernetes check IDs.
@@ -94,7 +113,18 @@ pub fn waivers(d: &mut Diagnostics, spec: &Spec) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_check_id;
+    use super::{by_words, is_check_id};
+
+    #[test]
+    fn a_lint_named_by_some_of_its_words_is_suggested() {
+        assert_eq!(
+            by_words("image-digest").as_deref(),
+            Some("image-without-digest")
+        );
+        assert_eq!(by_words("cpu_limit").as_deref(), Some("no-cpu-limit"));
+        assert_eq!(by_words("image"), None, "two lints have `image`");
+        assert_eq!(by_words("gpu"), None);
+    }
 
     #[test]
     fn check_ids() {
