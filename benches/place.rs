@@ -1,9 +1,10 @@
 //! Placement at Kubernetes' tested limits: 5,000 nodes (CPU and GPU pools, GPU taints, three
-//! zones) and 150,000 pods over 1,000 workloads, plus a tenth of that, and the full size reached
-//! with a tenth of the workloads, to show how cost grows with each.
+//! zones) and 150,000 pods over 1,000 workloads; the same number of workloads on a tenth of the
+//! nodes and pods; and both sizes again over a tenth of the workloads, to show how cost grows with
+//! nodes, pods and workloads separately.
 //!
-//! `cargo bench --bench place` runs both sizes; `cargo bench --bench place -- 5000` only the big
-//! one (for `/usr/bin/time -v`). The inputs are generated deterministically.
+//! `cargo bench --bench place` runs all four; `cargo bench --bench place -- 5000` only the limits
+//! (for `/usr/bin/time -v`). The inputs are generated deterministically.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -85,8 +86,9 @@ fn deployment(name: &str, replicas: usize, cpu_m: usize, mem_mi: usize, extra: V
             "template": { "metadata": { "labels": { "app": name } }, "spec": spec } } })
 }
 
-/// `scale` workloads in tens (9 CPU, 1 GPU per ten), each with `replicas` times its base count.
-fn manifests(scale: usize, replicas: usize) -> Vec<Value> {
+/// `scale` × 100 workloads (9 CPU, 1 GPU per ten), each with `tenths` tenths of its base count
+/// (163 CPU, 33 GPU replicas), rounded down.
+fn manifests(scale: usize, tenths: usize) -> Vec<Value> {
     let mut docs = Vec::new();
     for i in 0..90 * scale {
         let name = format!("svc-{i}");
@@ -100,7 +102,7 @@ fn manifests(scale: usize, replicas: usize) -> Vec<Value> {
             }
             _ => json!({}),
         };
-        docs.push(deployment(&name, 163 * replicas, cpu, mem, extra));
+        docs.push(deployment(&name, 163 * tenths / 10, cpu, mem, extra));
     }
     for i in 0..10 * scale {
         let name = format!("llm-{i}");
@@ -111,7 +113,7 @@ fn manifests(scale: usize, replicas: usize) -> Vec<Value> {
         };
         let mut d = deployment(
             &name,
-            33 * replicas,
+            33 * tenths / 10,
             4000,
             16384,
             json!({
@@ -125,10 +127,11 @@ fn manifests(scale: usize, replicas: usize) -> Vec<Value> {
     docs
 }
 
-/// Place `workloads` × 100 workloads of `replicas` × the base replica count on `nodes` × 500 nodes.
-fn run(nodes: usize, workloads: usize, replicas: usize) {
+/// Place `workloads` × 100 workloads of `tenths` tenths of the base replica count on `nodes` ×
+/// 500 nodes.
+fn run(nodes: usize, workloads: usize, tenths: usize) {
     let inv = inventory(nodes);
-    let (manifests, diags) = place::manifests_from_json(manifests(workloads, replicas));
+    let (manifests, diags) = place::manifests_from_json(manifests(workloads, tenths));
     assert!(diags.is_empty(), "{diags:?}");
     let start = Instant::now();
     let report = place::simulate(
@@ -161,10 +164,13 @@ fn run(nodes: usize, workloads: usize, replicas: usize) {
 fn main() {
     let only_big = std::env::args().any(|a| a == "5000");
     if !only_big {
-        run(1, 1, 1);
-        // Ten times the nodes and the pods, by workloads of ten times the replicas...
-        run(10, 1, 10);
+        // 500 nodes and about 15,000 pods, over 100 workloads, then ten times the nodes and the
+        // pods by workloads of ten times the replicas.
+        run(1, 1, 10);
+        run(10, 1, 100);
+        // The same, over 1,000 workloads: a tenth of the limits, then the limits.
+        run(1, 10, 1);
     }
-    // ...and by ten times the workloads: Kubernetes' tested limits.
-    run(10, 10, 1);
+    // Kubernetes' tested limits: 5,000 nodes, 150,000 pods, 1,000 workloads.
+    run(10, 10, 10);
 }

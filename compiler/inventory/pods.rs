@@ -1,6 +1,8 @@
 //! `kubectl get pods -A -o json|yaml`: the pods already running. A pod bound to a node
 //! (`spec.nodeName`) and not Succeeded or Failed holds its requests, host ports, labels (for
-//! spread and affinity counts) and anti-affinity terms on that node.
+//! spread and affinity counts) and anti-affinity terms on that node. A terminating pod (one with
+//! `metadata.deletionTimestamp`) still holds all of that, but topology spread does not count it,
+//! as kube-scheduler's PodTopologySpread does not.
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -15,6 +17,8 @@ pub struct ExistingPod {
     pub name: String,
     pub node: String,
     pub pod: PodShape,
+    /// Being deleted: holds resources, but topology spread no longer counts it.
+    pub terminating: bool,
 }
 
 impl ExistingPod {
@@ -40,6 +44,7 @@ impl ExistingPod {
             name: p.metadata.name.clone().unwrap_or_default(),
             node,
             pod,
+            terminating: p.metadata.deletion_timestamp.is_some(),
         })
     }
 }

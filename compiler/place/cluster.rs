@@ -14,6 +14,8 @@ use crate::inventory::{HOSTNAME_LABEL, Node};
 pub struct Group {
     pub namespace: String,
     pub labels: BTreeMap<String, String>,
+    /// Running pods being deleted, which topology spread does not count.
+    pub terminating: bool,
     pub per_node: BTreeMap<u32, u32>,
 }
 
@@ -50,7 +52,7 @@ pub struct Cluster<'a> {
     /// Whether each node has a hostname label (the one label classes leave out).
     pub has_hostname: Vec<bool>,
     pub groups: Vec<Group>,
-    group_index: BTreeMap<(String, BTreeMap<String, String>), usize>,
+    group_index: BTreeMap<(String, BTreeMap<String, String>, bool), usize>,
     pub holders: Vec<Holder>,
     holder_index: BTreeMap<(usize, String), usize>,
     domains: BTreeMap<String, (Rc<Vec<u32>>, usize)>,
@@ -153,14 +155,16 @@ impl<'a> Cluster<'a> {
         (&self.alloc[at.clone()], &self.used[at])
     }
 
-    pub fn group(&mut self, pod: &PodShape) -> usize {
-        let key = (pod.namespace.clone(), pod.labels.clone());
+    /// The group of a pod; `terminating` only for running pods being deleted.
+    pub fn group(&mut self, pod: &PodShape, terminating: bool) -> usize {
+        let key = (pod.namespace.clone(), pod.labels.clone(), terminating);
         if let Some(&g) = self.group_index.get(&key) {
             return g;
         }
         self.groups.push(Group {
             namespace: pod.namespace.clone(),
             labels: pod.labels.clone(),
+            terminating,
             per_node: BTreeMap::new(),
         });
         self.group_index.insert(key, self.groups.len() - 1);

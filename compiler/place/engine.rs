@@ -157,7 +157,7 @@ fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -> 
             .collect();
         let (dom, counts) = cluster.count_by_domain(
             &c.key,
-            |g| g.namespace == pod.namespace && c.selector.matches(&g.labels),
+            |g| !g.terminating && g.namespace == pod.namespace && c.selector.matches(&g.labels),
             |i| flags[i],
         );
         let mut domain_ok = vec![false; counts.len()];
@@ -189,20 +189,25 @@ fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -> 
             });
         }
     }
-    for h in 0..cluster.holders.len() {
-        for t in cluster.holders[h].terms.clone() {
-            if !t.matches(&pod.namespace, &pod.labels) {
-                continue;
+    // Running pods' anti-affinity terms that match this pod: found by reference first, as
+    // looking up a term's domains needs the cluster mutably.
+    let matching: Vec<(usize, String)> = cluster
+        .holders
+        .iter()
+        .enumerate()
+        .flat_map(|(h, holder)| holder.terms.iter().map(move |t| (h, t)))
+        .filter(|(_, t)| t.matches(&pod.namespace, &pod.labels))
+        .map(|(h, t)| (h, t.key.clone()))
+        .collect();
+    for (h, key) in matching {
+        let (dom, n) = cluster.domains(&key);
+        let mut blocked = vec![false; n];
+        for &node in cluster.holders[h].per_node.keys() {
+            if dom[node as usize] != NO_DOMAIN {
+                blocked[dom[node as usize] as usize] = true;
             }
-            let (dom, n) = cluster.domains(&t.key);
-            let mut blocked = vec![false; n];
-            for &node in cluster.holders[h].per_node.keys() {
-                if dom[node as usize] != NO_DOMAIN {
-                    blocked[dom[node as usize] as usize] = true;
-                }
-            }
-            inter.existing.push((dom, blocked));
         }
+        inter.existing.push((dom, blocked));
     }
     Dynamic { spreads, inter }
 }
@@ -319,7 +324,7 @@ pub fn place(
         ],
         strategy,
     };
-    let group = cluster.group(pod);
+    let group = cluster.group(pod, false);
     let holder = cluster.holder(pod, group);
     let mut dynamic = dynamic_state(cluster, pod, prep);
     let constrained = !dynamic.spreads.is_empty() || !dynamic.inter.is_empty();

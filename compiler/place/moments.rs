@@ -33,7 +33,7 @@ impl<'a> Setup<'a> {
         for p in existing {
             if let Some(&node) = by_name.get(p.node.as_str()) {
                 let req = base.request(&p.pod);
-                let group = base.group(&p.pod);
+                let group = base.group(&p.pod, p.terminating);
                 let holder = base.holder(&p.pod, group);
                 base.bind(node, &p.pod, &req, group, holder);
             }
