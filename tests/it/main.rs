@@ -9,6 +9,7 @@ mod examples;
 mod fuzz;
 mod linters;
 mod place;
+mod properties;
 mod robustness;
 mod support;
 mod verify;
