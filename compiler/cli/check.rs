@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use mlspec::diagnostics::render::Style;
 use mlspec::generate::Object;
+use mlspec::source::SourceFile;
 use mlspec::stdlib::Catalog;
-use mlspec::{Options, compile};
+use mlspec::{Compiled, Options, compile};
 
 use super::args::CheckArgs;
 use super::io::{self, ReadError};
@@ -32,9 +33,9 @@ pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result
         warnings: 0,
     };
     let mut unreadable = false;
-    for path in paths {
-        let source = match io::read_source(path) {
-            Ok(s) => s,
+    for read in compile_each(paths, &catalog, options) {
+        let (source, compiled) = match read {
+            Ok(done) => done,
             Err(ReadError::Io(msg)) => {
                 report::usage_error(&msg);
                 unreadable = true;
@@ -48,7 +49,6 @@ pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result
                 continue;
             }
         };
-        let compiled = compile(&source, &catalog, options);
         let (e, w) = report::diagnostics(&source, compiled.diagnostics.iter(), style);
         out.errors += e;
         out.warnings += w;
@@ -58,6 +58,39 @@ pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result
         return Err(EXIT_USAGE);
     }
     Ok(out)
+}
+
+/// Read and compile every spec, on every core: the specs are independent and the compiler is
+/// pure, so the results (in input order) are the same as one by one.
+fn compile_each(
+    paths: &[PathBuf],
+    catalog: &Catalog,
+    options: &Options,
+) -> Vec<Result<(SourceFile, Compiled), ReadError>> {
+    let one = |path: &PathBuf| {
+        io::read_source(path).map(|source| {
+            let compiled = compile(&source, catalog, options);
+            (source, compiled)
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if threads < 2 || paths.len() < 2 {
+        return paths.iter().map(one).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 pub fn run(a: &CheckArgs, style: Style) -> i32 {

@@ -28,6 +28,10 @@ pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 /// The label mlspec puts on nodes made from a TOML pool: the pool's name.
 pub const POOL_LABEL: &str = "mlspec.dev/pool";
 
+/// The most nodes an inventory may hold: ten times Kubernetes' tested limit of 5,000 per
+/// cluster, so that a typo (`count = 1000000`) is a diagnostic, not minutes of placement.
+pub const MAX_NODES: usize = 50_000;
+
 /// A node taint: `key=value:Effect`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Taint {

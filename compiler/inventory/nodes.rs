@@ -19,6 +19,21 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
             return (None, diags);
         }
     };
+    if docs.len() > super::MAX_NODES {
+        diags.push(
+            Diagnostic::new(
+                &codes::E0009,
+                format!(
+                    "the inventory holds {} objects, over mlspec's limit of {} nodes",
+                    docs.len(),
+                    super::MAX_NODES
+                ),
+            )
+            .at(doc_span_for(source), "too many nodes")
+            .help("describe the cluster you deploy to (Kubernetes supports 5,000 nodes); split a larger fleet into one inventory per cluster"),
+        );
+        return (None, diags);
+    }
     let mut nodes = Vec::new();
     for doc in docs {
         let kind = doc.kind();

@@ -51,8 +51,8 @@ const POOL_KEYS: &[&str] = &[
     "unschedulable",
 ];
 
-/// The most nodes one pool may expand into (Kubernetes' tested limit is 5,000 per cluster).
-const MAX_POOL_NODES: i64 = 100_000;
+/// The most nodes one pool may expand into: the inventory's limit.
+const MAX_POOL_NODES: i64 = super::MAX_NODES as i64;
 
 type Val<'a> = Spanned<DeValue<'a>>;
 
@@ -375,6 +375,21 @@ fn pool(
         return;
     };
     if diags.error_count() > before {
+        return;
+    }
+    let total = nodes
+        .len()
+        .saturating_add(usize::try_from(count).unwrap_or(usize::MAX));
+    if total > super::MAX_NODES {
+        diags.push(err(
+            &codes::E0009,
+            format!(
+                "this pool brings the inventory to {total} nodes, over mlspec's limit of {}",
+                super::MAX_NODES
+            ),
+            get("count").map_or(at, span),
+            "describe the cluster you deploy to (Kubernetes supports 5,000 nodes); split a larger fleet into one inventory per cluster",
+        ));
         return;
     }
     if gke {

@@ -498,3 +498,34 @@ fn k8s_version_picks_the_schemas_and_refuses_unsupported_ones() {
         );
     }
 }
+
+#[test]
+fn inputs_beyond_the_limits_are_refused_without_reading_them() {
+    let dir = tmp();
+    // A 100 MB spec (sparse, so the test writes nothing): refused by its size, as a usage error.
+    let huge = dir.path().join("huge.toml");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(100 * 1024 * 1024))
+        .expect("a sparse file");
+    for cmd in ["build", "check"] {
+        let o = mlspec(dir.path(), &[cmd, "huge.toml"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("over the 67108864-byte limit"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty());
+    }
+    let o = mlspec(
+        dir.path(),
+        &["place", "--inventory", "huge.toml", "huge.toml"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // A 5 MB spec that is valid TOML: read, then refused as E0009 before parsing.
+    let big = format!("{GOOD}# {}\n", "x".repeat(5 * 1024 * 1024));
+    std::fs::write(dir.path().join("big.toml"), big).expect("write");
+    let o = mlspec(dir.path(), &["check", "big.toml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("E0009"), "{}", stderr(&o));
+}

@@ -185,3 +185,24 @@ fn translated_upstream_cases_agree_with_upstream() {
     }
     assert!(checked >= 83, "only {checked} upstream cases");
 }
+
+#[test]
+fn inventories_beyond_the_node_limit_are_diagnostics() {
+    let catalog = Catalog::builtin().unwrap();
+    // One pool over the limit, and two that pass it together: refused at the count, at once.
+    let one = "[[pool]]\nname = \"cpu\"\ncount = 1000000\ncpu = \"4\"\nmemory = \"16Gi\"\n";
+    let two = "[[pool]]\nname = \"a\"\ncount = 30000\ncpu = \"4\"\nmemory = \"16Gi\"\n\n[[pool]]\nname = \"b\"\ncount = 30000\ncpu = \"4\"\nmemory = \"16Gi\"\n";
+    for (text, at) in [(one, "1000000"), (two, "30000")] {
+        let source = SourceFile::new("pools.toml", text);
+        let (inv, diags) = inventory::parse(&source, &catalog);
+        let d = diags
+            .iter()
+            .find(|d| d.code.severity == mlspec::diagnostics::Severity::Error)
+            .expect("an error");
+        let rendered = human(d, Some(&source), Style::plain());
+        assert!(rendered.contains(at), "{rendered}");
+        let nodes = inv.map_or(0, |i| i.nodes.len());
+        assert!(nodes <= inventory::MAX_NODES, "{nodes} nodes");
+    }
+    insta::assert_snapshot!(diagnostics("pools.toml", two));
+}
