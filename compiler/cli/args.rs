@@ -41,6 +41,17 @@ pub enum Command {
     Place(PlaceArgs),
     /// Print the long explanation of a diagnostic code (or list every code)
     Explain(ExplainArgs),
+    /// Print a shell completion script: `mlspec completions bash > /etc/bash_completion.d/mlspec`
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `mlspec man > ~/.local/share/man/man1/mlspec.1`
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Where to place: the cluster, what already runs on it, and how the scheduler scores.

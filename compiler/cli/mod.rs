@@ -5,6 +5,7 @@ mod args;
 mod build;
 mod check;
 mod explain;
+mod help;
 mod io;
 mod place;
 mod report;
@@ -33,5 +34,7 @@ pub fn run() -> i32 {
         Command::Check(a) => check::run(a, style),
         Command::Place(a) => place::run(a, style),
         Command::Explain(a) => explain::run(a),
+        Command::Completions(a) => help::completions(a.shell),
+        Command::Man => help::man(),
     }
 }

@@ -529,3 +529,47 @@ fn inputs_beyond_the_limits_are_refused_without_reading_them() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("E0009"), "{}", stderr(&o));
 }
+
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    let subcommands = ["build", "check", "place", "explain", "completions", "man"];
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = mlspec(&root(), &["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let script = stdout(&o);
+        for word in subcommands.iter().chain(&["inventory", "k8s-version"]) {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    // The bash script is valid bash.
+    let o = mlspec(&root(), &["completions", "bash"]);
+    let dir = tmp();
+    let path = dir.path().join("mlspec.bash");
+    std::fs::write(&path, stdout(&o)).expect("write");
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .expect("bash");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let o = mlspec(&root(), &["man"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH mlspec 1"),
+        "{page}"
+    );
+    for sub in subcommands {
+        assert!(
+            page.contains(&format!("mlspec\\-{sub}")),
+            "the man page lacks {sub}"
+        );
+    }
+    let o = mlspec(&root(), &["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+}
