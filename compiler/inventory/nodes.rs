@@ -35,6 +35,7 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
         return (None, diags);
     }
     let mut nodes = Vec::new();
+    let mut spans = Vec::new();
     for doc in docs {
         let kind = doc.kind();
         if kind != "Node" {
@@ -50,7 +51,10 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
         }
         match serde_json::from_value::<core::Node>(doc.value) {
             Ok(node) => match from_k8s(&node) {
-                Ok(n) => nodes.push(n),
+                Ok(n) => {
+                    nodes.push(n);
+                    spans.push(doc.span);
+                }
                 Err(msg) => diags.push(bad_node(msg, doc.span)),
             },
             Err(e) => diags.push(bad_node(format!("a Node does not parse: {e}"), doc.span)),
@@ -63,7 +67,7 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
                 .help("give the output of `kubectl get nodes -o json`, or a TOML pool file"),
         );
     }
-    super::pools::check_duplicates(&nodes, &mut diags, |_| doc_span_for(source));
+    super::pools::check_duplicates(&nodes, &mut diags, |i| spans[i]);
     (Some(Inventory { nodes }), diags)
 }
 

@@ -100,11 +100,17 @@ pub fn parse(source: &SourceFile, catalog: &Catalog) -> (Option<Inventory>, Diag
         }
     }
     let mut nodes = Vec::new();
+    // Per node, the pool name it was expanded from: where a duplicate name is reported.
+    let mut origins = Vec::new();
     match pools.map(|p| p.get_ref()) {
         Some(DeValue::Array(items)) => {
             for item in items.iter() {
                 match item.get_ref() {
-                    DeValue::Table(t) => pool(t, span(item), gke, catalog, &mut nodes, &mut diags),
+                    DeValue::Table(t) => {
+                        pool(t, span(item), gke, catalog, &mut nodes, &mut diags);
+                        let at = t.get("name").map_or(span(item), span);
+                        origins.resize(nodes.len(), at);
+                    }
                     _ => diags.push(err(
                         &codes::E0003,
                         "each `pool` must be a table".into(),
@@ -121,7 +127,7 @@ pub fn parse(source: &SourceFile, catalog: &Catalog) -> (Option<Inventory>, Diag
             "add a `[[pool]]` table with name, count, cpu and memory",
         )),
     }
-    check_duplicates(&nodes, &mut diags, |_| Span::file_start());
+    check_duplicates(&nodes, &mut diags, |i| origins[i]);
     (Some(Inventory { nodes }), diags)
 }
 
@@ -415,16 +421,28 @@ fn pool(
 }
 
 /// Two nodes with one name would make every per-node figure ambiguous.
-pub(crate) fn check_duplicates(nodes: &[Node], diags: &mut Diagnostics, at: impl Fn(&str) -> Span) {
-    let mut seen = std::collections::BTreeSet::new();
-    for n in nodes {
-        if !seen.insert(n.name.as_str()) {
-            diags.push(err(
+/// Report every node whose name an earlier node already has, at `at(index)`, pointing back at
+/// the first one.
+pub(crate) fn check_duplicates(
+    nodes: &[Node],
+    diags: &mut Diagnostics,
+    at: impl Fn(usize) -> Span,
+) {
+    let mut seen = std::collections::BTreeMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(&first) = seen.get(n.name.as_str()) {
+            let mut d = err(
                 &codes::E0203,
                 format!("two nodes are named `{}`", n.name),
-                at(&n.name),
+                at(i),
                 "give every node (and pool) a distinct name",
-            ));
+            );
+            if at(first) != at(i) {
+                d = d.also(at(first), "the first one comes from here");
+            }
+            diags.push(d);
+        } else {
+            seen.insert(n.name.as_str(), i);
         }
     }
 }

@@ -135,6 +135,8 @@ fn garbage_inventories_never_panic() {
 fn duplicate_pool_names_are_reported() {
     let text = "[[pool]]\nname = \"gpu\"\ncpu = \"47\"\nmemory = \"180Gi\"\n\n[[pool]]\nname = \"gpu\"\ncpu = \"95\"\nmemory = \"360Gi\"\n";
     insta::assert_snapshot!(diagnostics("pools.toml", text));
+    let nodes = "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": {\"name\": \"n1\"}, \"status\": {\"allocatable\": {\"cpu\": \"4\"}}},\n  {\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": {\"name\": \"n1\"}, \"status\": {\"allocatable\": {\"cpu\": \"8\"}}}\n]}\n";
+    insta::assert_snapshot!("duplicate_node_names", diagnostics("nodes.json", nodes));
 }
 
 #[test]
