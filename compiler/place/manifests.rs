@@ -143,10 +143,16 @@ pub fn read_documents(
         }
     } else {
         serde_saphyr::from_multiple::<Value>(text).map_err(|e| {
-            let at = e
-                .location()
-                .and_then(|l| l.span().byte_offset())
-                .map_or(0, |o| usize::try_from(o).unwrap_or(0));
+            // The parser gives a byte offset for some errors and only a line and column for
+            // others (a scanner error such as a misplaced `:`).
+            let at = e.location().map_or(0, |l| match l.span().byte_offset() {
+                Some(o) => usize::try_from(o).unwrap_or(0),
+                None => offset_of(
+                    text,
+                    usize::try_from(l.line()).unwrap_or(0),
+                    usize::try_from(l.column()).unwrap_or(0),
+                ),
+            });
             let first = e.to_string();
             let first = first.lines().next().unwrap_or("").to_string();
             Box::new(

@@ -141,22 +141,25 @@ fn duplicate_pool_names_are_reported() {
 
 #[test]
 fn manifests_that_do_not_parse_are_diagnostics() {
-    let text =
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: llm\nspec:\n  replicas: two\n";
-    let source = SourceFile::new("bundle.yaml", text);
-    let (manifests, d) = place::read_manifests(&source);
-    assert!(manifests.is_empty());
-    let out: Vec<String> = d
-        .iter()
-        .map(|x| {
-            mlspec::diagnostics::render::human(
-                x,
-                Some(&source),
-                mlspec::diagnostics::render::Style::plain(),
-            )
-        })
-        .collect();
-    insta::assert_snapshot!(out.join("\n"));
+    let render = |text: &str| {
+        let source = SourceFile::new("bundle.yaml", text);
+        let (manifests, d) = place::read_manifests(&source);
+        assert!(manifests.is_empty());
+        d.iter()
+            .map(|x| human(x, Some(&source), Style::plain()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    insta::assert_snapshot!(render(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: llm\nspec:\n  replicas: two\n"
+    ));
+    // A syntax error the YAML scanner reports by line and column is shown there, not at 1:1.
+    insta::assert_snapshot!(
+        "yaml_syntax_error",
+        render(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  labels: [a, b\nspec: {}\n"
+        )
+    );
 }
 
 /// Cases translated from upstream test tables carry the upstream verdict in `expected.txt`:
