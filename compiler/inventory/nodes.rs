@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1 as core;
 
 use super::{Inventory, Node, Taint, quantity_units};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
-use crate::place::manifests::read_documents;
+use crate::place::manifests::{read_documents, typed_value};
 use crate::source::SourceFile;
 
 /// Read every Node of a NodeList/List document; other kinds are an error (this is an inventory).
@@ -49,7 +49,7 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
             );
             continue;
         }
-        match serde_json::from_value::<core::Node>(doc.value) {
+        match typed_value::<core::Node>(doc.value, "a Node") {
             Ok(node) => match from_k8s(&node) {
                 Ok(n) => {
                     nodes.push(n);
@@ -57,7 +57,7 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
                 }
                 Err(msg) => diags.push(bad_node(msg, doc.span)),
             },
-            Err(e) => diags.push(bad_node(format!("a Node does not parse: {e}"), doc.span)),
+            Err(e) => diags.push(bad_node(e, doc.span)),
         }
     }
     if nodes.is_empty() && !diags.has_errors() {

@@ -7,7 +7,7 @@
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
-use crate::place::manifests::read_documents;
+use crate::place::manifests::{read_documents, typed_value};
 use crate::place::pod::{PodShape, shape};
 use crate::source::SourceFile;
 
@@ -65,10 +65,10 @@ pub fn parse_existing(source: &SourceFile) -> (Vec<ExistingPod>, Diagnostics) {
             continue;
         }
         let span = doc.span;
-        match serde_json::from_value::<Pod>(doc.value) {
+        match typed_value::<Pod>(doc.value, "a running Pod") {
             Ok(p) => out.extend(ExistingPod::from_pod(&p)),
             Err(e) => diags.push(
-                Diagnostic::new(&codes::E0202, format!("a running Pod does not parse: {e}"))
+                Diagnostic::new(&codes::E0202, e)
                     .at(span, "this pod")
                     .help("give the unedited output of `kubectl get pods -A -o json`"),
             ),

@@ -85,13 +85,30 @@ fn from_documents(docs: Vec<Document>) -> (Vec<Manifest>, Diagnostics) {
     (out, diags)
 }
 
+/// Deserialize a Kubernetes object, naming the field at fault: "a Deployment does not parse at
+/// `spec.template.spec.containers`: invalid type: integer `3`, expected a sequence".
+pub(crate) fn typed_value<T: serde::de::DeserializeOwned>(
+    v: Value,
+    what: &str,
+) -> Result<T, String> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            format!("{what} does not parse: {inner}")
+        } else {
+            format!("{what} does not parse at `{path}`: {inner}")
+        }
+    })
+}
+
 fn typed(doc: Document) -> Result<Option<Manifest>, String> {
     let kind = doc.kind().to_string();
     let api = doc.api_version().to_string();
     let group = api.rsplit_once('/').map_or("", |(g, _)| g);
     let mut value = doc.value;
     fn parse<T: serde::de::DeserializeOwned>(v: Value, kind: &str) -> Result<T, String> {
-        serde_json::from_value(v).map_err(|e| format!("a {kind} does not parse: {e}"))
+        typed_value(v, &format!("a {kind}"))
     }
     let m = match (group, kind.as_str()) {
         ("", "Pod") => Manifest::Pod(Box::new(parse(value, &kind)?)),
