@@ -41,10 +41,31 @@ pub enum Command {
     Place(PlaceArgs),
     /// Print the long explanation of a diagnostic code (or list every code)
     Explain(ExplainArgs),
+    /// Write a commented starter app.toml that builds as it is
+    Init(InitArgs),
     /// Print a shell completion script: `mlspec completions bash > /etc/bash_completion.d/mlspec`
     Completions(CompletionsArgs),
     /// Print the man page (roff): `mlspec man > ~/.local/share/man/man1/mlspec.1`
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the spec
+    #[arg(default_value = "app.toml", value_name = "FILE")]
+    pub path: PathBuf,
+    /// The serving runtime from the catalog: http, tf-serving, vllm
+    #[arg(long, default_value = "http", value_name = "RUNTIME")]
+    pub runtime: String,
+    /// An accelerator from the catalog (e.g. nvidia-l4); one device per replica
+    #[arg(long, value_name = "ACCELERATOR")]
+    pub accelerator: Option<String>,
+    /// The app's name (a DNS label); default: the name of the spec's folder
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Overwrite FILE if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod explain;
 mod help;
+mod init;
 mod io;
 mod place;
 mod report;
@@ -34,6 +35,7 @@ pub fn run() -> i32 {
         Command::Check(a) => check::run(a, style),
         Command::Place(a) => place::run(a, style),
         Command::Explain(a) => explain::run(a),
+        Command::Init(a) => init::run(a),
         Command::Completions(a) => help::completions(a.shell),
         Command::Man => help::man(),
     }

@@ -91,6 +91,21 @@ pub struct Runtime {
     pub shm: Option<String>,
     #[serde(default)]
     pub volumes: Vec<Volume>,
+    /// What `mlspec init --runtime NAME` writes into a new spec.
+    pub starter: Starter,
+}
+
+/// A first, buildable `[serve]` for a runtime: a public image and what it needs to start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Starter {
+    pub image: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// The accelerator the server needs to be useful (one device), if any.
+    pub accelerator: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -532,7 +532,15 @@ fn inputs_beyond_the_limits_are_refused_without_reading_them() {
 
 #[test]
 fn completions_and_the_man_page_cover_every_subcommand() {
-    let subcommands = ["build", "check", "place", "explain", "completions", "man"];
+    let subcommands = [
+        "build",
+        "check",
+        "place",
+        "explain",
+        "init",
+        "completions",
+        "man",
+    ];
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let o = mlspec(&root(), &["completions", shell]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -572,4 +580,76 @@ fn completions_and_the_man_page_cover_every_subcommand() {
     }
     let o = mlspec(&root(), &["completions", "tcsh"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn init_writes_a_spec_that_builds_for_every_runtime() {
+    let catalog = mlspec::stdlib::Catalog::builtin().expect("catalog");
+    for runtime in catalog.runtimes.keys() {
+        for accelerator in [None, Some("nvidia-t4")] {
+            let dir = tmp();
+            let mut args = vec!["init", "--runtime", runtime.as_str()];
+            args.extend(
+                accelerator
+                    .map(|a| ["--accelerator", a])
+                    .into_iter()
+                    .flatten(),
+            );
+            let o = mlspec(dir.path(), &args);
+            assert_eq!(o.status.code(), Some(0), "{runtime}: {}", stderr(&o));
+            let spec = std::fs::read_to_string(dir.path().join("app.toml")).expect("app.toml");
+            assert!(spec.contains(&format!("runtime = \"{runtime}\"")), "{spec}");
+            if let Some(a) = accelerator {
+                assert!(spec.contains(&format!("accelerator = \"{a}\"")), "{spec}");
+            }
+            let o = mlspec(dir.path(), &["build", "app.toml"]);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{runtime}: {}\n{spec}",
+                stderr(&o)
+            );
+            assert!(stdout(&o).contains("kind: Deployment"));
+        }
+    }
+}
+
+#[test]
+fn init_never_overwrites_and_says_what_it_knows() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("app.toml"), "keep me").expect("write");
+    let o = mlspec(dir.path(), &["init"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app.toml")).expect("read"),
+        "keep me"
+    );
+    let o = mlspec(dir.path(), &["init", "--force", "--name", "demo"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let spec = std::fs::read_to_string(dir.path().join("app.toml")).expect("read");
+    assert!(spec.contains("name = \"demo\""), "{spec}");
+    for (args, says) in [
+        (
+            &["init", "--runtime", "vlm", "x.toml"][..],
+            "did you mean `vllm`?",
+        ),
+        (
+            &["init", "--accelerator", "nvidia-l5", "x.toml"][..],
+            "did you mean `nvidia-l4`?",
+        ),
+        (
+            &["init", "--accelerator", "tpu-v5e", "x.toml"][..],
+            "examples/tpu-train",
+        ),
+        (
+            &["init", "--name", "Bad_Name", "x.toml"][..],
+            "cannot name an app",
+        ),
+    ] {
+        let o = mlspec(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(!dir.path().join("x.toml").exists());
+    }
 }

@@ -1,0 +1,182 @@
+//! `mlspec init`: a commented starter spec for one runtime, from the catalog's `starter` entry,
+//! that builds as it is. It never overwrites a file unless asked.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use mlspec::stdlib::Catalog;
+use mlspec::values::names::dns1123_label;
+use mlspec::values::suggest::suggest;
+
+use super::args::InitArgs;
+use super::{EXIT_OK, EXIT_USAGE, io, report};
+
+pub fn run(a: &InitArgs) -> i32 {
+    match write(a) {
+        Ok(()) => EXIT_OK,
+        Err(msg) => {
+            report::usage_error(&msg);
+            EXIT_USAGE
+        }
+    }
+}
+
+fn write(a: &InitArgs) -> Result<(), String> {
+    let catalog =
+        Catalog::builtin().map_err(|e| format!("internal error: the catalog is broken: {e}"))?;
+    let known = |names: &mut dyn Iterator<Item = &String>| {
+        names.map(String::as_str).collect::<Vec<_>>().join(", ")
+    };
+    let runtime = catalog.runtime(&a.runtime).ok_or_else(|| {
+        let hint = suggest(&a.runtime, catalog.runtimes.keys())
+            .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+        format!(
+            "unknown runtime `{}`{hint}; the catalog has: {}",
+            a.runtime,
+            known(&mut catalog.runtimes.keys())
+        )
+    })?;
+    let accelerator = a
+        .accelerator
+        .as_ref()
+        .or(runtime.starter.accelerator.as_ref());
+    if let Some(name) = accelerator
+        && catalog.accelerator(name).is_none()
+    {
+        let hint = suggest(name, catalog.accelerators.keys())
+            .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+        return Err(format!(
+            "unknown accelerator `{name}`{hint}; the catalog has: {}",
+            known(&mut catalog.accelerators.keys())
+        ));
+    }
+    if let Some(name) = accelerator
+        && catalog.accelerator(name).is_some_and(|acc| acc.is_tpu())
+    {
+        return Err(format!(
+            "`{name}` is a TPU, which needs a topology and usually a Job, not a server: start from examples/tpu-train/app.toml"
+        ));
+    }
+    let name = match &a.name {
+        Some(n) => n.clone(),
+        None => folder_name(&a.path),
+    };
+    dns1123_label(&name).map_err(|e| {
+        format!("`{name}` cannot name an app: {e}; choose one with `--name my-model`")
+    })?;
+    if a.path.exists() && !a.force {
+        return Err(format!(
+            "`{}` already exists; choose another FILE or pass --force to overwrite it",
+            a.path.display()
+        ));
+    }
+    let file = a.path.display().to_string();
+    let text = starter(
+        &name,
+        &file,
+        &a.runtime,
+        &catalog,
+        accelerator.map(String::as_str),
+    );
+    io::write_atomic(&a.path, &text)?;
+    report::eprint(&format!(
+        "wrote {}: build it with `mlspec build {}`, check it with `mlspec check {}`\n",
+        a.path.display(),
+        a.path.display(),
+        a.path.display()
+    ));
+    Ok(())
+}
+
+/// The spec's folder name, lower-cased, when it is a valid app name; else `my-model`.
+fn folder_name(path: &Path) -> String {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::env::current_dir().unwrap_or_default(),
+    };
+    dir.canonicalize()
+        .unwrap_or(dir)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .filter(|n| dns1123_label(n).is_ok())
+        .unwrap_or_else(|| "my-model".to_string())
+}
+
+/// A TOML string literal (JSON's escapes are a subset of TOML's basic strings).
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+fn starter(
+    name: &str,
+    file: &str,
+    runtime: &str,
+    catalog: &Catalog,
+    accelerator: Option<&str>,
+) -> String {
+    let Some(rt) = catalog.runtime(runtime) else {
+        return String::new();
+    };
+    let s = &rt.starter;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "# {name}: an mlspec app ({}).\n\
+         # Build:  mlspec build {file} > bundle.yaml\n\
+         # Fit:    mlspec place --inventory pools.toml {file}\n\
+         # Every key: README.md, \"A tour of the spec\"; every diagnostic: mlspec explain CODE.\n",
+        rt.description
+    );
+    let _ = writeln!(
+        t,
+        "[app]\nname = {}\nnamespace = \"default\"\nversion = \"0.1.0\"\n",
+        quoted(name)
+    );
+    let _ = writeln!(
+        t,
+        "[serve]\n\
+         # Your model server's image. Pin it by digest (`…@sha256:…`) before production:\n\
+         # mlspec warns (W0002) until then.\n\
+         image = {}\n\
+         # Ports, health checks, writable directories and the startup budget come from the\n\
+         # catalog's `{runtime}` entry (stdlib/runtimes.toml in the mlspec repository).\n\
+         runtime = {}",
+        quoted(&s.image),
+        quoted(runtime)
+    );
+    if !s.args.is_empty() {
+        let args: Vec<String> = s.args.iter().map(|a| quoted(a)).collect();
+        let _ = writeln!(t, "args = [{}]", args.join(", "));
+    }
+    if !s.env.is_empty() {
+        let env: Vec<String> = s
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", quoted(v)))
+            .collect();
+        let _ = writeln!(t, "env = {{ {} }}", env.join(", "));
+    }
+    let cpu = rt.resources.cpu.as_deref().unwrap_or("1");
+    let memory = rt.resources.memory.as_deref().unwrap_or("1Gi");
+    let _ = writeln!(
+        t,
+        "\n[serve.resources]\n# Requests equal limits (Guaranteed QoS).\ncpu = {}\nmemory = {}",
+        quoted(cpu),
+        quoted(memory)
+    );
+    if let Some(acc) = accelerator {
+        let _ = writeln!(
+            t,
+            "# Node selector, toleration and /dev/shm come from the catalog's `{acc}` entry.\n\
+             accelerator = {}\ngpus = 1",
+            quoted(acc)
+        );
+    }
+    let _ = writeln!(
+        t,
+        "\n[serve.scaling]\n\
+         # Two or more replicas get a PodDisruptionBudget; the HPA scales on CPU.\n\
+         min = 2\nmax = 4\ntarget = {{ cpu = \"70%\" }}"
+    );
+    t
+}
