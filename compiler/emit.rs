@@ -7,17 +7,41 @@ use crate::generate::Object;
 
 /// Serialize objects (already in bundle order) as `---`-separated YAML documents.
 pub fn yaml(objects: &[Object]) -> Result<String, String> {
-    let mut out = String::new();
-    for o in objects {
-        let doc = serde_saphyr::to_string_with_options(o, options())
-            .map_err(|e| format!("cannot write {}: {e}", o.id()))?;
-        out.push_str("---\n");
-        out.push_str(&doc);
-        if !doc.ends_with('\n') {
-            out.push('\n');
-        }
+    let docs = objects.iter().map(render).collect::<Result<Vec<_>, _>>()?;
+    Ok(join(&docs))
+}
+
+/// One object as a YAML document, with what ordering and the duplicate check need: the same
+/// text `yaml` writes for it, but made on its own (on any thread, and without keeping the
+/// typed object alive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub id: String,
+    pub rank: u8,
+    pub text: String,
+}
+
+pub fn render(o: &Object) -> Result<Rendered, String> {
+    let mut text = serde_saphyr::to_string_with_options(o, options())
+        .map_err(|e| format!("cannot write {}: {e}", o.id()))?;
+    if !text.ends_with('\n') {
+        text.push('\n');
     }
-    Ok(out)
+    Ok(Rendered {
+        id: o.id(),
+        rank: o.rank(),
+        text,
+    })
+}
+
+/// The bundle: each document after a `---` line, in the order given.
+pub fn join(docs: &[Rendered]) -> String {
+    let mut out = String::with_capacity(docs.iter().map(|d| d.text.len() + 4).sum());
+    for d in docs {
+        out.push_str("---\n");
+        out.push_str(&d.text);
+    }
+    out
 }
 
 /// Long single-line values (image references with digests, args) stay on one line, where a
@@ -28,21 +52,20 @@ fn options() -> serde_saphyr::SerializerOptions {
 
 /// Objects that two inputs both generate (`Kind/namespace/name`), which would overwrite each
 /// other when applied.
-pub fn duplicates(objects: &[Object]) -> Vec<String> {
+pub fn duplicates<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
-    let mut out = Vec::new();
-    for o in objects {
-        let id = o.id();
-        if !seen.insert(id.clone()) && !out.contains(&id) {
-            out.push(id);
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        if !seen.insert(id) && !out.iter().any(|o| o == id) {
+            out.push(id.to_string());
         }
     }
     out
 }
 
-/// Order objects of several apps for one bundle: by kind, then in input order.
-pub fn order(objects: &mut [Object]) {
-    objects.sort_by_key(Object::rank);
+/// Order the documents of several apps for one bundle: by kind, then in input order.
+pub fn order(docs: &mut [Rendered]) {
+    docs.sort_by_key(|d| d.rank);
 }
 
 #[cfg(test)]

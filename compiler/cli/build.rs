@@ -6,12 +6,16 @@ use mlspec::emit;
 use mlspec::generate::Object;
 
 use super::args::BuildArgs;
-use super::check::compile_all;
+use super::check::{Want, compile_all};
 use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, io, report};
 
 pub fn run(a: &BuildArgs, style: Style) -> i32 {
     let options = a.compile.options();
-    let outcome = match compile_all(&a.specs, &options, style) {
+    let want = Want {
+        rendered: true,
+        objects: a.cluster.inventory.is_some(),
+    };
+    let outcome = match compile_all(&a.specs, &options, want, style) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -22,8 +26,8 @@ pub fn run(a: &BuildArgs, style: Style) -> i32 {
         ));
         return EXIT_INPUT;
     }
-    let mut objects: Vec<Object> = outcome.objects;
-    let twice = emit::duplicates(&objects);
+    let mut docs = outcome.rendered;
+    let twice = emit::duplicates(docs.iter().map(|d| d.id.as_str()));
     if !twice.is_empty() {
         report::eprint(&format!(
             "error: two specs generate the same object{}: {}\n  help: give the apps different names or namespaces\n",
@@ -32,17 +36,15 @@ pub fn run(a: &BuildArgs, style: Style) -> i32 {
         ));
         return EXIT_INPUT;
     }
-    emit::order(&mut objects);
+    emit::order(&mut docs);
+    // Placement meets the objects in bundle order, as `kubectl apply -f` of the bundle would.
+    let mut objects = outcome.objects;
+    objects.sort_by_key(Object::rank);
     if let Err(code) = super::place::fits(&a.cluster, &objects, style) {
         return code;
     }
-    let yaml = match emit::yaml(&objects) {
-        Ok(y) => y,
-        Err(e) => {
-            report::usage_error(&format!("internal error: {e}"));
-            return EXIT_INPUT;
-        }
-    };
+    let yaml = emit::join(&docs);
+    drop(docs);
     match (&a.output, a.check) {
         (None, _) => match io::print_stdout(&yaml) {
             Ok(()) => EXIT_OK,

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use mlspec::diagnostics::render::Style;
+use mlspec::emit::{self, Rendered};
 use mlspec::generate::Object;
 use mlspec::source::SourceFile;
 use mlspec::stdlib::Catalog;
@@ -12,15 +13,33 @@ use super::args::CheckArgs;
 use super::io::{self, ReadError};
 use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, report};
 
+/// What the caller needs of each spec's objects besides its diagnostics.
+#[derive(Debug, Clone, Copy)]
+pub struct Want {
+    /// Each object as its YAML document (made on the worker that compiled it).
+    pub rendered: bool,
+    /// The typed objects themselves (for placement); otherwise they are dropped early.
+    pub objects: bool,
+}
+
 pub struct Outcome {
     pub objects: Vec<Object>,
+    pub rendered: Vec<Rendered>,
     pub errors: usize,
     pub warnings: usize,
 }
 
+/// A spec read and compiled, and its objects rendered when asked.
+type Done = (SourceFile, Compiled, Result<Vec<Rendered>, String>);
+
 /// Read and compile every spec, printing diagnostics as they come. `Err` is an exit code for a
 /// usage problem (an unreadable file, a broken catalog).
-pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result<Outcome, i32> {
+pub fn compile_all(
+    paths: &[PathBuf],
+    options: &Options,
+    want: Want,
+    style: Style,
+) -> Result<Outcome, i32> {
     let catalog = Catalog::builtin().map_err(|e| {
         report::usage_error(&format!(
             "internal error: the built-in catalog is broken: {e}"
@@ -29,12 +48,13 @@ pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result
     })?;
     let mut out = Outcome {
         objects: Vec::new(),
+        rendered: Vec::new(),
         errors: 0,
         warnings: 0,
     };
     let mut unreadable = false;
-    for read in compile_each(paths, &catalog, options) {
-        let (source, compiled) = match read {
+    for read in compile_each(paths, &catalog, options, want) {
+        let (source, compiled, rendered) = match read {
             Ok(done) => done,
             Err(ReadError::Io(msg)) => {
                 report::usage_error(&msg);
@@ -53,6 +73,13 @@ pub fn compile_all(paths: &[PathBuf], options: &Options, style: Style) -> Result
         out.errors += e;
         out.warnings += w;
         out.objects.extend(compiled.objects);
+        match rendered {
+            Ok(docs) => out.rendered.extend(docs),
+            Err(e) => {
+                report::usage_error(&format!("internal error: {e}"));
+                return Err(EXIT_INPUT);
+            }
+        }
     }
     if unreadable {
         return Err(EXIT_USAGE);
@@ -66,11 +93,20 @@ fn compile_each(
     paths: &[PathBuf],
     catalog: &Catalog,
     options: &Options,
-) -> Vec<Result<(SourceFile, Compiled), ReadError>> {
+    want: Want,
+) -> Vec<Result<Done, ReadError>> {
     let one = |path: &PathBuf| {
         io::read_source(path).map(|source| {
-            let compiled = compile(&source, catalog, options);
-            (source, compiled)
+            let mut compiled = compile(&source, catalog, options);
+            let rendered = if want.rendered {
+                compiled.objects.iter().map(emit::render).collect()
+            } else {
+                Ok(Vec::new())
+            };
+            if !want.objects {
+                compiled.objects = Vec::new();
+            }
+            (source, compiled, rendered)
         })
     };
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -95,7 +131,11 @@ fn compile_each(
 
 pub fn run(a: &CheckArgs, style: Style) -> i32 {
     let options = a.compile.options();
-    match compile_all(&a.specs, &options, style) {
+    let want = Want {
+        rendered: false,
+        objects: a.cluster.inventory.is_some(),
+    };
+    match compile_all(&a.specs, &options, want, style) {
         Err(code) => code,
         Ok(o) if o.errors > 0 => {
             report::eprint(&format!(

@@ -653,3 +653,27 @@ fn init_never_overwrites_and_says_what_it_knows() {
         assert!(!dir.path().join("x.toml").exists());
     }
 }
+
+#[test]
+fn a_multi_app_build_is_the_library_bundle_of_all_apps_in_kind_order() {
+    // The binary compiles and renders specs on several threads; the result must be exactly what
+    // the library makes of the same objects in one thread: all apps' objects, stably by kind.
+    let examples = crate::support::examples();
+    let paths: Vec<String> = examples.iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["build"];
+    args.extend(paths.iter().map(String::as_str));
+    let o = mlspec(&root(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut objects = Vec::new();
+    for p in &examples {
+        let (_, compiled) = crate::support::compile_file(p, None);
+        objects.extend(compiled.objects);
+    }
+    objects.sort_by_key(mlspec::generate::Object::rank);
+    assert_eq!(stdout(&o), mlspec::emit::yaml(&objects).expect("yaml"));
+    assert_eq!(
+        stdout(&mlspec(&root(), &args)),
+        stdout(&o),
+        "two runs differ"
+    );
+}
