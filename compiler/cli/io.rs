@@ -7,7 +7,7 @@ use mlspec::diagnostics::{Diagnostic, codes};
 use mlspec::source::SourceFile;
 
 /// Inputs larger than this are refused before they are read whole.
-pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why an input could not be used.
 pub enum ReadError {

@@ -213,9 +213,14 @@ fn flatten(value: Value, span: Span, out: &mut Vec<Document>) {
     out.push(Document { value, span });
 }
 
-/// Best-effort spans: each document points at the first occurrence of its name after the
-/// previous document's.
+/// Best-effort spans: each document points at its name after the previous document's: the first
+/// occurrence written as a `name` key's value (`"name": "x"`, `name: x`), else the first quoted
+/// or bare occurrence. The search stops at that first key, so reading a file costs time in
+/// proportion to its size, not to its size times the number of documents.
 fn locate(source: &SourceFile, docs: &mut [Document]) {
+    /// How many earlier occurrences (labels, selectors) may precede the name key.
+    const LOOKAHEAD: usize = 64;
+    let text = source.text.as_str();
     let mut cursor = 0;
     for doc in docs {
         let name = doc
@@ -226,28 +231,40 @@ fn locate(source: &SourceFile, docs: &mut [Document]) {
         if name.is_empty() {
             continue;
         }
-        let rest = source.text.get(cursor..).unwrap_or("");
-        let patterns = [
-            format!("\"name\": \"{name}\""),
-            format!("\"name\":\"{name}\""),
-            format!("name: {name}"),
-            format!("name: \"{name}\""),
-            format!("\"{name}\""),
-        ];
-        let found = patterns
-            .iter()
-            .filter_map(|p| {
-                rest.find(p.as_str())
-                    .map(|at| at + p.find(name).unwrap_or(0))
-            })
-            .min()
-            .or_else(|| rest.find(name));
-        if let Some(found) = found {
+        let rest = text.get(cursor..).unwrap_or("");
+        let mut first = None;
+        let mut quoted = None;
+        let mut keyed = None;
+        for (at, _) in rest.match_indices(name).take(LOOKAHEAD) {
+            let before = &rest[..at];
+            let after = &rest[at + name.len()..];
+            first.get_or_insert(at);
+            if before.ends_with('"') && after.starts_with('"') {
+                quoted.get_or_insert(at);
+            }
+            if is_name_key(before) {
+                keyed = Some(at);
+                break;
+            }
+        }
+        if let Some(found) = keyed.or(quoted).or(first) {
             let start = cursor + found;
             doc.span = Span::new(start, start + name.len());
             cursor = start + name.len();
         }
     }
+}
+
+/// Whether `before` ends with a `name` key about to take a value: `"name": "`, `"name":"`, or a
+/// YAML `name: ` (or `name: "`) that is not the tail of a longer key such as `hostname: `.
+fn is_name_key(before: &str) -> bool {
+    if before.ends_with("\"name\": \"") || before.ends_with("\"name\":\"") {
+        return true;
+    }
+    let key = before
+        .strip_suffix("name: \"")
+        .or_else(|| before.strip_suffix("name: "));
+    key.is_some_and(|k| k.is_empty() || k.ends_with([' ', '\n', '-', '{', ',']))
 }
 
 /// The byte offset of a 1-based line and column.
@@ -273,6 +290,25 @@ pub fn from_objects(objects: &[crate::generate::Object]) -> (Vec<Manifest>, Diag
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_points_at_its_name_key_not_at_a_label_with_the_same_value() {
+        let json = "{\"kind\": \"List\", \"items\": [\n {\"kind\": \"Node\", \"metadata\": {\"labels\": {\"kubernetes.io/hostname\": \"n1\"}, \"name\": \"n1\"}}\n]}";
+        let yaml = "kind: Node\nmetadata:\n  labels:\n    kubernetes.io/hostname: n1\n  name: n1\n";
+        for text in [json, yaml] {
+            let source = SourceFile::new("nodes", text);
+            let docs = read_documents(&source, &crate::diagnostics::codes::E0200).expect("parses");
+            let at = docs[0].span.start;
+            assert!(
+                text[..at].ends_with("\"name\": \"") || text[..at].ends_with("  name: "),
+                "{text}: span at {at}"
+            );
+        }
+        assert!(!is_name_key("kubernetes.io/hostname: "));
+        assert!(!is_name_key("\"kubernetes.io/hostname\": \""));
+        assert!(is_name_key("metadata:\n  name: "));
+        assert!(is_name_key("- name: \""));
+    }
 
     #[test]
     fn yaml_documents_dispatch_on_kind_and_skip_others() {

@@ -502,16 +502,16 @@ fn k8s_version_picks_the_schemas_and_refuses_unsupported_ones() {
 #[test]
 fn inputs_beyond_the_limits_are_refused_without_reading_them() {
     let dir = tmp();
-    // A 100 MB spec (sparse, so the test writes nothing): refused by its size, as a usage error.
+    // A 300 MB spec (sparse, so the test writes nothing): refused by its size, as a usage error.
     let huge = dir.path().join("huge.toml");
     std::fs::File::create(&huge)
-        .and_then(|f| f.set_len(100 * 1024 * 1024))
+        .and_then(|f| f.set_len(300 * 1024 * 1024))
         .expect("a sparse file");
     for cmd in ["build", "check"] {
         let o = mlspec(dir.path(), &[cmd, "huge.toml"]);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(
-            stderr(&o).contains("over the 67108864-byte limit"),
+            stderr(&o).contains("over the 268435456-byte limit"),
             "{}",
             stderr(&o)
         );
