@@ -242,7 +242,10 @@ fn locate(source: &SourceFile, docs: &mut [Document]) {
             if before.ends_with('"') && after.starts_with('"') {
                 quoted.get_or_insert(at);
             }
-            if is_name_key(before) {
+            // The whole value, not the start of a longer one (`n1` in `n10`).
+            let ends =
+                after.is_empty() || after.starts_with(['"', '\'', '\n', '\r', ' ', ',', '}']);
+            if ends && is_name_key(before) {
                 keyed = Some(at);
                 break;
             }
@@ -293,16 +296,24 @@ mod tests {
 
     #[test]
     fn a_document_points_at_its_name_key_not_at_a_label_with_the_same_value() {
-        let json = "{\"kind\": \"List\", \"items\": [\n {\"kind\": \"Node\", \"metadata\": {\"labels\": {\"kubernetes.io/hostname\": \"n1\"}, \"name\": \"n1\"}}\n]}";
-        let yaml = "kind: Node\nmetadata:\n  labels:\n    kubernetes.io/hostname: n1\n  name: n1\n";
+        let json = "{\"kind\": \"List\", \"items\": [\n {\"kind\": \"Node\", \"metadata\": {\"name\": \"n10\"}},\n {\"kind\": \"Node\", \"metadata\": {\"labels\": {\"kubernetes.io/hostname\": \"n1\"}, \"name\": \"n1\"}}\n]}";
+        // The annotation holds `"name":"n10"`, a name key whose value starts with `n1`.
+        let yaml = "kind: Node\nmetadata:\n  name: n10\n---\nkind: Node\nmetadata:\n  annotations:\n    a: '{\"name\":\"n10\"}'\n  labels:\n    kubernetes.io/hostname: n1\n  name: n1\n";
         for text in [json, yaml] {
             let source = SourceFile::new("nodes", text);
             let docs = read_documents(&source, &crate::diagnostics::codes::E0200).expect("parses");
-            let at = docs[0].span.start;
-            assert!(
-                text[..at].ends_with("\"name\": \"") || text[..at].ends_with("  name: "),
-                "{text}: span at {at}"
-            );
+            for doc in &docs {
+                let (at, end) = (doc.span.start, doc.span.end);
+                assert!(
+                    text[..at].ends_with("\"name\": \"") || text[..at].ends_with("  name: "),
+                    "{text}: span at {at}"
+                );
+                assert_eq!(
+                    Some(&text[at..end]),
+                    doc.value.pointer("/metadata/name").and_then(Value::as_str)
+                );
+            }
+            assert_eq!(docs.len(), 2);
         }
         assert!(!is_name_key("kubernetes.io/hostname: "));
         assert!(!is_name_key("\"kubernetes.io/hostname\": \""));
