@@ -32,8 +32,8 @@ pub struct Outcome {
 /// A spec read and compiled, and its objects rendered when asked.
 type Done = (SourceFile, Compiled, Result<Vec<Rendered>, String>);
 
-/// Read and compile every spec, printing diagnostics as they come. `Err` is an exit code for a
-/// usage problem (an unreadable file, a broken catalog).
+/// Read and compile every spec (on every core), then print each one's diagnostics in input
+/// order. `Err` is an exit code for a usage problem (an unreadable file, a broken catalog).
 pub fn compile_all(
     paths: &[PathBuf],
     options: &Options,
