@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use mlspec::stdlib::Catalog;
+use mlspec::stdlib::{Catalog, Runtime};
 use mlspec::values::names::dns1123_label;
 use mlspec::values::suggest::suggest;
 
@@ -21,41 +21,37 @@ pub fn run(a: &InitArgs) -> i32 {
     }
 }
 
+/// "unknown runtime `vlm` (did you mean `vllm`?); the catalog has: http, tf-serving, vllm"
+fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String> + Clone) -> String {
+    let hint =
+        suggest(name, known.clone()).map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+    let all: Vec<&str> = known.map(String::as_str).collect();
+    format!(
+        "unknown {what} `{name}`{hint}; the catalog has: {}",
+        all.join(", ")
+    )
+}
+
 fn write(a: &InitArgs) -> Result<(), String> {
     let catalog =
         Catalog::builtin().map_err(|e| format!("internal error: the catalog is broken: {e}"))?;
-    let known = |names: &mut dyn Iterator<Item = &String>| {
-        names.map(String::as_str).collect::<Vec<_>>().join(", ")
-    };
-    let runtime = catalog.runtime(&a.runtime).ok_or_else(|| {
-        let hint = suggest(&a.runtime, catalog.runtimes.keys())
-            .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-        format!(
-            "unknown runtime `{}`{hint}; the catalog has: {}",
-            a.runtime,
-            known(&mut catalog.runtimes.keys())
-        )
-    })?;
+    let runtime = catalog
+        .runtime(&a.runtime)
+        .ok_or_else(|| unknown("runtime", &a.runtime, catalog.runtimes.keys()))?;
     let accelerator = a
         .accelerator
         .as_ref()
         .or(runtime.starter.accelerator.as_ref());
-    if let Some(name) = accelerator
-        && catalog.accelerator(name).is_none()
-    {
-        let hint = suggest(name, catalog.accelerators.keys())
-            .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-        return Err(format!(
-            "unknown accelerator `{name}`{hint}; the catalog has: {}",
-            known(&mut catalog.accelerators.keys())
-        ));
-    }
-    if let Some(name) = accelerator
-        && catalog.accelerator(name).is_some_and(|acc| acc.is_tpu())
-    {
-        return Err(format!(
-            "`{name}` is a TPU, which needs a topology and usually a Job, not a server: start from examples/tpu-train/app.toml"
-        ));
+    if let Some(name) = accelerator {
+        match catalog.accelerator(name) {
+            None => return Err(unknown("accelerator", name, catalog.accelerators.keys())),
+            Some(acc) if acc.is_tpu() => {
+                return Err(format!(
+                    "`{name}` is a TPU, which needs a topology and usually a Job, not a server: start from examples/tpu-train/app.toml"
+                ));
+            }
+            Some(_) => {}
+        }
     }
     let name = match &a.name {
         Some(n) => n.clone(),
@@ -75,7 +71,7 @@ fn write(a: &InitArgs) -> Result<(), String> {
         &name,
         &file,
         &a.runtime,
-        &catalog,
+        runtime,
         accelerator.map(String::as_str),
     );
     io::write_atomic(&a.path, &text)?;
@@ -111,12 +107,9 @@ fn starter(
     name: &str,
     file: &str,
     runtime: &str,
-    catalog: &Catalog,
+    rt: &Runtime,
     accelerator: Option<&str>,
 ) -> String {
-    let Some(rt) = catalog.runtime(runtime) else {
-        return String::new();
-    };
     let s = &rt.starter;
     let mut t = String::new();
     let _ = writeln!(

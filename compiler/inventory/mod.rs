@@ -32,6 +32,9 @@ pub const POOL_LABEL: &str = "mlspec.dev/pool";
 /// cluster, so that a typo (`count = 1000000`) is a diagnostic, not minutes of placement.
 pub const MAX_NODES: usize = 50_000;
 
+/// How to fix an inventory over `MAX_NODES` (E0009), for both formats.
+pub(crate) const TOO_MANY_NODES_HELP: &str = "describe the cluster you deploy to (Kubernetes supports 5,000 nodes); split a larger fleet into one inventory per cluster";
+
 /// A node taint: `key=value:Effect`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Taint {

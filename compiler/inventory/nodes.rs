@@ -30,7 +30,7 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
                 ),
             )
             .at(doc_span_for(source), "too many nodes")
-            .help("describe the cluster you deploy to (Kubernetes supports 5,000 nodes); split a larger fleet into one inventory per cluster"),
+            .help(super::TOO_MANY_NODES_HELP),
         );
         return (None, diags);
     }

@@ -394,7 +394,7 @@ fn pool(
                 super::MAX_NODES
             ),
             get("count").map_or(at, span),
-            "describe the cluster you deploy to (Kubernetes supports 5,000 nodes); split a larger fleet into one inventory per cluster",
+            super::TOO_MANY_NODES_HELP,
         ));
         return;
     }
