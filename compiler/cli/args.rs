@@ -164,10 +164,18 @@ pub enum StrategyArg {
     Binpack,
 }
 
+/// How diagnostics (and `place`'s report) are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Text,
+pub enum Format {
+    /// For people: the annotated source report on stderr (`text` is the same)
+    #[value(alias = "text")]
+    Human,
+    /// One JSON array of diagnostics: code, severity, message, file, line, column, end, help
     Json,
+    /// A SARIF 2.1.0 log, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`) that annotate the diff
+    Github,
 }
 
 #[derive(Debug, Args)]
@@ -179,9 +187,11 @@ pub struct PlaceArgs {
     pub cluster: ClusterArgs,
     #[command(flatten)]
     pub compile: CompileArgs,
-    /// `text`, a table for people, or `json`, DESIGN.md's report contract
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    /// The report: a table for people (`human`, or `text`), or DESIGN.md's JSON contract
+    /// (`json`) on stdout. Diagnostics go to stderr in this format (`sarif`, `github`: the table
+    /// on stdout, diagnostics and what does not fit as SARIF or workflow commands)
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +205,9 @@ pub struct BuildArgs {
     /// Do not write: exit 1 if FILE (-o) differs from what would be written
     #[arg(long, requires = "output")]
     pub check: bool,
+    /// How to write diagnostics, on stderr (stdout carries the bundle)
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     #[command(flatten)]
     pub compile: CompileArgs,
     /// Also fail (exit 1) when the bundle does not fit the inventory
@@ -207,6 +220,9 @@ pub struct CheckArgs {
     /// Spec files (app.toml)
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<PathBuf>,
+    /// How to write diagnostics: `human` on stderr; `json`, `sarif` and `github` on stdout
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     #[command(flatten)]
     pub compile: CompileArgs,
     /// Also fail (exit 1) when the specs do not fit the inventory

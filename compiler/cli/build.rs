@@ -1,26 +1,26 @@
 //! `mlspec build`: compile specs into one bundle on stdout or in a file (atomically), or with
 //! `--check` say whether that file is stale.
 
-use mlspec::diagnostics::render::Style;
 use mlspec::emit;
 use mlspec::generate::Object;
 
 use super::args::BuildArgs;
 use super::check::{Want, compile_all};
-use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, io, report};
+use super::report::{self, Reporter};
+use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, io};
 
-pub fn run(a: &BuildArgs, style: Style) -> i32 {
+pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
     let options = a.compile.options();
     let want = Want {
         rendered: true,
         objects: a.cluster.inventory.is_some(),
     };
-    let outcome = match compile_all(&a.specs, &options, want, style) {
+    let outcome = match compile_all(&a.specs, &options, want, out) {
         Ok(o) => o,
         Err(code) => return code,
     };
     if outcome.errors > 0 {
-        report::eprint(&format!(
+        out.summary(&format!(
             "error: could not build: {}\n",
             report::summary(outcome.errors, outcome.warnings)
         ));
@@ -40,7 +40,7 @@ pub fn run(a: &BuildArgs, style: Style) -> i32 {
     // Placement meets the objects in bundle order, as `kubectl apply -f` of the bundle would.
     let mut objects = outcome.objects;
     objects.sort_by_key(Object::rank);
-    if let Err(code) = super::place::fits(&a.cluster, &objects, style) {
+    if let Err(code) = super::place::fits(&a.cluster, &objects, out) {
         return code;
     }
     let yaml = emit::join(&docs);

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use mlspec::diagnostics::render::Style;
 use mlspec::emit::{self, Rendered};
 use mlspec::generate::Object;
 use mlspec::source::SourceFile;
@@ -11,7 +10,8 @@ use mlspec::{Compiled, Options, compile};
 
 use super::args::CheckArgs;
 use super::io::{self, ReadError};
-use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, report};
+use super::report::{self, Reporter};
+use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE};
 
 /// What the caller needs of each spec's objects besides its diagnostics.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +38,7 @@ pub fn compile_all(
     paths: &[PathBuf],
     options: &Options,
     want: Want,
-    style: Style,
+    out: &Reporter,
 ) -> Result<Outcome, i32> {
     let catalog = Catalog::builtin().map_err(|e| {
         report::usage_error(&format!(
@@ -46,7 +46,7 @@ pub fn compile_all(
         ));
         EXIT_USAGE
     })?;
-    let mut out = Outcome {
+    let mut outcome = Outcome {
         objects: Vec::new(),
         rendered: Vec::new(),
         errors: 0,
@@ -63,18 +63,18 @@ pub fn compile_all(
             }
             Err(ReadError::NotText(boxed)) => {
                 let (source, diag) = *boxed;
-                let (e, w) = report::diagnostics(&source, [&diag], style);
-                out.errors += e;
-                out.warnings += w;
+                let (e, w) = out.diagnostics(&source, [&diag]);
+                outcome.errors += e;
+                outcome.warnings += w;
                 continue;
             }
         };
-        let (e, w) = report::diagnostics(&source, compiled.diagnostics.iter(), style);
-        out.errors += e;
-        out.warnings += w;
-        out.objects.extend(compiled.objects);
+        let (e, w) = out.diagnostics(&source, compiled.diagnostics.iter());
+        outcome.errors += e;
+        outcome.warnings += w;
+        outcome.objects.extend(compiled.objects);
         match rendered {
-            Ok(docs) => out.rendered.extend(docs),
+            Ok(docs) => outcome.rendered.extend(docs),
             Err(e) => {
                 report::usage_error(&format!("internal error: {e}"));
                 return Err(EXIT_INPUT);
@@ -84,7 +84,7 @@ pub fn compile_all(
     if unreadable {
         return Err(EXIT_USAGE);
     }
-    Ok(out)
+    Ok(outcome)
 }
 
 /// Read and compile every spec, on every core: the specs are independent and the compiler is
@@ -129,22 +129,22 @@ fn compile_each(
     })
 }
 
-pub fn run(a: &CheckArgs, style: Style) -> i32 {
+pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
     let options = a.compile.options();
     let want = Want {
         rendered: false,
         objects: a.cluster.inventory.is_some(),
     };
-    match compile_all(&a.specs, &options, want, style) {
+    match compile_all(&a.specs, &options, want, out) {
         Err(code) => code,
         Ok(o) if o.errors > 0 => {
-            report::eprint(&format!(
+            out.summary(&format!(
                 "error: {}\n",
                 report::summary(o.errors, o.warnings)
             ));
             EXIT_INPUT
         }
-        Ok(o) => match super::place::fits(&a.cluster, &o.objects, style) {
+        Ok(o) => match super::place::fits(&a.cluster, &o.objects, out) {
             Ok(()) => EXIT_OK,
             Err(code) => code,
         },

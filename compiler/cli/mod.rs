@@ -12,6 +12,7 @@ mod place;
 mod report;
 
 use clap::Parser;
+use report::Reporter;
 
 pub use args::{Cli, Command};
 
@@ -31,12 +32,27 @@ pub fn run() -> i32 {
     };
     let style = report::style(cli.color);
     match &cli.command {
-        Command::Build(a) => build::run(a, style),
-        Command::Check(a) => check::run(a, style),
-        Command::Place(a) => place::run(a, style),
+        Command::Build(a) => reported(Reporter::new(a.format, style, false), |r| build::run(a, r)),
+        Command::Check(a) => reported(Reporter::new(a.format, style, true), |r| check::run(a, r)),
+        Command::Place(a) => reported(Reporter::new(a.format, style, false), |r| place::run(a, r)),
         Command::Explain(a) => explain::run(a),
         Command::Init(a) => init::run(a),
         Command::Completions(a) => help::completions(a.shell),
         Command::Man => help::man(),
+    }
+}
+
+/// Run a command that reports diagnostics, then write what the reporter collected (the JSON
+/// array or SARIF log), whatever the command's outcome.
+fn reported(reporter: Reporter, command: impl FnOnce(&Reporter) -> i32) -> i32 {
+    let code = command(&reporter);
+    match reporter.finish() {
+        Ok(()) => code,
+        Err(e) => {
+            report::usage_error(&format!(
+                "internal error: cannot write the diagnostics: {e}"
+            ));
+            EXIT_USAGE
+        }
     }
 }

@@ -4,18 +4,20 @@
 use std::path::Path;
 
 use mlspec::compile;
-use mlspec::diagnostics::render::Style;
 use mlspec::generate::Object;
 use mlspec::inventory::{self, ExistingPod, Inventory};
 use mlspec::place::{self, Manifest, Report, Strategy};
 use mlspec::stdlib::Catalog;
 
-use super::args::{ClusterArgs, PlaceArgs, ReportFormat, StrategyArg};
+use super::args::{ClusterArgs, Format, PlaceArgs, StrategyArg};
 use super::io::{self, ReadError};
-use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, report};
+use super::report::{self, Reporter};
+use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE};
 
 /// The cluster to place on.
 pub struct Cluster {
+    /// The inventory file's name, where what does not fit is reported.
+    pub name: String,
     pub inventory: Inventory,
     pub existing: Vec<ExistingPod>,
     pub strategy: Strategy,
@@ -23,18 +25,18 @@ pub struct Cluster {
 
 /// Read `--inventory` and `--existing`, printing their diagnostics. `Ok(None)` without
 /// `--inventory`; `Err` is an exit code.
-pub fn load(args: &ClusterArgs, catalog: &Catalog, style: Style) -> Result<Option<Cluster>, i32> {
+pub fn load(args: &ClusterArgs, catalog: &Catalog, out: &Reporter) -> Result<Option<Cluster>, i32> {
     let Some(path) = &args.inventory else {
         return Ok(None);
     };
-    let source = read(path, style)?;
+    let source = read(path, out)?;
     let (inventory, diags) = inventory::parse(&source, catalog);
-    let (errors, _) = report::diagnostics(&source, diags.iter(), style);
+    let (errors, _) = out.diagnostics(&source, diags.iter());
     let existing = match &args.existing {
         Some(p) => {
-            let pods = read(p, style)?;
+            let pods = read(p, out)?;
             let (existing, d) = inventory::parse_existing(&pods);
-            if report::diagnostics(&pods, d.iter(), style).0 > 0 {
+            if out.diagnostics(&pods, d.iter()).0 > 0 {
                 return Err(EXIT_INPUT);
             }
             existing
@@ -43,6 +45,7 @@ pub fn load(args: &ClusterArgs, catalog: &Catalog, style: Style) -> Result<Optio
     };
     match inventory {
         Some(inventory) if errors == 0 => Ok(Some(Cluster {
+            name: source.name.clone(),
             inventory,
             existing,
             strategy: match args.strategy {
@@ -54,7 +57,7 @@ pub fn load(args: &ClusterArgs, catalog: &Catalog, style: Style) -> Result<Optio
     }
 }
 
-fn read(path: &Path, style: Style) -> Result<mlspec::source::SourceFile, i32> {
+fn read(path: &Path, out: &Reporter) -> Result<mlspec::source::SourceFile, i32> {
     match io::read_source(path) {
         Ok(s) => Ok(s),
         Err(ReadError::Io(msg)) => {
@@ -63,7 +66,7 @@ fn read(path: &Path, style: Style) -> Result<mlspec::source::SourceFile, i32> {
         }
         Err(ReadError::NotText(boxed)) => {
             let (source, diag) = *boxed;
-            report::diagnostics(&source, [&diag], style);
+            out.diagnostics(&source, [&diag]);
             Err(EXIT_INPUT)
         }
     }
@@ -82,24 +85,35 @@ pub fn simulate(cluster: &Cluster, manifests: &[Manifest]) -> Report {
 
 /// For `build` and `check --inventory`: `Err(exit code)` (after printing why) when the
 /// inventory cannot be used or the objects do not fit it; `Ok` without `--inventory`.
-pub fn fits(args: &ClusterArgs, objects: &[Object], style: Style) -> Result<(), i32> {
+pub fn fits(args: &ClusterArgs, objects: &[Object], out: &Reporter) -> Result<(), i32> {
     if args.inventory.is_none() {
         return Ok(());
     }
     let catalog = Catalog::builtin().map_err(|_| EXIT_USAGE)?;
-    let Some(cluster) = load(args, &catalog, style)? else {
+    let Some(cluster) = load(args, &catalog, out)? else {
         return Ok(());
     };
     let report = simulate(&cluster, &manifests(objects));
     if report.feasible() {
         return Ok(());
     }
-    report::eprint(&report.to_text());
-    report::eprint("error: the bundle does not fit the inventory\n");
+    if out.format == Format::Human {
+        report::eprint(&report.to_text());
+        report::eprint("\n");
+    }
+    verdict(&cluster, &report, out);
+    out.summary("error: the bundle does not fit the inventory\n");
     Err(EXIT_INPUT)
 }
 
-pub fn run(a: &PlaceArgs, style: Style) -> i32 {
+/// What does not fit is also a diagnostic (E0205) on the inventory, after the table for
+/// people, or alone in the machine formats.
+fn verdict(cluster: &Cluster, report: &Report, out: &Reporter) {
+    let at = mlspec::source::SourceFile::new(cluster.name.clone(), String::new());
+    out.diagnostics(&at, place::verdict::diagnostics(report).iter());
+}
+
+pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
     let catalog = match Catalog::builtin() {
         Ok(c) => c,
         Err(e) => {
@@ -115,7 +129,7 @@ pub fn run(a: &PlaceArgs, style: Style) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let cluster = match load(&a.cluster, &catalog, style) {
+    let cluster = match load(&a.cluster, &catalog, out) {
         Ok(Some(c)) => c,
         Ok(None) => return EXIT_USAGE,
         Err(code) => return code,
@@ -124,28 +138,28 @@ pub fn run(a: &PlaceArgs, style: Style) -> i32 {
     let mut errors = 0;
     let options = a.compile.options();
     for path in &a.inputs {
-        let source = match read(path, style) {
+        let source = match read(path, out) {
             Ok(s) => s,
             Err(code) => return code,
         };
         if is_spec(path) {
             let compiled = compile(&source, &catalog, &options);
-            errors += report::diagnostics(&source, compiled.diagnostics.iter(), style).0;
+            errors += out.diagnostics(&source, compiled.diagnostics.iter()).0;
             all.extend(manifests(&compiled.objects));
         } else {
             let (m, d) = place::read_manifests(&source);
-            errors += report::diagnostics(&source, d.iter(), style).0;
+            errors += out.diagnostics(&source, d.iter()).0;
             all.extend(m);
         }
     }
     if errors > 0 {
-        report::eprint(&format!("error: {}\n", report::summary(errors, 0)));
+        out.summary(&format!("error: {}\n", report::summary(errors, 0)));
         return EXIT_INPUT;
     }
     let report = simulate(&cluster, &all);
     let text = match a.format {
-        ReportFormat::Text => report.to_text(),
-        ReportFormat::Json => {
+        Format::Human | Format::Sarif | Format::Github => report.to_text(),
+        Format::Json => {
             let mut s = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
             s.push('\n');
             s
@@ -155,6 +169,7 @@ pub fn run(a: &PlaceArgs, style: Style) -> i32 {
         report::usage_error(&e);
         return EXIT_USAGE;
     }
+    verdict(&cluster, &report, out);
     if report.feasible() {
         EXIT_OK
     } else {

@@ -1,12 +1,99 @@
-//! Printing diagnostics to stderr: the graphical report on a terminal, plain text otherwise.
+//! Printing diagnostics in the format asked for: the graphical report for people (on stderr),
+//! or JSON, SARIF or GitHub workflow commands for machines.
 
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 
-use mlspec::diagnostics::Diagnostic;
 use mlspec::diagnostics::render::{self, Style};
+use mlspec::diagnostics::{Diagnostic, machine};
 use mlspec::source::SourceFile;
+use serde_json::Value;
 
-use super::args::Color;
+use super::args::{Color, Format};
+use super::io;
+
+/// Where the diagnostics of one run go, and in what form. JSON and SARIF are one document per
+/// run, so they are collected and written by [`Reporter::finish`].
+pub struct Reporter {
+    pub format: Format,
+    pub style: Style,
+    /// Machine formats go to stdout (`check`, whose product they are) or to stderr (`build`
+    /// and `place`, whose stdout is the bundle or the placement report).
+    to_stdout: bool,
+    collected: RefCell<Vec<Value>>,
+}
+
+impl Reporter {
+    pub fn new(format: Format, style: Style, to_stdout: bool) -> Self {
+        Reporter {
+            format,
+            style,
+            to_stdout: to_stdout && format != Format::Human,
+            collected: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Report every diagnostic of one file; returns (errors, warnings).
+    pub fn diagnostics<'a>(
+        &self,
+        source: &SourceFile,
+        diags: impl IntoIterator<Item = &'a Diagnostic>,
+    ) -> (usize, usize) {
+        let mut counts = (0, 0);
+        for d in diags {
+            match self.format {
+                Format::Human => {
+                    let src = (!source.text.is_empty()).then_some(source);
+                    eprint(&render::human(d, src, self.style));
+                    eprint("\n");
+                }
+                Format::Github => self.write(&machine::github(d, source)),
+                Format::Json => self.collected.borrow_mut().push(machine::json(d, source)),
+                Format::Sarif => self
+                    .collected
+                    .borrow_mut()
+                    .push(machine::sarif_result(d, source)),
+            }
+            if d.is_error() {
+                counts.0 += 1;
+            } else {
+                counts.1 += 1;
+            }
+        }
+        counts
+    }
+
+    /// A closing line for people ("error: could not build: 2 errors"); machine formats that are
+    /// one document leave it out so the stream stays parseable.
+    pub fn summary(&self, line: &str) {
+        if matches!(self.format, Format::Human | Format::Github) {
+            eprint(line);
+        }
+    }
+
+    /// Write the collected JSON array or SARIF log (even an empty one: CI uploads the file).
+    pub fn finish(&self) -> Result<(), String> {
+        let results = self.collected.take();
+        let doc = match self.format {
+            Format::Human | Format::Github => return Ok(()),
+            Format::Json => Value::Array(results),
+            Format::Sarif => machine::sarif_log(results, env!("CARGO_PKG_VERSION")),
+        };
+        let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+        text.push('\n');
+        self.write(&text);
+        Ok(())
+    }
+
+    fn write(&self, text: &str) {
+        if self.to_stdout {
+            // A closed pipe is not an error; nothing else can fail on stdout here.
+            let _ = io::print_stdout(text);
+        } else {
+            eprint(text);
+        }
+    }
+}
 
 /// Decide colour and box drawing from the flag, the terminal and `NO_COLOR`.
 pub fn style(color: Color) -> Style {
@@ -36,26 +123,6 @@ pub fn eprint(text: &str) {
 
 pub fn usage_error(message: &str) {
     eprint(&format!("error: {message}\n"));
-}
-
-/// Print every diagnostic of one file; returns (errors, warnings).
-pub fn diagnostics<'a>(
-    source: &SourceFile,
-    diags: impl IntoIterator<Item = &'a Diagnostic>,
-    style: Style,
-) -> (usize, usize) {
-    let mut counts = (0, 0);
-    for d in diags {
-        let src = (!source.text.is_empty()).then_some(source);
-        eprint(&render::human(d, src, style));
-        eprint("\n");
-        if d.is_error() {
-            counts.0 += 1;
-        } else {
-            counts.1 += 1;
-        }
-    }
-    counts
 }
 
 /// "2 errors, 1 warning"

@@ -1,10 +1,12 @@
 //! The diagnostic model: a coded error or warning with labelled spans and a help line.
 //!
-//! Every stage returns diagnostics in one shape; renderers (`render`) turn them into text for
-//! people. The registry of codes lives in `codes`.
+//! Every stage returns diagnostics in one shape; renderers turn them into text for people
+//! (`render`) or for machines (`machine`: JSON, SARIF, GitHub workflow commands). The registry
+//! of codes lives in `codes`.
 
 pub mod codes;
 pub mod lint;
+pub mod machine;
 pub mod render;
 
 pub use codes::{Code, Severity};

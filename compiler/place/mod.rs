@@ -27,6 +27,7 @@ pub mod moments;
 pub mod pod;
 pub mod report;
 pub mod score;
+pub mod verdict;
 pub mod workload;
 
 use std::collections::BTreeMap;

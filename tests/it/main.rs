@@ -6,6 +6,7 @@
 mod bad_input;
 mod cli;
 mod examples;
+mod formats;
 mod fuzz;
 mod linters;
 mod place;
