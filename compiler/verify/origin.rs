@@ -70,9 +70,27 @@ const KINDS: &[(&str, &[&str])] = &[
 /// The span in `source` that set the value at `pointer` in `doc`, with the key path it found
 /// (`serve.resources.gpus`), if the file has such a key.
 pub fn locate(source: &SourceFile, doc: &Value, pointer: &str) -> Option<(Span, String)> {
-    let section = section(doc)?;
     let mut scratch = Diagnostics::default();
     let root = tree::parse(&source.text, &mut scratch);
+    trace(&root, doc, pointer).map(|t| (t.span, t.path))
+}
+
+/// Which spec key set a value: the span and path found, and the candidate that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub span: Span,
+    /// The key path in the file (`serve.resources.gpus`, `serve`).
+    pub path: String,
+    /// The candidate from the tables that matched (`resources.gpus`, `runtime`); `None` when
+    /// only the object's section was found, which says where, not what set the value.
+    pub key: Option<&'static str>,
+    /// The object's section (`serve`, `jobs.NAME`).
+    pub section: String,
+}
+
+/// [`locate`] over a parsed spec tree, saying which candidate key matched.
+pub fn trace(root: &Node, doc: &Value, pointer: &str) -> Option<Trace> {
+    let section = section(doc)?;
     let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
     let by_field = FIELDS
         .iter()
@@ -86,15 +104,21 @@ pub fn locate(source: &SourceFile, doc: &Value, pointer: &str) -> Option<(Span, 
         .into_iter()
         .chain(by_kind)
         .flatten()
-        .chain(std::iter::once(&""));
+        .map(|k| Some(*k))
+        .chain(std::iter::once(None));
     for key in candidates {
-        let path = match key.strip_prefix('/') {
-            Some(top) => top.to_string(),
-            None if key.is_empty() => section.clone(),
-            None => format!("{section}.{key}"),
+        let path = match key.map(|k| (k, k.strip_prefix('/'))) {
+            Some((_, Some(top))) => top.to_string(),
+            Some(("", None)) | None => section.clone(),
+            Some((k, None)) => format!("{section}.{k}"),
         };
-        if let Some(span) = find(&root, &path) {
-            return Some((span, path));
+        if let Some(span) = find(root, &path) {
+            return Some(Trace {
+                span,
+                path,
+                key,
+                section,
+            });
         }
     }
     None
@@ -102,7 +126,7 @@ pub fn locate(source: &SourceFile, doc: &Value, pointer: &str) -> Option<(Span, 
 
 /// The section an object was generated from: `serve`, `jobs.NAME`, `schedules.NAME`, or `app`
 /// for what belongs to the whole application (the Namespace).
-fn section(doc: &Value) -> Option<String> {
+pub fn section(doc: &Value) -> Option<String> {
     let label = |k: &str| {
         doc.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1")))
             .and_then(Value::as_str)
@@ -119,7 +143,7 @@ fn section(doc: &Value) -> Option<String> {
 }
 
 /// The span of a dotted key path in the tree: a table's key, or a value as written.
-fn find(root: &Node, path: &str) -> Option<Span> {
+pub fn find(root: &Node, path: &str) -> Option<Span> {
     let mut node = root;
     let mut span = None;
     for key in path.split('.') {

@@ -1,0 +1,563 @@
+//! Provenance for `build --annotate`: a YAML comment on each generated field saying where its
+//! value came from — a line of the spec (`# app.toml:12`), a catalog entry
+//! (`# stdlib runtime vllm`, `# stdlib accelerator nvidia-l4`) or a documented default
+//! (`# stdlib defaults probes`). Fields the compiler derives by fixed rules (a selector, a
+//! port's protocol) get none.
+//!
+//! The rendered document is read back with the YAML parser serde-saphyr uses, so each value is
+//! found by its JSON pointer and line, whatever the layout; a value whose origin is the same as
+//! its parent's is not annotated again.
+
+use granit_parser::{Event, Parser, ScalarStyle};
+use serde_json::Value;
+
+use crate::diagnostics::Diagnostics;
+use crate::source::SourceFile;
+use crate::spec::tree::{self, Node, Value as TomlValue};
+use crate::stdlib::Catalog;
+use crate::verify::origin;
+
+/// Where a value may come from, tried in order; the first that applies wins.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A key of the spec, relative to the object's section, or from the top with a leading `/`.
+    /// `""` is the section's own key (`[jobs.warmup]`).
+    Spec(&'static str),
+    /// The same, but only when the last segment of the pointer is a key of that table
+    /// (a node selector the user wrote, among ones an accelerator adds).
+    SpecEntry(&'static str),
+    /// The object's section key when it is a job or schedule (their names come from it).
+    Batch,
+    /// The section's `runtime` preset.
+    Runtime,
+    /// The section's `resources.accelerator`.
+    Accelerator,
+    /// A table of `stdlib/defaults.toml`.
+    Defaults(&'static str),
+}
+
+use Source::{Accelerator, Batch, Defaults, Runtime, Spec, SpecEntry};
+
+/// JSON-pointer patterns (matched as substrings, first match wins; `kind:` limits a rule to one
+/// kind) and where their values come from.
+const RULES: &[(&str, &[Source])] = &[
+    ("~1managed-by", &[Defaults("managed_by")]),
+    ("checkov.io~1skip", &[Spec("/waivers")]),
+    ("app.kubernetes.io~1version", &[Spec("/app.version")]),
+    ("app.kubernetes.io~1component", &[Spec("")]),
+    ("app.kubernetes.io~1", &[Spec("/app.name")]),
+    ("/metadata/labels", &[SpecEntry("/app.labels")]),
+    ("cert-manager.io~1", &[Spec("ingress.tls")]),
+    (
+        "/metadata/annotations",
+        &[
+            SpecEntry("ingress.annotations"),
+            SpecEntry("/app.annotations"),
+        ],
+    ),
+    (
+        "kind:Namespace/metadata/name",
+        &[Spec("/app.namespace"), Spec("/app.name")],
+    ),
+    (
+        "/metadata/namespace",
+        &[Spec("/app.namespace"), Spec("/app.name")],
+    ),
+    ("/metadata/name", &[Batch, Spec("/app.name")]),
+    ("/serviceAccountName", &[Batch, Spec("/app.name")]),
+    ("/imagePullPolicy", &[Defaults("images")]),
+    ("/image", &[Spec("image")]),
+    ("/command", &[Spec("command")]),
+    ("/args", &[Spec("args"), Runtime]),
+    (
+        "/resources/limits/cpu",
+        &[Spec("resources.cpu"), Runtime, Defaults("resources")],
+    ),
+    (
+        "/resources/requests/cpu",
+        &[Spec("resources.cpu"), Runtime, Defaults("resources")],
+    ),
+    (
+        "/memory",
+        &[Spec("resources.memory"), Runtime, Defaults("resources")],
+    ),
+    (
+        "/ephemeral-storage",
+        &[Spec("resources.ephemeral_storage"), Defaults("resources")],
+    ),
+    (
+        "/nodeSelector",
+        &[SpecEntry("/placement.node_selector"), Accelerator],
+    ),
+    (
+        "/tolerations",
+        &[Accelerator, Spec("/placement.tolerations")],
+    ),
+    (
+        "~1gpu",
+        &[Spec("resources.gpus"), Spec("resources.accelerator")],
+    ),
+    (
+        "~1tpu",
+        &[Spec("resources.gpus"), Spec("resources.accelerator")],
+    ),
+    ("~1mig-", &[Spec("resources.accelerator")]),
+    ("Probe/periodSeconds", &[Defaults("probes")]),
+    ("Probe/timeoutSeconds", &[Defaults("probes")]),
+    (
+        "startupProbe/failureThreshold",
+        &[Spec("health.startup_timeout"), Runtime],
+    ),
+    ("Probe/failureThreshold", &[Defaults("probes")]),
+    ("Probe", &[Spec("health"), Runtime]),
+    ("/lifecycle", &[Defaults("serve")]),
+    ("/terminationGracePeriodSeconds", &[Defaults("serve")]),
+    ("/ports", &[Spec("ports"), Spec("port"), Runtime]),
+    (
+        "/topologySpreadConstraints",
+        &[Spec("/placement.spread"), Spec("/placement")],
+    ),
+    (
+        "/affinity",
+        &[Spec("/placement.spread"), Spec("/placement")],
+    ),
+    ("/priorityClassName", &[Spec("/placement.priority_class")]),
+    (
+        "/runtimeClassName",
+        &[Spec("/placement.runtime_class"), Accelerator],
+    ),
+    ("securityContext", &[Defaults("security")]),
+    ("/spec/progressDeadlineSeconds", &[Defaults("serve")]),
+    ("/spec/revisionHistoryLimit", &[Defaults("serve")]),
+    ("/spec/strategy", &[Spec("rollout"), Defaults("serve")]),
+    (
+        "/spec/replicas",
+        &[Spec("replicas"), Spec("scaling.min"), Defaults("serve")],
+    ),
+    ("/spec/minReplicas", &[Spec("scaling.min")]),
+    ("/spec/maxReplicas", &[Spec("scaling.max")]),
+    (
+        "/spec/metrics",
+        &[Spec("scaling.target"), Defaults("serve")],
+    ),
+    ("/spec/schedule", &[Spec("cron")]),
+    ("/spec/timeZone", &[Spec("timezone")]),
+    ("/spec/suspend", &[Spec("suspend")]),
+    (
+        "/spec/startingDeadlineSeconds",
+        &[Spec("starting_deadline"), Defaults("schedules")],
+    ),
+    (
+        "/spec/concurrencyPolicy",
+        &[Spec("concurrency"), Defaults("schedules")],
+    ),
+    ("HistoryLimit", &[Spec("history"), Defaults("schedules")]),
+    ("/activeDeadlineSeconds", &[Spec("deadline")]),
+    ("/ttlSecondsAfterFinished", &[Spec("ttl"), Defaults("jobs")]),
+    ("/backoffLimit", &[Spec("retries"), Defaults("jobs")]),
+    ("/parallelism", &[Spec("parallelism")]),
+    ("/completions", &[Spec("completions")]),
+    ("/restartPolicy", &[Spec("restart"), Defaults("jobs")]),
+    ("/spec/ingressClassName", &[Spec("ingress.class")]),
+    ("/host", &[Spec("ingress.host")]),
+    ("/pathType", &[Defaults("ingress")]),
+    ("/path", &[Spec("ingress.path"), Defaults("ingress")]),
+    ("/tls", &[Spec("ingress.tls")]),
+    ("kind:ConfigMap/data", &[Spec("files")]),
+];
+
+/// What the rules need about one spec and one object.
+struct Context<'a> {
+    source: &'a SourceFile,
+    catalog: &'a Catalog,
+    root: Node,
+    doc: &'a Value,
+    kind: String,
+    /// `serve`, `jobs.NAME`, `schedules.NAME` or `app`.
+    section: String,
+}
+
+/// `yaml` (one rendered object, `doc` as JSON) with a comment on each line whose value has a
+/// known origin in `source` or the catalog.
+pub fn annotate(source: &SourceFile, catalog: &Catalog, doc: &Value, yaml: &str) -> String {
+    let mut scratch = Diagnostics::default();
+    let root = tree::parse(&source.text, &mut scratch);
+    let Some(section) = origin::section(doc) else {
+        return yaml.to_string();
+    };
+    let cx = Context {
+        source,
+        catalog,
+        root,
+        doc,
+        kind: doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        section,
+    };
+    let mut notes: Vec<Option<String>> = vec![None; yaml.lines().count() + 1];
+    for (pointer, line, parent) in values(yaml) {
+        let note = cx.origin(&pointer);
+        let inherited = parent.and_then(|p| cx.origin(&p));
+        if note.is_some() && note != inherited {
+            if let Some(slot) = notes.get_mut(line).filter(|s| s.is_none()) {
+                *slot = note;
+            }
+        }
+    }
+    let mut out = String::with_capacity(yaml.len() * 2);
+    for (i, text) in yaml.lines().enumerate() {
+        out.push_str(text);
+        if let Some(Some(note)) = notes.get(i + 1) {
+            out.push_str("  # ");
+            out.push_str(note);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+impl Context<'_> {
+    /// The comment for the value at `pointer`, if its origin is known.
+    fn origin(&self, pointer: &str) -> Option<String> {
+        if let Some(note) = self.by_name(pointer) {
+            return note;
+        }
+        let scoped = format!("kind:{}{pointer}", self.kind);
+        let (_, sources) =
+            RULES
+                .iter()
+                .find(|(pattern, _)| match pattern.strip_prefix("kind:") {
+                    Some(_) => scoped.starts_with(pattern),
+                    None => pointer.contains(pattern),
+                })?;
+        sources.iter().find_map(|s| self.try_source(*s, pointer))
+    }
+
+    fn try_source(&self, from: Source, pointer: &str) -> Option<String> {
+        match from {
+            Spec(key) => self.spec_line(&self.path(key)),
+            SpecEntry(key) => {
+                let last = pointer
+                    .rsplit('/')
+                    .next()?
+                    .replace("~1", "/")
+                    .replace("~0", "~");
+                self.spec_line(&format!("{}.{last}", self.path(key)))
+                    .or_else(|| self.table_has(&self.path(key), &last).then(String::new))
+                    .filter(|s| !s.is_empty())
+            }
+            Batch => (self.section.starts_with("jobs.") || self.section.starts_with("schedules."))
+                .then(|| self.spec_line(&self.section))
+                .flatten(),
+            Runtime => {
+                let name = self.string(&format!("{}.runtime", self.section))?;
+                self.catalog.runtime(&name)?;
+                Some(format!("stdlib runtime {name}"))
+            }
+            Accelerator => {
+                let key = format!("{}.resources.accelerator", self.section);
+                let name = self
+                    .string(&key)
+                    .or_else(|| self.string(&format!("{key}.type")))?;
+                self.catalog.accelerator(&name)?;
+                Some(format!("stdlib accelerator {name}"))
+            }
+            Defaults(table) => Some(format!("stdlib defaults {table}")),
+        }
+    }
+
+    /// Environment variables and volumes, by the name of the list item they are in: the spec's
+    /// `env`/`secret_env`/`files`/`resources.shm`, or else the runtime preset.
+    fn by_name(&self, pointer: &str) -> Option<Option<String>> {
+        let (list, at) = ["/env/", "/volumeMounts/", "/volumes/"]
+            .iter()
+            .find_map(|l| pointer.find(l).map(|i| (*l, i + l.len())))?;
+        let index_end = pointer[at..].find('/').map_or(pointer.len(), |i| at + i);
+        let name = self
+            .doc
+            .pointer(&format!("{}/name", &pointer[..index_end]))
+            .and_then(Value::as_str)?;
+        let s = &self.section;
+        let found = match list {
+            "/env/" => self
+                .spec_line(&format!("{s}.env.{name}"))
+                .or_else(|| self.spec_line(&format!("{s}.secret_env.{name}"))),
+            _ if name == "dshm" => self
+                .spec_line(&format!("{s}.resources.shm"))
+                .or_else(|| self.try_source(Accelerator, pointer))
+                .or_else(|| self.try_source(Runtime, pointer)),
+            _ => self.spec_line(&format!("{s}.files")),
+        };
+        Some(
+            found
+                .or_else(|| self.try_source(Runtime, pointer))
+                .or_else(|| (list != "/env/").then(|| "stdlib defaults volumes".to_string())),
+        )
+    }
+
+    fn path(&self, key: &str) -> String {
+        match key.strip_prefix('/') {
+            Some(top) => top.to_string(),
+            None if key.is_empty() => self.section.clone(),
+            None => format!("{}.{key}", self.section),
+        }
+    }
+
+    /// `app.toml:12` for a key path the file has.
+    fn spec_line(&self, path: &str) -> Option<String> {
+        let span = origin::find(&self.root, path)?;
+        let (line, _) = self.source.line_col(span.start);
+        Some(format!("{}:{line}", self.source.name))
+    }
+
+    fn node(&self, path: &str) -> Option<&Node> {
+        let mut node = &self.root;
+        for key in path.split('.') {
+            let TomlValue::Table(t) = &node.value else {
+                return None;
+            };
+            node = &t.get(key)?.node;
+        }
+        Some(node)
+    }
+
+    fn string(&self, path: &str) -> Option<String> {
+        match &self.node(path)?.value {
+            TomlValue::Str(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether the table at `path` has `key` (a key with dots, such as a label, is one key).
+    fn table_has(&self, path: &str, key: &str) -> bool {
+        matches!(&self.node(path).map(|n| &n.value), Some(TomlValue::Table(t)) if t.get(key).is_some())
+    }
+}
+
+/// Every value of one YAML document: its JSON pointer, its line (1-based), and its parent
+/// collection's pointer. Collections are reported on their key's line; a scalar that spans
+/// several lines (other than a block scalar, whose header line carries the comment) is left out.
+fn values(yaml: &str) -> Vec<(String, usize, Option<String>)> {
+    enum Frame {
+        Map {
+            key: Option<String>,
+            key_line: usize,
+        },
+        Seq {
+            index: usize,
+        },
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<(String, Frame)> = Vec::new();
+    let mut parser = Parser::new_from_str(yaml);
+    // The pointer and line a new value gets from the frame it sits in.
+    let place = |stack: &[(String, Frame)], line: usize| -> Option<(String, usize, String)> {
+        let (base, frame) = stack.last()?;
+        let token = |s: &str| s.replace('~', "~0").replace('/', "~1");
+        match frame {
+            Frame::Map {
+                key: Some(k),
+                key_line,
+            } => Some((format!("{base}/{}", token(k)), *key_line, base.clone())),
+            Frame::Map { key: None, .. } => None,
+            Frame::Seq { index } => Some((format!("{base}/{index}"), line, base.clone())),
+        }
+    };
+    while let Some(Ok((event, span))) = parser.next_event() {
+        let line = span.start.line();
+        let is_value = matches!(
+            stack.last(),
+            Some((_, Frame::Map { key: Some(_), .. }) | (_, Frame::Seq { .. }))
+        );
+        match event {
+            Event::Scalar(text, style, ..) => {
+                if !is_value {
+                    if let Some((_, Frame::Map { key, key_line })) = stack.last_mut() {
+                        *key = Some(text.into_owned());
+                        *key_line = line;
+                    }
+                    continue;
+                }
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                let one_line = span.end.line() == line || block;
+                // A block scalar's span starts at its content; its header is the line before.
+                let line = if block {
+                    line.saturating_sub(1).max(1)
+                } else {
+                    line
+                };
+                if let Some((pointer, at, parent)) = place(&stack, line) {
+                    if one_line {
+                        out.push((pointer, at, Some(parent)));
+                    }
+                }
+                advance(&mut stack);
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let (pointer, at, parent) = match place(&stack, line) {
+                    Some(p) => p,
+                    None if stack.is_empty() => (String::new(), line, String::new()),
+                    None => continue,
+                };
+                if !stack.is_empty() {
+                    out.push((pointer.clone(), at, Some(parent)));
+                }
+                let frame = match event {
+                    Event::MappingStart(..) => Frame::Map {
+                        key: None,
+                        key_line: line,
+                    },
+                    _ => Frame::Seq { index: 0 },
+                };
+                stack.push((pointer, frame));
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                advance(&mut stack);
+            }
+            _ => {}
+        }
+    }
+
+    /// After a value: a mapping waits for its next key, a sequence moves to its next item.
+    fn advance(stack: &mut [(String, Frame)]) {
+        match stack.last_mut() {
+            Some((_, Frame::Map { key, .. })) => *key = None,
+            Some((_, Frame::Seq { index })) => *index += 1,
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Options, compile};
+
+    const SPEC: &str = r#"[app]
+name = "chat"
+namespace = "llm"
+
+[serve]
+image = "vllm/vllm-openai:v0.6.3"
+runtime = "vllm"
+env = { LOG_LEVEL = "info" }
+
+[serve.resources]
+cpu = "8"
+memory = "64Gi"
+accelerator = "nvidia-l4"
+gpus = 1
+
+[serve.scaling]
+min = 2
+max = 4
+"#;
+
+    fn deployment() -> String {
+        let source = SourceFile::new("app.toml", SPEC);
+        let catalog = Catalog::builtin().expect("catalog");
+        let compiled = compile(&source, &catalog, &Options::default());
+        let object = compiled
+            .objects
+            .iter()
+            .find(|o| o.id().starts_with("Deployment/"))
+            .expect("a Deployment");
+        let doc = serde_json::to_value(object).expect("JSON");
+        let yaml = crate::emit::render(object).expect("YAML").text;
+        annotate(&source, &catalog, &doc, &yaml)
+    }
+
+    fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+    }
+
+    #[test]
+    fn values_say_where_they_came_from() {
+        let y = deployment();
+        assert!(
+            line_with(&y, "image: vllm").ends_with("# app.toml:6"),
+            "{y}"
+        );
+        assert!(
+            line_with(&y, "nvidia.com/gpu: \"1\"").ends_with("# app.toml:14"),
+            "{y}"
+        );
+        assert!(
+            line_with(&y, "name: LOG_LEVEL").ends_with("# app.toml:8"),
+            "{y}"
+        );
+        assert!(
+            line_with(&y, "name: HF_HOME").ends_with("# stdlib runtime vllm"),
+            "{y}"
+        );
+        assert!(
+            line_with(&y, "path: /health").ends_with("# stdlib runtime vllm"),
+            "{y}"
+        );
+        assert!(
+            line_with(&y, "nodeSelector:").ends_with("# stdlib accelerator nvidia-l4"),
+            "{y}"
+        );
+        assert!(
+            !line_with(&y, "nvidia.com/gpu.product").contains('#'),
+            "{y}"
+        );
+        assert!(
+            line_with(&y, "periodSeconds: 10").ends_with("# stdlib defaults probes"),
+            "{y}"
+        );
+        assert!(
+            line_with(&y, "app.kubernetes.io/managed-by").ends_with("# stdlib defaults managed_by"),
+            "{y}"
+        );
+    }
+
+    #[test]
+    fn children_of_an_annotated_collection_are_not_annotated_again() {
+        let y = deployment();
+        assert!(
+            line_with(&y, "  securityContext:").ends_with("# stdlib defaults security"),
+            "{y}"
+        );
+        assert!(!line_with(&y, "runAsNonRoot: true").contains('#'), "{y}");
+    }
+
+    #[test]
+    fn annotating_keeps_the_yaml_the_same() {
+        let y = deployment();
+        let plain: Value = serde_saphyr::from_str(&y).expect("annotated YAML parses");
+        let source = SourceFile::new("app.toml", SPEC);
+        let catalog = Catalog::builtin().expect("catalog");
+        let compiled = compile(&source, &catalog, &Options::default());
+        let object = compiled
+            .objects
+            .iter()
+            .find(|o| o.id().starts_with("Deployment/"))
+            .expect("a Deployment");
+        assert_eq!(plain, serde_json::to_value(object).expect("JSON"));
+    }
+
+    #[test]
+    fn pointers_and_lines_follow_the_layout() {
+        let v = values("a:\n  b: 1\n  c:\n  - x\n  - |\n    two\n    lines\nd: \"q\"\n");
+        let got: Vec<(&str, usize)> = v.iter().map(|(p, l, _)| (p.as_str(), *l)).collect();
+        assert_eq!(
+            got,
+            [
+                ("/a", 1),
+                ("/a/b", 2),
+                ("/a/c", 3),
+                ("/a/c/0", 4),
+                ("/a/c/1", 5),
+                ("/d", 8)
+            ]
+        );
+    }
+}
