@@ -498,7 +498,7 @@ max = 4
             "{y}"
         );
         assert!(
-            line_with(&y, "path: /health").ends_with("# stdlib runtime vllm"),
+            line_with(&y, "readinessProbe:").ends_with("# stdlib runtime vllm"),
             "{y}"
         );
         assert!(
