@@ -2,6 +2,9 @@
 //!
 //! serde-saphyr quotes every string a YAML 1.1 reader (kubectl) could misread (`on`, `yes`,
 //! `1_000`, `012`); keys come out in k8s-openapi's fixed order and maps are `BTreeMap`s.
+//! `gitops` lays the same documents out as one file per object for `--out-dir`.
+
+pub mod gitops;
 
 use crate::generate::Object;
 
@@ -18,6 +21,11 @@ pub fn yaml(objects: &[Object]) -> Result<String, String> {
 pub struct Rendered {
     pub id: String,
     pub rank: u8,
+    pub kind: &'static str,
+    pub name: String,
+    /// The app the object belongs to (its `app.kubernetes.io/part-of` label, the spec's
+    /// `[app] name`): its folder under `--out-dir`.
+    pub app: String,
     pub text: String,
 }
 
@@ -27,12 +35,24 @@ pub fn render(o: &Object) -> Result<Rendered, String> {
     if !text.ends_with('\n') {
         text.push('\n');
     }
+    let meta = o.metadata();
+    let app = meta
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(PART_OF))
+        .ok_or_else(|| format!("{} has no `{PART_OF}` label", o.id()))?;
     Ok(Rendered {
         id: o.id(),
         rank: o.rank(),
+        kind: o.kind(),
+        name: meta.name.clone().unwrap_or_default(),
+        app: app.clone(),
         text,
     })
 }
+
+/// The label every generated object carries with its app's name (`generate::labels`).
+const PART_OF: &str = "app.kubernetes.io/part-of";
 
 /// The bundle: each document after a `---` line, in the order given.
 pub fn join(docs: &[Rendered]) -> String {

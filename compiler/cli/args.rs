@@ -200,10 +200,14 @@ pub struct BuildArgs {
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<PathBuf>,
     /// Write the bundle to FILE (atomically) instead of stdout
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", group = "target")]
     pub output: Option<PathBuf>,
-    /// Do not write: exit 1 if FILE (-o) differs from what would be written
-    #[arg(long, requires = "output")]
+    /// Write one file per object, DIR/APP/KIND-NAME.yaml, with kustomization.yaml files for
+    /// Argo CD and Flux; remove the files mlspec wrote there before that are no longer built
+    #[arg(long, value_name = "DIR", group = "target", conflicts_with = "output")]
+    pub out_dir: Option<PathBuf>,
+    /// Do not write: exit 1 if FILE (-o) or DIR (--out-dir) differs from what would be written
+    #[arg(long, requires = "target")]
     pub check: bool,
     /// How to write diagnostics, on stderr (stdout carries the bundle)
     #[arg(long, value_enum, default_value_t = Format::Human)]

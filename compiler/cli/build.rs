@@ -1,5 +1,5 @@
-//! `mlspec build`: compile specs into one bundle on stdout or in a file (atomically), or with
-//! `--check` say whether that file is stale.
+//! `mlspec build`: compile specs into one bundle on stdout or in a file (atomically), or one
+//! file per object under `--out-dir` (`out_dir.rs`); with `--check` say whether that is stale.
 
 use mlspec::emit;
 use mlspec::generate::Object;
@@ -42,6 +42,9 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
     objects.sort_by_key(Object::rank);
     if let Err(code) = super::place::fits(&a.cluster, &objects, out) {
         return code;
+    }
+    if let Some(dir) = &a.out_dir {
+        return super::out_dir::run(dir, &docs, &outcome.apps, a.check);
     }
     let yaml = emit::join(&docs);
     drop(docs);

@@ -25,6 +25,8 @@ pub struct Want {
 pub struct Outcome {
     pub objects: Vec<Object>,
     pub rendered: Vec<Rendered>,
+    /// (spec, app name) for every spec whose objects were rendered, in input order.
+    pub apps: Vec<(String, String)>,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -49,6 +51,7 @@ pub fn compile_all(
     let mut outcome = Outcome {
         objects: Vec::new(),
         rendered: Vec::new(),
+        apps: Vec::new(),
         errors: 0,
         warnings: 0,
     };
@@ -74,7 +77,12 @@ pub fn compile_all(
         outcome.warnings += w;
         outcome.objects.extend(compiled.objects);
         match rendered {
-            Ok(docs) => outcome.rendered.extend(docs),
+            Ok(docs) => {
+                if let Some(d) = docs.first() {
+                    outcome.apps.push((source.name.clone(), d.app.clone()));
+                }
+                outcome.rendered.extend(docs);
+            }
             Err(e) => {
                 report::usage_error(&format!("internal error: {e}"));
                 return Err(EXIT_INPUT);

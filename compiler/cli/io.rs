@@ -51,7 +51,7 @@ pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
     }
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -8,6 +8,7 @@ mod explain;
 mod help;
 mod init;
 mod io;
+mod out_dir;
 mod place;
 mod report;
 

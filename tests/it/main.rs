@@ -8,6 +8,7 @@ mod cli;
 mod examples;
 mod formats;
 mod fuzz;
+mod gitops;
 mod linters;
 mod place;
 mod properties;
