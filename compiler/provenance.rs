@@ -132,7 +132,11 @@ const RULES: &[(&str, &[Source])] = &[
     ("/spec/strategy", &[Spec("rollout"), Defaults("serve")]),
     (
         "/spec/replicas",
-        &[Spec("replicas"), Spec("scaling.min"), Defaults("serve")],
+        &[
+            Spec("scaling.replicas"),
+            Spec("scaling.min"),
+            Defaults("serve"),
+        ],
     ),
     ("/spec/minReplicas", &[Spec("scaling.min")]),
     ("/spec/maxReplicas", &[Spec("scaling.max")]),
@@ -177,6 +181,19 @@ struct Context<'a> {
     section: String,
 }
 
+/// An object rendered as [`crate::emit::render`] does, with the comments of [`annotate`].
+pub fn render(
+    object: &crate::generate::Object,
+    source: &SourceFile,
+    catalog: &Catalog,
+) -> Result<crate::emit::Rendered, String> {
+    let mut rendered = crate::emit::render(object)?;
+    let doc =
+        serde_json::to_value(object).map_err(|e| format!("cannot read {}: {e}", rendered.id))?;
+    rendered.text = annotate(source, catalog, &doc, &rendered.text);
+    Ok(rendered)
+}
+
 /// `yaml` (one rendered object, `doc` as JSON) with a comment on each line whose value has a
 /// known origin in `source` or the catalog.
 pub fn annotate(source: &SourceFile, catalog: &Catalog, doc: &Value, yaml: &str) -> String {
@@ -201,10 +218,11 @@ pub fn annotate(source: &SourceFile, catalog: &Catalog, doc: &Value, yaml: &str)
     for (pointer, line, parent) in values(yaml) {
         let note = cx.origin(&pointer);
         let inherited = parent.and_then(|p| cx.origin(&p));
-        if note.is_some() && note != inherited {
-            if let Some(slot) = notes.get_mut(line).filter(|s| s.is_none()) {
-                *slot = note;
-            }
+        if note.is_some()
+            && note != inherited
+            && let Some(slot) = notes.get_mut(line).filter(|s| s.is_none())
+        {
+            *slot = note;
         }
     }
     let mut out = String::with_capacity(yaml.len() * 2);
@@ -389,10 +407,8 @@ fn values(yaml: &str) -> Vec<(String, usize, Option<String>)> {
                 } else {
                     line
                 };
-                if let Some((pointer, at, parent)) = place(&stack, line) {
-                    if one_line {
-                        out.push((pointer, at, Some(parent)));
-                    }
+                if one_line && let Some((pointer, at, parent)) = place(&stack, line) {
+                    out.push((pointer, at, Some(parent)));
                 }
                 advance(&mut stack);
             }

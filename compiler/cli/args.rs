@@ -209,6 +209,11 @@ pub struct BuildArgs {
     /// Do not write: exit 1 if FILE (-o) or DIR (--out-dir) differs from what would be written
     #[arg(long, requires = "target")]
     pub check: bool,
+    /// Add a comment to each generated value saying where it came from: a spec line
+    /// (`# app.toml:12`), a catalog entry (`# stdlib runtime vllm`) or a default
+    /// (`# stdlib defaults probes`), for review of what the compiler decided
+    #[arg(long)]
+    pub annotate: bool,
     /// How to write diagnostics, on stderr (stdout carries the bundle)
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -14,6 +14,7 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
     let want = Want {
         rendered: true,
         objects: a.cluster.inventory.is_some(),
+        annotate: a.annotate,
     };
     let outcome = match compile_all(&a.specs, &options, want, out) {
         Ok(o) => o,

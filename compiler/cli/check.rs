@@ -20,6 +20,8 @@ pub struct Want {
     pub rendered: bool,
     /// The typed objects themselves (for placement); otherwise they are dropped early.
     pub objects: bool,
+    /// Each rendered value with a comment saying where it came from (`build --annotate`).
+    pub annotate: bool,
 }
 
 pub struct Outcome {
@@ -106,7 +108,10 @@ fn compile_each(
     let one = |path: &PathBuf| {
         io::read_source(path).map(|source| {
             let mut compiled = compile(&source, catalog, options);
-            let rendered = if want.rendered {
+            let rendered = if want.annotate {
+                let annotated = |o| mlspec::provenance::render(o, &source, catalog);
+                compiled.objects.iter().map(annotated).collect()
+            } else if want.rendered {
                 compiled.objects.iter().map(emit::render).collect()
             } else {
                 Ok(Vec::new())
@@ -142,6 +147,7 @@ pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
     let want = Want {
         rendered: false,
         objects: a.cluster.inventory.is_some(),
+        annotate: false,
     };
     match compile_all(&a.specs, &options, want, out) {
         Err(code) => code,

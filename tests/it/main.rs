@@ -3,6 +3,7 @@
 
 #![allow(clippy::disallowed_methods)]
 
+mod annotate;
 mod bad_input;
 mod cli;
 mod examples;
