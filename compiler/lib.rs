@@ -13,6 +13,7 @@ pub mod generate;
 pub mod inventory;
 pub mod place;
 pub mod resolve;
+pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod stdlib;

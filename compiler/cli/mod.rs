@@ -10,6 +10,7 @@ mod init;
 mod io;
 mod place;
 mod report;
+mod schema;
 
 use clap::Parser;
 
@@ -38,5 +39,6 @@ pub fn run() -> i32 {
         Command::Init(a) => init::run(a),
         Command::Completions(a) => help::completions(a.shell),
         Command::Man => help::man(),
+        Command::Schema(a) => schema::run(a),
     }
 }
