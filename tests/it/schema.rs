@@ -14,7 +14,7 @@ use mlspec::source::SourceFile;
 use mlspec::{Options, compile, schema};
 use serde_json::{Map, Value, json};
 
-use crate::support::{catalog, root};
+use crate::support::{catalog, mlspec, root, stderr, stdout};
 
 const MADE_UP: &str = "zz_made_up_key";
 
@@ -349,4 +349,43 @@ fn the_inventory_schema_and_the_pool_reader_agree_on_every_key() {
         |_| codes::E0201.id,
         2,
     );
+}
+
+#[test]
+fn the_schema_command_prints_the_committed_schemas() {
+    for (args, file) in [
+        (&["schema"][..], "mlspec.schema.json"),
+        (&["schema", "--inventory"][..], "inventory.schema.json"),
+    ] {
+        let o = mlspec(&root(), args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let committed =
+            std::fs::read_to_string(root().join("schemas").join(file)).expect("committed");
+        assert!(
+            stdout(&o) == committed,
+            "`mlspec {}` differs from schemas/{file}",
+            args.join(" ")
+        );
+    }
+}
+
+#[test]
+fn every_starter_spec_satisfies_the_schema_and_says_how_to_use_it() {
+    let v = validator(&generated(false));
+    for runtime in catalog().runtimes.keys() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let o = mlspec(
+            dir.path(),
+            &["init", "--runtime", runtime, "--name", "demo"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let path = dir.path().join("app.toml");
+        let text = std::fs::read_to_string(&path).expect("app.toml");
+        assert!(
+            text.contains("mlspec schema > mlspec.schema.json"),
+            "{text}"
+        );
+        let errs = errors(&v, &toml_json(&path));
+        assert!(errs.is_empty(), "{runtime}: {errs:#?}\n{text}");
+    }
 }
