@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod place;
 pub mod provenance;
 pub mod resolve;
+pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod stdlib;

@@ -47,6 +47,15 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff): `mlspec man > ~/.local/share/man/man1/mlspec.1`
     Man,
+    /// Print the JSON Schema of the spec, for editors: `mlspec schema > mlspec.schema.json`
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the schema of the TOML node-pool inventory instead
+    #[arg(long)]
+    pub inventory: bool,
 }
 
 #[derive(Debug, Args)]

@@ -21,7 +21,8 @@ pub fn man() -> i32 {
     print(&page)
 }
 
-fn print(bytes: &[u8]) -> i32 {
+/// Print a generated text to stdout: exit 0, or 2 when stdout cannot be written.
+pub(super) fn print(bytes: &[u8]) -> i32 {
     match io::print_stdout(&String::from_utf8_lossy(bytes)) {
         Ok(()) => EXIT_OK,
         Err(e) => {

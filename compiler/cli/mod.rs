@@ -11,6 +11,7 @@ mod io;
 mod out_dir;
 mod place;
 mod report;
+mod schema;
 
 use clap::Parser;
 use report::Reporter;
@@ -40,6 +41,7 @@ pub fn run() -> i32 {
         Command::Init(a) => init::run(a),
         Command::Completions(a) => help::completions(a.shell),
         Command::Man => help::man(),
+        Command::Schema(a) => schema::run(a),
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod nodes;
 pub mod pods;
+pub mod pool_file;
 pub mod pools;
 
 use std::collections::BTreeMap;

@@ -12,6 +12,10 @@ use crate::values::{cron, timezone};
 /// CronJob names leave room for the 11-character suffix of the Jobs they create.
 pub const MAX_CRONJOB_NAME: usize = 52;
 pub const MAX_JOB_NAME: usize = 63;
+/// `schedules.NAME.concurrency`: what a CronJob does when a run is due while one still runs.
+pub const CONCURRENCY_POLICIES: &[&str] = &["allow", "forbid", "replace"];
+/// `restart` of a job or schedule: the pod's restartPolicy, spelled as a spec writes it.
+pub const RESTART_POLICIES: &[&str] = &["never", "on-failure"];
 
 pub fn job(
     d: &mut Diagnostics,
@@ -86,12 +90,7 @@ pub fn schedule(
         .map(|()| tz.v.clone())
     });
     let concurrency = match &s.concurrency {
-        Some(c) => check::choice(
-            d,
-            &format!("{path}.concurrency"),
-            c,
-            &["allow", "forbid", "replace"],
-        ),
+        Some(c) => check::choice(d, &format!("{path}.concurrency"), c, CONCURRENCY_POLICIES),
         None => Some(defaults.concurrency.as_str()),
     };
     let starting = s
@@ -167,7 +166,7 @@ fn common(
     };
     let workload = workload::resolve(d, catalog, id, &b.container, None, base);
     let restart = match &b.restart {
-        Some(r) => check::choice(d, &format!("{path}.restart"), r, &["never", "on-failure"]),
+        Some(r) => check::choice(d, &format!("{path}.restart"), r, RESTART_POLICIES),
         None => Some(defaults.restart.as_str()),
     };
     let ttl = b

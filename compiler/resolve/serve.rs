@@ -12,6 +12,11 @@ use crate::spec::{self, Serve};
 use crate::stdlib::{Catalog, Runtime};
 use crate::values::{names, percent, suggest::suggest};
 
+/// `placement.spread`: across zones, one replica per node, or no topology spread.
+pub const SPREADS: &[&str] = &["zone", "node", "none"];
+/// `serve.rollout.strategy`: a rolling update, or all old pods stopped before new ones start.
+pub const ROLLOUT_STRATEGIES: &[&str] = &["rolling", "recreate"];
+
 pub fn resolve(
     d: &mut Diagnostics,
     catalog: &Catalog,
@@ -63,7 +68,7 @@ pub fn resolve(
         catalog.defaults.ingress.controllers.get(class).cloned()
     });
     let spread = match spread {
-        Some(sp) => match check::choice(d, "placement.spread", sp, &["zone", "node", "none"]) {
+        Some(sp) => match check::choice(d, "placement.spread", sp, SPREADS) {
             Some("node") => Spread::Node,
             Some("none") => Spread::None,
             _ => Spread::Zone,
@@ -439,8 +444,7 @@ fn rollout(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Rollout {
     let defaults = &catalog.defaults.serve;
     let r = s.rollout.clone().unwrap_or_default();
     if let Some(st) = &r.strategy
-        && check::choice(d, "serve.rollout.strategy", st, &["rolling", "recreate"])
-            == Some("recreate")
+        && check::choice(d, "serve.rollout.strategy", st, ROLLOUT_STRATEGIES) == Some("recreate")
     {
         return Rollout::Recreate;
     }

@@ -2,7 +2,10 @@
 
 use crate::app::Toleration;
 
-const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+/// A taint's effects, which a toleration may name.
+pub const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+/// A toleration's operators (any case).
+pub const OPERATORS: [&str; 2] = ["Exists", "Equal"];
 
 /// Parse `key=value:Effect`, `key:Effect`, `key=value`, `key` or `:Effect`.
 pub fn parse(s: &str) -> Result<Toleration, String> {
@@ -37,9 +40,10 @@ pub fn build(
         crate::values::names::label_value(v).map_err(|e| format!("bad value: {e}"))?;
     }
     let operator = match (operator, value) {
-        (Some(o), _) if o.eq_ignore_ascii_case("exists") => "Exists",
-        (Some(o), _) if o.eq_ignore_ascii_case("equal") => "Equal",
-        (Some(o), _) => return Err(format!("operator `{o}` is not `Exists` or `Equal`")),
+        (Some(o), _) => OPERATORS
+            .into_iter()
+            .find(|x| x.eq_ignore_ascii_case(o))
+            .ok_or_else(|| format!("operator `{o}` is not `Exists` or `Equal`"))?,
         (None, Some(_)) => "Equal",
         (None, None) => "Exists",
     };

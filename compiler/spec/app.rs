@@ -1,18 +1,35 @@
 //! `[app]` (identity shared by every object) and `[placement]` (where pods may run).
 
+use schemars::JsonSchema;
+
 use super::read::{Fields, Pairs, Sp, wrong_type};
 use super::tree::Value;
 use crate::diagnostics::Diagnostics;
 use crate::source::Span;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+/// `[app]`: the application's identity, shared by every object.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct AppSection {
+    /// A DNS label of at most 40 characters, starting with a letter: every object is named from
+    /// it.
+    #[schemars(required, extend("examples" = ["sentiment", "llm-chat"]))]
     pub name: Option<Sp<String>>,
+    /// The namespace of every object; defaults to `name`.
+    #[schemars(extend("examples" = ["ml"]))]
     pub namespace: Option<Sp<String>>,
+    /// The app's version, written as the `app.kubernetes.io/version` label.
+    #[schemars(with = "Option<crate::schema::ScalarString>", extend("examples" = ["1.4.0"]))]
     pub version: Option<Sp<String>>,
+    /// Labels added to every object and pod.
+    #[schemars(with = "Option<crate::schema::ScalarMap>", extend("examples" = [{ "team": "nlp" }]))]
     pub labels: Pairs,
+    /// Annotations added to every object.
+    #[schemars(with = "Option<crate::schema::ScalarMap>")]
     pub annotations: Pairs,
+    /// `true` emits a Namespace that enforces Pod Security "restricted".
     pub create_namespace: Option<Sp<bool>>,
+    #[schemars(skip)]
     pub span: Span,
 }
 
@@ -30,12 +47,24 @@ impl AppSection {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+/// `[placement]`: where every workload's pods may run.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Placement {
+    /// Labels nodes must carry (nodeSelector), merged with the accelerator's.
+    #[schemars(with = "Option<crate::schema::ScalarMap>", extend("examples" = [{ "pool": "inference" }]))]
     pub node_selector: Pairs,
+    /// Taints the pods tolerate, besides those of the accelerator, which are added by
+    /// themselves.
+    #[schemars(with = "Option<Vec<TolerationSpec>>")]
     pub tolerations: Vec<TolerationSpec>,
+    /// Topology spread of replicas: across zones (the default with more than one replica), one
+    /// per node, or none.
+    #[schemars(extend("enum" = crate::resolve::serve::SPREADS))]
     pub spread: Option<Sp<String>>,
+    /// The pods' PriorityClass.
     pub priority_class: Option<Sp<String>>,
+    /// The pods' RuntimeClass (e.g. `nvidia`, `gvisor`).
     pub runtime_class: Option<Sp<String>>,
 }
 
@@ -51,15 +80,27 @@ impl Placement {
     }
 }
 
-/// `"key=value:Effect"`, or `{ key, operator, value, effect }`.
-#[derive(Debug, Clone, PartialEq)]
+/// A toleration: `"key=value:Effect"` (as `kubectl taint` writes a taint), or a table
+/// `{ key, operator, value, effect }`.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(untagged, deny_unknown_fields)]
 pub enum TolerationSpec {
+    /// `key=value:Effect`, `key:Effect`, `key=value`, `key` or `:Effect`.
+    #[schemars(extend("examples" = ["dedicated=batch:NoSchedule"]))]
     Short(Sp<String>),
+    /// A toleration as Kubernetes writes it.
     Table {
+        /// The taint key; none tolerates every taint (with operator `Exists`).
         key: Option<Sp<String>>,
+        /// `Exists` (any value) or `Equal` (the default with a value); any case.
+        #[schemars(extend("enum" = crate::resolve::toleration::OPERATORS))]
         operator: Option<Sp<String>>,
+        /// The taint value, with operator `Equal`.
         value: Option<Sp<String>>,
+        /// The taint effect tolerated; none tolerates every effect.
+        #[schemars(extend("enum" = crate::resolve::toleration::EFFECTS))]
         effect: Option<Sp<String>>,
+        #[schemars(skip)]
         span: Span,
     },
 }

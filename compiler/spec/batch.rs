@@ -1,22 +1,38 @@
 //! `[jobs.NAME]` and `[schedules.NAME]`: run-to-completion work, once or on a cron schedule.
 
+use schemars::JsonSchema;
+
 use super::read::{Fields, Sp};
 use super::workload::Container;
 use crate::diagnostics::Diagnostics;
 use crate::source::Span;
 
-/// Fields shared by a one-off Job and a scheduled one.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// `[jobs.NAME]`: one-off work, a Job. (Its fields are shared by a schedule's, but `ttl`.)
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Batch {
+    #[schemars(flatten)]
     pub container: Container,
+    /// Retries before the Job fails (backoffLimit; default 2).
+    #[schemars(range(min = 0))]
     pub retries: Option<Sp<i32>>,
     /// The longest one run may take (activeDeadlineSeconds).
+    #[schemars(extend("examples" = ["4h", "30m"]))]
     pub deadline: Option<Sp<String>>,
-    /// How long a finished Job is kept (ttlSecondsAfterFinished).
+    /// How long a finished Job is kept (ttlSecondsAfterFinished; default `1d`); `"never"` keeps
+    /// it (W0007). Jobs only: a schedule's runs are kept by `history`.
+    #[schemars(extend("examples" = ["1d", "never"]))]
     pub ttl: Option<Sp<String>>,
+    /// The pod's restart policy: `never` (default) or `on-failure`.
+    #[schemars(extend("enum" = crate::resolve::batch::RESTART_POLICIES))]
     pub restart: Option<Sp<String>>,
+    /// Pods that run at once, as on a Job.
+    #[schemars(range(min = 0))]
     pub parallelism: Option<Sp<i32>>,
+    /// Successful pods the Job needs, as on a Job.
+    #[schemars(range(min = 0))]
     pub completions: Option<Sp<i32>>,
+    #[schemars(skip)]
     pub span: Span,
 }
 
@@ -35,16 +51,39 @@ impl Batch {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+/// `[schedules.NAME]`: work on a cron schedule, a CronJob. Every key of a job but `ttl`.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields, transform = without_ttl)]
 pub struct Schedule {
+    #[schemars(flatten)]
     pub batch: Batch,
+    /// Five fields (`30 2 * * *`), with ranges, steps and names (`MON-FRI`), or `@daily`-style.
+    #[schemars(required, extend("examples" = ["0 3 * * *", "@daily"]))]
     pub cron: Option<Sp<String>>,
+    /// The IANA time zone `cron` is read in (default: the kube-controller-manager's).
+    #[schemars(extend("examples" = ["Europe/Berlin", "America/New_York"]))]
     pub timezone: Option<Sp<String>>,
+    /// When a run is due while the last still runs: `forbid` (default), `allow`, `replace`.
+    #[schemars(extend("enum" = crate::resolve::batch::CONCURRENCY_POLICIES))]
     pub concurrency: Option<Sp<String>>,
-    /// A run missed by more than this is skipped (startingDeadlineSeconds).
+    /// A run missed by more than this is skipped (startingDeadlineSeconds; default `1h`).
+    #[schemars(extend("examples" = ["1h"]))]
     pub starting_deadline: Option<Sp<String>>,
+    /// How many finished runs are kept.
     pub history: Option<History>,
+    /// `true` pauses the schedule.
     pub suspend: Option<Sp<bool>>,
+}
+
+/// A schedule's Jobs have no TTL (resolve reports `ttl` there as an unknown key), so its schema
+/// drops the key the shared `Batch` brings.
+fn without_ttl(schema: &mut schemars::Schema) {
+    if let Some(props) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        props.remove("ttl");
+    }
 }
 
 impl Schedule {
@@ -61,9 +100,15 @@ impl Schedule {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+/// `history = { successful = 3, failed = 3 }`: finished runs a CronJob keeps.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct History {
+    /// Successful runs kept.
+    #[schemars(range(min = 0))]
     pub successful: Option<Sp<i32>>,
+    /// Failed runs kept.
+    #[schemars(range(min = 0))]
     pub failed: Option<Sp<i32>>,
 }
 

@@ -12,6 +12,10 @@ pub mod serve;
 pub mod tree;
 pub mod workload;
 
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::{SourceFile, Span};
 use crate::values::suggest::suggest;
@@ -25,21 +29,42 @@ pub use workload::{AcceleratorRef, Container, Resources};
 /// Files larger than this are refused before parsing.
 pub const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
 
-/// One application, as written.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One application, as written: an mlspec spec (`app.toml`), compiled by `mlspec build` into
+/// Kubernetes manifests.
+// The doc comments of the spec types are the JSON Schema's descriptions: editors show them.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(title = "mlspec spec", deny_unknown_fields)]
 pub struct Spec {
+    /// The application's identity, shared by every object: its name, namespace, version and
+    /// labels.
     pub app: AppSection,
+    /// The long-running model server: a Deployment and a Service, with its probes, autoscaler,
+    /// disruption budget and ingress.
     pub serve: Option<Serve>,
+    /// One-off batch work, one Job per `[jobs.NAME]` table.
+    #[schemars(with = "Option<BTreeMap<String, Batch>>")]
     pub jobs: Vec<(Sp<String>, Batch)>,
+    /// Scheduled batch work, one CronJob per `[schedules.NAME]` table.
+    #[schemars(with = "Option<BTreeMap<String, Schedule>>")]
     pub schedules: Vec<(Sp<String>, Schedule)>,
+    /// Where every workload's pods may run: node selector, tolerations, topology spread.
     pub placement: Option<Placement>,
-    /// `[lint]`: warning code or name → `allow`, `warn` or `deny`.
+    /// `[lint]`: warning code or name → `allow`, `warn` or `deny` (the command line's
+    /// `--allow`/`--warn`/`--deny` win).
+    #[schemars(with = "Option<crate::schema::Lints>")]
     pub lint: Pairs,
-    /// `[waivers]`: scanner check ID → the reason the workload needs the exception.
+    /// `[waivers]`: scanner check ID → the reason the workload needs the exception, written
+    /// as a `checkov.io/skipN` annotation and reported as W0008.
+    #[schemars(with = "Option<crate::schema::Waivers>")]
     pub waivers: Pairs,
     /// The overlay that was applied, if any.
+    #[schemars(skip)]
     pub env: Option<String>,
-    /// Every overlay in the file, with the span its keys and values cover.
+    /// `[overlays.NAME]`: a partial spec that `--env NAME` deep-merges over the file (dotted
+    /// keys such as `serve.scaling = { min = 4 }` allowed). Every overlay is checked on every
+    /// build.
+    // Held here as each overlay's name and the span its keys and values cover.
+    #[schemars(with = "Option<crate::schema::Overlays>")]
     pub overlays: Vec<(String, Span)>,
 }
 

@@ -22,6 +22,25 @@ impl<T> Sp<T> {
     }
 }
 
+/// A spanned value's schema is its value's: spans are the reader's, not the user's.
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Sp<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
 /// Ordered `key = value` pairs from a table of strings (labels, env, node selectors).
 pub type Pairs = Vec<(Sp<String>, Sp<String>)>;
 

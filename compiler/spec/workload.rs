@@ -1,21 +1,35 @@
 //! What every workload section shares: the container (image, command, env, secrets, files) and
 //! its resources, including the accelerator.
 
+use schemars::JsonSchema;
+
 use super::read::{Fields, Pairs, Sp, wrong_type};
 use super::tree::Value;
 use crate::diagnostics::Diagnostics;
 
 /// The container of a server, job or schedule.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
 pub struct Container {
+    /// `name:tag`, `name@sha256:…`, or both; a moving tag (`latest`, none) is W0001, a tag
+    /// without a digest W0002.
+    #[schemars(required, extend("examples" = ["tensorflow/serving:2.15.0"]))]
     pub image: Option<Sp<String>>,
+    /// The container's entrypoint (replaces the image's).
+    #[schemars(extend("examples" = [["python", "train.py"]]))]
     pub command: Option<Vec<Sp<String>>>,
+    /// The container's arguments.
     pub args: Option<Vec<Sp<String>>>,
+    /// Literal environment variables; numbers and booleans are written as strings. Secrets go
+    /// in `secret_env`.
+    #[schemars(with = "Option<crate::schema::ScalarMap>", extend("examples" = [{ "MODEL_NAME": "sentiment" }]))]
     pub env: Pairs,
-    /// `NAME = "secret-name/key"`.
+    /// `NAME = "secret-name/key"`: a variable from a Secret, never a literal.
+    #[schemars(with = "Option<crate::schema::ScalarMap>", extend("examples" = [{ "API_KEY": "sentiment-keys/api-key" }]))]
     pub secret_env: Pairs,
     /// Absolute path in the container → file content, served from a ConfigMap.
+    #[schemars(with = "Option<crate::schema::ScalarMap>", extend("examples" = [{ "/etc/app/config.yaml": "threshold: 0.8\n" }]))]
     pub files: Pairs,
+    /// Requests (equal to limits) and the accelerator.
     pub resources: Option<Resources>,
 }
 
@@ -38,16 +52,30 @@ impl Container {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The container's resources: requests equal to limits (Guaranteed QoS).
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Resources {
+    /// CPU cores, a Kubernetes quantity (`"2"`, `"500m"`).
+    #[schemars(with = "Option<crate::schema::ScalarString>", extend("examples" = ["2", "500m"]))]
     pub cpu: Option<Sp<String>>,
+    /// Memory, a Kubernetes quantity (`"8Gi"`).
+    #[schemars(extend("examples" = ["8Gi", "512Mi"]))]
     pub memory: Option<Sp<String>>,
+    /// Ephemeral storage; defaults to the pod's emptyDir sizes plus 1Gi for logs.
+    #[schemars(extend("examples" = ["10Gi"]))]
     pub ephemeral_storage: Option<Sp<String>>,
+    /// An accelerator from the catalog (stdlib/accelerators.toml): its node labels,
+    /// tolerations and resource name come with it.
     pub accelerator: Option<AcceleratorRef>,
-    /// Devices per pod: GPUs, or TPU chips. Kept as written so a fraction can be reported.
+    /// Devices per pod: GPUs, or TPU chips (default 1 with an accelerator). Whole numbers.
+    // Kept as written so a fraction can be reported.
+    #[schemars(with = "Option<u32>", extend("examples" = [1]))]
     pub gpus: Option<Sp<f64>>,
+    /// The size of a memory-backed `/dev/shm` (defaulted for GPUs and runtimes that need it).
+    #[schemars(extend("examples" = ["2Gi"]))]
     pub shm: Option<Sp<String>>,
-    /// `false` drops the CPU limit (Burstable QoS); W0003.
+    /// `false` keeps the CPU request but drops the limit (Burstable QoS); W0003.
     pub cpu_limit: Option<Sp<bool>>,
 }
 
@@ -65,12 +93,24 @@ impl Resources {
     }
 }
 
-/// `accelerator = "nvidia-l4"` or `accelerator = { type = "nvidia-a100-80gb", mig = "3g.40gb" }`.
-#[derive(Debug, Clone, PartialEq)]
+/// `accelerator = "nvidia-l4"`, or a table: `{ type = "nvidia-a100-80gb", mig = "3g.40gb" }`,
+/// `{ type = "tpu-v5e", topology = "2x4" }`.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    transform = crate::schema::or_catalog_name("accelerators", "an accelerator's name in the catalog")
+)]
 pub struct AcceleratorRef {
+    /// The accelerator's name in the catalog.
+    #[schemars(rename = "type", extend("x-catalog" = "accelerators"))]
     pub name: Sp<String>,
+    /// A MIG profile of the GPU, instead of whole GPUs.
+    #[schemars(extend("examples" = ["3g.40gb", "1g.10gb"]))]
     pub mig: Option<Sp<String>>,
+    /// A TPU slice topology.
+    #[schemars(extend("examples" = ["2x4"]))]
     pub topology: Option<Sp<String>>,
+    #[schemars(skip)]
     pub span: crate::source::Span,
 }
 

@@ -540,6 +540,7 @@ fn completions_and_the_man_page_cover_every_subcommand() {
         "init",
         "completions",
         "man",
+        "schema",
     ];
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let o = mlspec(&root(), &["completions", shell]);

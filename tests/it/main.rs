@@ -14,5 +14,6 @@ mod linters;
 mod place;
 mod properties;
 mod robustness;
+mod schema;
 mod support;
 mod verify;
