@@ -32,7 +32,8 @@ pub enum Color {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Compile specs into one multi-document YAML bundle (stdout, or -o FILE)
+    /// Compile specs into one multi-document YAML bundle (stdout, -o FILE), or a file per object
+    /// (--out-dir DIR)
     Build(BuildArgs),
     /// Validate specs without writing anything: exit 0, or 1 with diagnostics
     Check(CheckArgs),
@@ -205,7 +206,7 @@ pub struct PlaceArgs {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Spec files (app.toml)
+    /// Spec files, or folders that stand for every app.toml below them
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<PathBuf>,
     /// Write the bundle to FILE (atomically) instead of stdout
@@ -235,7 +236,7 @@ pub struct BuildArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Spec files (app.toml)
+    /// Spec files, or folders that stand for every app.toml below them
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<PathBuf>,
     /// How to write diagnostics: `human` on stderr; `json`, `sarif` and `github` on stdout

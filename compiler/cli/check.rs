@@ -57,8 +57,12 @@ pub fn compile_all(
         errors: 0,
         warnings: 0,
     };
+    let paths = io::expand_specs(paths).map_err(|e| {
+        report::usage_error(&e);
+        EXIT_USAGE
+    })?;
     let mut unreadable = false;
-    for read in compile_each(paths, &catalog, options, want) {
+    for read in compile_each(&paths, &catalog, options, want) {
         let (source, compiled, rendered) = match read {
             Ok(done) => done,
             Err(ReadError::Io(msg)) => {

@@ -51,6 +51,52 @@ pub fn read_source(path: &Path) -> Result<SourceFile, ReadError> {
     }
 }
 
+/// The spec name a folder given as an input stands for.
+pub const SPEC_FILE: &str = "app.toml";
+
+/// Inputs as spec files: a folder stands for every `app.toml` below it (hidden folders skipped),
+/// sorted, so `mlspec build apps --out-dir deploy` needs no shell glob (a pre-commit hook has
+/// none). Files are kept as given.
+pub fn expand_specs(inputs: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            out.push(input.clone());
+            continue;
+        }
+        let before = out.len();
+        find_specs(input, &mut out)?;
+        if out.len() == before {
+            return Err(format!(
+                "no `{SPEC_FILE}` under the folder `{}`: give spec files, or a folder that holds some",
+                input.display()
+            ));
+        }
+        out[before..].sort();
+    }
+    Ok(out)
+}
+
+fn find_specs(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read `{}`: {}", dir.display(), io_reason(&e)))?;
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| format!("cannot read `{}`: {}", dir.display(), io_reason(&e)))?;
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
+        if kind.is_dir() && !hidden {
+            find_specs(&path, out)?;
+        } else if kind.is_file() && entry.file_name() == SPEC_FILE {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),

@@ -5,6 +5,7 @@
 
 mod annotate;
 mod bad_input;
+mod ci;
 mod cli;
 mod examples;
 mod formats;
