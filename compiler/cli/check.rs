@@ -62,7 +62,10 @@ pub fn compile_all(
         EXIT_USAGE
     })?;
     let mut unreadable = false;
-    for read in compile_each(&paths, &catalog, options, want) {
+    let bar = super::progress::specs(paths.len());
+    let results = compile_each(&paths, &catalog, options, want, &bar);
+    bar.finish_and_clear();
+    for read in results {
         let (source, compiled, rendered) = match read {
             Ok(done) => done,
             Err(ReadError::Io(msg)) => {
@@ -108,8 +111,10 @@ fn compile_each(
     catalog: &Catalog,
     options: &Options,
     want: Want,
+    bar: &indicatif::ProgressBar,
 ) -> Vec<Result<Done, ReadError>> {
     let one = |path: &PathBuf| {
+        bar.inc(1);
         io::read_source(path).map(|source| {
             let mut compiled = compile(&source, catalog, options);
             let rendered = if want.annotate {

@@ -10,6 +10,7 @@ mod init;
 mod io;
 mod out_dir;
 mod place;
+mod progress;
 mod report;
 mod schema;
 

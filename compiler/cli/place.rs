@@ -11,6 +11,7 @@ use mlspec::stdlib::Catalog;
 
 use super::args::{ClusterArgs, Format, PlaceArgs, StrategyArg};
 use super::io::{self, ReadError};
+use super::progress;
 use super::report::{self, Reporter};
 use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE};
 
@@ -29,8 +30,14 @@ pub fn load(args: &ClusterArgs, catalog: &Catalog, out: &Reporter) -> Result<Opt
     let Some(path) = &args.inventory else {
         return Ok(None);
     };
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let spinner = progress::step(
+        size > progress::LARGE_INPUT_BYTES,
+        format!("reading {} ({} MB)", path.display(), size / 1_000_000),
+    );
     let source = read(path, out)?;
     let (inventory, diags) = inventory::parse(&source, catalog);
+    spinner.finish_and_clear();
     let (errors, _) = out.diagnostics(&source, diags.iter());
     let existing = match &args.existing {
         Some(p) => {
@@ -80,7 +87,14 @@ pub fn simulate(cluster: &Cluster, manifests: &[Manifest]) -> Report {
     let options = place::Options {
         strategy: cluster.strategy,
     };
-    place::simulate(&cluster.inventory, &cluster.existing, manifests, &options)
+    let nodes = cluster.inventory.nodes.len();
+    let spinner = progress::step(
+        nodes > progress::LARGE_CLUSTER_NODES,
+        format!("placing {} workloads on {nodes} nodes", manifests.len()),
+    );
+    let report = place::simulate(&cluster.inventory, &cluster.existing, manifests, &options);
+    spinner.finish_and_clear();
+    report
 }
 
 /// For `build` and `check --inventory`: `Err(exit code)` (after printing why) when the

@@ -678,3 +678,35 @@ fn a_multi_app_build_is_the_library_bundle_of_all_apps_in_kind_order() {
         "two runs differ"
     );
 }
+
+/// Many specs: a progress bar on a terminal (run under `script`, which gives the command a
+/// pseudo-terminal), cleared when done; nothing at all off a terminal.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let dir = tmp();
+    let mut specs = Vec::new();
+    for i in 0..25 {
+        let name = format!("app{i:02}.toml");
+        let spec = GOOD.replace("\"demo\"", &format!("\"demo-{i}\""));
+        std::fs::write(dir.path().join(&name), spec).expect("write a spec");
+        specs.push(name);
+    }
+    let mut args = vec!["check", "-A", "warnings"];
+    args.extend(specs.iter().map(String::as_str));
+    let quiet = mlspec(dir.path(), &args);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(stderr(&quiet), "", "no progress in a pipe");
+
+    let command = format!("{} {}", env!("CARGO_BIN_EXE_mlspec"), args.join(" "));
+    let tty = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("`script` (util-linux) runs: it gives the test a terminal");
+    assert_eq!(tty.status.code(), Some(0), "{}", stdout(&tty));
+    let screen = stdout(&tty);
+    assert!(screen.contains("compiling ["), "a bar: {screen:?}");
+    assert!(screen.contains("/25 specs"), "{screen:?}");
+    assert!(screen.trim_end().ends_with("\u{1b}[2K"), "cleared at the end: {screen:?}");
+}
