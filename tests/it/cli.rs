@@ -708,5 +708,8 @@ fn progress_shows_on_a_terminal_only() {
     let screen = stdout(&tty);
     assert!(screen.contains("compiling ["), "a bar: {screen:?}");
     assert!(screen.contains("/25 specs"), "{screen:?}");
-    assert!(screen.trim_end().ends_with("\u{1b}[2K"), "cleared at the end: {screen:?}");
+    assert!(
+        screen.trim_end().ends_with("\u{1b}[2K"),
+        "cleared at the end: {screen:?}"
+    );
 }
