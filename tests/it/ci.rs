@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{mlspec, root, stderr, stdout};
+use crate::support::{code_blocks, mlspec, root, run_line, stderr, stdout};
 
 /// `apps/fraud-api/app.toml`, `cluster/inventory.toml` and `deploy/` built from them.
 fn repository() -> tempfile::TempDir {
@@ -23,25 +23,6 @@ fn repository() -> tempfile::TempDir {
     let built = mlspec(dir.path(), &["build", "apps", "--out-dir", "deploy"]);
     assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
     dir
-}
-
-/// The code blocks of a Markdown file, with their info strings.
-fn code_blocks(markdown: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in markdown.lines() {
-        match (line.strip_prefix("```"), current.take()) {
-            (Some(info), None) => current = Some((info.to_string(), String::new())),
-            (Some(_), Some(block)) => out.push(block),
-            (None, Some((info, mut text))) => {
-                text.push_str(line);
-                text.push('\n');
-                current = Some((info, text));
-            }
-            (None, None) => {}
-        }
-    }
-    out
 }
 
 /// Every `mlspec …` command in the page's YAML blocks (`run: mlspec …`, `- mlspec …`).
@@ -62,16 +43,11 @@ fn commands(markdown: &str) -> Vec<String> {
         .collect()
 }
 
-/// Run `mlspec ARGS [> FILE]` in `dir`; the exit code.
+/// Run `mlspec ARGS [> FILE]` in `dir`, checking that what a redirect wrote is JSON (the
+/// `json` array or the SARIF log); the exit code.
 fn run(dir: &Path, command: &str) -> i32 {
-    let (line, redirect) = match command.split_once(" > ") {
-        Some((l, file)) => (l, Some(file.trim())),
-        None => (command, None),
-    };
-    let words: Vec<&str> = line.split_whitespace().skip(1).collect();
-    let out = mlspec(dir, &words);
-    if let Some(file) = redirect {
-        std::fs::write(dir.join(file), &out.stdout).expect("write the redirect");
+    let out = run_line(dir, command);
+    if command.contains(" > ") {
         let doc: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("`{command}` wrote no JSON ({e}): {}", stdout(&out)));
         assert!(

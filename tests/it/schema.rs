@@ -389,3 +389,64 @@ fn every_starter_spec_satisfies_the_schema_and_says_how_to_use_it() {
         assert!(errs.is_empty(), "{runtime}: {errs:#?}\n{text}");
     }
 }
+
+/// The README's "Editor support" snippets, run as a user would copy them: the commands write
+/// the schemas, the `#:schema` line points at the file they wrote and the spec satisfies it,
+/// and the `.taplo.toml` rule names the same file and matches spec files.
+#[test]
+fn the_readme_editor_snippets_work() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let start = readme.find("### Editor support").expect("the section");
+    let end = readme[start + 4..]
+        .find("\n## ")
+        .map_or(readme.len(), |i| start + 4 + i);
+    let blocks = crate::support::code_blocks(&readme[start..end]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut ran = 0;
+    for (info, text) in &blocks {
+        match info.as_str() {
+            "sh" => {
+                for line in text.lines().filter(|l| l.starts_with("mlspec ")) {
+                    let command = line.split(" #").next().unwrap_or(line);
+                    let out = crate::support::run_line(dir.path(), command);
+                    assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+                    ran += 1;
+                }
+            }
+            "toml" if text.starts_with("#:schema ") => {
+                let target = text
+                    .lines()
+                    .next()
+                    .and_then(|l| l.strip_prefix("#:schema "));
+                let schema_path = dir.path().join(target.expect("a path").trim());
+                let schema = json_file(&schema_path);
+                let spec: Value = toml::from_str(text).expect("the snippet is TOML");
+                assert_eq!(errors(&validator(&schema), &spec), Vec::<String>::new());
+                ran += 1;
+            }
+            "toml" => {
+                let taplo: Value = toml::from_str(text).expect("the .taplo.toml snippet is TOML");
+                let rule = &taplo["rule"][0];
+                let path = rule["schema"]["path"].as_str().expect("a schema path");
+                assert!(
+                    dir.path().join(path).exists(),
+                    "{path} is what the commands wrote"
+                );
+                let include = rule["include"][0].as_str().expect("an include glob");
+                assert!(
+                    include.ends_with("/app.toml"),
+                    "{include} matches spec files"
+                );
+                ran += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(ran >= 4, "the section's snippets: {blocks:#?}");
+}
+
+fn json_file(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{} was not written by the snippet: {e}", path.display()));
+    serde_json::from_str(&text).expect("the schema is JSON")
+}

@@ -82,3 +82,42 @@ pub fn envs(text: &str) -> Vec<Option<String>> {
     }
     out
 }
+
+/// The code blocks of a Markdown file, with their info strings.
+pub fn code_blocks(markdown: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in markdown.lines() {
+        match (line.strip_prefix("```"), current.take()) {
+            (Some(info), None) => current = Some((info.to_string(), String::new())),
+            (Some(_), Some(block)) => out.push(block),
+            (None, Some((info, mut text))) => {
+                text.push_str(line);
+                text.push('\n');
+                current = Some((info, text));
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// Run a documented command line, `mlspec ARGS [> FILE]`, in `dir` as a shell would: the
+/// words after `mlspec` are the arguments and a redirect writes stdout to FILE.
+pub fn run_line(dir: &Path, command: &str) -> Output {
+    let (line, redirect) = match command.split_once(" > ") {
+        Some((l, file)) => (l, Some(file.trim())),
+        None => (command, None),
+    };
+    let mut words = line.split_whitespace();
+    assert_eq!(
+        words.next(),
+        Some("mlspec"),
+        "not an mlspec command: {command}"
+    );
+    let out = mlspec(dir, &words.collect::<Vec<_>>());
+    if let Some(file) = redirect {
+        std::fs::write(dir.join(file), &out.stdout).expect("write the redirect");
+    }
+    out
+}
