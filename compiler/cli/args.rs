@@ -50,6 +50,28 @@ pub enum Command {
     Man,
     /// Print the JSON Schema of the spec, for editors: `mlspec schema > mlspec.schema.json`
     Schema(SchemaArgs),
+    /// What the catalog holds: `mlspec stdlib list`, `mlspec stdlib show nvidia-l4`
+    Stdlib(StdlibArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StdlibArgs {
+    #[command(subcommand)]
+    pub command: StdlibCommand,
+    /// A folder with your own accelerators.toml and/or runtimes.toml, over the built-in ones
+    #[arg(long, value_name = "DIR", global = true)]
+    pub stdlib: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StdlibCommand {
+    /// Every accelerator and runtime, and where each comes from
+    List,
+    /// One entry as it is written in its catalog file
+    Show {
+        /// An accelerator or runtime name, e.g. nvidia-l4 or vllm
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +130,10 @@ pub struct CompileArgs {
     /// Verify the objects against this Kubernetes version's schemas and rules (1.33 to 1.37)
     #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::default())]
     pub k8s_version: KubeVersion,
+    /// A folder with your own accelerators.toml and/or runtimes.toml: entries add to the
+    /// built-in catalog or replace entries of the same name (`mlspec stdlib list` shows them)
+    #[arg(long, value_name = "DIR")]
+    pub stdlib: Option<PathBuf>,
     #[command(flatten)]
     pub lint: LintArgs,
 }

@@ -16,7 +16,11 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
         objects: a.cluster.inventory.is_some(),
         annotate: a.annotate,
     };
-    let outcome = match compile_all(&a.specs, &options, want, out) {
+    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), out) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let outcome = match compile_all(&a.specs, &catalog, &options, want, out) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -41,7 +45,7 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
     // Placement meets the objects in bundle order, as `kubectl apply -f` of the bundle would.
     let mut objects = outcome.objects;
     objects.sort_by_key(Object::rank);
-    if let Err(code) = super::place::fits(&a.cluster, &objects, out) {
+    if let Err(code) = super::place::fits(&a.cluster, &catalog, &objects, out) {
         return code;
     }
     if let Some(dir) = &a.out_dir {

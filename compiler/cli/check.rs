@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use mlspec::diagnostics::{Diagnostic, Diagnostics};
 use mlspec::emit::{self, Rendered};
 use mlspec::generate::Object;
 use mlspec::source::SourceFile;
@@ -33,23 +34,24 @@ pub struct Outcome {
     pub warnings: usize,
 }
 
-/// A spec read and compiled, and its objects rendered when asked.
-type Done = (SourceFile, Compiled, Result<Vec<Rendered>, String>);
+/// A spec read and compiled, and its objects rendered when asked, after the files of the
+/// catalog it names itself (`[app] stdlib`) with their diagnostics.
+type Done = (
+    SourceFile,
+    Compiled,
+    Result<Vec<Rendered>, String>,
+    Vec<(SourceFile, Diagnostics)>,
+);
 
 /// Read and compile every spec (on every core), then print each one's diagnostics in input
 /// order. `Err` is an exit code for a usage problem (an unreadable file, a broken catalog).
 pub fn compile_all(
     paths: &[PathBuf],
+    catalog: &Catalog,
     options: &Options,
     want: Want,
     out: &Reporter,
 ) -> Result<Outcome, i32> {
-    let catalog = Catalog::builtin().map_err(|e| {
-        report::usage_error(&format!(
-            "internal error: the built-in catalog is broken: {e}"
-        ));
-        EXIT_USAGE
-    })?;
     let mut outcome = Outcome {
         objects: Vec::new(),
         rendered: Vec::new(),
@@ -63,10 +65,10 @@ pub fn compile_all(
     })?;
     let mut unreadable = false;
     let bar = super::progress::specs(paths.len());
-    let results = compile_each(&paths, &catalog, options, want, &bar);
+    let results = compile_each(&paths, catalog, options, want, &bar);
     bar.finish_and_clear();
     for read in results {
-        let (source, compiled, rendered) = match read {
+        let (source, compiled, rendered, catalog_files) = match read {
             Ok(done) => done,
             Err(ReadError::Io(msg)) => {
                 report::usage_error(&msg);
@@ -81,6 +83,11 @@ pub fn compile_all(
                 continue;
             }
         };
+        for (file, diags) in &catalog_files {
+            let (e, w) = out.diagnostics(file, diags.iter());
+            outcome.errors += e;
+            outcome.warnings += w;
+        }
         let (e, w) = out.diagnostics(&source, compiled.diagnostics.iter());
         outcome.errors += e;
         outcome.warnings += w;
@@ -116,6 +123,16 @@ fn compile_each(
     let one = |path: &PathBuf| {
         bar.inc(1);
         io::read_source(path).map(|source| {
+            let own = super::catalog::for_spec(catalog, &source, path);
+            let (own, files) = match own {
+                None => (None, Vec::new()),
+                Some(Ok((c, files))) if files.iter().all(|(_, d)| !d.has_errors()) => {
+                    (Some(c), files)
+                }
+                Some(Ok((_, files))) => return not_compiled(source, None, files),
+                Some(Err(d)) => return not_compiled(source, Some(d), Vec::new()),
+            };
+            let catalog = own.as_ref().unwrap_or(catalog);
             let mut compiled = compile(&source, catalog, options);
             let rendered = if want.annotate {
                 let annotated = |o| mlspec::provenance::render(o, &source, catalog);
@@ -128,7 +145,7 @@ fn compile_each(
             if !want.objects {
                 compiled.objects = Vec::new();
             }
-            (source, compiled, rendered)
+            (source, compiled, rendered, files)
         })
     };
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -151,6 +168,24 @@ fn compile_each(
     })
 }
 
+/// A spec left uncompiled because the catalog it names cannot be used: the catalog's
+/// diagnostics, or one on the spec's `stdlib` value.
+fn not_compiled(
+    source: SourceFile,
+    diag: Option<Diagnostic>,
+    files: Vec<(SourceFile, Diagnostics)>,
+) -> Done {
+    let mut diagnostics = Diagnostics::default();
+    if let Some(d) = diag {
+        diagnostics.push(d);
+    }
+    let compiled = Compiled {
+        objects: Vec::new(),
+        diagnostics,
+    };
+    (source, compiled, Ok(Vec::new()), files)
+}
+
 pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
     let options = a.compile.options();
     let want = Want {
@@ -158,7 +193,11 @@ pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
         objects: a.cluster.inventory.is_some(),
         annotate: false,
     };
-    match compile_all(&a.specs, &options, want, out) {
+    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), out) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match compile_all(&a.specs, &catalog, &options, want, out) {
         Err(code) => code,
         Ok(o) if o.errors > 0 => {
             out.summary(&format!(
@@ -167,7 +206,7 @@ pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
             ));
             EXIT_INPUT
         }
-        Ok(o) => match super::place::fits(&a.cluster, &o.objects, out) {
+        Ok(o) => match super::place::fits(&a.cluster, &catalog, &o.objects, out) {
             Ok(()) => EXIT_OK,
             Err(code) => code,
         },

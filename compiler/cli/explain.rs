@@ -4,7 +4,7 @@ use mlspec::diagnostics::codes;
 use mlspec::values::suggest::suggest;
 
 use super::args::ExplainArgs;
-use super::{EXIT_OK, EXIT_USAGE, io, report};
+use super::{EXIT_USAGE, report};
 
 pub fn run(a: &ExplainArgs) -> i32 {
     let text = match &a.code {
@@ -23,11 +23,5 @@ pub fn run(a: &ExplainArgs) -> i32 {
             }
         },
     };
-    match io::print_stdout(&text) {
-        Ok(()) => EXIT_OK,
-        Err(e) => {
-            report::usage_error(&e);
-            EXIT_USAGE
-        }
-    }
+    super::help::print(text.as_bytes())
 }

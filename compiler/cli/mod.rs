@@ -3,6 +3,7 @@
 
 mod args;
 mod build;
+mod catalog;
 mod check;
 mod explain;
 mod help;
@@ -13,10 +14,12 @@ mod place;
 mod progress;
 mod report;
 mod schema;
+mod stdlib;
 
 use clap::Parser;
 use report::Reporter;
 
+use args::Format;
 pub use args::{Cli, Command};
 
 pub const EXIT_OK: i32 = 0;
@@ -43,6 +46,9 @@ pub fn run() -> i32 {
         Command::Completions(a) => help::completions(a.shell),
         Command::Man => help::man(),
         Command::Schema(a) => schema::run(a),
+        Command::Stdlib(a) => reported(Reporter::new(Format::Human, style, false), |r| {
+            stdlib::run(a, r)
+        }),
     }
 }
 

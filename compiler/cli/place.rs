@@ -99,12 +99,16 @@ pub fn simulate(cluster: &Cluster, manifests: &[Manifest]) -> Report {
 
 /// For `build` and `check --inventory`: `Err(exit code)` (after printing why) when the
 /// inventory cannot be used or the objects do not fit it; `Ok` without `--inventory`.
-pub fn fits(args: &ClusterArgs, objects: &[Object], out: &Reporter) -> Result<(), i32> {
+pub fn fits(
+    args: &ClusterArgs,
+    catalog: &Catalog,
+    objects: &[Object],
+    out: &Reporter,
+) -> Result<(), i32> {
     if args.inventory.is_none() {
         return Ok(());
     }
-    let catalog = Catalog::builtin().map_err(|_| EXIT_USAGE)?;
-    let Some(cluster) = load(args, &catalog, out)? else {
+    let Some(cluster) = load(args, catalog, out)? else {
         return Ok(());
     };
     let report = simulate(&cluster, &manifests(objects));
@@ -128,14 +132,9 @@ fn verdict(cluster: &Cluster, report: &Report, out: &Reporter) {
 }
 
 pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
-    let catalog = match Catalog::builtin() {
+    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), out) {
         Ok(c) => c,
-        Err(e) => {
-            report::usage_error(&format!(
-                "internal error: the built-in catalog is broken: {e}"
-            ));
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     if a.cluster.inventory.is_none() {
         report::usage_error(
@@ -157,7 +156,22 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
             Err(code) => return code,
         };
         if is_spec(path) {
-            let compiled = compile(&source, &catalog, &options);
+            let own = match super::catalog::for_spec(&catalog, &source, path) {
+                None => None,
+                Some(Ok((c, files))) => {
+                    let e: usize = files
+                        .iter()
+                        .map(|(f, d)| out.diagnostics(f, d.iter()).0)
+                        .sum();
+                    errors += e;
+                    (e == 0).then_some(c)
+                }
+                Some(Err(d)) => {
+                    errors += out.diagnostics(&source, [&d]).0;
+                    None
+                }
+            };
+            let compiled = compile(&source, own.as_ref().unwrap_or(&catalog), &options);
             errors += out.diagnostics(&source, compiled.diagnostics.iter()).0;
             all.extend(manifests(&compiled.objects));
         } else {

@@ -56,6 +56,7 @@ codes! {
     E0007 "conflicting-keys" Error "two keys that cannot be used together";
     E0008 "invalid-choice" Error "a value outside the allowed set";
     E0009 "input-too-large" Error "the input is beyond mlspec's limits";
+    E0010 "invalid-catalog" Error "an entry of a user catalog (`--stdlib`) that mlspec cannot use";
     E0101 "invalid-name" Error "a name that Kubernetes would reject";
     E0102 "invalid-label" Error "a label or annotation key or value that Kubernetes would reject";
     E0103 "invalid-image" Error "an image reference that does not parse";

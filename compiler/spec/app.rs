@@ -29,6 +29,11 @@ pub struct AppSection {
     pub annotations: Pairs,
     /// `true` emits a Namespace that enforces Pod Security "restricted".
     pub create_namespace: Option<Sp<bool>>,
+    /// A folder with the platform team's own `accelerators.toml` and/or `runtimes.toml`,
+    /// relative to this file; its entries add to the built-in catalog or replace entries of the
+    /// same name (over `--stdlib`). Read by the command line, before compiling.
+    #[schemars(extend("examples" = ["../platform/stdlib"]))]
+    pub stdlib: Option<Sp<String>>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -42,8 +47,27 @@ impl AppSection {
             labels: f.pairs(d, "labels").unwrap_or_default(),
             annotations: f.pairs(d, "annotations").unwrap_or_default(),
             create_namespace: f.bool(d, "create_namespace"),
+            stdlib: f.string(d, "stdlib"),
             span: f.span(),
         }
+    }
+}
+
+/// The value and span of `[app] stdlib` in a spec's text, if it has a string there: the
+/// command line reads that catalog before compiling.
+pub fn stdlib_of(text: &str) -> Option<(String, Span)> {
+    let mut scratch = Diagnostics::default();
+    let root = super::tree::parse(text, &mut scratch);
+    let Value::Table(top) = &root.value else {
+        return None;
+    };
+    let Value::Table(app) = &top.get("app")?.node.value else {
+        return None;
+    };
+    let node = &app.get("stdlib")?.node;
+    match &node.value {
+        Value::Str(s) => Some((s.clone(), node.span)),
+        _ => None,
     }
 }
 

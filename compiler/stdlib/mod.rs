@@ -4,6 +4,10 @@
 //! The catalog is data, not code: every probe path, toleration or size the compiler adds by
 //! itself comes from an entry here.
 
+pub mod check;
+pub mod show;
+pub mod user;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;

@@ -16,5 +16,6 @@ mod place;
 mod properties;
 mod robustness;
 mod schema;
+mod stdlib;
 mod support;
 mod verify;

@@ -1,0 +1,95 @@
+//! The catalog a command compiles with: the built-in one, then `--stdlib DIR` over it, then a
+//! spec's own `[app] stdlib = "DIR"` over that (the most specific wins).
+
+use std::path::{Path, PathBuf};
+
+use mlspec::diagnostics::{Diagnostic, Diagnostics, codes};
+use mlspec::source::SourceFile;
+use mlspec::stdlib::{Catalog, user};
+
+use super::io::{self, ReadError};
+use super::report::{self, Reporter};
+use super::{EXIT_INPUT, EXIT_USAGE};
+
+/// The `.toml` files of a catalog folder, by name.
+fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
+    let shown = dir.display();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "cannot read the catalog folder `{shown}`: {}",
+            io::io_reason(&e)
+        )
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!(
+            "the catalog folder `{shown}` holds none of {}",
+            user::FILES.map(|f| format!("`{f}`")).join(", ")
+        ));
+    }
+    paths
+        .iter()
+        .map(|p| match io::read_source(p) {
+            Ok(s) => Ok(s),
+            Err(ReadError::Io(msg)) => Err(msg),
+            Err(ReadError::NotText(_)) => Err(format!("`{}` is not UTF-8 text", p.display())),
+        })
+        .collect()
+}
+
+/// The built-in catalog with `--stdlib DIR` over it, its diagnostics reported. `Err` is an
+/// exit code.
+pub fn load(dir: Option<&Path>, out: &Reporter) -> Result<Catalog, i32> {
+    let builtin = Catalog::builtin().map_err(|e| {
+        report::usage_error(&format!(
+            "internal error: the built-in catalog is broken: {e}"
+        ));
+        EXIT_USAGE
+    })?;
+    let Some(dir) = dir else {
+        return Ok(builtin);
+    };
+    let files = read_dir(dir).map_err(|e| {
+        report::usage_error(&e);
+        EXIT_USAGE
+    })?;
+    let (catalog, diags) = user::extend(&builtin, &files);
+    let errors: usize = files
+        .iter()
+        .zip(&diags)
+        .map(|(f, d)| out.diagnostics(f, d.iter()).0)
+        .sum();
+    if errors > 0 {
+        return Err(EXIT_INPUT);
+    }
+    Ok(catalog)
+}
+
+/// A catalog and, for each of its user files, the file and its diagnostics.
+pub type WithFiles = (Catalog, Vec<(SourceFile, Diagnostics)>);
+
+/// A spec's catalog when it names its own folder (`[app] stdlib`, relative to the spec), with
+/// the diagnostics of that folder's files; `None` when it names none. A folder that cannot be
+/// read is a diagnostic on the spec's `stdlib` value.
+pub fn for_spec(
+    base: &Catalog,
+    source: &SourceFile,
+    path: &Path,
+) -> Option<Result<WithFiles, Diagnostic>> {
+    let (dir, span) = mlspec::spec::app::stdlib_of(&source.text)?;
+    let full = path.parent().unwrap_or(Path::new(".")).join(&dir);
+    Some(match read_dir(&full) {
+        Ok(files) => {
+            let (catalog, diags) = user::extend(base, &files);
+            Ok((catalog, files.into_iter().zip(diags).collect()))
+        }
+        Err(e) => Err(Diagnostic::new(&codes::E0010, e)
+            .at(span, "this folder")
+            .help("`[app] stdlib` is a folder, relative to this spec, holding `accelerators.toml` and/or `runtimes.toml`")),
+    })
+}

@@ -1,0 +1,139 @@
+//! `mlspec stdlib list|show`: what the catalog holds — built in, and from `--stdlib DIR`.
+
+use std::fmt::Write as _;
+
+use mlspec::stdlib::{Catalog, show};
+use mlspec::values::suggest::suggest;
+
+use super::args::{StdlibArgs, StdlibCommand};
+use super::report::{self, Reporter};
+use super::EXIT_USAGE;
+
+pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
+    let catalog = match super::catalog::load(a.stdlib.as_deref(), out) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let user = user_files(a);
+    let origin = |name: &str| {
+        user.iter()
+            .find(|(_, text)| show::entry(text, name).is_some())
+            .map_or("built-in".to_string(), |(path, _)| path.clone())
+    };
+    let text = match &a.command {
+        StdlibCommand::List => list(&catalog, &origin),
+        StdlibCommand::Show { name } => {
+            let sources = user
+                .iter()
+                .map(|(p, t)| (p.as_str(), t.as_str()))
+                .chain(show::BUILTIN);
+            match sources
+                .filter_map(|(path, text)| Some((path, show::entry(text, name)?)))
+                .next()
+            {
+                Some((path, entry)) => format!("# {path}\n{entry}\n"),
+                None => {
+                    let names = catalog.accelerators.keys().chain(catalog.runtimes.keys());
+                    let hint = suggest(name, names)
+                        .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+                    report::usage_error(&format!(
+                        "the catalog has no entry `{name}`{hint}; `mlspec stdlib list` shows them all"
+                    ));
+                    return EXIT_USAGE;
+                }
+            }
+        }
+    };
+    super::help::print(text.as_bytes())
+}
+
+/// The user catalog's files (path, text), already checked by `catalog::load`.
+fn user_files(a: &StdlibArgs) -> Vec<(String, String)> {
+    let Some(dir) = &a.stdlib else {
+        return Vec::new();
+    };
+    mlspec::stdlib::user::FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?)))
+        .collect()
+}
+
+/// Two tables: accelerators, then runtimes, one line per entry.
+fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
+    let mut rows = vec![[
+        "accelerator".to_string(),
+        "resource".into(),
+        "memory".into(),
+        "per node".into(),
+        "MIG / topologies".into(),
+        "from".into(),
+    ]];
+    for (name, a) in &c.accelerators {
+        let shapes = if a.mig.is_empty() {
+            &a.topologies
+        } else {
+            &a.mig
+        };
+        rows.push([
+            name.clone(),
+            a.resource.clone(),
+            a.memory.clone(),
+            a.max_per_node.to_string(),
+            if shapes.is_empty() {
+                "-".into()
+            } else {
+                shapes.join(" ")
+            },
+            origin(name),
+        ]);
+    }
+    let mut out = table(&rows);
+    out.push('\n');
+    let mut rows = vec![[
+        "runtime".to_string(),
+        "ports".into(),
+        "readiness".into(),
+        "startup".into(),
+        "description".into(),
+        "from".into(),
+    ]];
+    for (name, r) in &c.runtimes {
+        let ports: Vec<String> = r
+            .ports
+            .iter()
+            .map(|p| format!("{}:{}", p.name, p.port))
+            .collect();
+        rows.push([
+            name.clone(),
+            ports.join(" "),
+            r.health.readiness.clone().unwrap_or_else(|| "-".into()),
+            r.startup_timeout.clone(),
+            r.description.clone(),
+            origin(name),
+        ]);
+    }
+    out.push_str(&table(&rows));
+    out
+}
+
+/// Columns padded to their widest cell (in characters); the last column unpadded.
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

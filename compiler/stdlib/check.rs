@@ -1,0 +1,315 @@
+//! What makes a catalog entry usable, checked the same way for the built-in catalog (by a test)
+//! and for a platform team's own (`--stdlib DIR`, with spans in their files): quantities parse,
+//! names and labels are ones Kubernetes accepts, tolerations and durations parse, a starter's
+//! accelerator exists.
+
+use super::{Accelerator, Catalog, Runtime};
+use crate::resolve::toleration;
+use crate::values::duration::parse_duration;
+use crate::values::image::parse_image;
+use crate::values::names::{dns1123_label, env_var_name, label_key, label_value, port_name};
+use crate::values::quantity::Quantity;
+
+/// A problem with one entry: the dotted key path inside its file (`nvidia-l4.memory`), what is
+/// wrong, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+    pub help: &'static str,
+}
+
+struct Out<'a> {
+    entry: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Out<'_> {
+    fn check(&mut self, key: &str, result: Result<(), String>, help: &'static str) {
+        if let Err(e) = result {
+            let path = if key.is_empty() {
+                self.entry.to_string()
+            } else {
+                format!("{}.{key}", self.entry)
+            };
+            self.problems.push(Problem {
+                message: format!("`{path}`: {e}"),
+                path,
+                help,
+            });
+        }
+    }
+}
+
+const QUANTITY: &str = "write a Kubernetes quantity such as `500m`, `16Gi` or `80Gi`";
+const LABEL: &str = "node labels are `prefix/name` keys of at most 63 characters in the name, with values of at most 63 characters";
+
+fn quantity(s: &str) -> Result<(), String> {
+    Quantity::parse(s).map(|_| ())
+}
+
+fn nonempty<T>(items: &[T], what: &str) -> Result<(), String> {
+    if items.is_empty() {
+        Err(format!("needs at least one {what}"))
+    } else {
+        Ok(())
+    }
+}
+
+/// An extended resource a device plugin advertises: `vendor.domain/name`.
+fn extended_resource(s: &str) -> Result<(), String> {
+    if !s.contains('/') || s.starts_with("kubernetes.io/") {
+        return Err(format!(
+            "`{s}` is not an extended resource name (`vendor.example.com/device`)"
+        ));
+    }
+    label_key(s)
+}
+
+/// `3g.40gb`: compute slices `g`, then memory `gb`.
+fn mig_profile(s: &str) -> Result<(), String> {
+    let ok = s
+        .split_once("g.")
+        .and_then(|(g, mem)| Some((g, mem.strip_suffix("gb")?)))
+        .is_some_and(|(g, mem)| {
+            !g.is_empty()
+                && g.bytes().all(|b| b.is_ascii_digit())
+                && !mem.is_empty()
+                && mem.bytes().all(|b| b.is_ascii_digit())
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{s}` is not a MIG profile such as `3g.40gb`"))
+    }
+}
+
+/// `2x4` or `2x2x2`.
+fn topology(s: &str) -> Result<(), String> {
+    let dims: Vec<&str> = s.split('x').collect();
+    let ok = (2..=3).contains(&dims.len())
+        && dims
+            .iter()
+            .all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) && *d != "0");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{s}` is not a TPU topology such as `2x4` or `2x2x2`"
+        ))
+    }
+}
+
+fn absolute_path(s: &str) -> Result<(), String> {
+    if s.starts_with('/') {
+        Ok(())
+    } else {
+        Err(format!("`{s}` is not an absolute path"))
+    }
+}
+
+/// Problems with one accelerator entry.
+pub fn accelerator(name: &str, a: &Accelerator) -> Vec<Problem> {
+    let mut out = Out {
+        entry: name,
+        problems: Vec::new(),
+    };
+    out.check("", dns1123_label(name), "name entries as users write them in `resources.accelerator`: lowercase letters, digits and '-'");
+    out.check(
+        "resource",
+        extended_resource(&a.resource),
+        "the resource the device plugin advertises, e.g. `nvidia.com/gpu`",
+    );
+    out.check("memory", quantity(&a.memory), QUANTITY);
+    if a.max_per_node == 0 {
+        out.check(
+            "max_per_node",
+            Err("must be at least 1".into()),
+            "the most devices one node carries",
+        );
+    }
+    if a.node_selector.is_empty() {
+        out.check(
+            "node_selector",
+            Err("is empty, so pods asking for it could land on any node".into()),
+            "give the labels the accelerator's nodes carry, e.g. `{ \"nvidia.com/gpu.product\" = \"NVIDIA-L4\" }`",
+        );
+    }
+    for (k, v) in &a.node_selector {
+        out.check("node_selector", label_key(k).and(label_value(v)), LABEL);
+    }
+    for t in &a.tolerations {
+        out.check(
+            "tolerations",
+            toleration::parse(t).map(|_| ()),
+            "write `key[=value]:Effect`, e.g. `nvidia.com/gpu:NoSchedule`",
+        );
+    }
+    for p in &a.mig {
+        out.check(
+            "mig",
+            mig_profile(p),
+            "MIG profiles are written as the device plugin names them, e.g. `3g.40gb`",
+        );
+    }
+    for t in &a.topologies {
+        out.check(
+            "topologies",
+            topology(t),
+            "TPU topologies are chip counts per dimension, e.g. `2x4`",
+        );
+    }
+    if !a.topologies.is_empty() && a.chips_per_host.is_none() {
+        out.check(
+            "chips_per_host",
+            Err("is missing, but `topologies` are given".into()),
+            "say how many chips one host of this type carries",
+        );
+    }
+    if let Some(l) = &a.topology_label {
+        out.check("topology_label", label_key(l), LABEL);
+    }
+    out.problems
+}
+
+/// Problems with one runtime entry; `catalog` holds the accelerators a starter may name.
+pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
+    let mut out = Out {
+        entry: name,
+        problems: Vec::new(),
+    };
+    out.check(
+        "",
+        dns1123_label(name),
+        "name entries as users write them in `serve.runtime`: lowercase letters, digits and '-'",
+    );
+    out.check(
+        "ports",
+        nonempty(&r.ports, "port"),
+        "the first port is the one the Service and Ingress use",
+    );
+    for p in &r.ports {
+        out.check(
+            "ports",
+            port_name(&p.name),
+            "port names are IANA service names: at most 15 lowercase letters, digits and '-'",
+        );
+        if p.port == 0 {
+            out.check(
+                "ports",
+                Err("port 0 is not a port".into()),
+                "ports are 1 to 65535",
+            );
+        }
+    }
+    for path in [&r.health.readiness, &r.health.liveness, &r.health.startup]
+        .into_iter()
+        .flatten()
+    {
+        out.check(
+            "health",
+            absolute_path(path),
+            "health checks are HTTP paths such as `/health`",
+        );
+    }
+    out.check(
+        "startup_timeout",
+        parse_duration(&r.startup_timeout).map(|_| ()),
+        "write a duration such as `90s`, `5m` or `1h`",
+    );
+    for k in r.env.keys() {
+        out.check(
+            "env",
+            env_var_name(k),
+            "environment variable names are letters, digits and '_', not starting with a digit",
+        );
+    }
+    for q in r
+        .resources
+        .cpu
+        .iter()
+        .chain(&r.resources.memory)
+        .chain(&r.shm)
+    {
+        out.check("resources", quantity(q), QUANTITY);
+    }
+    for v in &r.volumes {
+        out.check(
+            "volumes",
+            dns1123_label(&v.name)
+                .and(absolute_path(&v.path))
+                .and(quantity(&v.size)),
+            "each volume is `{ name = \"cache\", path = \"/cache\", size = \"10Gi\" }`",
+        );
+    }
+    out.check(
+        "starter",
+        parse_image(&r.starter.image).map(|_| ()),
+        "a starter's image is a public image reference with a tag",
+    );
+    if let Some(a) = &r.starter.accelerator
+        && catalog.accelerator(a).is_none()
+    {
+        out.check(
+            "starter",
+            Err(format!(
+                "names the accelerator `{a}`, which the catalog does not have"
+            )),
+            "name an accelerator from `mlspec stdlib list`",
+        );
+    }
+    out.problems
+}
+
+/// Every problem in a whole catalog, entries in name order.
+pub fn catalog(c: &Catalog) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (name, a) in &c.accelerators {
+        out.extend(accelerator(name, a));
+    }
+    for (name, r) in &c.runtimes {
+        out.extend(runtime(name, r, c));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_catalog_passes_the_checks_user_catalogs_get() {
+        let c = Catalog::builtin().expect("stdlib");
+        assert_eq!(catalog(&c), Vec::new());
+    }
+
+    #[test]
+    fn each_check_names_the_key() {
+        let c = Catalog::builtin().expect("stdlib");
+        let mut a = c.accelerator("nvidia-l4").expect("l4").clone();
+        a.memory = "24 GB".into();
+        a.mig = vec!["3g-40gb".into()];
+        a.tolerations = vec!["nvidia.com/gpu:Sometimes".into()];
+        let paths: Vec<String> = accelerator("my-gpu", &a)
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(paths, ["my-gpu.memory", "my-gpu.tolerations", "my-gpu.mig"]);
+        let mut r = c.runtime("vllm").expect("vllm").clone();
+        r.startup_timeout = "soon".into();
+        r.starter.accelerator = Some("nvidia-z9".into());
+        let paths: Vec<String> = runtime("mine", &r, &c)
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(paths, ["mine.startup_timeout", "mine.starter"]);
+    }
+
+    #[test]
+    fn mig_profiles_and_topologies() {
+        assert!(mig_profile("1g.5gb").is_ok() && mig_profile("7g.141gb").is_ok());
+        assert!(mig_profile("3g40gb").is_err() && mig_profile("g.40gb").is_err());
+        assert!(topology("2x4").is_ok() && topology("4x4x8").is_ok());
+        assert!(topology("2x0").is_err() && topology("8").is_err());
+    }
+}

@@ -1,0 +1,50 @@
+//! Catalog entries as their users wrote them: the text of one `[name]` table of a catalog
+//! file, comments included, for `mlspec stdlib show`.
+
+/// The built-in catalog files that hold named entries: (path in the repository, text).
+pub const BUILTIN: [(&str, &str); 2] = [
+    ("stdlib/accelerators.toml", super::ACCELERATORS),
+    ("stdlib/runtimes.toml", super::RUNTIMES),
+];
+
+/// The lines of `text` from the `[name]` header to the next table header, trailing blank lines
+/// left out.
+pub fn entry<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let header = format!("[{name}]");
+    let mut start = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        let is_header = trimmed.starts_with('[') && trimmed.ends_with(']') && trimmed.len() > 2;
+        match start {
+            None if trimmed == header => start = Some(offset),
+            Some(s) if is_header => return Some(text[s..offset].trim_end()),
+            _ => {}
+        }
+        offset += line.len();
+    }
+    start.map(|s| text[s..].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_ends_at_the_next_header_not_at_a_closing_bracket() {
+        let text = "[a]\nx = 1\n\n[b]\nports = [\n  1,\n]\nz = 2\n\n[c]\ny = 3\n";
+        assert_eq!(entry(text, "a"), Some("[a]\nx = 1"));
+        assert_eq!(entry(text, "b"), Some("[b]\nports = [\n  1,\n]\nz = 2"));
+        assert_eq!(entry(text, "c"), Some("[c]\ny = 3"));
+        assert_eq!(entry(text, "d"), None);
+    }
+
+    #[test]
+    fn every_builtin_entry_can_be_shown() {
+        let c = super::super::Catalog::builtin().expect("stdlib");
+        for name in c.accelerators.keys().chain(c.runtimes.keys()) {
+            let found = BUILTIN.iter().filter_map(|(_, t)| entry(t, name)).count();
+            assert_eq!(found, 1, "{name}");
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! User catalogs (`--stdlib DIR`, `[app] stdlib`) built end to end, `mlspec stdlib list|show`,
+//! and the catalog kept honest: every entry used by a test, the README's tables current.
+
+use crate::support::{mlspec, root, stderr, stdout};
+
+const APP: &str = "tests/stdlib/app.toml";
+const PLATFORM: &str = "tests/stdlib/platform";
+
+#[test]
+fn a_spec_builds_on_its_own_catalog() {
+    let out = mlspec(&root(), &["build", "-A", "warnings", APP]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let yaml = stdout(&out);
+    assert!(
+        yaml.contains("habana.ai/gaudi: \"1\""),
+        "the user accelerator's resource"
+    );
+    assert!(
+        yaml.contains("platform.example.com/accelerator: gaudi2"),
+        "its node label"
+    );
+    assert!(
+        yaml.contains("containerPort: 3000"),
+        "the user runtime's port"
+    );
+    assert!(yaml.contains("path: /readyz"), "its readiness path");
+    insta::assert_snapshot!(yaml);
+}
+
+#[test]
+fn the_command_line_catalog_gives_the_same_objects() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let text = std::fs::read_to_string(root().join(APP)).expect("the spec");
+    let without = text.replace("stdlib = \"platform\"\n", "");
+    std::fs::write(dir.path().join("app.toml"), &without).expect("write");
+    let platform = root().join(PLATFORM);
+    let platform = platform.to_str().expect("a UTF-8 path");
+    let flag = mlspec(
+        dir.path(),
+        &["build", "-A", "warnings", "--stdlib", platform, "app.toml"],
+    );
+    assert_eq!(flag.status.code(), Some(0), "{}", stderr(&flag));
+    let own = mlspec(&root(), &["build", "-A", "warnings", APP]);
+    assert_eq!(stdout(&flag), stdout(&own));
+    // Without any catalog, the names are unknown, and said so.
+    let none = mlspec(dir.path(), &["check", "-A", "warnings", "app.toml"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        stderr(&none).contains("unknown accelerator `intel-gaudi2`"),
+        "{}",
+        stderr(&none)
+    );
+}
+
+#[test]
+fn the_user_accelerator_places_on_an_inventory_of_it() {
+    let out = mlspec(
+        &root(),
+        &[
+            "place",
+            "-A",
+            "warnings",
+            "--stdlib",
+            PLATFORM,
+            "--inventory",
+            "tests/stdlib/inventory.toml",
+            APP,
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("habana.ai/gaudi"), "{}", stdout(&out));
+}
+
+#[test]
+fn list_and_show_say_where_entries_come_from() {
+    let out = mlspec(&root(), &["stdlib", "list", "--stdlib", PLATFORM]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = stdout(&out);
+    for name in ["intel-gaudi2", "nvidia-l4", "bentoml"] {
+        let line = list
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .expect(name);
+        assert!(line.ends_with(".toml") && line.contains(PLATFORM), "{line}");
+    }
+    let vllm = list.lines().find(|l| l.starts_with("vllm ")).expect("vllm");
+    assert!(vllm.ends_with("built-in"), "{vllm}");
+
+    let out = mlspec(
+        &root(),
+        &["stdlib", "show", "bentoml", "--stdlib", PLATFORM],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with(&format!("# {PLATFORM}/runtimes.toml\n[bentoml]\n")));
+    let out = mlspec(&root(), &["stdlib", "show", "nvidia-t4"]);
+    assert!(stdout(&out).starts_with("# stdlib/accelerators.toml\n[nvidia-t4]\n"));
+    let out = mlspec(&root(), &["stdlib", "show", "nvidia-l5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_broken_user_catalog_is_a_diagnostic_in_its_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let platform = dir.path().join("platform");
+    std::fs::create_dir(&platform).expect("mkdir");
+    let text = std::fs::read_to_string(root().join(PLATFORM).join("accelerators.toml"))
+        .expect("the catalog");
+    std::fs::write(
+        platform.join("accelerators.toml"),
+        text.replace("\"96Gi\"", "\"96 GB\""),
+    )
+    .expect("write");
+    std::fs::write(platform.join("providers.toml"), "").expect("write");
+    std::fs::copy(root().join(APP), dir.path().join("app.toml")).expect("copy");
+    let out = mlspec(dir.path(), &["check", "-A", "warnings", "app.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&out));
+
+    // A folder that is not there: the diagnostic points at the spec's `stdlib` value.
+    let spec = std::fs::read_to_string(root().join(APP)).expect("the spec");
+    std::fs::write(
+        dir.path().join("app.toml"),
+        spec.replace("\"platform\"", "\"platfrom\""),
+    )
+    .expect("write");
+    let out = mlspec(dir.path(), &["check", "-A", "warnings", "app.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("E0010") && err.contains("app.toml:8:10"),
+        "{err}"
+    );
+
+    let out = mlspec(dir.path(), &["check", "--stdlib", "nowhere", "app.toml"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreadable --stdlib is a usage error"
+    );
+}
