@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use mlspec::stdlib::{Catalog, show};
 use mlspec::values::suggest::suggest;
 
+use super::EXIT_USAGE;
 use super::args::{StdlibArgs, StdlibCommand};
 use super::report::{self, Reporter};
-use super::EXIT_USAGE;
 
 pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
     let catalog = match super::catalog::load(a.stdlib.as_deref(), out) {
