@@ -66,7 +66,11 @@ pub struct StdlibArgs {
 #[derive(Debug, Subcommand)]
 pub enum StdlibCommand {
     /// Every accelerator and runtime, and where each comes from
-    List,
+    List {
+        /// Markdown tables (what README.md's catalog section holds)
+        #[arg(long)]
+        markdown: bool,
+    },
     /// One entry as it is written in its catalog file
     Show {
         /// An accelerator or runtime name, e.g. nvidia-l4 or vllm

@@ -21,7 +21,8 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
             .map_or("built-in".to_string(), |(path, _)| path.clone())
     };
     let text = match &a.command {
-        StdlibCommand::List => list(&catalog, &origin),
+        StdlibCommand::List { markdown: true } => show::markdown(&catalog),
+        StdlibCommand::List { markdown: false } => list(&catalog, &origin),
         StdlibCommand::Show { name } => {
             let sources = user
                 .iter()

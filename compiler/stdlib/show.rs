@@ -26,6 +26,61 @@ pub fn entry<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     start.map(|s| text[s..].trim_end())
 }
 
+/// The catalog as two Markdown tables (accelerators, then runtimes), for the README.
+pub fn markdown(c: &super::Catalog) -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = String::from(
+        "| accelerator | resource | memory | per node | MIG profiles or TPU topologies | what |\n\
+         | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (name, a) in &c.accelerators {
+        let shapes = if a.mig.is_empty() {
+            &a.topologies
+        } else {
+            &a.mig
+        };
+        let shapes = if shapes.is_empty() {
+            "—".to_string()
+        } else {
+            shapes
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        out.push_str(&format!(
+            "| `{name}` | `{}` | {} | {} | {shapes} | {} |\n",
+            a.resource,
+            a.memory,
+            a.max_per_node,
+            cell(&a.description)
+        ));
+    }
+    out.push_str(
+        "\n| runtime | ports | readiness | startup budget | what |\n\
+         | --- | --- | --- | --- | --- |\n",
+    );
+    for (name, r) in &c.runtimes {
+        let ports: Vec<String> = r
+            .ports
+            .iter()
+            .map(|p| format!("`{}` {}", p.name, p.port))
+            .collect();
+        let ready = r
+            .health
+            .readiness
+            .as_deref()
+            .map_or("—".to_string(), |p| format!("`{p}`"));
+        out.push_str(&format!(
+            "| `{name}` | {} | {ready} | {} | {} |\n",
+            ports.join(", "),
+            r.startup_timeout,
+            cell(&r.description)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

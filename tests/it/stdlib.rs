@@ -145,3 +145,70 @@ fn a_broken_user_catalog_is_a_diagnostic_in_its_file() {
         "an unreadable --stdlib is a usage error"
     );
 }
+
+/// Every built-in accelerator, and each MIG profile and TPU topology it offers, builds into
+/// objects that ask for its resource — so no catalog entry goes untested. (Every runtime's
+/// starter spec is built by `cli::init_writes_a_spec_that_builds_for_every_runtime`.)
+#[test]
+fn every_accelerator_shape_in_the_catalog_builds() {
+    use mlspec::{Options, compile, emit, source::SourceFile};
+    let catalog = crate::support::catalog();
+    let mut built = 0;
+    for (name, a) in &catalog.accelerators {
+        let mut shapes: Vec<String> = Vec::new();
+        if a.is_tpu() {
+            for t in &a.topologies {
+                shapes.push(format!("{{ type = \"{name}\", topology = \"{t}\" }}"));
+            }
+        } else {
+            shapes.push(format!("\"{name}\""));
+            for p in &a.mig {
+                shapes.push(format!("{{ type = \"{name}\", mig = \"{p}\" }}"));
+            }
+        }
+        for shape in shapes {
+            let spec = format!(
+                "[app]\nname = \"probe\"\n[jobs.run]\nimage = \"registry.example.com/probe:1.0\"\n\
+                 command = [\"run\"]\ndeadline = \"1h\"\n\
+                 resources = {{ cpu = \"2\", memory = \"8Gi\", accelerator = {shape} }}\n"
+            );
+            let source = SourceFile::new("probe.toml", spec);
+            let compiled = compile(&source, &catalog, &Options::default());
+            assert!(
+                !compiled.diagnostics.has_errors(),
+                "{shape}:\n{}",
+                crate::support::rendered(&source, &compiled)
+            );
+            let yaml = emit::yaml(&compiled.objects).expect("yaml");
+            let resource = if shape.contains("mig =") {
+                a.mig_resource(shape.split('"').nth(3).expect("the profile"))
+            } else {
+                a.resource.clone()
+            };
+            assert!(
+                yaml.contains(&format!("{resource}: ")),
+                "{shape} asks for {resource}"
+            );
+            built += 1;
+        }
+    }
+    assert!(built > catalog.accelerators.len(), "{built} shapes");
+}
+
+#[test]
+fn the_readme_catalog_tables_are_current() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let begin = "<!-- catalog: `mlspec stdlib list --markdown`; a test keeps it current -->\n";
+    let end = "<!-- end of catalog -->";
+    let start = readme
+        .find(begin)
+        .expect("the README has the catalog tables")
+        + begin.len();
+    let stop = readme[start..].find(end).expect("the end marker") + start;
+    let out = mlspec(&root(), &["stdlib", "list", "--markdown"]);
+    assert_eq!(
+        &readme[start..stop],
+        stdout(&out),
+        "README.md's catalog is stale: paste `cargo run -q -- stdlib list --markdown` between the markers"
+    );
+}
