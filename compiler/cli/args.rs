@@ -83,6 +83,9 @@ pub struct SchemaArgs {
     /// Print the schema of the TOML node-pool inventory instead
     #[arg(long)]
     pub inventory: bool,
+    /// Include a user catalog's accelerator and runtime names in the schema's choices
+    #[arg(long, value_name = "DIR")]
+    pub stdlib: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +105,10 @@ pub struct InitArgs {
     /// Overwrite FILE if it exists
     #[arg(long)]
     pub force: bool,
+    /// A folder with your own accelerators.toml and/or runtimes.toml; the spec names it in
+    /// `[app] stdlib`
+    #[arg(long, value_name = "DIR")]
+    pub stdlib: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

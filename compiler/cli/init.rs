@@ -2,17 +2,22 @@
 //! that builds as it is. It never overwrites a file unless asked.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use mlspec::stdlib::{Catalog, Runtime};
 use mlspec::values::names::dns1123_label;
 use mlspec::values::suggest::suggest;
 
 use super::args::InitArgs;
+use super::report::Reporter;
 use super::{EXIT_OK, EXIT_USAGE, io, report};
 
-pub fn run(a: &InitArgs) -> i32 {
-    match write(a) {
+pub fn run(a: &InitArgs, out: &Reporter) -> i32 {
+    let catalog = match super::catalog::load(a.stdlib.as_deref(), out) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match write(a, &catalog) {
         Ok(()) => EXIT_OK,
         Err(msg) => {
             report::usage_error(&msg);
@@ -32,9 +37,7 @@ fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String> +
     )
 }
 
-fn write(a: &InitArgs) -> Result<(), String> {
-    let catalog =
-        Catalog::builtin().map_err(|e| format!("internal error: the catalog is broken: {e}"))?;
+fn write(a: &InitArgs, catalog: &Catalog) -> Result<(), String> {
     let runtime = catalog
         .runtime(&a.runtime)
         .ok_or_else(|| unknown("runtime", &a.runtime, catalog.runtimes.keys()))?;
@@ -67,12 +70,17 @@ fn write(a: &InitArgs) -> Result<(), String> {
         ));
     }
     let file = a.path.display().to_string();
+    let stdlib = a
+        .stdlib
+        .as_deref()
+        .map(|dir| relative_to_spec(&a.path, dir));
     let text = starter(
         &name,
         &file,
         &a.runtime,
         runtime,
         accelerator.map(String::as_str),
+        stdlib.as_deref(),
     );
     io::write_atomic(&a.path, &text)?;
     report::eprint(&format!(
@@ -98,6 +106,27 @@ fn folder_name(path: &Path) -> String {
         .unwrap_or_else(|| "my-model".to_string())
 }
 
+/// `dir` as a path relative to the folder of the spec at `spec` (what `[app] stdlib` holds),
+/// or as given when either cannot be resolved.
+fn relative_to_spec(spec: &Path, dir: &Path) -> String {
+    let folder = match spec.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (Ok(from), Ok(to)) = (folder.canonicalize(), dir.canonicalize()) else {
+        return dir.display().to_string();
+    };
+    let from: Vec<Component> = from.components().collect();
+    let to: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut rel = PathBuf::new();
+    for _ in common..from.len() {
+        rel.push("..");
+    }
+    rel.extend(&to[common..]);
+    rel.display().to_string()
+}
+
 /// A TOML string literal (JSON's escapes are a subset of TOML's basic strings).
 fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
@@ -109,6 +138,7 @@ fn starter(
     runtime: &str,
     rt: &Runtime,
     accelerator: Option<&str>,
+    stdlib: Option<&str>,
 ) -> String {
     let s = &rt.starter;
     let mut t = String::new();
@@ -122,11 +152,20 @@ fn starter(
          # `#:schema ./mlspec.schema.json` the first line of this file (Taplo, Even Better TOML).\n",
         rt.description
     );
-    let _ = writeln!(
+    let _ = write!(
         t,
         "[app]\nname = {}\nnamespace = \"default\"\nversion = \"0.1.0\"\n",
         quoted(name)
     );
+    if let Some(dir) = stdlib {
+        let _ = writeln!(
+            t,
+            "# Your platform's catalog (accelerators.toml, runtimes.toml), relative to this file.\n\
+             stdlib = {}",
+            quoted(dir)
+        );
+    }
+    t.push('\n');
     let _ = writeln!(
         t,
         "[serve]\n\

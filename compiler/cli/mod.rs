@@ -42,10 +42,14 @@ pub fn run() -> i32 {
         Command::Check(a) => reported(Reporter::new(a.format, style, true), |r| check::run(a, r)),
         Command::Place(a) => reported(Reporter::new(a.format, style, false), |r| place::run(a, r)),
         Command::Explain(a) => explain::run(a),
-        Command::Init(a) => init::run(a),
+        Command::Init(a) => reported(Reporter::new(Format::Human, style, false), |r| {
+            init::run(a, r)
+        }),
         Command::Completions(a) => help::completions(a.shell),
         Command::Man => help::man(),
-        Command::Schema(a) => schema::run(a),
+        Command::Schema(a) => reported(Reporter::new(Format::Human, style, false), |r| {
+            schema::run(a, r)
+        }),
         Command::Stdlib(a) => reported(Reporter::new(Format::Human, style, false), |r| {
             stdlib::run(a, r)
         }),

@@ -2,18 +2,15 @@
 //! inventory) that the library generates from its types, for editors' completion and hover.
 
 use mlspec::schema;
-use mlspec::stdlib::Catalog;
 
 use super::args::SchemaArgs;
-use super::{EXIT_USAGE, help, report};
+use super::help;
+use super::report::Reporter;
 
-pub fn run(a: &SchemaArgs) -> i32 {
-    let catalog = match Catalog::builtin() {
+pub fn run(a: &SchemaArgs, out: &Reporter) -> i32 {
+    let catalog = match super::catalog::load(a.stdlib.as_deref(), out) {
         Ok(c) => c,
-        Err(e) => {
-            report::usage_error(&format!("internal error: the catalog is broken: {e}"));
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     let generated = if a.inventory {
         schema::inventory(&catalog)

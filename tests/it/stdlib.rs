@@ -212,3 +212,37 @@ fn the_readme_catalog_tables_are_current() {
         "README.md's catalog is stale: paste `cargo run -q -- stdlib list --markdown` between the markers"
     );
 }
+
+#[test]
+fn init_starts_a_spec_on_a_user_runtime_that_names_its_catalog() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let platform = root().join(PLATFORM);
+    let platform = platform.to_str().expect("a UTF-8 path");
+    std::fs::create_dir_all(dir.path().join("apps/sum")).expect("mkdir");
+    let out = mlspec(
+        dir.path(),
+        &[
+            "init",
+            "apps/sum/app.toml",
+            "--runtime",
+            "bentoml",
+            "--stdlib",
+            platform,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let spec = std::fs::read_to_string(dir.path().join("apps/sum/app.toml")).expect("written");
+    assert!(
+        spec.contains("runtime = \"bentoml\"") && spec.contains("accelerator = \"intel-gaudi2\"")
+    );
+    // The spec names its catalog, relative to itself, so it builds with no flag.
+    let out = mlspec(
+        dir.path(),
+        &["build", "-A", "warnings", "apps/sum/app.toml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}\n{spec}", stderr(&out));
+    assert!(stdout(&out).contains("habana.ai/gaudi"));
+    // And the schema for it offers the user entries.
+    let out = mlspec(dir.path(), &["schema", "--stdlib", platform]);
+    assert!(stdout(&out).contains("\"bentoml\"") && stdout(&out).contains("\"intel-gaudi2\""));
+}
