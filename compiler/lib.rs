@@ -36,6 +36,8 @@ pub struct Options {
     pub lint: diagnostics::lint::Levels,
     /// The Kubernetes version the objects are verified against.
     pub k8s_version: verify::KubeVersion,
+    /// The cloud provider for specs that name none in `[app] provider` (`--provider`).
+    pub provider: Option<String>,
 }
 
 /// The outcome of compiling one spec: objects (empty when any error was found) and every
@@ -51,14 +53,15 @@ pub struct Compiled {
 /// Every overlay the build does not use is checked too, and its findings that lie inside it are
 /// reported, so a mistake in `[overlays.staging]` is caught while building prod.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
-    let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref());
+    let provider = options.provider.as_deref();
+    let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
     let mut objects = Vec::new();
     if let Some(spec) = &spec {
         for (name, extent) in &spec.overlays {
             if options.env.as_deref() == Some(name.as_str()) {
                 continue;
             }
-            let (_, found, _) = check(source, catalog, Some(name));
+            let (_, found, _) = check(source, catalog, Some(name), provider);
             for d in found {
                 if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
                     diagnostics.push(d);
@@ -97,12 +100,15 @@ fn check(
     source: &SourceFile,
     catalog: &Catalog,
     env: Option<&str>,
+    provider: Option<&str>,
 ) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
     let (spec, mut diagnostics) = spec::parse(source, env);
     let Some(spec) = spec else {
         return (None, diagnostics, None);
     };
-    let (app, d) = resolve::resolve(&spec, catalog);
+    let (catalog, d) = resolve::provider::catalog(&spec, catalog, provider);
+    diagnostics.extend(d);
+    let (app, d) = resolve::resolve(&spec, &catalog);
     diagnostics.extend(d);
     if let Some(app) = &app {
         diagnostics.extend(validate::validate(&spec, app));

@@ -45,6 +45,7 @@ fn generate<T: JsonSchema>(catalog: &Catalog) -> Value {
     let names = CatalogNames {
         runtimes: catalog.runtimes.keys().cloned().collect(),
         accelerators: catalog.accelerators.keys().cloned().collect(),
+        providers: catalog.providers.keys().cloned().collect(),
     };
     SchemaSettings::draft07()
         .with_transform(names)
@@ -78,11 +79,12 @@ fn describe_overlays(root: &mut Value) {
     }
 }
 
-/// Replaces each `"x-catalog": "runtimes" | "accelerators"` marker with the catalog's names.
+/// Replaces each `"x-catalog": "runtimes" | "accelerators" | "providers"` marker with the catalog's names.
 #[derive(Clone)]
 struct CatalogNames {
     runtimes: Vec<String>,
     accelerators: Vec<String>,
+    providers: Vec<String>,
 }
 
 impl Transform for CatalogNames {
@@ -90,6 +92,7 @@ impl Transform for CatalogNames {
         if let Some(kind) = schema.remove("x-catalog") {
             let names = match kind.as_str() {
                 Some("runtimes") => &self.runtimes,
+                Some("providers") => &self.providers,
                 _ => &self.accelerators,
             };
             schema.insert("enum".into(), json!(names));

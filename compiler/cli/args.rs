@@ -145,6 +145,10 @@ pub struct CompileArgs {
     /// built-in catalog or replace entries of the same name (`mlspec stdlib list` shows them)
     #[arg(long, value_name = "DIR")]
     pub stdlib: Option<PathBuf>,
+    /// The cloud provider (gke, eks, aks, generic) for specs without `[app] provider`: whose node
+    /// labels accelerator selectors use
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
     #[command(flatten)]
     pub lint: LintArgs,
 }
@@ -155,6 +159,7 @@ impl CompileArgs {
             env: self.env.clone(),
             lint: self.lint.levels(),
             k8s_version: self.k8s_version,
+            provider: self.provider.clone(),
         }
     }
 }

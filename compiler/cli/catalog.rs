@@ -90,6 +90,6 @@ pub fn for_spec(
         }
         Err(e) => Err(Diagnostic::new(&codes::E0010, e)
             .at(span, "this folder")
-            .help("`[app] stdlib` is a folder, relative to this spec, holding `accelerators.toml` and/or `runtimes.toml`")),
+            .help("`[app] stdlib` is a folder, relative to this spec, holding `accelerators.toml`, `providers.toml` and/or `runtimes.toml`")),
     })
 }

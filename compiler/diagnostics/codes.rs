@@ -92,7 +92,7 @@ codes! {
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";
     E0203 "duplicate-node" Error "two nodes with the same name";
-    E0204 "unsupported-provider" Error "a pool `provider` whose label conventions mlspec does not know yet";
+    E0204 "unknown-provider" Error "a cloud provider whose node-label conventions the catalog does not have";
     E0205 "does-not-fit" Error "a workload whose pods do not all fit the inventory";
     E0300 "schema-violation" Error "internal error: a generated object fails its Kubernetes JSON schema";
     E0301 "api-rule-violation" Error "internal error: a generated object breaks a rule the API server enforces";

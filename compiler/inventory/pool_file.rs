@@ -13,22 +13,13 @@ use crate::schema::{ScalarMap, ScalarString};
 #[derive(JsonSchema)]
 #[schemars(title = "mlspec node-pool inventory", deny_unknown_fields)]
 pub struct PoolFile {
-    /// Whose label conventions the nodes carry: `gke` adds `cloud.google.com/gke-nodepool`.
-    /// Default `generic`.
-    pub provider: Option<Provider>,
+    /// Whose label conventions the nodes carry (stdlib/providers.toml): its pool label, and its
+    /// own labels on accelerator nodes. Default `generic`.
+    #[schemars(extend("x-catalog" = "providers"))]
+    pub provider: Option<String>,
     /// The node pools, each a `[[pool]]` table.
     #[schemars(length(min = 1))]
     pub pool: Vec<Pool>,
-}
-
-/// Whose node-label conventions the pools follow.
-#[derive(JsonSchema)]
-#[schemars(rename_all = "lowercase")]
-pub enum Provider {
-    /// Only the labels every Kubernetes node carries.
-    Generic,
-    /// Google Kubernetes Engine: adds `cloud.google.com/gke-nodepool`.
-    Gke,
 }
 
 /// One node pool: `count` nodes named `NAME-0`, `NAME-1`, …, labelled `mlspec.dev/pool=NAME`,

@@ -1,7 +1,7 @@
 //! The short TOML pool format: `[[pool]]` tables, each expanded into `count` identical nodes.
 //!
 //! ```toml
-//! provider = "generic"        # or "gke"; other providers' label conventions come later
+//! provider = "generic"        # or "gke", "eks", "aks": stdlib/providers.toml
 //! [[pool]]
 //! name = "gpu-l4"             # nodes are named gpu-l4-0, gpu-l4-1, …
 //! count = 2                   # default 1
@@ -19,8 +19,10 @@
 //! ```
 //!
 //! Every node carries `kubernetes.io/hostname`, `kubernetes.io/os=linux`, `mlspec.dev/pool` (the
-//! pool name) and, with zones, `topology.kubernetes.io/zone`. `provider = "gke"` adds
-//! `cloud.google.com/gke-nodepool`.
+//! pool name) and, with zones, `topology.kubernetes.io/zone`. A provider adds its pool label
+//! (`cloud.google.com/gke-nodepool` on GKE) and its own labels on accelerator nodes
+//! (`cloud.google.com/gke-accelerator`), beside the accelerator's feature-discovery ones (as on
+//! a cluster that also runs the GPU operator), so specs for either convention place.
 
 use std::collections::BTreeMap;
 
@@ -30,7 +32,7 @@ use toml::de::{DeTable, DeValue};
 use super::{HOSTNAME_LABEL, Inventory, Node, POOL_LABEL, Taint, ZONE_LABEL, quantity_units};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::{SourceFile, Span};
-use crate::stdlib::Catalog;
+use crate::stdlib::{Catalog, DEFAULT_PROVIDER, Provider};
 
 /// Allocatable of a resource a pool leaves unsaid: more than any request can add up to.
 const UNLIMITED: i64 = i64::MAX / 4;
@@ -81,18 +83,22 @@ pub fn parse(source: &SourceFile, catalog: &Catalog) -> (Option<Inventory>, Diag
             return (None, diags);
         }
     };
-    let mut gke = false;
+    let mut provider = catalog.provider(DEFAULT_PROVIDER);
     let mut pools = None;
     for (key, value) in root.get_ref() {
         match key.get_ref().as_ref() {
             "provider" => match value.get_ref() {
-                DeValue::String(s) if s == "generic" => {}
-                DeValue::String(s) if s == "gke" => gke = true,
+                DeValue::String(s) if catalog.provider(s).is_some() => {
+                    provider = catalog.provider(s);
+                }
                 _ => diags.push(err(
                     &codes::E0204,
-                    format!("provider `{}` is not supported yet", show(value)),
+                    format!("the catalog has no provider `{}`", show(value)),
                     span(value),
-                    "use `generic` or `gke`; add other providers' labels with `labels`",
+                    &format!(
+                        "use one of {} (`mlspec stdlib list`), or describe yours in a user catalog's providers.toml",
+                        catalog.providers.keys().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    ),
                 )),
             },
             "pool" => pools = Some(value),
@@ -107,7 +113,7 @@ pub fn parse(source: &SourceFile, catalog: &Catalog) -> (Option<Inventory>, Diag
             for item in items.iter() {
                 match item.get_ref() {
                     DeValue::Table(t) => {
-                        pool(t, span(item), gke, catalog, &mut nodes, &mut diags);
+                        pool(t, span(item), provider, catalog, &mut nodes, &mut diags);
                         let at = t.get("name").map_or(span(item), span);
                         origins.resize(nodes.len(), at);
                     }
@@ -237,7 +243,7 @@ fn strings(v: &Val<'_>, key: &str, diags: &mut Diagnostics) -> Vec<(String, Span
 fn pool(
     t: &DeTable<'_>,
     at: Span,
-    gke: bool,
+    provider: Option<&Provider>,
     catalog: &Catalog,
     nodes: &mut Vec<Node>,
     diags: &mut Diagnostics,
@@ -291,6 +297,9 @@ fn pool(
             )),
             Some(acc) => {
                 labels.extend(acc.node_selector.clone());
+                if let Some(own) = provider.and_then(|p| p.accelerators.get(&acc_name)) {
+                    labels.extend(own.clone());
+                }
                 for tol in &acc.tolerations {
                     if let Ok(taint) = Taint::parse(tol) {
                         taints.push(taint);
@@ -398,8 +407,8 @@ fn pool(
         ));
         return;
     }
-    if gke {
-        labels.insert("cloud.google.com/gke-nodepool".into(), name.clone());
+    if let Some(pool_label) = provider.and_then(|p| p.pool_label.as_ref()) {
+        labels.insert(pool_label.clone(), name.clone());
     }
     labels.insert(POOL_LABEL.into(), name.clone());
     for i in 0..count {

@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod check;
 pub mod lint;
+pub mod provider;
 pub mod serve;
 pub mod toleration;
 pub mod workload;

@@ -34,6 +34,11 @@ pub struct AppSection {
     /// same name (over `--stdlib`). Read by the command line, before compiling.
     #[schemars(extend("examples" = ["../platform/stdlib"]))]
     pub stdlib: Option<Sp<String>>,
+    /// The cloud provider whose node labels accelerator selectors use (stdlib/providers.toml):
+    /// `gke` selects `cloud.google.com/gke-accelerator`, `eks` Karpenter's GPU labels. Default:
+    /// `--provider`, else `generic` (NVIDIA GPU feature discovery labels).
+    #[schemars(extend("x-catalog" = "providers"))]
+    pub provider: Option<Sp<String>>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -48,6 +53,7 @@ impl AppSection {
             annotations: f.pairs(d, "annotations").unwrap_or_default(),
             create_namespace: f.bool(d, "create_namespace"),
             stdlib: f.string(d, "stdlib"),
+            provider: f.string(d, "provider"),
             span: f.span(),
         }
     }

@@ -3,7 +3,7 @@
 //! names and labels are ones Kubernetes accepts, tolerations and durations parse, a starter's
 //! accelerator exists.
 
-use super::{Accelerator, Catalog, Runtime};
+use super::{Accelerator, Catalog, Provider, Runtime};
 use crate::resolve::toleration;
 use crate::values::duration::parse_duration;
 use crate::values::image::parse_image;
@@ -261,6 +261,45 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
     out.problems
 }
 
+/// Problems with one provider entry; `catalog` holds the accelerators it may name.
+pub fn provider(name: &str, p: &Provider, catalog: &Catalog) -> Vec<Problem> {
+    let mut out = Out {
+        entry: name,
+        problems: Vec::new(),
+    };
+    out.check(
+        "",
+        dns1123_label(name),
+        "name providers as users write them in `[app] provider`: lowercase letters, digits and '-'",
+    );
+    if let Some(l) = &p.pool_label {
+        out.check("pool_label", label_key(l), LABEL);
+    }
+    for (acc, labels) in &p.accelerators {
+        let key = format!("accelerators.{acc}");
+        if catalog.accelerator(acc).is_none() {
+            out.check(
+                &key,
+                Err(format!(
+                    "names the accelerator `{acc}`, which the catalog does not have"
+                )),
+                "name an accelerator from `mlspec stdlib list`",
+            );
+        }
+        if labels.is_empty() {
+            out.check(
+                &key,
+                Err("has no labels".into()),
+                "give the labels this provider puts on such nodes",
+            );
+        }
+        for (k, v) in labels {
+            out.check(&key, label_key(k).and(label_value(v)), LABEL);
+        }
+    }
+    out.problems
+}
+
 /// Every problem in a whole catalog, entries in name order.
 pub fn catalog(c: &Catalog) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -269,6 +308,9 @@ pub fn catalog(c: &Catalog) -> Vec<Problem> {
     }
     for (name, r) in &c.runtimes {
         out.extend(runtime(name, r, c));
+    }
+    for (name, p) in &c.providers {
+        out.extend(provider(name, p, c));
     }
     out
 }

@@ -15,6 +15,22 @@ use serde::Deserialize;
 const ACCELERATORS: &str = include_str!("../../stdlib/accelerators.toml");
 const RUNTIMES: &str = include_str!("../../stdlib/runtimes.toml");
 const DEFAULTS: &str = include_str!("../../stdlib/defaults.toml");
+const PROVIDERS: &str = include_str!("../../stdlib/providers.toml");
+
+/// The provider a spec or inventory gets when it names none.
+pub const DEFAULT_PROVIDER: &str = "generic";
+
+/// A cloud provider's node-label conventions (`stdlib/providers.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    pub description: String,
+    /// The label naming a node's pool.
+    pub pool_label: Option<String>,
+    /// Accelerator name → the labels such nodes carry under this provider.
+    #[serde(default)]
+    pub accelerators: BTreeMap<String, BTreeMap<String, String>>,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -209,6 +225,7 @@ pub struct Defaults {
 pub struct Catalog {
     pub accelerators: BTreeMap<String, Accelerator>,
     pub runtimes: BTreeMap<String, Runtime>,
+    pub providers: BTreeMap<String, Provider>,
     pub defaults: Defaults,
 }
 
@@ -218,6 +235,7 @@ impl Catalog {
         Ok(Catalog {
             accelerators: parse("stdlib/accelerators.toml", ACCELERATORS)?,
             runtimes: parse("stdlib/runtimes.toml", RUNTIMES)?,
+            providers: parse("stdlib/providers.toml", PROVIDERS)?,
             defaults: parse("stdlib/defaults.toml", DEFAULTS)?,
         })
     }
@@ -228,6 +246,10 @@ impl Catalog {
 
     pub fn runtime(&self, name: &str) -> Option<&Runtime> {
         self.runtimes.get(name)
+    }
+
+    pub fn provider(&self, name: &str) -> Option<&Provider> {
+        self.providers.get(name)
     }
 }
 

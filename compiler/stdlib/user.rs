@@ -1,4 +1,5 @@
-//! A platform team's own catalog: a folder with `accelerators.toml` and/or `runtimes.toml` in
+//! A platform team's own catalog: a folder with `accelerators.toml`, `providers.toml` and/or
+//! `runtimes.toml` in
 //! the built-in files' format, whose entries add to the built-in ones or replace them by name
 //! (`--stdlib DIR`, or `[app] stdlib = "DIR"` in a spec). Entries get the checks built-in ones
 //! get (`check`), each problem a diagnostic (E0010) pointing into the user's file.
@@ -10,14 +11,14 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 
 use super::check::{self, Problem};
-use super::{Accelerator, Catalog, Runtime};
+use super::{Accelerator, Catalog, Provider, Runtime};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::{SourceFile, Span};
 use crate::spec::tree;
 use crate::verify::origin;
 
 /// The files a user catalog may hold.
-pub const FILES: [&str; 2] = ["accelerators.toml", "runtimes.toml"];
+pub const FILES: [&str; 3] = ["accelerators.toml", "providers.toml", "runtimes.toml"];
 
 /// `base` with the entries of `files` added or replacing its own, and each file's diagnostics
 /// (in the order of `files`). A file with errors adds nothing.
@@ -44,7 +45,7 @@ pub fn extend(base: &Catalog, files: &[SourceFile]) -> (Catalog, Vec<Diagnostics
                     }
                 }
             }
-            Some("runtimes.toml") => {}
+            Some("runtimes.toml" | "providers.toml") => {}
             _ => diags[i].push(
                 Diagnostic::new(
                     &codes::E0010,
@@ -52,10 +53,23 @@ pub fn extend(base: &Catalog, files: &[SourceFile]) -> (Catalog, Vec<Diagnostics
                 )
                 .at(Span::file_start(), "this file")
                 .help(format!(
-                    "a user catalog holds {}; move other files out of the folder",
-                    FILES.map(|f| format!("`{f}`")).join(" and ")
+                    "a user catalog holds {} (any of them); move other files out of the folder",
+                    FILES.map(|f| format!("`{f}`")).join(", ")
                 )),
             ),
+        }
+    }
+    for (i, file) in files.iter().enumerate() {
+        if kind(file).as_deref() == Some("providers.toml")
+            && let Some(entries) = entries::<Provider>(file, &mut diags[i])
+        {
+            let problems = entries
+                .iter()
+                .flat_map(|(name, p)| check::provider(name, p, &catalog))
+                .collect();
+            if report(file, problems, &mut diags[i]) {
+                catalog.providers.extend(entries);
+            }
         }
     }
     for (i, file) in files.iter().enumerate() {

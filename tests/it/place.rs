@@ -67,7 +67,7 @@ fn diagnostics(name: &str, text: &str) -> String {
 
 #[test]
 fn bad_pool_files_point_at_the_value() {
-    let text = "provider = \"eks\"\n[[pool]]\nname = \"gpu\"\ncount = -1\ncpu = \"lots\"\nmemory = \"8Gi\"\naccelerator = \"nvidia-x\"\nzone = [\"a\"]\ntaints = [\"a=b\"]\n";
+    let text = "provider = \"openstack\"\n[[pool]]\nname = \"gpu\"\ncount = -1\ncpu = \"lots\"\nmemory = \"8Gi\"\naccelerator = \"nvidia-x\"\nzone = [\"a\"]\ntaints = [\"a=b\"]\n";
     insta::assert_snapshot!(diagnostics("pools.toml", text));
 }
 

@@ -117,7 +117,7 @@ fn a_broken_user_catalog_is_a_diagnostic_in_its_file() {
         text.replace("\"96Gi\"", "\"96 GB\""),
     )
     .expect("write");
-    std::fs::write(platform.join("providers.toml"), "").expect("write");
+    std::fs::write(platform.join("notes.toml"), "").expect("write");
     std::fs::copy(root().join(APP), dir.path().join("app.toml")).expect("copy");
     let out = mlspec(dir.path(), &["check", "-A", "warnings", "app.toml"]);
     assert_eq!(out.status.code(), Some(1));
@@ -245,4 +245,113 @@ fn init_starts_a_spec_on_a_user_runtime_that_names_its_catalog() {
     // And the schema for it offers the user entries.
     let out = mlspec(dir.path(), &["schema", "--stdlib", platform]);
     assert!(stdout(&out).contains("\"bentoml\"") && stdout(&out).contains("\"intel-gaudi2\""));
+}
+
+/// A spec's provider picks the node labels its accelerator selector uses: `[app] provider`,
+/// else `--provider`, else `generic`; a pool inventory for the same provider carries them.
+#[test]
+fn the_provider_picks_the_accelerator_labels() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let spec = |provider: &str| {
+        format!(
+            "[app]\nname = \"chat\"\n{provider}\n[serve]\nimage = \"r.example.com/chat:1.0\"\n\
+             resources = {{ cpu = \"4\", memory = \"16Gi\", accelerator = \"nvidia-l4\", gpus = 1 }}\n\
+             scaling = {{ replicas = 2 }}\n"
+        )
+    };
+    let selector = |args: &[&str], text: &str| {
+        std::fs::write(dir.path().join("app.toml"), text).expect("write");
+        let mut all = vec!["build", "-A", "warnings"];
+        all.extend(args);
+        all.push("app.toml");
+        let out = mlspec(dir.path(), &all);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let yaml = stdout(&out);
+        let at = yaml.find("nodeSelector:\n").expect("a node selector") + 14;
+        yaml[at..]
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        selector(&[], &spec("")),
+        "nvidia.com/gpu.product: NVIDIA-L4"
+    );
+    let gke = spec("provider = \"gke\"");
+    assert_eq!(
+        selector(&[], &gke),
+        "cloud.google.com/gke-accelerator: nvidia-l4"
+    );
+    assert_eq!(
+        selector(&["--provider", "eks"], &spec("")),
+        "karpenter.k8s.aws/instance-gpu-name: l4"
+    );
+    assert_eq!(
+        selector(&["--provider", "eks"], &gke),
+        "cloud.google.com/gke-accelerator: nvidia-l4",
+        "the spec's own provider wins over the command line's default"
+    );
+
+    // A GKE pool inventory's L4 nodes carry GKE's label (and the pool label): the GKE spec fits.
+    let pools = "provider = \"gke\"\n[[pool]]\nname = \"l4\"\ncount = 3\ncpu = \"15\"\n\
+                 memory = \"58Gi\"\naccelerator = \"nvidia-l4\"\ngpus = 1\n";
+    std::fs::write(dir.path().join("pools.toml"), pools).expect("write");
+    std::fs::write(dir.path().join("app.toml"), &gke).expect("write");
+    let out = mlspec(
+        dir.path(),
+        &[
+            "place",
+            "-A",
+            "warnings",
+            "--inventory",
+            "pools.toml",
+            "app.toml",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_user_catalog_can_describe_its_own_provider() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let platform = dir.path().join("platform");
+    std::fs::create_dir(&platform).expect("mkdir");
+    std::fs::write(
+        platform.join("providers.toml"),
+        "[onprem]\ndescription = \"our racks\"\npool_label = \"racks.example.com/pool\"\n\
+         [onprem.accelerators]\nnvidia-l4 = { \"racks.example.com/gpu\" = \"l4\" }\n",
+    )
+    .expect("write");
+    let spec = "[app]\nname = \"chat\"\nprovider = \"onprem\"\nstdlib = \"platform\"\n[serve]\n\
+                image = \"r.example.com/chat:1.0\"\nresources = { accelerator = \"nvidia-l4\", gpus = 1 }\n\
+                scaling = { replicas = 2 }\n";
+    std::fs::write(dir.path().join("app.toml"), spec).expect("write");
+    let out = mlspec(dir.path(), &["build", "-A", "warnings", "app.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("racks.example.com/gpu: l4"),
+        "{}",
+        stdout(&out)
+    );
+    // Naming an accelerator no catalog has is E0010 in the provider's file.
+    std::fs::write(
+        platform.join("providers.toml"),
+        "[onprem]\ndescription = \"our racks\"\n[onprem.accelerators]\nnvidia-l5 = { \"a\" = \"b\" }\n",
+    )
+    .expect("write");
+    let out = mlspec(dir.path(), &["check", "-A", "warnings", "app.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("E0010") && stderr(&out).contains("nvidia-l5"),
+        "{}",
+        stderr(&out)
+    );
 }
