@@ -24,7 +24,17 @@ struct Out<'a> {
     problems: Vec<Problem>,
 }
 
-impl Out<'_> {
+impl<'a> Out<'a> {
+    /// The problems of one entry, starting with its name; `name_help` says where users write it.
+    fn new(entry: &'a str, name_help: &'static str) -> Self {
+        let mut out = Out {
+            entry,
+            problems: Vec::new(),
+        };
+        out.check("", dns1123_label(entry), name_help);
+        out
+    }
+
     fn check(&mut self, key: &str, result: Result<(), String>, help: &'static str) {
         if let Err(e) = result {
             let path = if key.is_empty() {
@@ -110,11 +120,10 @@ fn absolute_path(s: &str) -> Result<(), String> {
 
 /// Problems with one accelerator entry.
 pub fn accelerator(name: &str, a: &Accelerator) -> Vec<Problem> {
-    let mut out = Out {
-        entry: name,
-        problems: Vec::new(),
-    };
-    out.check("", dns1123_label(name), "name entries as users write them in `resources.accelerator`: lowercase letters, digits and '-'");
+    let mut out = Out::new(
+        name,
+        "name entries as users write them in `resources.accelerator`: lowercase letters, digits and '-'",
+    );
     out.check(
         "resource",
         extended_resource(&a.resource),
@@ -174,13 +183,8 @@ pub fn accelerator(name: &str, a: &Accelerator) -> Vec<Problem> {
 
 /// Problems with one runtime entry; `catalog` holds the accelerators a starter may name.
 pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
-    let mut out = Out {
-        entry: name,
-        problems: Vec::new(),
-    };
-    out.check(
-        "",
-        dns1123_label(name),
+    let mut out = Out::new(
+        name,
         "name entries as users write them in `serve.runtime`: lowercase letters, digits and '-'",
     );
     out.check(
@@ -263,13 +267,8 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
 
 /// Problems with one provider entry; `catalog` holds the accelerators it may name.
 pub fn provider(name: &str, p: &Provider, catalog: &Catalog) -> Vec<Problem> {
-    let mut out = Out {
-        entry: name,
-        problems: Vec::new(),
-    };
-    out.check(
-        "",
-        dns1123_label(name),
+    let mut out = Out::new(
+        name,
         "name providers as users write them in `[app] provider`: lowercase letters, digits and '-'",
     );
     if let Some(l) = &p.pool_label {

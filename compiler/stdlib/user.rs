@@ -31,22 +31,9 @@ pub fn extend(base: &Catalog, files: &[SourceFile]) -> (Catalog, Vec<Diagnostics
             .and_then(|n| n.to_str())
             .map(str::to_string)
     };
-    // Accelerators first: a runtime's starter may name one the same catalog adds.
     for (i, file) in files.iter().enumerate() {
-        match kind(file).as_deref() {
-            Some("accelerators.toml") => {
-                if let Some(entries) = entries::<Accelerator>(file, &mut diags[i]) {
-                    let problems = entries
-                        .iter()
-                        .flat_map(|(name, a)| check::accelerator(name, a))
-                        .collect();
-                    if report(file, problems, &mut diags[i]) {
-                        catalog.accelerators.extend(entries);
-                    }
-                }
-            }
-            Some("runtimes.toml" | "providers.toml") => {}
-            _ => diags[i].push(
+        if !kind(file).is_some_and(|k| FILES.contains(&k.as_str())) {
+            diags[i].push(
                 Diagnostic::new(
                     &codes::E0010,
                     format!("`{}` is not a catalog file mlspec reads", file.name),
@@ -56,35 +43,51 @@ pub fn extend(base: &Catalog, files: &[SourceFile]) -> (Catalog, Vec<Diagnostics
                     "a user catalog holds {} (any of them); move other files out of the folder",
                     FILES.map(|f| format!("`{f}`")).join(", ")
                 )),
-            ),
+            );
         }
     }
-    for (i, file) in files.iter().enumerate() {
-        if kind(file).as_deref() == Some("providers.toml")
-            && let Some(entries) = entries::<Provider>(file, &mut diags[i])
-        {
+    // Accelerators first: a provider or a runtime's starter may name one the same catalog adds.
+    let mut layer =
+        |name: &str, add: &mut dyn FnMut(&mut Catalog, &SourceFile, &mut Diagnostics)| {
+            for (i, file) in files.iter().enumerate() {
+                if kind(file).as_deref() == Some(name) {
+                    add(&mut catalog, file, &mut diags[i]);
+                }
+            }
+        };
+    layer("accelerators.toml", &mut |c, file, d| {
+        if let Some(entries) = entries::<Accelerator>(file, d) {
             let problems = entries
                 .iter()
-                .flat_map(|(name, p)| check::provider(name, p, &catalog))
+                .flat_map(|(n, a)| check::accelerator(n, a))
                 .collect();
-            if report(file, problems, &mut diags[i]) {
-                catalog.providers.extend(entries);
+            if report(file, problems, d) {
+                c.accelerators.extend(entries);
             }
         }
-    }
-    for (i, file) in files.iter().enumerate() {
-        if kind(file).as_deref() == Some("runtimes.toml")
-            && let Some(entries) = entries::<Runtime>(file, &mut diags[i])
-        {
+    });
+    layer("providers.toml", &mut |c, file, d| {
+        if let Some(entries) = entries::<Provider>(file, d) {
             let problems = entries
                 .iter()
-                .flat_map(|(name, r)| check::runtime(name, r, &catalog))
+                .flat_map(|(n, p)| check::provider(n, p, c))
                 .collect();
-            if report(file, problems, &mut diags[i]) {
-                catalog.runtimes.extend(entries);
+            if report(file, problems, d) {
+                c.providers.extend(entries);
             }
         }
-    }
+    });
+    layer("runtimes.toml", &mut |c, file, d| {
+        if let Some(entries) = entries::<Runtime>(file, d) {
+            let problems = entries
+                .iter()
+                .flat_map(|(n, r)| check::runtime(n, r, c))
+                .collect();
+            if report(file, problems, d) {
+                c.runtimes.extend(entries);
+            }
+        }
+    });
     (catalog, diags)
 }
 
