@@ -150,8 +150,16 @@ impl Replicas {
 
     /// Whether a PodDisruptionBudget can protect the server: at least two replicas always run,
     /// so one can go down on a drain. The generator and warning W0004 both ask this.
+    ///
+    /// Under KEDA, whenever it can scale to two or more: the budget (`maxUnavailable: 1`) never
+    /// blocks scaling to zero, because scaling down deletes pods and does not evict them; at zero
+    /// it selects nothing, at one it still lets a drain evict that pod, and scaled up it keeps
+    /// drains to one replica at a time.
     pub fn has_disruption_budget(&self) -> bool {
-        self.min() >= 2
+        match self {
+            Replicas::Keda { max, .. } => *max >= 2,
+            _ => self.min() >= 2,
+        }
     }
 }
 

@@ -93,15 +93,18 @@ fn template_shape(
     shape(ns, &labels, &spec, overhead)
 }
 
+/// What an autoscaler scales: (kind, namespace, name).
+type Target = (String, String, String);
+
 /// Every workload of the input, in input order, with HPAs and KEDA ScaledObjects applied to
 /// their targets.
 pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
     let mut overheads = BTreeMap::new();
     // (kind, namespace, name) → (min, max)
-    let mut hpas: BTreeMap<(String, String, String), (u32, u32)> = BTreeMap::new();
+    let mut hpas: BTreeMap<Target, (u32, u32)> = BTreeMap::new();
     // KEDA's ScaledObjects, which win over the HPA KEDA makes from them (`keda-hpa-NAME`,
     // minReplicas 1 where the ScaledObject scales to zero).
-    let mut scaled: Vec<((String, String, String), (u32, u32))> = Vec::new();
+    let mut scaled: Vec<(Target, (u32, u32))> = Vec::new();
     for m in manifests {
         match m {
             Manifest::RuntimeClass(rc) => {
@@ -126,7 +129,10 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
             Manifest::ScaledObject(so) => {
                 let target = &so.spec.scale_target_ref;
                 let key = (
-                    target.kind.clone().unwrap_or_else(|| "Deployment".to_string()),
+                    target
+                        .kind
+                        .clone()
+                        .unwrap_or_else(|| "Deployment".to_string()),
                     ns_of(&so.metadata),
                     target.name.clone(),
                 );

@@ -398,3 +398,88 @@ fn cron_trigger(d: &mut Diagnostics, c: &spec::Cron) -> Option<Trigger> {
         replicas: replicas?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::compile_str;
+    use crate::generate::Object;
+
+    const BASE: &str = "[app]\nname = \"w\"\n[serve]\nimage = \"x:1@sha256:0000000000000000000000000000000000000000000000000000000000000000\"\n[serve.scaling]\nmin = 2\nmax = 8\n";
+
+    fn hpa_metric(target: &str) -> serde_json::Value {
+        let (objects, d) = compile_str(&format!("{BASE}target = {target}\n"));
+        assert!(!d.iter().any(|x| x.code.id.starts_with('E')), "{d:?}");
+        let hpa = objects
+            .iter()
+            .find(|o| matches!(o, Object::HorizontalPodAutoscaler(_)))
+            .expect("an HPA");
+        serde_json::to_value(hpa).unwrap()["spec"]["metrics"][0].clone()
+    }
+
+    #[test]
+    fn external_metrics_by_average_or_value_with_a_selector_verify() {
+        let m = hpa_metric(
+            r#"{ external = "pubsub.googleapis.com|subscription|num_undelivered_messages", average = 10, selector = { "resource.labels.subscription_id" = "jobs" } }"#,
+        );
+        assert_eq!(m["type"], "External");
+        assert_eq!(m["external"]["target"]["averageValue"], "10");
+        assert_eq!(
+            m["external"]["metric"]["selector"]["matchLabels"]["resource.labels.subscription_id"],
+            "jobs"
+        );
+        let m = hpa_metric(r#"{ external = "queue_depth", value = 100 }"#);
+        assert_eq!(m["external"]["target"]["type"], "Value");
+        assert_eq!(m["external"]["target"]["value"], "100");
+        let m = hpa_metric(
+            r#"{ metric = "vllm:num_requests_waiting", average = 5, selector = { model = "llama" } }"#,
+        );
+        assert_eq!(
+            m["pods"]["metric"]["selector"]["matchLabels"]["model"],
+            "llama"
+        );
+    }
+
+    #[test]
+    fn malformed_targets_and_triggers_are_coded() {
+        let codes = |extra: &str| -> Vec<&'static str> {
+            let (_, d) = compile_str(&format!("{BASE}{extra}"));
+            let mut c: Vec<_> = d
+                .iter()
+                .map(|x| x.code.id)
+                .filter(|c| c.starts_with('E'))
+                .collect();
+            c.sort();
+            c
+        };
+        assert_eq!(codes("target = { external = \"q\" }\n"), ["E0004"]);
+        assert_eq!(
+            codes("target = { external = \"q\", average = 1, value = 2 }\n"),
+            ["E0007"]
+        );
+        assert_eq!(
+            codes("target = { cpu = \"70%\", value = 2, selector = { a = \"b\" } }\n"),
+            ["E0007", "E0007"]
+        );
+        assert_eq!(
+            codes("target = { metric = \"..\", average = 1 }\n"),
+            ["E0140"]
+        );
+        assert_eq!(
+            codes("target = { metric = \"m\", average = 1, selector = { a = \"b c\" } }\n"),
+            ["E0102"]
+        );
+        assert_eq!(codes("[serve.scaling.keda]\n"), ["E0004"]);
+        assert_eq!(
+            codes(
+                "[serve.scaling.keda]\npolling = \"0s\"\ncron = { timezone = \"Mars/Olympus\", start = \"0 25 * * *\", end = \"0 8 * * *\", replicas = 0 }\n"
+            ),
+            ["E0107", "E0108", "E0141", "E0141"]
+        );
+        assert_eq!(
+            codes(
+                "[serve.scaling.keda]\nprometheus = { server = \"http://p:9090\", query = \" \", threshold = -1, activation = -2 }\n"
+            ),
+            ["E0141", "E0141", "E0141"]
+        );
+    }
+}

@@ -37,9 +37,7 @@ pub fn resolve(
     let wl = workload::resolve(d, catalog, id, &s.container, runtime, base);
     let ports = ports(d, s, runtime);
     let replicas = scaling::replicas(d, catalog, s);
-    // Scale-to-zero through KEDA is asked for: a missing disruption budget is the point.
-    let to_zero = matches!(replicas, Replicas::Keda { min: 0, .. });
-    if !replicas.has_disruption_budget() && !to_zero {
+    if !replicas.has_disruption_budget() {
         let sc = s.scaling.as_ref();
         let at = sc
             .and_then(|c| {
