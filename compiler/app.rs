@@ -99,6 +99,8 @@ pub struct Server {
     pub probes: Probes,
     pub rollout: Rollout,
     pub ingress: Option<Ingress>,
+    /// `[serve.route]`: a Gateway API HTTPRoute instead of an Ingress.
+    pub route: Option<Route>,
     pub spread: Spread,
     pub revision_history_limit: i32,
     pub progress_deadline_seconds: i32,
@@ -118,7 +120,18 @@ pub struct Port {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Replicas {
     Fixed(i32),
-    Auto { min: i32, max: i32, target: Target },
+    /// A HorizontalPodAutoscaler.
+    Auto {
+        min: i32,
+        max: i32,
+        target: Target,
+    },
+    /// A KEDA ScaledObject (KEDA owns the HPA); `min` may be 0.
+    Keda {
+        min: i32,
+        max: i32,
+        keda: Keda,
+    },
 }
 
 impl Replicas {
@@ -126,14 +139,27 @@ impl Replicas {
     pub fn min(&self) -> i32 {
         match self {
             Replicas::Fixed(n) => *n,
-            Replicas::Auto { min, .. } => *min,
+            Replicas::Auto { min, .. } | Replicas::Keda { min, .. } => *min,
         }
+    }
+
+    /// Whether an autoscaler (an HPA, or KEDA's) owns the Deployment's replica count.
+    pub fn is_autoscaled(&self) -> bool {
+        !matches!(self, Replicas::Fixed(_))
     }
 
     /// Whether a PodDisruptionBudget can protect the server: at least two replicas always run,
     /// so one can go down on a drain. The generator and warning W0004 both ask this.
+    ///
+    /// Under KEDA, whenever it can scale to two or more: the budget (`maxUnavailable: 1`) never
+    /// blocks scaling to zero, because scaling down deletes pods and does not evict them; at zero
+    /// it selects nothing, at one it still lets a drain evict that pod, and scaled up it keeps
+    /// drains to one replica at a time.
     pub fn has_disruption_budget(&self) -> bool {
-        self.min() >= 2
+        match self {
+            Replicas::Keda { max, .. } => *max >= 2,
+            _ => self.min() >= 2,
+        }
     }
 }
 
@@ -141,11 +167,65 @@ impl Replicas {
 pub enum Target {
     CpuUtilization(i32),
     MemoryUtilization(i32),
-    /// A per-pod custom metric averaged across pods.
+    /// A per-pod custom metric averaged across pods (a `Pods` metric of the custom metrics API).
     PodsMetric {
         name: String,
         average: String,
+        selector: BTreeMap<String, String>,
     },
+    /// A metric of something outside the cluster (a queue, a cloud service): an `External`
+    /// metric of the external metrics API.
+    External {
+        name: String,
+        amount: Amount,
+        selector: BTreeMap<String, String>,
+    },
+}
+
+/// What the autoscaler keeps an external metric at.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Amount {
+    /// The metric divided by the replica count (`AverageValue`).
+    Average(String),
+    /// The metric as a whole (`Value`).
+    Value(String),
+}
+
+/// `[serve.scaling.keda]`, resolved: KEDA's polling and cooldown and at least one trigger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keda {
+    pub polling_seconds: i32,
+    pub cooldown_seconds: i32,
+    pub triggers: Vec<Trigger>,
+}
+
+/// One KEDA trigger. Scale-to-zero happens when every trigger is inactive.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// A PromQL query; replicas = ceil(value / threshold); active above `activation`.
+    Prometheus {
+        server: String,
+        query: String,
+        threshold: String,
+        activation: Option<String>,
+    },
+    /// `replicas` pods between the `start` and `end` cron lines, in `timezone`.
+    Cron {
+        timezone: String,
+        start: String,
+        end: String,
+        replicas: i32,
+    },
+}
+
+/// `[serve.route]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub gateway: String,
+    /// The Gateway's namespace; `None` is the app's own.
+    pub namespace: Option<String>,
+    pub hostnames: Vec<String>,
+    pub path: String,
 }
 
 /// How the kubelet decides to restart the server.

@@ -88,6 +88,8 @@ codes! {
     E0129 "invalid-topology" Error "a TPU topology that does not parse or does not fit the accelerator";
     E0130 "invalid-file-path" Error "a mounted file path that is not absolute or clashes with another mount";
     E0131 "invalid-lint" Error "a `[lint]` or `[waivers]` entry that mlspec cannot use";
+    E0140 "invalid-metric" Error "an autoscaling metric name the HPA would reject";
+    E0141 "invalid-trigger" Error "a KEDA trigger or setting KEDA would reject";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";

@@ -103,10 +103,11 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
     Deployment {
         metadata: labels::workload_meta(app, &w.name, &w.component),
         spec: Some(DeploymentSpec {
-            // With an HPA, a fixed count here would reset the autoscaler on every apply.
+            // With an HPA (or KEDA's), a fixed count here would reset the autoscaler on every
+            // apply.
             replicas: match s.replicas {
                 Replicas::Fixed(n) => Some(n),
-                Replicas::Auto { .. } => None,
+                Replicas::Auto { .. } | Replicas::Keda { .. } => None,
             },
             revision_history_limit: Some(s.revision_history_limit),
             progress_deadline_seconds: Some(s.progress_deadline_seconds),

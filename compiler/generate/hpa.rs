@@ -1,14 +1,17 @@
 //! The HorizontalPodAutoscaler (autoscaling/v2) for `min`/`max` scaling, on CPU or memory
-//! utilisation or on a per-pod custom metric.
+//! utilisation, on a per-pod custom metric or on an external metric. (With KEDA, the
+//! ScaledObject stands in its place: `scaled_object.rs`.)
 
 use k8s_openapi::api::autoscaling::v2::{
-    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec,
-    MetricIdentifier, MetricSpec, MetricTarget, PodsMetricSource, ResourceMetricSource,
+    CrossVersionObjectReference, ExternalMetricSource, HorizontalPodAutoscaler,
+    HorizontalPodAutoscalerSpec, MetricIdentifier, MetricSpec, MetricTarget, PodsMetricSource,
+    ResourceMetricSource,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::labels;
-use crate::app::{App, Replicas, Server, Target};
+use crate::app::{Amount, App, Replicas, Server, Target};
 
 pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
     let Replicas::Auto { min, max, target } = &s.replicas else {
@@ -30,17 +33,41 @@ pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
     let metric = match target {
         Target::CpuUtilization(p) => resource("cpu", *p),
         Target::MemoryUtilization(p) => resource("memory", *p),
-        Target::PodsMetric { name, average } => MetricSpec {
+        Target::PodsMetric {
+            name,
+            average,
+            selector,
+        } => MetricSpec {
             type_: "Pods".to_string(),
             pods: Some(PodsMetricSource {
-                metric: MetricIdentifier {
-                    name: name.clone(),
-                    selector: None,
-                },
+                metric: identifier(name, selector),
                 target: MetricTarget {
                     type_: "AverageValue".to_string(),
                     average_value: Some(Quantity(average.clone())),
                     ..Default::default()
+                },
+            }),
+            ..Default::default()
+        },
+        Target::External {
+            name,
+            amount,
+            selector,
+        } => MetricSpec {
+            type_: "External".to_string(),
+            external: Some(ExternalMetricSource {
+                metric: identifier(name, selector),
+                target: match amount {
+                    Amount::Average(q) => MetricTarget {
+                        type_: "AverageValue".to_string(),
+                        average_value: Some(Quantity(q.clone())),
+                        ..Default::default()
+                    },
+                    Amount::Value(q) => MetricTarget {
+                        type_: "Value".to_string(),
+                        value: Some(Quantity(q.clone())),
+                        ..Default::default()
+                    },
                 },
             }),
             ..Default::default()
@@ -61,4 +88,18 @@ pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
         }),
         ..Default::default()
     })
+}
+
+/// A metric's name and the labels that pick its series.
+fn identifier(
+    name: &str,
+    selector: &std::collections::BTreeMap<String, String>,
+) -> MetricIdentifier {
+    MetricIdentifier {
+        name: name.to_string(),
+        selector: (!selector.is_empty()).then(|| LabelSelector {
+            match_labels: Some(selector.clone()),
+            ..Default::default()
+        }),
+    }
 }

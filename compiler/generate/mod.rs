@@ -4,8 +4,10 @@
 //! `Spec`, never read files and never fail: everything that could be wrong was reported earlier.
 
 pub mod config_map;
+pub mod crd;
 pub mod deployment;
 pub mod hpa;
+pub mod http_route;
 pub mod ingress;
 pub mod job;
 pub mod labels;
@@ -13,6 +15,7 @@ pub mod namespace;
 pub mod network_policy;
 pub mod pdb;
 pub mod pod;
+pub mod scaled_object;
 pub mod service;
 pub mod service_account;
 
@@ -24,6 +27,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::Serialize;
 
+use self::crd::{HttpRoute, ScaledObject};
 use crate::app::App;
 
 /// One generated object. The variant order is the order of documents in a bundle.
@@ -38,9 +42,11 @@ pub enum Object {
     Service(Service),
     Deployment(Deployment),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    ScaledObject(ScaledObject),
     PodDisruptionBudget(PodDisruptionBudget),
     NetworkPolicy(NetworkPolicy),
     Ingress(Ingress),
+    HttpRoute(HttpRoute),
     Job(Job),
     CronJob(CronJob),
 }
@@ -55,11 +61,13 @@ impl Object {
             Object::Service(_) => 4,
             Object::Deployment(_) => 5,
             Object::HorizontalPodAutoscaler(_) => 6,
-            Object::PodDisruptionBudget(_) => 7,
-            Object::NetworkPolicy(_) => 8,
-            Object::Ingress(_) => 9,
-            Object::Job(_) => 10,
-            Object::CronJob(_) => 11,
+            Object::ScaledObject(_) => 7,
+            Object::PodDisruptionBudget(_) => 8,
+            Object::NetworkPolicy(_) => 9,
+            Object::Ingress(_) => 10,
+            Object::HttpRoute(_) => 11,
+            Object::Job(_) => 12,
+            Object::CronJob(_) => 13,
         }
     }
 
@@ -71,9 +79,11 @@ impl Object {
             Object::Service(_) => "Service",
             Object::Deployment(_) => "Deployment",
             Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
+            Object::ScaledObject(_) => "ScaledObject",
             Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
             Object::NetworkPolicy(_) => "NetworkPolicy",
             Object::Ingress(_) => "Ingress",
+            Object::HttpRoute(_) => "HTTPRoute",
             Object::Job(_) => "Job",
             Object::CronJob(_) => "CronJob",
         }
@@ -87,9 +97,11 @@ impl Object {
             Object::Service(o) => &o.metadata,
             Object::Deployment(o) => &o.metadata,
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
+            Object::ScaledObject(o) => &o.metadata,
             Object::PodDisruptionBudget(o) => &o.metadata,
             Object::NetworkPolicy(o) => &o.metadata,
             Object::Ingress(o) => &o.metadata,
+            Object::HttpRoute(o) => &o.metadata,
             Object::Job(o) => &o.metadata,
             Object::CronJob(o) => &o.metadata,
         }
@@ -110,9 +122,11 @@ impl Object {
             "Service" => from(v).map(Object::Service),
             "Deployment" => from(v).map(Object::Deployment),
             "HorizontalPodAutoscaler" => from(v).map(Object::HorizontalPodAutoscaler),
+            "ScaledObject" => from(v).map(Object::ScaledObject),
             "PodDisruptionBudget" => from(v).map(Object::PodDisruptionBudget),
             "NetworkPolicy" => from(v).map(Object::NetworkPolicy),
             "Ingress" => from(v).map(Object::Ingress),
+            "HTTPRoute" => from(v).map(Object::HttpRoute),
             "Job" => from(v).map(Object::Job),
             "CronJob" => from(v).map(Object::CronJob),
             other => return Err(format!("mlspec does not emit kind `{other}`")),
@@ -151,9 +165,11 @@ pub fn generate(app: &App) -> Vec<Object> {
         out.push(Object::Service(service::generate(app, s)));
         out.push(Object::Deployment(deployment::generate(app, s)));
         out.extend(hpa::generate(app, s).map(Object::HorizontalPodAutoscaler));
+        out.extend(scaled_object::generate(app, s).map(Object::ScaledObject));
         out.extend(pdb::generate(app, s).map(Object::PodDisruptionBudget));
         out.push(Object::NetworkPolicy(network_policy::server(app, s)));
         out.extend(ingress::generate(app, s).map(Object::Ingress));
+        out.extend(http_route::generate(app, s).map(Object::HttpRoute));
     }
     for b in &app.batches {
         out.push(Object::NetworkPolicy(network_policy::batch(

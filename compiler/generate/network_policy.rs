@@ -1,5 +1,5 @@
-//! NetworkPolicies: a server admits only its ingress controller (on its ports) and the app's own
-//! pods; a batch workload admits nothing.
+//! NetworkPolicies: a server admits only its ingress controller or its Gateway's namespace (on
+//! its first port) and the app's own pods; a batch workload admits nothing.
 
 use std::collections::BTreeMap;
 
@@ -33,7 +33,8 @@ pub fn server(app: &App, s: &Server) -> NetworkPolicy {
         }),
         ..Default::default()
     };
-    // The Ingress routes to the first port only; the controller may reach nothing else.
+    // The Ingress or HTTPRoute routes to the first port only; the controller may reach nothing
+    // else.
     let routed: Vec<NetworkPolicyPort> = ports.iter().take(1).cloned().collect();
     let mut rules = vec![NetworkPolicyIngressRule {
         from: Some(vec![same_app]),
@@ -50,6 +51,23 @@ pub fn server(app: &App, s: &Server) -> NetworkPolicy {
         rules.push(NetworkPolicyIngressRule {
             from: Some(vec![NetworkPolicyPeer {
                 namespace_selector: Some(namespace_selector),
+                ..Default::default()
+            }]),
+            ports: Some(routed.clone()),
+        });
+    }
+    if let Some(r) = &s.route {
+        // The Gateway's proxies run in its namespace (the app's, unless the route names another).
+        let ns = r.namespace.as_ref().unwrap_or(&app.namespace);
+        rules.push(NetworkPolicyIngressRule {
+            from: Some(vec![NetworkPolicyPeer {
+                namespace_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([(
+                        "kubernetes.io/metadata.name".to_string(),
+                        ns.clone(),
+                    )])),
+                    ..Default::default()
+                }),
                 ..Default::default()
             }]),
             ports: Some(routed),

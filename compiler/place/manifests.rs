@@ -12,6 +12,7 @@ use k8s_openapi::api::node::v1::RuntimeClass;
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::generate::crd::ScaledObject;
 use crate::source::{SourceFile, Span};
 
 /// One object placement cares about.
@@ -23,6 +24,8 @@ pub enum Manifest {
     Job(Box<Job>),
     CronJob(Box<CronJob>),
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    /// KEDA's ScaledObject: its target's replica bounds, like an HPA's but from 0.
+    ScaledObject(Box<ScaledObject>),
     RuntimeClass(Box<RuntimeClass>),
 }
 
@@ -120,6 +123,10 @@ fn typed(doc: Document) -> Result<Option<Manifest>, String> {
             // v1 and v2 share every field placement reads; read both as v2.
             value["apiVersion"] = Value::from("autoscaling/v2");
             Manifest::HorizontalPodAutoscaler(Box::new(parse(value, &kind)?))
+        }
+        // v1alpha1 is the only version KEDA serves: no deprecation check below.
+        ("keda.sh", "ScaledObject") => {
+            return Ok(Some(Manifest::ScaledObject(Box::new(parse(value, &kind)?))));
         }
         ("node.k8s.io", "RuntimeClass") => {
             value["apiVersion"] = Value::from("node.k8s.io/v1");
@@ -346,6 +353,10 @@ mod tests {
         let (m, d) = read_manifests(&SourceFile::new("m.json", text));
         assert!(d.is_empty(), "{d:?}");
         assert!(matches!(m[0], Manifest::HorizontalPodAutoscaler(_)));
+        let keda = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: s}\nspec:\n  scaleTargetRef: {name: d}\n  maxReplicaCount: 6\n  triggers: [{type: cron, metadata: {}}]\n  fallback: {failureThreshold: 3, replicas: 1}\n";
+        let (m, d) = read_manifests(&SourceFile::new("so.yaml", keda));
+        assert!(d.is_empty(), "{d:?}");
+        assert!(matches!(m[0], Manifest::ScaledObject(_)));
     }
 
     #[test]

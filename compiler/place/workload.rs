@@ -93,11 +93,18 @@ fn template_shape(
     shape(ns, &labels, &spec, overhead)
 }
 
-/// Every workload of the input, in input order, with HPAs applied to their targets.
+/// What an autoscaler scales: (kind, namespace, name).
+type Target = (String, String, String);
+
+/// Every workload of the input, in input order, with HPAs and KEDA ScaledObjects applied to
+/// their targets.
 pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
     let mut overheads = BTreeMap::new();
     // (kind, namespace, name) → (min, max)
-    let mut hpas: BTreeMap<(String, String, String), (u32, u32)> = BTreeMap::new();
+    let mut hpas: BTreeMap<Target, (u32, u32)> = BTreeMap::new();
+    // KEDA's ScaledObjects, which win over the HPA KEDA makes from them (`keda-hpa-NAME`,
+    // minReplicas 1 where the ScaledObject scales to zero).
+    let mut scaled: Vec<(Target, (u32, u32))> = Vec::new();
     for m in manifests {
         match m {
             Manifest::RuntimeClass(rc) => {
@@ -119,9 +126,25 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
                     hpas.insert(key, (count(spec.min_replicas, 1).min(max), max));
                 }
             }
+            Manifest::ScaledObject(so) => {
+                let target = &so.spec.scale_target_ref;
+                let key = (
+                    target
+                        .kind
+                        .clone()
+                        .unwrap_or_else(|| "Deployment".to_string()),
+                    ns_of(&so.metadata),
+                    target.name.clone(),
+                );
+                // KEDA's defaults: minReplicaCount 0, maxReplicaCount 100.
+                let max = count(so.spec.max_replica_count, 100);
+                let min = count(so.spec.min_replica_count, 0).min(max);
+                scaled.push((key, (min, max)));
+            }
             _ => {}
         }
     }
+    hpas.extend(scaled);
     let mut out = Vec::new();
     for m in manifests {
         let (kind, meta) = match m {

@@ -8,6 +8,8 @@ pub mod batch;
 pub mod check;
 pub mod lint;
 pub mod provider;
+pub mod route;
+pub mod scaling;
 pub mod serve;
 pub mod toleration;
 pub mod workload;

@@ -1,10 +1,10 @@
 //! `[serve]` → `Server`: ports, replicas and autoscaling target, probes, rollout, ingress.
 
-use super::check;
 use super::workload::{self, Ident};
+use super::{check, route, scaling};
 use crate::app::{
     Ingress, IntOrPercent, Liveness, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread,
-    Target, Tls,
+    Tls,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
@@ -36,7 +36,7 @@ pub fn resolve(
     };
     let wl = workload::resolve(d, catalog, id, &s.container, runtime, base);
     let ports = ports(d, s, runtime);
-    let replicas = replicas(d, catalog, s);
+    let replicas = scaling::replicas(d, catalog, s);
     if !replicas.has_disruption_budget() {
         let sc = s.scaling.as_ref();
         let at = sc
@@ -63,6 +63,7 @@ pub fn resolve(
     let probes = probes(d, catalog, app, s, runtime, &ports);
     let rollout = rollout(d, catalog, s);
     let ingress = s.ingress.as_ref().and_then(|i| ingress(d, catalog, app, i));
+    let route = route::resolve(d, catalog, s);
     let ingress_controller_namespace = ingress.as_ref().and_then(|i| {
         let class = i.class.as_deref().unwrap_or("nginx");
         catalog.defaults.ingress.controllers.get(class).cloned()
@@ -91,6 +92,7 @@ pub fn resolve(
         probes,
         rollout,
         ingress,
+        route,
         spread,
         revision_history_limit: defaults.revision_history_limit,
         progress_deadline_seconds: i32::try_from(secs(
@@ -225,123 +227,6 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
         }
         (None, None) => preset,
     }
-}
-
-fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
-    let defaults = &catalog.defaults.serve;
-    let Some(sc) = &s.scaling else {
-        return Replicas::Fixed(defaults.replicas);
-    };
-    if let (Some(r), Some(other)) = (&sc.replicas, sc.min.as_ref().or(sc.max.as_ref())) {
-        d.push(
-            Diagnostic::new(
-                &codes::E0007,
-                "`serve.scaling.replicas` cannot be used with `min`/`max`",
-            )
-            .at(r.span, "a fixed count here")
-            .also(other.span, "autoscaling bounds here")
-            .help("use `replicas` for a fixed count, or `min` and `max` to autoscale"),
-        );
-        return Replicas::Fixed(r.v);
-    }
-    if let Some(r) = &sc.replicas {
-        if let Some(t) = &sc.target {
-            d.push(
-                Diagnostic::new(
-                    &codes::E0007,
-                    "`serve.scaling.target` needs `min` and `max`, not `replicas`",
-                )
-                .at(t.span, "an autoscaling target")
-                .also(r.span, "with a fixed count")
-                .help("replace `replicas` with `min` and `max`"),
-            );
-        }
-        return Replicas::Fixed(r.v);
-    }
-    let (min, max) = match (&sc.min, &sc.max) {
-        (None, None) => return Replicas::Fixed(defaults.replicas),
-        (Some(m), None) => {
-            d.push(
-                Diagnostic::new(&codes::E0004, "`serve.scaling.max` is required with `min`")
-                    .at(m.span, "autoscaling from here to where?")
-                    .help(format!("add `max = {}`", (m.v.max(1)).saturating_mul(4))),
-            );
-            (m.v, m.v)
-        }
-        (None, Some(m)) => (1.min(m.v), m.v),
-        (Some(a), Some(b)) => (a.v, b.v),
-    };
-    let target = sc
-        .target
-        .as_ref()
-        .and_then(|t| target(d, t))
-        .unwrap_or_else(|| {
-            Target::CpuUtilization(
-                percent::parse_percent(&defaults.cpu_target).map_or(70, |p| p as i32),
-            )
-        });
-    Replicas::Auto { min, max, target }
-}
-
-fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
-    if !check::exactly_one(
-        d,
-        "serve.scaling.target",
-        t.span,
-        &[
-            ("cpu", &t.cpu),
-            ("memory", &t.memory),
-            ("metric", &t.metric),
-        ],
-        "`target = { cpu = \"70%\" }` or `target = { metric = \"vllm:num_requests_waiting\", average = 5 }`",
-    ) {
-        return None;
-    }
-    let pct = |d: &mut Diagnostics, key: &str, sp: &Sp<String>| -> Option<i32> {
-        let p = check::ok(
-            d,
-            &codes::E0116,
-            &format!("serve.scaling.target.{key}"),
-            sp,
-            percent::parse_percent(&sp.v),
-            "write a utilisation of the request such as `70%`",
-        )?;
-        if p == 0 {
-            d.push(
-                Diagnostic::new(
-                    &codes::E0116,
-                    format!("`serve.scaling.target.{key}` must be above 0%"),
-                )
-                .at(sp.span, "zero")
-                .help("a target of 0% would scale to `max` at once"),
-            );
-            return None;
-        }
-        i32::try_from(p).ok()
-    };
-    if let Some(c) = &t.cpu {
-        return pct(d, "cpu", c).map(Target::CpuUtilization);
-    }
-    if let Some(m) = &t.memory {
-        return pct(d, "memory", m).map(Target::MemoryUtilization);
-    }
-    let metric = t.metric.as_ref()?;
-    let Some(avg) = &t.average else {
-        d.push(
-            Diagnostic::new(
-                &codes::E0004,
-                "`serve.scaling.target.average` is required with `metric`",
-            )
-            .at(metric.span, "per-pod average of this metric")
-            .help("add `average = 5`: the value per pod the autoscaler keeps the metric at"),
-        );
-        return None;
-    };
-    check::quantity(d, "serve.scaling.target.average", avg)?;
-    Some(Target::PodsMetric {
-        name: metric.v.clone(),
-        average: avg.v.clone(),
-    })
 }
 
 fn probes(

@@ -22,7 +22,9 @@ use crate::values::suggest::suggest;
 pub use app::{AppSection, Placement, TolerationSpec};
 pub use batch::{Batch, History, Schedule};
 use read::{Fields, Pairs, Sp};
-pub use serve::{Health, Ingress, PortSpec, Rollout, Scaling, Serve, Target, Tls};
+pub use serve::{
+    Cron, Health, Ingress, Keda, PortSpec, Prometheus, Rollout, Route, Scaling, Serve, Target, Tls,
+};
 use tree::{Node, Value};
 pub use workload::{AcceleratorRef, Container, Resources};
 

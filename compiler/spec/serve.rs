@@ -31,6 +31,9 @@ pub struct Serve {
     pub rollout: Option<Rollout>,
     /// An Ingress to the server (and a NetworkPolicy that admits its controller).
     pub ingress: Option<Ingress>,
+    /// A Gateway API HTTPRoute to the server through a shared Gateway, instead of an Ingress
+    /// (and a NetworkPolicy that admits the Gateway's namespace).
+    pub route: Option<Route>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -46,6 +49,7 @@ impl Serve {
             scaling: f.table(d, "scaling", Scaling::read),
             rollout: f.table(d, "rollout", Rollout::read),
             ingress: f.table(d, "ingress", Ingress::read),
+            route: f.table(d, "route", Route::read),
             span: f.span(),
         }
     }
@@ -130,14 +134,18 @@ pub struct Scaling {
     /// A fixed replica count (default 1); not with `min`/`max`.
     #[schemars(range(min = 0))]
     pub replicas: Option<Sp<i32>>,
-    /// The autoscaler's least replicas (at least 1); two or more get a PodDisruptionBudget.
+    /// The autoscaler's least replicas (at least 1, or 0 with `keda`); two or more get a
+    /// PodDisruptionBudget.
     #[schemars(range(min = 0), extend("examples" = [2]))]
     pub min: Option<Sp<i32>>,
     /// The autoscaler's most replicas.
     #[schemars(range(min = 0), extend("examples" = [10]))]
     pub max: Option<Sp<i32>>,
-    /// What the autoscaler keeps steady (default `{ cpu = "70%" }`).
+    /// What the autoscaler keeps steady (default `{ cpu = "70%" }`); not with `keda`.
     pub target: Option<Target>,
+    /// Scale on events through KEDA (a ScaledObject instead of the HorizontalPodAutoscaler),
+    /// down to zero with `min = 0`.
+    pub keda: Option<Keda>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -149,17 +157,124 @@ impl Scaling {
             min: f.count(d, "min"),
             max: f.count(d, "max"),
             target: f.table(d, "target", Target::read),
+            keda: f.table(d, "keda", Keda::read),
             span: f.span(),
         }
     }
 }
 
-/// The autoscaling target, exactly one of: `{ cpu = "70%" }`, `{ memory = "80%" }` or
-/// `{ metric = "name", average = 5 }`.
+/// `[serve.scaling.keda]`: KEDA's triggers (at least one), how often it polls them and how
+/// long it waits before scaling to zero.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Keda {
+    /// How often KEDA checks the triggers (default 30s).
+    #[schemars(extend("examples" = ["30s"]))]
+    pub polling: Option<Sp<String>>,
+    /// How long every trigger must be inactive before scaling to `min` (default 5m).
+    #[schemars(extend("examples" = ["5m"]))]
+    pub cooldown: Option<Sp<String>>,
+    /// Scale on a Prometheus query.
+    pub prometheus: Option<Prometheus>,
+    /// Keep replicas up during a time window.
+    pub cron: Option<Cron>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+impl Keda {
+    fn read(f: &mut Fields, d: &mut Diagnostics) -> Keda {
+        Keda {
+            polling: f.string(d, "polling"),
+            cooldown: f.string(d, "cooldown"),
+            prometheus: f.table(d, "prometheus", Prometheus::read),
+            cron: f.table(d, "cron", Cron::read),
+            span: f.span(),
+        }
+    }
+}
+
+/// A KEDA `prometheus` trigger: replicas = ceil(query / threshold).
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Prometheus {
+    /// The Prometheus server's URL (`http://` or `https://`).
+    #[schemars(required, extend("examples" = ["http://prometheus.monitoring:9090"]))]
+    pub server: Option<Sp<String>>,
+    /// The PromQL query; one number.
+    #[schemars(required, extend("examples" = ["sum(vllm:num_requests_waiting{namespace=\"llm\"})"]))]
+    pub query: Option<Sp<String>>,
+    /// The query's value per replica.
+    #[schemars(required, with = "Option<crate::schema::ScalarString>", extend("examples" = [5]))]
+    pub threshold: Option<Sp<String>>,
+    /// The value above which the server wakes from zero (default 0).
+    #[schemars(with = "Option<crate::schema::ScalarString>", extend("examples" = [0]))]
+    pub activation: Option<Sp<String>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+impl Prometheus {
+    fn read(f: &mut Fields, d: &mut Diagnostics) -> Prometheus {
+        Prometheus {
+            server: f.required(
+                d,
+                "server",
+                |f, d, k| f.string(d, k),
+                "\"http://prometheus.monitoring:9090\"",
+            ),
+            query: f.required(
+                d,
+                "query",
+                |f, d, k| f.string(d, k),
+                "\"sum(rate(http_requests_total[1m]))\"",
+            ),
+            threshold: f.required(d, "threshold", |f, d, k| f.scalar_string(d, k), "5"),
+            activation: f.scalar_string(d, "activation"),
+            span: f.span(),
+        }
+    }
+}
+
+/// A KEDA `cron` trigger: `replicas` pods from `start` to `end`.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Cron {
+    /// The IANA time zone of `start` and `end`.
+    #[schemars(required, extend("examples" = ["Europe/Berlin"]))]
+    pub timezone: Option<Sp<String>>,
+    /// When the window opens (a cron line).
+    #[schemars(required, extend("examples" = ["0 8 * * 1-5"]))]
+    pub start: Option<Sp<String>>,
+    /// When the window closes (a cron line).
+    #[schemars(required, extend("examples" = ["0 20 * * 1-5"]))]
+    pub end: Option<Sp<String>>,
+    /// Replicas during the window (at least 1).
+    #[schemars(required, range(min = 1), extend("examples" = [1]))]
+    pub replicas: Option<Sp<i32>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+impl Cron {
+    fn read(f: &mut Fields, d: &mut Diagnostics) -> Cron {
+        Cron {
+            timezone: f.required(d, "timezone", |f, d, k| f.string(d, k), "\"Europe/Berlin\""),
+            start: f.required(d, "start", |f, d, k| f.string(d, k), "\"0 8 * * 1-5\""),
+            end: f.required(d, "end", |f, d, k| f.string(d, k), "\"0 20 * * 1-5\""),
+            replicas: f.required(d, "replicas", |f, d, k| f.count(d, k), "1"),
+            span: f.span(),
+        }
+    }
+}
+
+/// The autoscaling target, exactly one of: `{ cpu = "70%" }`, `{ memory = "80%" }`,
+/// `{ metric = "name", average = 5 }` (a per-pod custom metric) or
+/// `{ external = "name", average = 10 }` (`value` instead of `average` for the metric as a whole).
 #[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
 #[schemars(
     deny_unknown_fields,
-    transform = crate::schema::exactly_one(&[&["cpu"], &["memory"], &["metric", "average"]])
+    transform = crate::schema::exactly_one(&[&["cpu"], &["memory"], &["metric", "average"], &["external"]])
 )]
 pub struct Target {
     /// CPU utilisation of the request, as a percentage.
@@ -171,9 +286,19 @@ pub struct Target {
     /// A per-pod metric from the metrics API; needs `average`.
     #[schemars(extend("examples" = ["vllm:num_requests_waiting"]))]
     pub metric: Option<Sp<String>>,
-    /// The value per pod the autoscaler keeps `metric` at (a quantity).
+    /// A metric from outside the cluster (the external metrics API: a queue's depth, a cloud
+    /// service's); needs `average` or `value`.
+    #[schemars(extend("examples" = ["pubsub.googleapis.com|subscription|num_undelivered_messages"]))]
+    pub external: Option<Sp<String>>,
+    /// The value per pod the autoscaler keeps `metric` or `external` at (a quantity).
     #[schemars(with = "Option<crate::schema::ScalarString>", extend("examples" = [5]))]
     pub average: Option<Sp<String>>,
+    /// The value the autoscaler keeps `external` at as a whole (a quantity).
+    #[schemars(with = "Option<crate::schema::ScalarString>", extend("examples" = [100]))]
+    pub value: Option<Sp<String>>,
+    /// Labels that pick the series of `metric` or `external` (`{ subscription = "jobs" }`).
+    #[schemars(with = "Option<crate::schema::ScalarMap>")]
+    pub selector: Vec<(Sp<String>, Sp<String>)>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -184,7 +309,10 @@ impl Target {
             cpu: f.string(d, "cpu"),
             memory: f.string(d, "memory"),
             metric: f.string(d, "metric"),
+            external: f.string(d, "external"),
             average: f.scalar_string(d, "average"),
+            value: f.scalar_string(d, "value"),
+            selector: f.pairs(d, "selector").unwrap_or_default(),
             span: f.span(),
         }
     }
@@ -244,6 +372,37 @@ impl Ingress {
             class: f.string(d, "class"),
             tls: f.table(d, "tls", Tls::read),
             annotations: f.pairs(d, "annotations").unwrap_or_default(),
+            span: f.span(),
+        }
+    }
+}
+
+/// `[serve.route]`: a Gateway API HTTPRoute from a Gateway's listeners to the server.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Route {
+    /// The Gateway the route attaches to (its listener must allow routes from this namespace).
+    #[schemars(required, extend("examples" = ["shared-gw"]))]
+    pub gateway: Option<Sp<String>>,
+    /// The Gateway's namespace; default the app's. The NetworkPolicy admits traffic from it.
+    #[schemars(extend("examples" = ["gateway-system"]))]
+    pub namespace: Option<Sp<String>>,
+    /// The host names the route answers (`*.example.com` for a wildcard); default every host of
+    /// the listener.
+    pub hostnames: Option<Vec<Sp<String>>>,
+    /// The path prefix; defaults to `/`.
+    pub path: Option<Sp<String>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+impl Route {
+    fn read(f: &mut Fields, d: &mut Diagnostics) -> Route {
+        Route {
+            gateway: f.required(d, "gateway", |f, d, k| f.string(d, k), "\"shared-gw\""),
+            namespace: f.string(d, "namespace"),
+            hostnames: f.strings(d, "hostnames"),
+            path: f.string(d, "path"),
             span: f.span(),
         }
     }

@@ -207,6 +207,13 @@ pub struct IngressDefaults {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct KedaDefaults {
+    pub polling: String,
+    pub cooldown: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Defaults {
     pub managed_by: String,
     pub images: ImageDefaults,
@@ -218,6 +225,7 @@ pub struct Defaults {
     pub jobs: JobDefaults,
     pub schedules: ScheduleDefaults,
     pub ingress: IngressDefaults,
+    pub keda: KedaDefaults,
 }
 
 /// Everything the compiler may add by itself, by name.

@@ -1,4 +1,5 @@
-//! Scaling bounds: `min ≤ max`, and no scale-to-zero without an event-driven autoscaler.
+//! Scaling bounds: `min ≤ max`, and no scale-to-zero without KEDA (an HPA cannot scale to or
+//! from zero).
 
 use crate::app::{App, Replicas};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
@@ -11,8 +12,10 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
     ) else {
         return;
     };
-    let Replicas::Auto { min, max, .. } = server.replicas else {
-        return;
+    let (min, max, keda) = match server.replicas {
+        Replicas::Fixed(_) => return,
+        Replicas::Auto { min, max, .. } => (min, max, false),
+        Replicas::Keda { min, max, .. } => (min, max, true),
     };
     if let (Some(lo), Some(hi)) = (&sc.min, &sc.max)
         && min > max
@@ -36,6 +39,7 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
             );
         }
     } else if min == 0
+        && !keda
         && let Some(lo) = &sc.min
     {
         d.push(
@@ -44,7 +48,7 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
                 "`serve.scaling.min = 0` needs an event-driven autoscaler",
             )
             .at(lo.span, "scale to zero")
-            .help("a HorizontalPodAutoscaler cannot scale to or from zero; set `min = 1`"),
+            .help("a HorizontalPodAutoscaler cannot scale to or from zero: add `[serve.scaling.keda]` with a trigger (e.g. `prometheus = { server, query, threshold }`) to scale to zero through KEDA, or set `min = 1`"),
         );
     }
 }
@@ -60,5 +64,33 @@ mod tests {
         );
         let e = d.iter().find(|x| x.code.id == "E0118").expect("E0118");
         assert_eq!(e.secondary.len(), 1);
+    }
+
+    #[test]
+    fn scale_to_zero_is_accepted_with_keda_only() {
+        let base = "[app]\nname = \"a\"\n[serve]\nimage = \"x:1@sha256:0000000000000000000000000000000000000000000000000000000000000000\"\n[serve.scaling]\nmin = 0\nmax = 3\n";
+        let (_, d) = compile_str(base);
+        let e = d.iter().find(|x| x.code.id == "E0118").expect("E0118");
+        assert!(
+            e.help
+                .as_deref()
+                .unwrap_or_default()
+                .contains("serve.scaling.keda"),
+            "{e:?}"
+        );
+        let keda = format!(
+            "{base}[serve.scaling.keda]\ncron = {{ timezone = \"UTC\", start = \"0 8 * * *\", end = \"0 18 * * *\", replicas = 1 }}\n"
+        );
+        let (objects, d) = compile_str(&keda);
+        assert!(
+            !d.iter()
+                .any(|x| x.code.id.starts_with('E') || x.code.id == "W0004"),
+            "{d:?}"
+        );
+        let kinds: Vec<_> = objects.iter().map(|o| o.kind()).collect();
+        assert!(kinds.contains(&"ScaledObject"), "{kinds:?}");
+        assert!(!kinds.contains(&"HorizontalPodAutoscaler"), "{kinds:?}");
+        // Its maxUnavailable 1 never blocks KEDA's scale-down (a deletion, not an eviction).
+        assert!(kinds.contains(&"PodDisruptionBudget"), "{kinds:?}");
     }
 }

@@ -226,6 +226,19 @@ fn is_ipv4(s: &str) -> bool {
         })
 }
 
+/// A custom or external metric's name: apimachinery's path segment name, as the HPA validation
+/// asks (not empty, not `.` or `..`, no `/` or `%`).
+pub fn metric_name(s: &str) -> Result<(), String> {
+    match s {
+        "" => Err("a metric name cannot be empty".to_string()),
+        "." | ".." => Err(format!("`{s}` is not a metric name")),
+        _ => match s.chars().find(|c| matches!(c, '/' | '%')) {
+            Some(c) => Err(format!("`{s}` contains `{c}`, which a metric name may not")),
+            None => Ok(()),
+        },
+    }
+}
+
 /// A lowercase, dash-separated version of a bad name, for help lines ("My_App" → "my-app");
 /// `None` when the name is already a valid label or nothing usable is left.
 pub fn suggest_label(s: &str) -> Option<String> {

@@ -3,8 +3,8 @@
 //!
 //! The schemas say a name is a string; the API server says it is a DNS-1123 label of at most 63
 //! characters. These rules restate apimachinery's and the controllers' validation for the fields
-//! mlspec writes, and check that every Service, Ingress, HPA, PDB and NetworkPolicy points at
-//! something the same bundle creates.
+//! mlspec writes, and check that every Service, Ingress, HTTPRoute, HPA, ScaledObject, PDB and
+//! NetworkPolicy points at something the same bundle creates.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,6 +52,8 @@ pub fn check(objects: &[(usize, Object)], complete: bool) -> Vec<(usize, Finding
             Object::PodDisruptionBudget(o) => c.pdb(o, &bundle),
             Object::NetworkPolicy(o) => c.network_policy(o, &bundle),
             Object::Ingress(o) => c.ingress(o, &bundle),
+            Object::ScaledObject(o) => c.scaled_object(o, &bundle),
+            Object::HttpRoute(o) => c.http_route(o, &bundle),
             Object::Job(o) => c.job(o, &bundle),
             Object::CronJob(o) => c.cron_job(o, &bundle),
         }
@@ -835,6 +837,76 @@ impl Check<'_> {
                     format!("/spec/metrics/{i}/resource/target/averageUtilization"),
                     "averageUtilization must be positive",
                 );
+            }
+        }
+    }
+
+    fn scaled_object(&mut self, o: &crate::generate::crd::ScaledObject, b: &Bundle) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let spec = &o.spec;
+        let target = &spec.scale_target_ref;
+        let kind = target.kind.as_deref().unwrap_or("Deployment");
+        let known = matches!(
+            (target.api_version.as_deref().unwrap_or("apps/v1"), kind),
+            ("apps/v1", "Deployment")
+        );
+        if !known || !b.has(kind, ns, &target.name) {
+            self.dangling(
+                b,
+                "/spec/scaleTargetRef",
+                format!("the target {kind} `{}` is not in the bundle", target.name),
+            );
+        }
+        // KEDA's admission webhook: 0 ≤ min ≤ max, and at least one trigger.
+        let min = spec.min_replica_count.unwrap_or(0);
+        let max = spec.max_replica_count.unwrap_or(100);
+        if min < 0 || max < min || max < 1 {
+            self.fail(
+                "/spec/maxReplicaCount",
+                format!("replica counts {min}..{max} are not 0 ≤ min ≤ max with max ≥ 1"),
+            );
+        }
+        if spec.triggers.is_empty() {
+            self.fail(
+                "/spec/triggers",
+                "a ScaledObject needs at least one trigger",
+            );
+        }
+    }
+
+    fn http_route(&mut self, o: &crate::generate::crd::HttpRoute, b: &Bundle) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        for (i, host) in o.spec.hostnames.iter().flatten().enumerate() {
+            if let Err(e) = names::hostname(host) {
+                self.fail(format!("/spec/hostnames/{i}"), e);
+            }
+        }
+        for (i, rule) in o.spec.rules.iter().enumerate() {
+            for (j, m) in rule.matches.iter().enumerate() {
+                if !m.path.value.starts_with('/') {
+                    self.fail(
+                        format!("/spec/rules/{i}/matches/{j}/path/value"),
+                        format!("path `{}` must start with `/`", m.path.value),
+                    );
+                }
+            }
+            for (j, backend) in rule.backend_refs.iter().enumerate() {
+                let at = format!("/spec/rules/{i}/backendRefs/{j}");
+                let Some(svc) = b.services.get(&(ns.to_string(), backend.name.clone())) else {
+                    self.dangling(
+                        b,
+                        format!("{at}/name"),
+                        format!("Service `{}` is not in the bundle", backend.name),
+                    );
+                    continue;
+                };
+                let mut ports = svc.spec.iter().flat_map(|s| s.ports.iter().flatten());
+                if !ports.any(|p| Some(p.port) == backend.port) {
+                    self.fail(
+                        format!("{at}/port"),
+                        format!("Service `{}` has no such port", backend.name),
+                    );
+                }
             }
         }
     }

@@ -2,6 +2,10 @@
 //! embedded. The schemas are strict (`additionalProperties: false`), so an unknown field fails
 //! like a wrong type or a missing required field does.
 //!
+//! Custom resources (KEDA's ScaledObject, Gateway API's HTTPRoute) are checked against their
+//! CRDs' schemas, vendored under `schemas/crd/` (one per CRD version, whatever the Kubernetes
+//! version).
+//!
 //! A validator is built the first time a kind is checked for a version and kept for the process,
 //! so a build of a thousand apps pays for each schema once.
 
@@ -138,6 +142,14 @@ static VALIDATORS: [[OnceLock<Built>; 11]; KubeVersion::ALL.len()] = [ROW; KubeV
 pub fn check(object: &Value, version: KubeVersion, out: &mut Vec<Finding>) {
     let api_version = object.get("apiVersion").and_then(Value::as_str);
     let kind = object.get("kind").and_then(Value::as_str);
+    let crd = CRDS
+        .iter()
+        .position(|c| Some(c.kind.api_version) == api_version && Some(c.kind.kind) == kind);
+    if let Some(index) = crd {
+        let built = CRD_VALIDATORS[index].get_or_init(|| build_crd(index));
+        report(built, object, out);
+        return;
+    }
     let Some(index) = KINDS
         .iter()
         .position(|k| Some(k.api_version) == api_version && Some(k.kind) == kind)
@@ -154,6 +166,45 @@ pub fn check(object: &Value, version: KubeVersion, out: &mut Vec<Finding>) {
         return;
     };
     let built = VALIDATORS[version.index()][index].get_or_init(|| build(version, index));
+    report(built, object, out);
+}
+
+/// One custom resource kind and its vendored schema.
+struct Crd {
+    kind: Kind,
+    schema: &'static str,
+}
+
+/// Every custom resource mlspec emits.
+const CRDS: [Crd; 2] = [
+    Crd {
+        kind: Kind {
+            api_version: "keda.sh/v1alpha1",
+            kind: "ScaledObject",
+        },
+        schema: include_str!("../../schemas/crd/scaledobject-keda-v1alpha1.json"),
+    },
+    Crd {
+        kind: Kind {
+            api_version: "gateway.networking.k8s.io/v1",
+            kind: "HTTPRoute",
+        },
+        schema: include_str!("../../schemas/crd/httproute-gateway-v1.json"),
+    },
+];
+
+#[allow(clippy::declare_interior_mutable_const)]
+static CRD_VALIDATORS: [OnceLock<Built>; CRDS.len()] = [EMPTY; CRDS.len()];
+
+fn build_crd(index: usize) -> Built {
+    let crd = &CRDS[index];
+    let schema = serde_json::from_str::<Value>(crd.schema)
+        .map_err(|e| format!("the vendored schema of {} is broken: {e}", crd.kind.kind))?;
+    jsonschema::validator_for(&schema)
+        .map_err(|e| format!("cannot build the schema of {}: {e}", crd.kind.kind))
+}
+
+fn report(built: &Built, object: &Value, out: &mut Vec<Finding>) {
     match built {
         // The fast path answers yes/no without building errors; only a failure collects them.
         Ok(validator) if validator.is_valid(object) => {}
@@ -237,6 +288,36 @@ mod tests {
     }
 
     #[test]
+    fn custom_resources_check_against_their_crd_schema() {
+        for (index, crd) in CRDS.iter().enumerate() {
+            if let Err(e) = build_crd(index) {
+                panic!("{}: {e}", crd.kind.kind);
+            }
+        }
+        let mut found = Vec::new();
+        let so = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+            "metadata": {"name": "a"},
+            "spec": {"scaleTargetRef": {"name": "a"}, "minReplicaCount": 0,
+                     "triggers": [{"type": "cron", "metadata": {"timezone": "UTC"}}]}});
+        check(&so, KubeVersion::V1_33, &mut found);
+        assert_eq!(found, vec![]);
+        let mut bad = so.clone();
+        bad["spec"]["minReplicaCount"] = json!("zero");
+        bad["spec"]["scaleTargetRef"]["nmae"] = json!("a");
+        check(&bad, KubeVersion::V1_33, &mut found);
+        assert_eq!(found.len(), 2, "{found:?}");
+        found.clear();
+        let route = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+            "metadata": {"name": "a"},
+            "spec": {"parentRefs": [{"name": "gw", "namespace": "gateway-system"}],
+                     "rules": [{"backendRefs": [{"name": "a", "port": 80}],
+                                "matches": [{"path": {"type": "Regex!", "value": "/"}}]}]}});
+        check(&route, KubeVersion::V1_37, &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].pointer.ends_with("/path/type"), "{found:?}");
+    }
+
+    #[test]
     fn unknown_fields_wrong_types_and_unknown_kinds_fail() {
         let mut found = Vec::new();
         let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}});
@@ -248,7 +329,7 @@ mod tests {
         assert_eq!(found[0].pointer, "/metadata");
         assert!(found[0].message.contains("nmae"), "{}", found[0].message);
         found.clear();
-        let crd = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject"});
+        let crd = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledJob"});
         check(&crd, KubeVersion::V1_37, &mut found);
         assert!(found[0].message.contains("no vendored schema"), "{found:?}");
     }

@@ -288,6 +288,36 @@ const MUTATIONS: &[Mutation] = &[
         rule: Rule::Api,
         pointer: "/ports/0/name",
     },
+    Mutation {
+        name: "unknown field in a custom resource",
+        example: "keda-scale-to-zero",
+        plant: |d| at(find(d, "ScaledObject"), "/spec")["minReplicas"] = json!(0),
+        rule: Rule::Schema,
+        pointer: "/spec",
+    },
+    Mutation {
+        name: "HTTPRoute path match of an unknown type",
+        example: "keda-scale-to-zero",
+        plant: |d| {
+            at(find(d, "HTTPRoute"), "/spec/rules/0/matches/0/path")["type"] = json!("Prefix")
+        },
+        rule: Rule::Schema,
+        pointer: "/spec/rules/0/matches/0/path/type",
+    },
+    Mutation {
+        name: "HTTPRoute backend on a port the Service lacks",
+        example: "keda-scale-to-zero",
+        plant: |d| at(find(d, "HTTPRoute"), "/spec/rules/0/backendRefs/0")["port"] = json!(8080),
+        rule: Rule::Api,
+        pointer: "/spec/rules/0/backendRefs/0/port",
+    },
+    Mutation {
+        name: "ScaledObject targeting a Deployment not in the bundle",
+        example: "keda-scale-to-zero",
+        plant: |d| at(find(d, "ScaledObject"), "/spec/scaleTargetRef")["name"] = json!("other"),
+        rule: Rule::Api,
+        pointer: "/spec/scaleTargetRef",
+    },
 ];
 
 #[test]

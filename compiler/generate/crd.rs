@@ -1,0 +1,228 @@
+//! Typed structs for the custom resources mlspec emits and k8s-openapi lacks: KEDA's
+//! `ScaledObject` (keda.sh/v1alpha1) and Gateway API's `HTTPRoute` (gateway.networking.k8s.io/v1).
+//!
+//! Only the fields mlspec writes or `place` reads are modelled. They serialize like k8s-openapi
+//! objects: `apiVersion`, `kind`, `metadata`, `spec`, then every field in alphabetical order of
+//! its JSON name, unset options left out. Reading one back (`Object::from_json`) checks
+//! `apiVersion` and `kind`. Their vendored schemas are `schemas/crd/*.json`.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// What a custom resource says about itself.
+pub trait Resource {
+    const API_VERSION: &'static str;
+    const KIND: &'static str;
+}
+
+/// Serialize `apiVersion` and `kind` first, as k8s-openapi does.
+#[derive(Serialize)]
+struct Head<'a, S> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: &'a ObjectMeta,
+    spec: &'a S,
+}
+
+#[derive(Deserialize)]
+struct Owned<S> {
+    #[serde(rename = "apiVersion")]
+    api_version: String,
+    kind: String,
+    #[serde(default)]
+    metadata: ObjectMeta,
+    spec: S,
+}
+
+macro_rules! resource {
+    ($(#[$doc:meta])* $name:ident, $spec:ty, $api:literal, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct $name {
+            pub metadata: ObjectMeta,
+            pub spec: $spec,
+        }
+
+        impl Resource for $name {
+            const API_VERSION: &'static str = $api;
+            const KIND: &'static str = $kind;
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                Head {
+                    api_version: $api,
+                    kind: $kind,
+                    metadata: &self.metadata,
+                    spec: &self.spec,
+                }
+                .serialize(s)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let o = Owned::<$spec>::deserialize(d)?;
+                if o.api_version != $api || o.kind != $kind {
+                    return Err(serde::de::Error::custom(format!(
+                        "expected apiVersion {} kind {}, found {} {}",
+                        $api, $kind, o.api_version, o.kind
+                    )));
+                }
+                Ok($name {
+                    metadata: o.metadata,
+                    spec: o.spec,
+                })
+            }
+        }
+    };
+}
+
+resource!(
+    /// A KEDA ScaledObject: KEDA creates and owns the HorizontalPodAutoscaler of its target and
+    /// scales it to and from zero itself.
+    ScaledObject,
+    ScaledObjectSpec,
+    "keda.sh/v1alpha1",
+    "ScaledObject"
+);
+
+resource!(
+    /// A Gateway API HTTPRoute: routes a Gateway's listener traffic to a Service.
+    HttpRoute,
+    HttpRouteSpec,
+    "gateway.networking.k8s.io/v1",
+    "HTTPRoute"
+);
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaledObjectSpec {
+    /// Seconds after the last active trigger before scaling to `minReplicaCount` (0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooldown_period: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_replica_count: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_replica_count: Option<i32>,
+    /// Seconds between two checks of the triggers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polling_interval: Option<i32>,
+    pub scale_target_ref: ScaleTargetRef,
+    pub triggers: Vec<ScaleTrigger>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaleTargetRef {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub name: String,
+}
+
+/// One KEDA trigger: its scaler `type` and that scaler's string parameters.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaleTrigger {
+    pub metadata: BTreeMap<String, String>,
+    /// `AverageValue` (KEDA's default for most scalers), `Value` or `Utilization`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRouteSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostnames: Option<Vec<String>>,
+    pub parent_refs: Vec<ParentReference>,
+    pub rules: Vec<HttpRouteRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParentReference {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRouteRule {
+    pub backend_refs: Vec<BackendRef>,
+    pub matches: Vec<HttpRouteMatch>,
+}
+
+/// A Service and its port number (an HTTPRoute names ports by number only).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendRef {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRouteMatch {
+    pub path: HttpPathMatch,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpPathMatch {
+    /// `PathPrefix` or `Exact`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub value: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_version_and_kind_come_first_and_read_back() {
+        let so = ScaledObject {
+            metadata: ObjectMeta {
+                name: Some("a".to_string()),
+                ..Default::default()
+            },
+            spec: ScaledObjectSpec {
+                max_replica_count: Some(3),
+                scale_target_ref: ScaleTargetRef {
+                    name: "a".to_string(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        };
+        let text = serde_json::to_string(&so).unwrap();
+        assert!(
+            text.starts_with(
+                r#"{"apiVersion":"keda.sh/v1alpha1","kind":"ScaledObject","metadata""#
+            ),
+            "{text}"
+        );
+        let back: ScaledObject = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, so);
+        let wrong = text.replace("ScaledObject", "ScaledJob");
+        assert!(serde_json::from_str::<ScaledObject>(&wrong).is_err());
+    }
+}

@@ -1,0 +1,70 @@
+//! `[serve.route]` → `Route`: the Gateway API HTTPRoute, an alternative to `[serve.ingress]`.
+
+use super::check;
+use crate::app::Route;
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::spec::{self, Serve};
+use crate::stdlib::Catalog;
+use crate::values::names;
+
+pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Option<Route> {
+    let r = s.route.as_ref()?;
+    if let Some(i) = &s.ingress {
+        d.push(
+            Diagnostic::new(
+                &codes::E0007,
+                "`serve.route` and `serve.ingress` cannot both be set",
+            )
+            .at(r.span, "a Gateway API route")
+            .also(i.span, "an Ingress")
+            .help("publish the server one way: `[serve.route]` through a shared Gateway, or `[serve.ingress]` through an ingress controller"),
+        );
+    }
+    route(d, catalog, r)
+}
+
+fn route(d: &mut Diagnostics, catalog: &Catalog, r: &spec::Route) -> Option<Route> {
+    let gateway = r
+        .gateway
+        .as_ref()
+        .and_then(|g| check::subdomain_name(d, "serve.route.gateway", g));
+    let namespace = match &r.namespace {
+        Some(ns) => Some(check::label_name(d, "serve.route.namespace", ns)?),
+        None => None,
+    };
+    let mut hostnames = Vec::new();
+    for (i, h) in r.hostnames.iter().flatten().enumerate() {
+        let ok = check::ok(
+            d,
+            &codes::E0109,
+            &format!("serve.route.hostnames[{i}]"),
+            h,
+            names::hostname(&h.v),
+            "write a DNS name such as `chat.example.com` or `*.example.com`, without scheme, port or path",
+        );
+        if ok.is_some() && !hostnames.contains(&h.v) {
+            hostnames.push(h.v.clone());
+        }
+    }
+    let path = match &r.path {
+        Some(sp) if sp.v.starts_with('/') => sp.v.clone(),
+        Some(sp) => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0117,
+                    format!("`serve.route.path` must start with `/`, found {:?}", sp.v),
+                )
+                .at(sp.span, "not an absolute path")
+                .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
+            );
+            return None;
+        }
+        None => catalog.defaults.ingress.path.clone(),
+    };
+    Some(Route {
+        gateway: gateway?,
+        namespace,
+        hostnames,
+        path,
+    })
+}

@@ -1,0 +1,485 @@
+//! `[serve.scaling]` → `Replicas`: a fixed count, an HPA target (resource, per-pod custom or
+//! external metric), or KEDA's triggers.
+
+use super::check;
+use crate::app::{Amount, Keda, Replicas, Target, Trigger};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::source::Span;
+use crate::spec::read::Sp;
+use crate::spec::{self, Serve};
+use crate::stdlib::Catalog;
+use crate::values::{cron, names, percent, timezone};
+
+pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
+    let defaults = &catalog.defaults.serve;
+    let Some(sc) = &s.scaling else {
+        return Replicas::Fixed(defaults.replicas);
+    };
+    if let (Some(r), Some(other)) = (&sc.replicas, sc.min.as_ref().or(sc.max.as_ref())) {
+        d.push(
+            Diagnostic::new(
+                &codes::E0007,
+                "`serve.scaling.replicas` cannot be used with `min`/`max`",
+            )
+            .at(r.span, "a fixed count here")
+            .also(other.span, "autoscaling bounds here")
+            .help("use `replicas` for a fixed count, or `min` and `max` to autoscale"),
+        );
+        return Replicas::Fixed(r.v);
+    }
+    let autoscaler = [
+        ("target", sc.target.as_ref().map(|t| t.span)),
+        ("keda", sc.keda.as_ref().map(|k| k.span)),
+    ];
+    if let Some(r) = &sc.replicas {
+        for (key, span) in autoscaler {
+            if let Some(span) = span {
+                d.push(
+                    Diagnostic::new(
+                        &codes::E0007,
+                        format!("`serve.scaling.{key}` needs `min` and `max`, not `replicas`"),
+                    )
+                    .at(span, "an autoscaler")
+                    .also(r.span, "with a fixed count")
+                    .help("replace `replicas` with `min` and `max`"),
+                );
+            }
+        }
+        return Replicas::Fixed(r.v);
+    }
+    let (min, max) = match (&sc.min, &sc.max) {
+        (None, None) => {
+            if let Some(k) = &sc.keda {
+                d.push(
+                    Diagnostic::new(&codes::E0004, "`serve.scaling.max` is required with `keda`")
+                        .at(k.span, "scaling on these triggers up to where?")
+                        .help("add `min = 0` and `max = 4` to `[serve.scaling]`"),
+                );
+            }
+            return Replicas::Fixed(defaults.replicas);
+        }
+        (Some(m), None) => {
+            d.push(
+                Diagnostic::new(&codes::E0004, "`serve.scaling.max` is required with `min`")
+                    .at(m.span, "autoscaling from here to where?")
+                    .help(format!("add `max = {}`", (m.v.max(1)).saturating_mul(4))),
+            );
+            (m.v, m.v)
+        }
+        (None, Some(m)) => (1.min(m.v), m.v),
+        (Some(a), Some(b)) => (a.v, b.v),
+    };
+    if let Some(k) = &sc.keda {
+        if let Some(t) = &sc.target {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0007,
+                    "`serve.scaling.target` and `serve.scaling.keda` cannot both be set",
+                )
+                .at(t.span, "an HPA target")
+                .also(k.span, "KEDA's triggers")
+                .help("KEDA owns the autoscaler: scale on a metric with `keda.prometheus = { server, query, threshold }` instead of `target`"),
+            );
+        }
+        return Replicas::Keda {
+            min,
+            max,
+            keda: keda(d, catalog, k),
+        };
+    }
+    let target = sc
+        .target
+        .as_ref()
+        .and_then(|t| target(d, t))
+        .unwrap_or_else(|| {
+            Target::CpuUtilization(
+                percent::parse_percent(&defaults.cpu_target).map_or(70, |p| p as i32),
+            )
+        });
+    Replicas::Auto { min, max, target }
+}
+
+fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
+    if !check::exactly_one(
+        d,
+        "serve.scaling.target",
+        t.span,
+        &[
+            ("cpu", &t.cpu),
+            ("memory", &t.memory),
+            ("metric", &t.metric),
+            ("external", &t.external),
+        ],
+        "`target = { cpu = \"70%\" }` or `target = { metric = \"vllm:num_requests_waiting\", average = 5 }`",
+    ) {
+        return None;
+    }
+    let named = t.metric.as_ref().or(t.external.as_ref());
+    let misplaced = |d: &mut Diagnostics, key: &str, span: Span, with: &str| {
+        let mut diag = Diagnostic::new(
+            &codes::E0007,
+            format!("`serve.scaling.target.{key}` goes with {with} only"),
+        )
+        .at(span, "not used by this target");
+        if let Some(n) = named {
+            diag = diag.also(n.span, "this metric");
+        }
+        d.push(diag.help(format!("drop `{key}`, or target {with}")));
+    };
+    if named.is_none()
+        && let Some((k, _)) = t.selector.first()
+    {
+        misplaced(d, "selector", k.span, "`metric` or `external`");
+    }
+    if t.external.is_none()
+        && let Some(v) = &t.value
+    {
+        misplaced(d, "value", v.span, "`external`");
+    }
+    if t.metric.is_none()
+        && t.external.is_none()
+        && let Some(a) = &t.average
+    {
+        misplaced(d, "average", a.span, "`metric` or `external`");
+    }
+    let pct = |d: &mut Diagnostics, key: &str, sp: &Sp<String>| -> Option<i32> {
+        let p = check::ok(
+            d,
+            &codes::E0116,
+            &format!("serve.scaling.target.{key}"),
+            sp,
+            percent::parse_percent(&sp.v),
+            "write a utilisation of the request such as `70%`",
+        )?;
+        if p == 0 {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0116,
+                    format!("`serve.scaling.target.{key}` must be above 0%"),
+                )
+                .at(sp.span, "zero")
+                .help("a target of 0% would scale to `max` at once"),
+            );
+            return None;
+        }
+        i32::try_from(p).ok()
+    };
+    if let Some(c) = &t.cpu {
+        return pct(d, "cpu", c).map(Target::CpuUtilization);
+    }
+    if let Some(m) = &t.memory {
+        return pct(d, "memory", m).map(Target::MemoryUtilization);
+    }
+    let key = if t.metric.is_some() {
+        "metric"
+    } else {
+        "external"
+    };
+    let sp = named?;
+    let name = check::ok(
+        d,
+        &codes::E0140,
+        &format!("serve.scaling.target.{key}"),
+        sp,
+        names::metric_name(&sp.v),
+        "write the name the metrics adapter serves, such as `vllm:num_requests_waiting`",
+    );
+    let selector = check::labels(d, "serve.scaling.target.selector", &t.selector, true);
+    let amount = match (&t.average, &t.value) {
+        (Some(a), Some(v)) if key == "external" => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0007,
+                    "`serve.scaling.target.average` and `value` cannot both be set",
+                )
+                .at(v.span, "the metric as a whole")
+                .also(a.span, "the metric per replica")
+                .help("`average` divides the metric by the replica count (a queue's depth per worker); `value` compares it as a whole"),
+            );
+            return None;
+        }
+        (Some(a), _) => Amount::Average(
+            check::quantity(d, "serve.scaling.target.average", a).map(|_| a.v.clone())?,
+        ),
+        (None, Some(v)) if key == "external" => {
+            Amount::Value(check::quantity(d, "serve.scaling.target.value", v).map(|_| v.v.clone())?)
+        }
+        _ => {
+            let also = if key == "external" {
+                " (or `value`)"
+            } else {
+                ""
+            };
+            d.push(
+                Diagnostic::new(
+                    &codes::E0004,
+                    format!("`serve.scaling.target.average`{also} is required with `{key}`"),
+                )
+                .at(sp.span, "per-pod average of this metric")
+                .help("add `average = 5`: the value per pod the autoscaler keeps the metric at"),
+            );
+            return None;
+        }
+    };
+    let name = name.map(|()| sp.v.clone())?;
+    Some(match (key, amount) {
+        ("metric", Amount::Average(average)) => Target::PodsMetric {
+            name,
+            average,
+            selector,
+        },
+        (_, amount) => Target::External {
+            name,
+            amount,
+            selector,
+        },
+    })
+}
+
+/// `[serve.scaling.keda]`: every trigger checked; polling and cooldown from the spec or
+/// `stdlib/defaults.toml`.
+fn keda(d: &mut Diagnostics, catalog: &Catalog, k: &spec::Keda) -> Keda {
+    let defaults = &catalog.defaults.keda;
+    let mut secs = |key: &str, given: &Option<Sp<String>>, default: &str| -> i32 {
+        let sp = given
+            .clone()
+            .unwrap_or_else(|| Sp::new(default.to_string(), Span::default()));
+        let n = check::seconds(d, &format!("serve.scaling.keda.{key}"), &sp).unwrap_or(0);
+        i32::try_from(n).unwrap_or(i32::MAX)
+    };
+    let polling_seconds = secs("polling", &k.polling, &defaults.polling);
+    let cooldown_seconds = secs("cooldown", &k.cooldown, &defaults.cooldown);
+    if let Some(p) = &k.polling
+        && polling_seconds == 0
+    {
+        d.push(
+            Diagnostic::new(
+                &codes::E0141,
+                "`serve.scaling.keda.polling` must be at least 1s",
+            )
+            .at(p.span, "never polls")
+            .help("KEDA checks its triggers every `polling`; `30s` is its default"),
+        );
+    }
+    let mut triggers = Vec::new();
+    if let Some(p) = &k.prometheus {
+        triggers.extend(prometheus(d, p));
+    }
+    if let Some(c) = &k.cron {
+        triggers.extend(cron_trigger(d, c));
+    }
+    if k.prometheus.is_none() && k.cron.is_none() {
+        d.push(
+            Diagnostic::new(&codes::E0004, "`serve.scaling.keda` needs a trigger")
+                .at(k.span, "nothing to scale on")
+                .help("add `prometheus = { server, query, threshold }` or `cron = { timezone, start, end, replicas }`"),
+        );
+    }
+    Keda {
+        polling_seconds,
+        cooldown_seconds,
+        triggers,
+    }
+}
+
+/// A positive (or, with `zero_ok`, non-negative) decimal number, as KEDA parses thresholds.
+fn number(s: &str, zero_ok: bool) -> Result<(), String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && (n > 0.0 || (zero_ok && n == 0.0)) => Ok(()),
+        Ok(_) if zero_ok => Err(format!("`{s}` is negative")),
+        Ok(_) => Err(format!("`{s}` is not above zero")),
+        Err(_) => Err(format!("`{s}` is not a number")),
+    }
+}
+
+fn prometheus(d: &mut Diagnostics, p: &spec::Prometheus) -> Option<Trigger> {
+    let at = "serve.scaling.keda.prometheus";
+    let server = p.server.as_ref().and_then(|sp| {
+        let rest =
+            sp.v.strip_prefix("http://")
+                .or_else(|| sp.v.strip_prefix("https://"));
+        let ok = match rest {
+            Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(()),
+            _ => Err(format!("`{}` is not an http:// or https:// URL", sp.v)),
+        };
+        check::ok(
+            d,
+            &codes::E0141,
+            &format!("{at}.server"),
+            sp,
+            ok,
+            "write the Prometheus server's URL, such as `http://prometheus.monitoring:9090`",
+        )
+        .map(|()| sp.v.clone())
+    });
+    let query = p.query.as_ref().and_then(|sp| {
+        let ok = if sp.v.trim().is_empty() {
+            Err("the query is empty".to_string())
+        } else {
+            Ok(())
+        };
+        check::ok(d, &codes::E0141, &format!("{at}.query"), sp, ok,
+            "write a PromQL query that returns one number, such as `sum(vllm:num_requests_waiting)`")
+            .map(|()| sp.v.clone())
+    });
+    let threshold = p.threshold.as_ref().and_then(|sp| {
+        check::ok(
+            d,
+            &codes::E0141,
+            &format!("{at}.threshold"),
+            sp,
+            number(&sp.v, false),
+            "the query's value per replica: a number above zero, such as `5`",
+        )
+        .map(|()| sp.v.clone())
+    });
+    let activation = match &p.activation {
+        Some(sp) => Some(
+            check::ok(
+                d,
+                &codes::E0141,
+                &format!("{at}.activation"),
+                sp,
+                number(&sp.v, true),
+                "the value above which the server wakes from zero: a number, zero or more",
+            )
+            .map(|()| sp.v.clone())?,
+        ),
+        None => None,
+    };
+    Some(Trigger::Prometheus {
+        server: server?,
+        query: query?,
+        threshold: threshold?,
+        activation,
+    })
+}
+
+fn cron_trigger(d: &mut Diagnostics, c: &spec::Cron) -> Option<Trigger> {
+    let at = "serve.scaling.keda.cron";
+    let timezone = c.timezone.as_ref().and_then(|tz| {
+        check::ok(
+            d,
+            &codes::E0108,
+            &format!("{at}.timezone"),
+            tz,
+            timezone::timezone(&tz.v),
+            "use an IANA name such as `Europe/Berlin` or `America/New_York`",
+        )
+        .map(|()| tz.v.clone())
+    });
+    let mut line =
+        |key: &str, sp: &Option<Sp<String>>| {
+            sp.as_ref().and_then(|l| {
+                check::ok(d, &codes::E0107, &format!("{at}.{key}"), l, cron::parse_cron(&l.v),
+                "write five fields: minute hour day-of-month month day-of-week, e.g. `0 8 * * 1-5`")
+                .map(|_| l.v.clone())
+            })
+        };
+    let start = line("start", &c.start);
+    let end = line("end", &c.end);
+    let replicas = c.replicas.as_ref().and_then(|r| {
+        if r.v >= 1 {
+            return Some(r.v);
+        }
+        d.push(
+            Diagnostic::new(&codes::E0141, format!("`{at}.replicas` must be at least 1"))
+                .at(r.span, "no pods in the window")
+                .help(
+                    "the window keeps this many replicas up; outside it the other triggers decide",
+                ),
+        );
+        None
+    });
+    Some(Trigger::Cron {
+        timezone: timezone?,
+        start: start?,
+        end: end?,
+        replicas: replicas?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile_str;
+    use crate::generate::Object;
+
+    const BASE: &str = "[app]\nname = \"w\"\n[serve]\nimage = \"x:1@sha256:0000000000000000000000000000000000000000000000000000000000000000\"\n[serve.scaling]\nmin = 2\nmax = 8\n";
+
+    fn hpa_metric(target: &str) -> serde_json::Value {
+        let (objects, d) = compile_str(&format!("{BASE}target = {target}\n"));
+        assert!(!d.iter().any(|x| x.code.id.starts_with('E')), "{d:?}");
+        let hpa = objects
+            .iter()
+            .find(|o| matches!(o, Object::HorizontalPodAutoscaler(_)))
+            .expect("an HPA");
+        serde_json::to_value(hpa).unwrap()["spec"]["metrics"][0].clone()
+    }
+
+    #[test]
+    fn external_metrics_by_average_or_value_with_a_selector_verify() {
+        let m = hpa_metric(
+            r#"{ external = "pubsub.googleapis.com|subscription|num_undelivered_messages", average = 10, selector = { "resource.labels.subscription_id" = "jobs" } }"#,
+        );
+        assert_eq!(m["type"], "External");
+        assert_eq!(m["external"]["target"]["averageValue"], "10");
+        assert_eq!(
+            m["external"]["metric"]["selector"]["matchLabels"]["resource.labels.subscription_id"],
+            "jobs"
+        );
+        let m = hpa_metric(r#"{ external = "queue_depth", value = 100 }"#);
+        assert_eq!(m["external"]["target"]["type"], "Value");
+        assert_eq!(m["external"]["target"]["value"], "100");
+        let m = hpa_metric(
+            r#"{ metric = "vllm:num_requests_waiting", average = 5, selector = { model = "llama" } }"#,
+        );
+        assert_eq!(
+            m["pods"]["metric"]["selector"]["matchLabels"]["model"],
+            "llama"
+        );
+    }
+
+    #[test]
+    fn malformed_targets_and_triggers_are_coded() {
+        let codes = |extra: &str| -> Vec<&'static str> {
+            let (_, d) = compile_str(&format!("{BASE}{extra}"));
+            let mut c: Vec<_> = d
+                .iter()
+                .map(|x| x.code.id)
+                .filter(|c| c.starts_with('E'))
+                .collect();
+            c.sort();
+            c
+        };
+        assert_eq!(codes("target = { external = \"q\" }\n"), ["E0004"]);
+        assert_eq!(
+            codes("target = { external = \"q\", average = 1, value = 2 }\n"),
+            ["E0007"]
+        );
+        assert_eq!(
+            codes("target = { cpu = \"70%\", value = 2, selector = { a = \"b\" } }\n"),
+            ["E0007", "E0007"]
+        );
+        assert_eq!(
+            codes("target = { metric = \"..\", average = 1 }\n"),
+            ["E0140"]
+        );
+        assert_eq!(
+            codes("target = { metric = \"m\", average = 1, selector = { a = \"b c\" } }\n"),
+            ["E0102"]
+        );
+        assert_eq!(codes("[serve.scaling.keda]\n"), ["E0004"]);
+        assert_eq!(
+            codes(
+                "[serve.scaling.keda]\npolling = \"0s\"\ncron = { timezone = \"Mars/Olympus\", start = \"0 25 * * *\", end = \"0 8 * * *\", replicas = 0 }\n"
+            ),
+            ["E0107", "E0108", "E0141", "E0141"]
+        );
+        assert_eq!(
+            codes(
+                "[serve.scaling.keda]\nprometheus = { server = \"http://p:9090\", query = \" \", threshold = -1, activation = -2 }\n"
+            ),
+            ["E0141", "E0141", "E0141"]
+        );
+    }
+}
