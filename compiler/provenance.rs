@@ -162,6 +162,23 @@ const RULES: &[(&str, &[Source])] = &[
     ("/parallelism", &[Spec("parallelism")]),
     ("/completions", &[Spec("completions")]),
     ("/restartPolicy", &[Spec("restart"), Defaults("jobs")]),
+    ("/spec/minReplicaCount", &[Spec("scaling.min")]),
+    ("/spec/maxReplicaCount", &[Spec("scaling.max")]),
+    (
+        "/spec/pollingInterval",
+        &[Spec("scaling.keda.polling"), Defaults("keda")],
+    ),
+    (
+        "/spec/cooldownPeriod",
+        &[Spec("scaling.keda.cooldown"), Defaults("keda")],
+    ),
+    ("/spec/triggers", &[Spec("scaling.keda")]),
+    ("/spec/parentRefs", &[Spec("route.gateway"), Spec("route")]),
+    ("/spec/hostnames", &[Spec("route.hostnames"), Spec("route")]),
+    (
+        "kind:HTTPRoute/spec/rules",
+        &[Spec("route.path"), Spec("route")],
+    ),
     ("/spec/ingressClassName", &[Spec("ingress.class")]),
     ("/host", &[Spec("ingress.host")]),
     ("/pathType", &[Defaults("ingress")]),
