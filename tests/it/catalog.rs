@@ -128,3 +128,25 @@ fn readme_accelerator_table_is_the_catalog() {
         "README.md's accelerator table is stale; put this between the markers:\n{expected}"
     );
 }
+
+#[test]
+fn a_schedule_on_a_multi_host_slice_runs_an_indexed_job_per_run() {
+    let spec = format!(
+        "[app]\nname = \"nightly\"\n\n[schedules.pretrain]\ncron = \"0 2 * * *\"\ndeadline = \"6h\"\nimage = \"registry.example.com/run:1.0@sha256:{}\"\nresources = {{ accelerator = {{ type = \"tpu-v6e\", topology = \"4x8\" }} }}\n",
+        "0".repeat(64)
+    );
+    let objects = build(&spec);
+    let job = objects
+        .iter()
+        .find_map(|o| match o {
+            Object::CronJob(c) => c.spec.as_ref().and_then(|s| s.job_template.spec.clone()),
+            _ => None,
+        })
+        .expect("a CronJob");
+    assert_eq!(job.completion_mode.as_deref(), Some("Indexed"));
+    assert_eq!((job.completions, job.parallelism), (Some(8), Some(8)));
+    let pod = job.template.spec.expect("pod");
+    assert_eq!(pod.subdomain.as_deref(), Some("nightly-pretrain"));
+    assert!(objects.iter().any(|o| matches!(o, Object::Service(s)
+        if s.metadata.name.as_deref() == Some("nightly-pretrain"))));
+}
