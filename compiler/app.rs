@@ -309,6 +309,10 @@ pub struct Batch {
     pub restart_policy: String,
     pub parallelism: Option<i32>,
     pub completions: Option<i32>,
+    /// Hosts of the multi-host TPU slice the pods run on: an Indexed Job with one pod per host
+    /// (`parallelism` = `completions` = hosts) and a headless Service, named like the workload,
+    /// that gives each pod a stable DNS name.
+    pub hosts: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -159,8 +159,18 @@ const RULES: &[(&str, &[Source])] = &[
     ("/activeDeadlineSeconds", &[Spec("deadline")]),
     ("/ttlSecondsAfterFinished", &[Spec("ttl"), Defaults("jobs")]),
     ("/backoffLimit", &[Spec("retries"), Defaults("jobs")]),
-    ("/parallelism", &[Spec("parallelism")]),
-    ("/completions", &[Spec("completions")]),
+    // A multi-host TPU slice sets these from its topology.
+    (
+        "/parallelism",
+        &[Spec("parallelism"), Spec("resources.accelerator")],
+    ),
+    (
+        "/completions",
+        &[Spec("completions"), Spec("resources.accelerator")],
+    ),
+    ("/completionMode", &[Spec("resources.accelerator")]),
+    ("/subdomain", &[Spec("resources.accelerator")]),
+    ("/spec/clusterIP", &[Spec("resources.accelerator")]),
     ("/restartPolicy", &[Spec("restart"), Defaults("jobs")]),
     ("/spec/minReplicaCount", &[Spec("scaling.min")]),
     ("/spec/maxReplicaCount", &[Spec("scaling.max")]),

@@ -1,5 +1,7 @@
 //! Jobs and CronJobs: run to completion with bounded retries, a deadline, a TTL, and — for
-//! schedules — a time zone, a concurrency policy and a history limit.
+//! schedules — a time zone, a concurrency policy and a history limit. A job on a multi-host TPU
+//! slice is an Indexed Job with one pod per host, named through the headless Service of
+//! `service::headless`.
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -9,13 +11,21 @@ use crate::app::{App, Batch};
 
 fn job_spec(app: &App, b: &Batch) -> JobSpec {
     let w = &b.workload;
+    let mut template = pod::template(app, w, pod::container(w), Some(&b.restart_policy));
+    if b.hosts.is_some()
+        && let Some(spec) = template.spec.as_mut()
+    {
+        // Pods get `JOB-INDEX.SUBDOMAIN` names from the headless Service of the same name.
+        spec.subdomain = Some(w.name.clone());
+    }
     JobSpec {
         backoff_limit: Some(b.backoff_limit),
         active_deadline_seconds: b.active_deadline_seconds,
         ttl_seconds_after_finished: b.ttl_seconds,
         parallelism: b.parallelism,
         completions: b.completions,
-        template: pod::template(app, w, pod::container(w), Some(&b.restart_policy)),
+        completion_mode: b.hosts.map(|_| "Indexed".to_string()),
+        template,
         ..Default::default()
     }
 }

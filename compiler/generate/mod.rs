@@ -172,10 +172,8 @@ pub fn generate(app: &App) -> Vec<Object> {
         out.extend(http_route::generate(app, s).map(Object::HttpRoute));
     }
     for b in &app.batches {
-        out.push(Object::NetworkPolicy(network_policy::batch(
-            app,
-            &b.workload,
-        )));
+        out.extend(service::headless(app, b).map(Object::Service));
+        out.push(Object::NetworkPolicy(network_policy::batch(app, b)));
         out.extend(job::job(app, b).map(Object::Job));
         out.extend(job::cron_job(app, b).map(Object::CronJob));
     }

@@ -1,5 +1,7 @@
 //! NetworkPolicies: a server admits only its ingress controller or its Gateway's namespace (on
-//! its first port) and the app's own pods; a batch workload admits nothing.
+//! its first port) and the app's own pods; a batch workload admits nothing, but a multi-host TPU
+//! slice admits its own pods (the hosts of a slice talk to each other on ports the TPU runtime
+//! and framework choose).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::labels;
-use crate::app::{App, Server, Workload};
+use crate::app::{App, Batch, Server, Workload};
 
 pub fn server(app: &App, s: &Server) -> NetworkPolicy {
     let ports: Vec<NetworkPolicyPort> = s
@@ -76,8 +78,18 @@ pub fn server(app: &App, s: &Server) -> NetworkPolicy {
     policy(app, &s.workload, Some(rules))
 }
 
-pub fn batch(app: &App, w: &Workload) -> NetworkPolicy {
-    policy(app, w, None)
+pub fn batch(app: &App, b: &Batch) -> NetworkPolicy {
+    let w = &b.workload;
+    let rules = b.hosts.map(|_| {
+        vec![NetworkPolicyIngressRule {
+            from: Some(vec![NetworkPolicyPeer {
+                pod_selector: Some(labels::label_selector(app, &w.name)),
+                ..Default::default()
+            }]),
+            ports: None,
+        }]
+    });
+    policy(app, w, rules)
 }
 
 fn policy(app: &App, w: &Workload, rules: Option<Vec<NetworkPolicyIngressRule>>) -> NetworkPolicy {

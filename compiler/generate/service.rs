@@ -1,11 +1,12 @@
 //! The server's ClusterIP Service: the first port is published on the catalog's service port
-//! (80), the others on their own numbers, all targeting the container's named ports.
+//! (80), the others on their own numbers, all targeting the container's named ports. And the
+//! headless Service of a job on a multi-host TPU slice, which gives its pods stable DNS names.
 
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::labels;
-use crate::app::{App, Server};
+use crate::app::{App, Batch, Server};
 
 pub fn generate(app: &App, s: &Server) -> Service {
     let w = &s.workload;
@@ -32,6 +33,23 @@ pub fn generate(app: &App, s: &Server) -> Service {
         }),
         ..Default::default()
     }
+}
+
+/// A multi-host slice's headless Service: no cluster IP, no ports, selecting the job's pods, so
+/// each pod resolves as `JOB-INDEX.SERVICE` (the pods' `subdomain`) before it is ready.
+pub fn headless(app: &App, b: &Batch) -> Option<Service> {
+    b.hosts?;
+    let w = &b.workload;
+    Some(Service {
+        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".to_string()),
+            selector: Some(labels::selector(app, &w.name)),
+            publish_not_ready_addresses: Some(true),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
 }
 
 /// The Service port number that fronts the server's first container port.

@@ -50,12 +50,17 @@ pub struct Pool {
     /// unless `taints` is given, its taints.
     #[schemars(extend("x-catalog" = "accelerators"))]
     pub accelerator: Option<String>,
-    /// Devices of the accelerator's resource per node; default its `max_per_node`.
+    /// Devices of the accelerator's resource per node; default its `max_per_node` (with a TPU
+    /// `topology`, the chips of one host of that slice).
     #[schemars(range(min = 0, max = super::MAX_NODES), extend("examples" = [4]))]
     pub gpus: Option<i64>,
     /// MIG devices per node instead of whole GPUs: profile → count.
     #[schemars(extend("examples" = [{ "1g.10gb": 7 }]))]
     pub mig: Option<BTreeMap<String, u32>>,
+    /// TPUs: the slice topology the nodes form (`"4x4"`); adds the accelerator's topology label,
+    /// and `gpus` defaults to the chips of one host of that slice.
+    #[schemars(extend("examples" = ["2x4", "4x4"]))]
+    pub topology: Option<String>,
     /// Zones the nodes go round-robin over.
     #[schemars(extend("examples" = [["us-central1-a", "us-central1-b"]]))]
     pub zones: Option<Vec<String>>,

@@ -12,6 +12,8 @@
 //! accelerator = "nvidia-l4"   # stdlib name: adds its node labels and (unless `taints`) its taints
 //! gpus = 4                    # devices of the accelerator's resource; default its max_per_node
 //! mig = { "1g.10gb" = 7 }     # MIG devices per node instead of whole GPUs
+//! topology = "4x4"            # TPUs: the slice the nodes form; adds the topology label, and
+//!                             # `gpus` defaults to the chips of one host of that slice
 //! zones = ["us-central1-a"]   # nodes go round-robin over the zones
 //! labels = { team = "ml" }
 //! taints = ["nvidia.com/gpu=present:NoSchedule"]
@@ -47,6 +49,7 @@ const POOL_KEYS: &[&str] = &[
     "accelerator",
     "gpus",
     "mig",
+    "topology",
     "zones",
     "labels",
     "taints",
@@ -154,6 +157,37 @@ fn show(v: &Val<'_>) -> String {
         DeValue::Float(f) => f.as_str().to_string(),
         DeValue::Boolean(b) => b.to_string(),
         _ => "…".to_string(),
+    }
+}
+
+/// A TPU pool's `topology`: adds the topology label and gives the chips of one of its hosts.
+fn tpu_topology(
+    v: &Val<'_>,
+    acc_name: &str,
+    acc: &crate::stdlib::Accelerator,
+    labels: &mut BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> Option<i64> {
+    let t = string(v, "topology", diags)?;
+    match (acc.slice(&t), &acc.topology_label) {
+        (Some(slice), Some(label)) => {
+            labels.insert(label.clone(), t);
+            Some(slice.chips_per_pod)
+        }
+        _ => {
+            let offered: Vec<&str> = acc.all_topologies().map(String::as_str).collect();
+            diags.push(err(
+                &codes::E0129,
+                format!("`{acc_name}` offers no topology `{t}`"),
+                span(v),
+                &if offered.is_empty() {
+                    "only TPUs have a topology; drop `topology`".to_string()
+                } else {
+                    format!("topologies of `{acc_name}`: {}", offered.join(", "))
+                },
+            ));
+            None
+        }
     }
 }
 
@@ -324,13 +358,22 @@ fn pool(
                         )),
                     }
                 } else {
-                    let gpus = get("gpus").map_or(Some(i64::from(acc.max_per_node)), |v| {
-                        integer(v, "gpus", diags)
-                    });
+                    let per_node = match get("topology") {
+                        Some(v) => tpu_topology(v, &acc_name, acc, &mut labels, diags),
+                        None => Some(i64::from(acc.max_per_node)),
+                    };
+                    let gpus = get("gpus").map_or(per_node, |v| integer(v, "gpus", diags));
                     alloc.insert(acc.resource.clone(), gpus.unwrap_or(0));
                 }
             }
         }
+    } else if let Some(v) = get("topology") {
+        diags.push(err(
+            &codes::E0129,
+            "a pool with a `topology` has no `accelerator`".into(),
+            span(v),
+            "name the TPU type, like accelerator = \"tpu-v5e\"",
+        ));
     } else if let Some(v) = get("gpus").or_else(|| get("mig")) {
         diags.push(err(
             &codes::E0119,

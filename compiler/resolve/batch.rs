@@ -157,6 +157,7 @@ fn common(
             )),
         );
     }
+    let id_name = name.clone();
     let id = Ident {
         app,
         name,
@@ -165,6 +166,12 @@ fn common(
         path: path.to_string(),
     };
     let workload = workload::resolve(d, catalog, id, &b.container, None, base);
+    let name = id_name.clone();
+    let hosts = workload::tpu_hosts(catalog, &b.container);
+    if let Some((hosts, topology)) = hosts {
+        multi_host(d, path, key, b, component, hosts, topology, &name, max_name);
+    }
+    let hosts = hosts.map(|(h, _)| h);
     let restart = match &b.restart {
         Some(r) => check::choice(d, &format!("{path}.restart"), r, RESTART_POLICIES),
         None => Some(defaults.restart.as_str()),
@@ -204,8 +211,77 @@ fn common(
             "Never"
         }
         .to_string(),
-        parallelism: b.parallelism.as_ref().map(|x| x.v),
-        completions: b.completions.as_ref().map(|x| x.v),
+        parallelism: hosts.or(b.parallelism.as_ref().map(|x| x.v)),
+        completions: hosts.or(b.completions.as_ref().map(|x| x.v)),
+        hosts,
+    }
+}
+
+/// A multi-host TPU slice runs one pod per host: `parallelism` and `completions`, if given,
+/// must be the number of hosts, and each pod's hostname (`JOB-INDEX`, a DNS label) must fit in
+/// 63 characters.
+#[allow(clippy::too_many_arguments)]
+fn multi_host(
+    d: &mut Diagnostics,
+    path: &str,
+    key: &Sp<String>,
+    b: &spec::Batch,
+    component: &str,
+    hosts: i32,
+    topology: &Sp<String>,
+    name: &str,
+    max_name: usize,
+) {
+    for (name, v) in [
+        ("parallelism", &b.parallelism),
+        ("completions", &b.completions),
+    ] {
+        if let Some(v) = v.as_ref().filter(|v| v.v != hosts) {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0129,
+                    format!(
+                        "`{path}.{name}` is {} but topology `{}` runs {hosts} pods, one per host",
+                        v.v, topology.v
+                    ),
+                )
+                .at(v.span, "not the number of hosts")
+                .also(topology.span, "a multi-host slice")
+                .help(format!(
+                    "drop `{name}`: a multi-host slice sets it to its hosts ({hosts})"
+                )),
+            );
+        }
+    }
+    // Each pod's hostname is `JOB-INDEX`; a CronJob's runs are named `CRONJOB-<timestamp>`, for
+    // which `MAX_CRONJOB_NAME` leaves 11 characters.
+    let run_suffix = if component == "schedule" {
+        MAX_JOB_NAME - MAX_CRONJOB_NAME
+    } else {
+        0
+    };
+    let index = (hosts - 1).max(0).to_string().len();
+    let longest = MAX_JOB_NAME - run_suffix - 1 - index;
+    // A name over `max_name` was reported already.
+    if name.len() > longest && name.len() <= max_name {
+        d.push(
+            Diagnostic::new(
+                &codes::E0125,
+                format!(
+                    "the pods of `{name}` are named `{}{}-{}` ({} characters); a pod's hostname may have 63",
+                    name,
+                    if run_suffix > 0 { "-<run>" } else { "" },
+                    hosts - 1,
+                    name.len() + run_suffix + 1 + index
+                ),
+            )
+            .at(key.span, "app name + this name")
+            .also(topology.span, format!("{hosts} hosts"))
+            .help(format!(
+                "shorten this name or `app.name` by {} characters",
+                name.len() - longest
+            )),
+        );
     }
 }
 

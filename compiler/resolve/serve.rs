@@ -35,6 +35,16 @@ pub fn resolve(
         path: "serve".to_string(),
     };
     let wl = workload::resolve(d, catalog, id, &s.container, runtime, base);
+    if let Some((hosts, t)) = workload::tpu_hosts(catalog, &s.container) {
+        d.push(
+            Diagnostic::new(
+                &codes::E0129,
+                format!("`serve` asks for the multi-host TPU topology `{}` ({hosts} hosts): a server is one pod on one host", t.v),
+            )
+            .at(t.span, "spans several hosts")
+            .help("serve from a single-host topology, or run the multi-host slice as `[jobs.NAME]` (an Indexed Job with one pod per host)"),
+        );
+    }
     let ports = ports(d, s, runtime);
     let replicas = scaling::replicas(d, catalog, s);
     if !replicas.has_disruption_budget() {

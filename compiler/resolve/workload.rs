@@ -9,7 +9,7 @@ use crate::app::{Resources, Scheduling, Security, Volume, Workload};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
 use crate::spec::{AcceleratorRef, Container};
-use crate::stdlib::{Catalog, Runtime};
+use crate::stdlib::{self, Accelerator, Catalog, Runtime};
 use crate::values::{image, names, quantity::Quantity, secret, suggest::suggest};
 
 /// Who a workload is, for naming and for the paths in messages.
@@ -427,7 +427,15 @@ fn accelerator(
             format!("unknown accelerator `{}` in `{path}.accelerator`", a.name.v),
         )
         .at(a.name.span, "not in the catalog");
-        diag = match suggest(&a.name.v, catalog.accelerators.keys()) {
+        // `nvidia-h100` means `nvidia-h100-80gb`, not the closer spelling `nvidia-h200`.
+        let longer = format!("{}-", a.name.v);
+        let named = catalog
+            .accelerators
+            .keys()
+            .find(|k| k.starts_with(&longer))
+            .cloned()
+            .or_else(|| suggest(&a.name.v, catalog.accelerators.keys()));
+        diag = match named {
             Some(s) => diag.help(format!(
                 "did you mean `{s}`? (`mlspec explain E0111` lists them)"
             )),
@@ -467,7 +475,11 @@ fn accelerator(
             );
             return None;
         }
-        Some(g) if g.v < 1.0 || g.v > f64::from(entry.max_per_node) => {
+        // A TPU slice's chips per pod are checked against its topology below.
+        Some(g)
+            if (g.v < 1.0 || g.v > f64::from(entry.max_per_node))
+                && !(entry.is_tpu() && a.topology.is_some()) =>
+        {
             d.push(
                 Diagnostic::new(
                     &codes::E0119,
@@ -511,17 +523,13 @@ fn accelerator(
     }
 
     let mut count = count.unwrap_or(1);
-    if let Some(chips) = entry.chips_per_host {
+    if entry.is_tpu() {
         match (&a.topology, &entry.topology_label) {
             (Some(t), Some(label)) => {
-                let product = tpu_chips(&t.v);
-                if !entry.topologies.contains(&t.v) || product.is_none() {
-                    let shown = entry.topologies.join(", ");
-                    let why = match product {
-                        Some(n) if n > i64::from(chips) => format!(
-                            "it has {n} chips, more than one {chips}-chip host: multi-host slices are not supported yet"
-                        ),
-                        _ => "it is not a topology this accelerator offers on one host".to_string(),
+                let Some(slice) = entry.slice(&t.v) else {
+                    let why = match stdlib::topology_chips(&t.v) {
+                        None => "a topology is chips per dimension, such as `2x4` or `2x2x1`",
+                        Some(_) => "it is not a slice shape this TPU type offers",
                     };
                     d.push(
                         Diagnostic::new(
@@ -529,27 +537,31 @@ fn accelerator(
                             format!("invalid `{path}.accelerator.topology` `{}`: {why}", t.v),
                         )
                         .at(t.span, "unsupported topology")
-                        .help(format!("single-host topologies of `{}`: {shown}", a.name.v)),
+                        .help(topologies_help(&a.name.v, entry)),
                     );
                     return None;
-                }
-                let product = product.unwrap_or(1);
-                if let Some(g) = gpus.filter(|g| g.v as i64 != product) {
-                    d.push(
-                        Diagnostic::new(
-                            &codes::E0129,
-                            format!(
-                                "topology `{}` has {product} chips but `gpus` asks for {}",
-                                t.v, g.v
-                            ),
+                };
+                if let Some(g) = gpus.filter(|g| g.v as i64 != slice.chips_per_pod) {
+                    let what = if slice.hosts > 1 {
+                        format!(
+                            "topology `{}` is {} hosts of {} chips, one pod per host, but `gpus` asks for {} chips per pod",
+                            t.v, slice.hosts, slice.chips_per_pod, g.v
                         )
-                        .at(g.span, "chip count")
-                        .also(t.span, "topology")
-                        .help(format!("drop `gpus` or set it to {product}")),
+                    } else {
+                        format!(
+                            "topology `{}` has {} chips but `gpus` asks for {}",
+                            t.v, slice.chips, g.v
+                        )
+                    };
+                    d.push(
+                        Diagnostic::new(&codes::E0129, what)
+                            .at(g.span, "chips per pod")
+                            .also(t.span, "topology")
+                            .help(format!("drop `gpus` or set it to {}", slice.chips_per_pod)),
                     );
                     return None;
                 }
-                count = product;
+                count = slice.chips_per_pod;
                 node_selector.insert(label.clone(), t.v.clone());
             }
             (None, _) => {
@@ -595,12 +607,27 @@ fn same_compute(profile: &str, offered: &[String]) -> Option<String> {
         .cloned()
 }
 
-/// Chips in a TPU topology such as `2x4` or `2x2x1`.
-fn tpu_chips(t: &str) -> Option<i64> {
-    t.split('x').try_fold(1i64, |acc, part| {
-        let n: i64 = part.parse().ok().filter(|n| *n > 0)?;
-        acc.checked_mul(n)
-    })
+/// The topologies a TPU type offers, for a help line.
+fn topologies_help(name: &str, entry: &Accelerator) -> String {
+    let single = entry.topologies.join(", ");
+    match &entry.multi_host {
+        Some(m) => format!(
+            "`{name}` offers {single} on one host, and {} on several hosts of {} chips",
+            m.topologies.join(", "),
+            m.chips_per_host
+        ),
+        None => format!("`{name}` offers {single}"),
+    }
+}
+
+/// The hosts of a multi-host TPU slice the container asks for, when it asks for one. The
+/// accelerator and topology are checked where the resources are resolved.
+pub fn tpu_hosts<'c>(catalog: &Catalog, c: &'c Container) -> Option<(i32, &'c Sp<String>)> {
+    let a = c.resources.as_ref()?.accelerator.as_ref()?;
+    let t = a.topology.as_ref()?;
+    let slice = catalog.accelerator(&a.name.v)?.slice(&t.v)?;
+    let hosts = i32::try_from(slice.hosts).ok()?;
+    (hosts > 1).then_some((hosts, t))
 }
 
 /// Parse a quantity that came from the catalog or was checked already (never user-facing).

@@ -68,7 +68,8 @@ pub struct Resources {
     /// An accelerator from the catalog (stdlib/accelerators.toml): its node labels,
     /// tolerations and resource name come with it.
     pub accelerator: Option<AcceleratorRef>,
-    /// Devices per pod: GPUs, or TPU chips (default 1 with an accelerator). Whole numbers.
+    /// Devices per pod: GPUs, or TPU chips (default 1 with an accelerator; with a TPU topology,
+    /// the chips of one host). Whole numbers.
     // Kept as written so a fraction can be reported.
     #[schemars(with = "Option<u32>", extend("examples" = [1]))]
     pub gpus: Option<Sp<f64>>,
@@ -107,8 +108,9 @@ pub struct AcceleratorRef {
     /// A MIG profile of the GPU, instead of whole GPUs.
     #[schemars(extend("examples" = ["3g.40gb", "1g.10gb"]))]
     pub mig: Option<Sp<String>>,
-    /// A TPU slice topology.
-    #[schemars(extend("examples" = ["2x4"]))]
+    /// A TPU slice topology: on one host (`2x4`), or on several (`4x4` of `tpu-v5e` is four
+    /// hosts), which makes a job an Indexed Job with one pod per host.
+    #[schemars(extend("examples" = ["2x4", "4x4"]))]
     pub topology: Option<Sp<String>>,
     #[schemars(skip)]
     pub span: crate::source::Span,

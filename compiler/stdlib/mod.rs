@@ -47,10 +47,30 @@ pub struct Accelerator {
     pub mig: Vec<String>,
     #[serde(default)]
     pub shm: bool,
+    /// TPUs: chips of the largest single-host machine type.
     pub chips_per_host: Option<u32>,
+    /// TPUs: single-host slice topologies (one pod gets all of the topology's chips).
     #[serde(default)]
     pub topologies: Vec<String>,
+    /// TPUs: slices that span several hosts.
+    pub multi_host: Option<MultiHost>,
     pub topology_label: Option<String>,
+}
+
+/// The multi-host slices of a TPU type: the chips of each host, and the topologies offered.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultiHost {
+    pub chips_per_host: u32,
+    pub topologies: Vec<String>,
+}
+
+/// A TPU slice of one topology: how many hosts, and how many chips each host's pod asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slice {
+    pub chips: i64,
+    pub hosts: i64,
+    pub chips_per_pod: i64,
 }
 
 impl Accelerator {
@@ -63,6 +83,40 @@ impl Accelerator {
     pub fn is_tpu(&self) -> bool {
         self.chips_per_host.is_some()
     }
+
+    /// The slice a topology names, if this TPU offers it (single-host first).
+    pub fn slice(&self, topology: &str) -> Option<Slice> {
+        let chips = topology_chips(topology)?;
+        if self.topologies.iter().any(|t| t == topology) {
+            return Some(Slice {
+                chips,
+                hosts: 1,
+                chips_per_pod: chips,
+            });
+        }
+        let m = self.multi_host.as_ref()?;
+        let per_host = i64::from(m.chips_per_host).max(1);
+        m.topologies.iter().any(|t| t == topology).then_some(Slice {
+            chips,
+            hosts: chips / per_host,
+            chips_per_pod: per_host,
+        })
+    }
+
+    /// Every topology offered, single-host ones first.
+    pub fn all_topologies(&self) -> impl Iterator<Item = &String> {
+        self.topologies
+            .iter()
+            .chain(self.multi_host.iter().flat_map(|m| m.topologies.iter()))
+    }
+}
+
+/// Chips in a TPU topology such as `2x4` or `2x2x1`; `None` when it does not parse.
+pub fn topology_chips(t: &str) -> Option<i64> {
+    t.split('x').try_fold(1i64, |acc, part| {
+        let n: i64 = part.parse().ok().filter(|n| *n > 0)?;
+        acc.checked_mul(n)
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -277,7 +331,16 @@ mod tests {
             "nvidia-l4",
             "nvidia-a100-80gb",
             "nvidia-h100-80gb",
+            "nvidia-a10g",
+            "nvidia-l40s",
+            "nvidia-a100-40gb",
+            "nvidia-h200",
+            "nvidia-b200",
+            "amd-mi300x",
+            "tpu-v4",
             "tpu-v5e",
+            "tpu-v5p",
+            "tpu-v6e",
         ] {
             assert!(c.accelerator(a).is_some(), "{a}");
         }
@@ -309,6 +372,62 @@ mod tests {
             ["Always", "IfNotPresent", "Never"].contains(&policy),
             "{policy}"
         );
+    }
+
+    #[test]
+    fn every_tpu_topology_fits_its_hosts() {
+        let c = Catalog::builtin().expect("stdlib");
+        for (name, a) in c.accelerators.iter().filter(|(_, a)| a.is_tpu()) {
+            let per_host = i64::from(a.chips_per_host.unwrap_or_default());
+            assert!(a.topology_label.is_some(), "{name}");
+            assert!(
+                !a.topologies.is_empty(),
+                "{name} has no single-host topology"
+            );
+            for t in &a.topologies {
+                let s = a.slice(t).expect("offered");
+                assert!(s.chips <= per_host && s.hosts == 1, "{name} {t}");
+            }
+            let m = a.multi_host.as_ref().expect("multi-host slices");
+            let per_host = i64::from(m.chips_per_host);
+            assert!(per_host <= i64::from(a.max_per_node), "{name}");
+            for t in &m.topologies {
+                let s = a.slice(t).expect("offered");
+                assert!(!a.topologies.contains(t), "{name} {t} is listed twice");
+                assert_eq!(s.chips % per_host, 0, "{name} {t}");
+                assert!(s.hosts > 1 && s.chips_per_pod == per_host, "{name} {t}");
+            }
+        }
+        let v5e = c.accelerator("tpu-v5e").expect("v5e");
+        assert_eq!(
+            v5e.slice("4x4"),
+            Some(Slice {
+                chips: 16,
+                hosts: 4,
+                chips_per_pod: 4
+            })
+        );
+        assert_eq!(v5e.slice("2x4").map(|s| s.hosts), Some(1));
+        assert_eq!(v5e.slice("3x3"), None);
+    }
+
+    #[test]
+    fn every_mig_profile_fits_its_gpu() {
+        use crate::values::quantity::Quantity;
+        let c = Catalog::builtin().expect("stdlib");
+        for (name, a) in &c.accelerators {
+            let memory = Quantity::parse(&a.memory).expect("memory is a quantity");
+            for p in &a.mig {
+                let (compute, mem) = p.split_once('.').expect("`Ng.Mgb`");
+                let slices: u32 = compute.trim_end_matches('g').parse().expect("compute");
+                let gb: i128 = mem.trim_end_matches("gb").parse().expect("memory");
+                assert!((1..=7).contains(&slices), "{name} {p}");
+                assert!(
+                    gb * 1_000_000_000 * 1_000_000_000 <= memory.nanos() * 11 / 10,
+                    "{name} {p} has more memory than the GPU"
+                );
+            }
+        }
     }
 
     #[test]

@@ -588,6 +588,30 @@ impl Check<'_> {
             .as_ref()
             .and_then(|s| s.restart_policy.as_deref())
             == Some("OnFailure");
+        match spec.completion_mode.as_deref() {
+            None | Some("NonIndexed") => {}
+            Some("Indexed") => {
+                if spec.completions.is_none() {
+                    self.fail(
+                        format!("{at}/completions"),
+                        "an Indexed Job needs completions",
+                    );
+                }
+            }
+            Some(other) => self.fail(
+                format!("{at}/completionMode"),
+                format!("completionMode `{other}` is neither NonIndexed nor Indexed"),
+            ),
+        }
+        if let Some(sub) = spec
+            .template
+            .spec
+            .as_ref()
+            .and_then(|p| p.subdomain.as_ref())
+            && let Err(e) = names::dns1123_label(sub)
+        {
+            self.fail(format!("{at}/template/spec/subdomain"), e);
+        }
         if spec.pod_failure_policy.is_some() && on_failure {
             self.fail(
                 format!("{at}/podFailurePolicy"),

@@ -5,6 +5,7 @@
 
 mod annotate;
 mod bad_input;
+mod catalog;
 mod ci;
 mod cli;
 mod examples;

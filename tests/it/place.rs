@@ -110,6 +110,35 @@ fn pools_expand_with_catalog_labels_and_taints() {
 }
 
 #[test]
+fn a_tpu_pool_topology_labels_its_nodes_and_gives_one_hosts_chips() {
+    let catalog = Catalog::builtin().unwrap();
+    let pool = |accelerator: &str, topology: &str| {
+        format!(
+            "[[pool]]\nname = \"tpu\"\ncount = 4\ncpu = \"110\"\nmemory = \"180Gi\"\naccelerator = \"{accelerator}\"\ntopology = \"{topology}\"\n"
+        )
+    };
+    let parse = |text: String| inventory::parse(&SourceFile::new("pools.toml", text), &catalog);
+    let (inv, diags) = parse(pool("tpu-v5e", "4x4"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let n = &inv.unwrap().nodes[0];
+    assert_eq!(n.labels["cloud.google.com/gke-tpu-topology"], "4x4");
+    assert_eq!(
+        n.labels["cloud.google.com/gke-tpu-accelerator"],
+        "tpu-v5-lite-podslice"
+    );
+    assert_eq!(n.allocatable["google.com/tpu"], 4, "a 4x4 host has 4 chips");
+    let (inv, _) = parse(pool("tpu-v5e", "2x4"));
+    assert_eq!(inv.unwrap().nodes[0].allocatable["google.com/tpu"], 8);
+    for (accelerator, topology) in [("tpu-v5e", "2x2x2"), ("nvidia-l4", "2x4")] {
+        let (_, diags) = parse(pool(accelerator, topology));
+        assert!(
+            diags.iter().any(|d| d.code.name == "invalid-topology"),
+            "{accelerator} {topology}: {diags:?}"
+        );
+    }
+}
+
+#[test]
 fn garbage_inventories_never_panic() {
     let catalog = Catalog::builtin().unwrap();
     let inputs = [

@@ -192,6 +192,23 @@ const MUTATIONS: &[Mutation] = &[
         pointer: "/spec/template/spec/restartPolicy",
     },
     Mutation {
+        name: "Indexed Job without completions",
+        example: "tpu-multihost",
+        plant: |d| {
+            let spec = at(find(d, "Job"), "/spec");
+            spec.as_object_mut().map(|s| s.remove("completions"));
+        },
+        rule: Rule::Api,
+        pointer: "/spec/completions",
+    },
+    Mutation {
+        name: "pod subdomain that is not a DNS label",
+        example: "tpu-multihost",
+        plant: |d| at(find(d, "Job"), "/spec/template/spec")["subdomain"] = json!("Slice_Hosts"),
+        rule: Rule::Api,
+        pointer: "/spec/template/spec/subdomain",
+    },
+    Mutation {
         name: "selector that misses the template",
         example: "sentiment",
         plant: |d| {
