@@ -39,23 +39,39 @@ pub fn server(app: &App, s: &Server) -> NetworkPolicy {
         from: Some(vec![same_app]),
         ports: Some(ports),
     }];
-    if s.ingress.is_some() {
-        // An unknown ingress class has no known namespace: admit its traffic from any namespace.
-        let namespace_selector = LabelSelector {
-            match_labels: s.ingress_controller_namespace.as_ref().map(|ns| {
-                BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.clone())])
-            }),
-            ..Default::default()
-        };
+    if let Some(m) = &s.metrics {
+        // Prometheus scrapes from its own namespace, and reaches the metrics port only (on a
+        // server that serves metrics beside its API, that is the API's port too).
         rules.push(NetworkPolicyIngressRule {
-            from: Some(vec![NetworkPolicyPeer {
-                namespace_selector: Some(namespace_selector),
+            from: Some(vec![namespace(Some(&m.scraper_namespace))]),
+            ports: Some(vec![NetworkPolicyPort {
+                port: Some(IntOrString::Int(m.port)),
+                protocol: Some("TCP".to_string()),
                 ..Default::default()
             }]),
+        });
+    }
+    if s.ingress.is_some() {
+        // An unknown ingress class has no known namespace: admit its traffic from any namespace.
+        rules.push(NetworkPolicyIngressRule {
+            from: Some(vec![namespace(s.ingress_controller_namespace.as_ref())]),
             ports: Some(routed),
         });
     }
     policy(app, &s.workload, Some(rules))
+}
+
+/// Every pod of one namespace (by its immutable name label), or of every namespace.
+fn namespace(name: Option<&String>) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        namespace_selector: Some(LabelSelector {
+            match_labels: name.map(|ns| {
+                BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.clone())])
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 pub fn batch(app: &App, w: &Workload) -> NetworkPolicy {

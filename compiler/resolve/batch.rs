@@ -164,7 +164,15 @@ fn common(
         container: key.v.clone(),
         path: path.to_string(),
     };
-    let workload = workload::resolve(d, catalog, id, &b.container, None, base);
+    let workload = workload::resolve(
+        d,
+        catalog,
+        id,
+        &b.container,
+        None,
+        &workload::Fill::new(app, None, &b.container.env, None),
+        base,
+    );
     let restart = match &b.restart {
         Some(r) => check::choice(d, &format!("{path}.restart"), r, RESTART_POLICIES),
         None => Some(defaults.restart.as_str()),
