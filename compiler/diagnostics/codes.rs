@@ -87,9 +87,9 @@ codes! {
     E0129 "invalid-topology" Error "a TPU topology that does not parse or does not fit the accelerator";
     E0130 "invalid-file-path" Error "a mounted file path that is not absolute or clashes with another mount";
     E0131 "invalid-lint" Error "a `[lint]` or `[waivers]` entry that mlspec cannot use";
-    E0140 "tensor-parallel-gpus" Error "a tensor-parallel degree that is not the pod's GPU count";
-    E0141 "tensor-parallel-shm" Error "tensor parallelism without a sized `/dev/shm` for NCCL";
-    E0142 "model-name-not-applied" Error "a `serve.model_name` the runtime cannot use, or that `args` repeat";
+    E0132 "tensor-parallel-gpus" Error "a tensor-parallel degree that is not the pod's GPU count";
+    E0133 "tensor-parallel-shm" Error "tensor parallelism without a sized `/dev/shm` for NCCL";
+    E0134 "model-name-not-applied" Error "a `serve.model_name` the runtime cannot use, or that `args` repeat";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";

@@ -137,7 +137,7 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
     if !used {
         d.push(
             Diagnostic::new(
-                &codes::E0142,
+                &codes::E0134,
                 format!("runtime `{name}` has no flag or setting that `serve.model_name` fills in"),
             )
             .at(m.span, "not used by this runtime")
@@ -154,7 +154,7 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
         let at = cmd.first().map_or(m.span, |c| c.span);
         d.push(
             Diagnostic::new(
-                &codes::E0142,
+                &codes::E0134,
                 format!("`serve.command` replaces runtime `{name}`'s flags, so `serve.model_name` would not reach the server"),
             )
             .at(m.span, "its flags are dropped")
@@ -177,7 +177,7 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
         if flags.contains(&flag) {
             d.push(
                 Diagnostic::new(
-                    &codes::E0142,
+                    &codes::E0134,
                     format!(
                         "`serve.args` sets `{flag}`, which `serve.model_name` already fills in"
                     ),

@@ -1,6 +1,6 @@
 //! What a serving runtime asks of the rest of the spec: a startup budget no shorter than the
-//! runtime's own (W0010), a tensor-parallel degree equal to the pod's GPUs (E0140), and a
-//! /dev/shm for NCCL when the model is split over GPUs (E0141).
+//! runtime's own (W0010), a tensor-parallel degree equal to the pod's GPUs (E0132), and a
+//! /dev/shm for NCCL when the model is split over GPUs (E0133).
 
 use crate::app::{App, Server};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
@@ -91,7 +91,7 @@ fn tensor_parallel(
     let r = s.container.resources.as_ref();
     if n != gpus {
         let mut diag = Diagnostic::new(
-            &codes::E0140,
+            &codes::E0132,
             if gpus == 0 {
                 format!("tensor parallelism splits the model over {n} GPUs, but the pod has none")
             } else {
@@ -127,7 +127,7 @@ fn tensor_parallel(
         return;
     }
     let mut diag = Diagnostic::new(
-        &codes::E0141,
+        &codes::E0133,
         match &w.shm {
             Some(shm) => format!(
                 "{n}-way tensor parallelism with {shm} of /dev/shm; NCCL needs at least {floor}"
@@ -170,7 +170,7 @@ mod tests {
             );
             let c = codes(&spec);
             assert!(
-                !c.contains(&"E0140") && !c.contains(&"E0141"),
+                !c.contains(&"E0132") && !c.contains(&"E0133"),
                 "{args}: {c:?}"
             );
         }
@@ -180,13 +180,13 @@ mod tests {
     fn a_degree_without_gpus_or_enough_shm_is_both_errors() {
         let spec = format!("{VLLM}args = [\"-tp\", \"4\"]\n[serve.resources]\nshm = \"256Mi\"\n");
         let c = codes(&spec);
-        assert!(c.contains(&"E0140") && c.contains(&"E0141"), "{c:?}");
+        assert!(c.contains(&"E0132") && c.contains(&"E0133"), "{c:?}");
     }
 
     #[test]
     fn tgi_reads_its_degree_from_the_env_too() {
         let spec = "[app]\nname = \"a\"\n[serve]\nimage = \"ghcr.io/huggingface/text-generation-inference:2.4.0\"\nruntime = \"tgi\"\nenv = { NUM_SHARD = \"2\" }\n[serve.resources]\naccelerator = \"nvidia-l4\"\n";
-        assert!(codes(spec).contains(&"E0140"));
+        assert!(codes(spec).contains(&"E0132"));
     }
 
     #[test]
