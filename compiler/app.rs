@@ -108,6 +108,18 @@ pub struct Server {
     pub pre_stop_sleep_seconds: i64,
     /// Namespace of the ingress controller admitted by the NetworkPolicy.
     pub ingress_controller_namespace: Option<String>,
+    /// The Prometheus endpoint the runtime serves, if any.
+    pub metrics: Option<Metrics>,
+}
+
+/// Where Prometheus scrapes the server: pod annotations, and a NetworkPolicy rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metrics {
+    /// The container port (one of `Server::ports`).
+    pub port: i32,
+    pub path: String,
+    /// The namespace the scraper runs in, admitted to `port`.
+    pub scraper_namespace: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -111,7 +111,7 @@ fn check(
     let (app, d) = resolve::resolve(&spec, &catalog);
     diagnostics.extend(d);
     if let Some(app) = &app {
-        diagnostics.extend(validate::validate(&spec, app));
+        diagnostics.extend(validate::validate(&spec, app, &catalog));
     }
     (Some(spec), diagnostics, app)
 }

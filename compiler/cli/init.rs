@@ -178,6 +178,13 @@ fn starter(
         quoted(&s.image),
         quoted(runtime)
     );
+    if let Some(m) = &s.model_name {
+        let _ = writeln!(
+            t,
+            "# The model the server loads: the runtime's flags for it are filled in.\nmodel_name = {}",
+            quoted(m)
+        );
+    }
     if !s.args.is_empty() {
         let args: Vec<String> = s.args.iter().map(|a| quoted(a)).collect();
         let _ = writeln!(t, "args = [{}]", args.join(", "));

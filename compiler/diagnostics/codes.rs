@@ -88,6 +88,9 @@ codes! {
     E0129 "invalid-topology" Error "a TPU topology that does not parse or does not fit the accelerator";
     E0130 "invalid-file-path" Error "a mounted file path that is not absolute or clashes with another mount";
     E0131 "invalid-lint" Error "a `[lint]` or `[waivers]` entry that mlspec cannot use";
+    E0132 "tensor-parallel-gpus" Error "a tensor-parallel degree that is not the pod's GPU count";
+    E0133 "tensor-parallel-shm" Error "tensor parallelism without a sized `/dev/shm` for NCCL";
+    E0134 "model-name-not-applied" Error "a `serve.model_name` the runtime cannot use, or that `args` repeat";
     E0140 "invalid-metric" Error "an autoscaling metric name the HPA would reject";
     E0141 "invalid-trigger" Error "a KEDA trigger or setting KEDA would reject";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
@@ -106,6 +109,7 @@ codes! {
     W0006 "schedule-without-deadline" Warning "a schedule whose runs have no deadline";
     W0007 "job-without-ttl" Warning "a finished Job that is never cleaned up";
     W0008 "waived-check" Warning "a security check waived in the spec";
+    W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
 }
 
 /// Look a code up by id, case-insensitively (`e0101` works too).

@@ -1,6 +1,8 @@
 //! The server's Deployment: ports, probes (a startupProbe for slow model loads), a preStop sleep
 //! so endpoints drain, the rollout strategy, and replicas unless an HPA owns them.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
 };
@@ -78,6 +80,15 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
     }
 
     let mut template = pod::template(app, w, c, None);
+    if let (Some(m), Some(meta)) = (&s.metrics, template.metadata.as_mut()) {
+        // The convention Prometheus' own kubernetes-pods example job and most charts follow;
+        // it needs no CRD (a PodMonitor would need the Prometheus Operator's).
+        meta.annotations = Some(BTreeMap::from([
+            ("prometheus.io/path".to_string(), m.path.clone()),
+            ("prometheus.io/port".to_string(), m.port.to_string()),
+            ("prometheus.io/scrape".to_string(), "true".to_string()),
+        ]));
+    }
     if let Some(spec) = template.spec.as_mut() {
         spec.termination_grace_period_seconds = Some(s.termination_grace_seconds);
         spread(app, s, spec);

@@ -1,7 +1,7 @@
-//! NetworkPolicies: a server admits only its ingress controller or its Gateway's namespace (on
-//! its first port) and the app's own pods; a batch workload admits nothing, but a multi-host TPU
-//! slice admits its own pods (the hosts of a slice talk to each other on ports the TPU runtime
-//! and framework choose).
+//! NetworkPolicies: a server admits the app's own pods, its ingress controller or its Gateway's
+//! namespace (on its first port) and Prometheus's namespace (on its metrics port); a batch
+//! workload admits nothing, but a multi-host TPU slice admits its own pods (the hosts of a slice
+//! talk to each other on ports the TPU runtime and framework choose).
 
 use std::collections::BTreeMap;
 
@@ -42,19 +42,22 @@ pub fn server(app: &App, s: &Server) -> NetworkPolicy {
         from: Some(vec![same_app]),
         ports: Some(ports),
     }];
-    if s.ingress.is_some() {
-        // An unknown ingress class has no known namespace: admit its traffic from any namespace.
-        let namespace_selector = LabelSelector {
-            match_labels: s.ingress_controller_namespace.as_ref().map(|ns| {
-                BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.clone())])
-            }),
-            ..Default::default()
-        };
+    if let Some(m) = &s.metrics {
+        // Prometheus scrapes from its own namespace, and reaches the metrics port only (on a
+        // server that serves metrics beside its API, that is the API's port too).
         rules.push(NetworkPolicyIngressRule {
-            from: Some(vec![NetworkPolicyPeer {
-                namespace_selector: Some(namespace_selector),
+            from: Some(vec![namespace(Some(&m.scraper_namespace))]),
+            ports: Some(vec![NetworkPolicyPort {
+                port: Some(IntOrString::Int(m.port)),
+                protocol: Some("TCP".to_string()),
                 ..Default::default()
             }]),
+        });
+    }
+    if s.ingress.is_some() {
+        // An unknown ingress class has no known namespace: admit its traffic from any namespace.
+        rules.push(NetworkPolicyIngressRule {
+            from: Some(vec![namespace(s.ingress_controller_namespace.as_ref())]),
             ports: Some(routed.clone()),
         });
     }
@@ -62,20 +65,24 @@ pub fn server(app: &App, s: &Server) -> NetworkPolicy {
         // The Gateway's proxies run in its namespace (the app's, unless the route names another).
         let ns = r.namespace.as_ref().unwrap_or(&app.namespace);
         rules.push(NetworkPolicyIngressRule {
-            from: Some(vec![NetworkPolicyPeer {
-                namespace_selector: Some(LabelSelector {
-                    match_labels: Some(BTreeMap::from([(
-                        "kubernetes.io/metadata.name".to_string(),
-                        ns.clone(),
-                    )])),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }]),
+            from: Some(vec![namespace(Some(ns))]),
             ports: Some(routed),
         });
     }
     policy(app, &s.workload, Some(rules))
+}
+
+/// Every pod of one namespace (by its immutable name label), or of every namespace.
+fn namespace(name: Option<&String>) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        namespace_selector: Some(LabelSelector {
+            match_labels: name.map(|ns| {
+                BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.clone())])
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 pub fn batch(app: &App, b: &Batch) -> NetworkPolicy {

@@ -165,7 +165,15 @@ fn common(
         container: key.v.clone(),
         path: path.to_string(),
     };
-    let workload = workload::resolve(d, catalog, id, &b.container, None, base);
+    let workload = workload::resolve(
+        d,
+        catalog,
+        id,
+        &b.container,
+        None,
+        &workload::Fill::new(app, None, &b.container.env, None),
+        base,
+    );
     let name = id_name.clone();
     let hosts = workload::tpu_hosts(catalog, &b.container);
     if let Some((hosts, topology)) = hosts {

@@ -3,8 +3,8 @@
 use super::workload::{self, Ident};
 use super::{check, route, scaling};
 use crate::app::{
-    Ingress, IntOrPercent, Liveness, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread,
-    Tls,
+    Ingress, IntOrPercent, Liveness, Metrics, Port, Probes, Replicas, Rollout, Scheduling, Server,
+    Spread, Tls,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
@@ -34,7 +34,18 @@ pub fn resolve(
         container: "server".to_string(),
         path: "serve".to_string(),
     };
-    let wl = workload::resolve(d, catalog, id, &s.container, runtime, base);
+    let ports = ports(d, s, runtime);
+    let model_name = s.model_name.as_ref();
+    if let (Some(m), Some(r)) = (model_name, runtime) {
+        model_name_applies(d, s, m, r);
+    }
+    let fill = workload::Fill::new(
+        app,
+        model_name.map(|m| m.v.as_str()),
+        &s.container.env,
+        ports.first().map(|p| p.port),
+    );
+    let wl = workload::resolve(d, catalog, id, &s.container, runtime, &fill, base);
     if let Some((hosts, t)) = workload::tpu_hosts(catalog, &s.container) {
         d.push(
             Diagnostic::new(
@@ -45,7 +56,14 @@ pub fn resolve(
             .help("serve from a single-host topology, or run the multi-host slice as `[jobs.NAME]` (an Indexed Job with one pod per host)"),
         );
     }
-    let ports = ports(d, s, runtime);
+    let metrics = runtime.and_then(|r| r.metrics.as_ref()).and_then(|m| {
+        let port = ports.iter().find(|p| p.name == m.port)?;
+        Some(Metrics {
+            port: port.port,
+            path: m.path.clone(),
+            scraper_namespace: catalog.defaults.metrics.namespace.clone(),
+        })
+    });
     let replicas = scaling::replicas(d, catalog, s);
     if !replicas.has_disruption_budget() {
         let sc = s.scaling.as_ref();
@@ -70,7 +88,7 @@ pub fn resolve(
             .help("a node drain or upgrade takes the server down until a new pod loads the model; run `replicas = 2` (or `min = 2`)"),
         );
     }
-    let probes = probes(d, catalog, app, s, runtime, &ports);
+    let probes = probes(d, catalog, s, runtime, &ports, &fill);
     let rollout = rollout(d, catalog, s);
     let ingress = s.ingress.as_ref().and_then(|i| ingress(d, catalog, app, i));
     let route = route::resolve(d, catalog, s);
@@ -114,6 +132,75 @@ pub fn resolve(
         pre_stop_sleep_seconds: secs("pre_stop_sleep", &defaults.pre_stop_sleep),
         ingress_controller_namespace,
         ports,
+        metrics,
+    }
+}
+
+/// `serve.model_name` fills the runtime's model flags, so it needs a runtime that has some (or
+/// names `{model}` elsewhere), no `command` that drops them, and no args that repeat them.
+fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtime) {
+    let name = s.runtime.as_ref().map_or("http", |r| r.v.as_str());
+    let used = !r.model_args.is_empty()
+        || r.env.values().any(|v| v.contains("{model}"))
+        || [&r.health.readiness, &r.health.liveness, &r.health.startup]
+            .into_iter()
+            .flatten()
+            .any(|p| p.contains("{model}"));
+    if !used {
+        d.push(
+            Diagnostic::new(
+                &codes::E0134,
+                format!("runtime `{name}` has no flag or setting that `serve.model_name` fills in"),
+            )
+            .at(m.span, "not used by this runtime")
+            .help("pass the model to your server in `args` or `env`, and drop `model_name`"),
+        );
+        return;
+    }
+    if let Some(cmd) = s
+        .container
+        .command
+        .as_ref()
+        .filter(|_| !r.model_args.is_empty())
+    {
+        let at = cmd.first().map_or(m.span, |c| c.span);
+        d.push(
+            Diagnostic::new(
+                &codes::E0134,
+                format!("`serve.command` replaces runtime `{name}`'s flags, so `serve.model_name` would not reach the server"),
+            )
+            .at(m.span, "its flags are dropped")
+            .also(at, "the entrypoint is replaced here")
+            .help(format!(
+                "drop `command` to run the runtime's server, or pass the model in `args` yourself: {}",
+                r.model_args.join(" ")
+            )),
+        );
+        return;
+    }
+    let flags: Vec<&str> = r
+        .model_args
+        .iter()
+        .filter(|a| a.starts_with('-'))
+        .map(|a| a.split('=').next().unwrap_or(a))
+        .collect();
+    for a in s.container.args.iter().flatten() {
+        let flag = a.v.split('=').next().unwrap_or(&a.v);
+        if flags.contains(&flag) {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0134,
+                    format!(
+                        "`serve.args` sets `{flag}`, which `serve.model_name` already fills in"
+                    ),
+                )
+                .at(a.span, "set twice")
+                .also(m.span, "the model is named here")
+                .help(format!(
+                    "drop `{flag}` and its value from `args`, or drop `model_name`"
+                )),
+            );
+        }
     }
 }
 
@@ -242,14 +329,14 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
 fn probes(
     d: &mut Diagnostics,
     catalog: &Catalog,
-    app: &str,
     s: &Serve,
     runtime: Option<&Runtime>,
     ports: &[Port],
+    fill: &workload::Fill,
 ) -> Probes {
     let p = &catalog.defaults.probes;
     let h = s.health.clone().unwrap_or_default();
-    let fill = |t: &String| workload::fill(t, app, &s.container.env);
+    let fill = |t: &String| fill.apply(t);
     let path =
         |d: &mut Diagnostics, key: &str, given: Option<&Sp<String>>, preset: Option<&String>| {
             match given {

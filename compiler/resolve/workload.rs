@@ -28,6 +28,7 @@ pub fn resolve(
     id: Ident,
     c: &Container,
     runtime: Option<&Runtime>,
+    fill: &Fill,
     base: &Scheduling,
 ) -> Workload {
     let p = |k: &str| format!("{}.{k}", id.path);
@@ -42,7 +43,7 @@ pub fn resolve(
         .map(|r| {
             r.env
                 .iter()
-                .map(|(k, v)| (k.clone(), fill(v, id.app, &c.env)))
+                .map(|(k, v)| (k.clone(), fill.apply(v)))
                 .collect()
         })
         .unwrap_or_default();
@@ -142,6 +143,7 @@ pub fn resolve(
     }
     scheduling.tolerations.sort();
 
+    let (command, args) = argv(c, runtime, fill);
     let s = &catalog.defaults.security;
     Workload {
         name: id.name,
@@ -149,8 +151,8 @@ pub fn resolve(
         container: id.container,
         image: img,
         pull_policy,
-        command: c.command.iter().flatten().map(|s| s.v.clone()).collect(),
-        args: c.args.iter().flatten().map(|s| s.v.clone()).collect(),
+        command,
+        args,
         env,
         secret_env,
         files,
@@ -184,14 +186,63 @@ fn at_most_half(shm: &str, memory: &str) -> String {
     }
 }
 
-/// Placeholders in runtime presets: `{app}` is the app name, `{model}` is `MODEL_NAME` from the
-/// user's env, or the app name.
-pub fn fill(template: &str, app: &str, env: &[(Sp<String>, Sp<String>)]) -> String {
-    let model = env
-        .iter()
-        .find(|(k, _)| k.v == "MODEL_NAME")
-        .map_or(app, |(_, v)| v.v.as_str());
-    template.replace("{app}", app).replace("{model}", model)
+/// What the placeholders in a runtime preset stand for: `{app}` the app name, `{model}` the
+/// spec's `model_name`, else `MODEL_NAME` from its env, else the app name, and `{port}` the
+/// first container port.
+pub struct Fill<'a> {
+    pub app: &'a str,
+    /// `serve.model_name`: also the switch for the runtime's `model_args`.
+    pub model_name: Option<&'a str>,
+    env_model: Option<&'a str>,
+    port: Option<i32>,
+}
+
+impl<'a> Fill<'a> {
+    pub fn new(
+        app: &'a str,
+        model_name: Option<&'a str>,
+        env: &'a [(Sp<String>, Sp<String>)],
+        port: Option<i32>,
+    ) -> Fill<'a> {
+        let env_model = env
+            .iter()
+            .find(|(k, _)| k.v == "MODEL_NAME")
+            .map(|(_, v)| v.v.as_str());
+        Fill {
+            app,
+            model_name,
+            env_model,
+            port,
+        }
+    }
+
+    pub fn apply(&self, template: &str) -> String {
+        let model = self.model_name.or(self.env_model).unwrap_or(self.app);
+        let out = template
+            .replace("{app}", self.app)
+            .replace("{model}", model);
+        match self.port {
+            Some(p) => out.replace("{port}", &p.to_string()),
+            None => out,
+        }
+    }
+}
+
+/// The container's command and args. A spec `command` replaces the image's entrypoint and so
+/// the runtime's command and flags too; otherwise they are the runtime's command, its `args`,
+/// its `model_args` when the spec names a model, then the spec's `args`.
+fn argv(c: &Container, runtime: Option<&Runtime>, fill: &Fill) -> (Vec<String>, Vec<String>) {
+    let spec_args = c.args.iter().flatten().map(|s| s.v.clone());
+    let Some(r) = runtime.filter(|_| c.command.is_none()) else {
+        let command = c.command.iter().flatten().map(|s| s.v.clone()).collect();
+        return (command, spec_args.collect());
+    };
+    let mut args: Vec<String> = r.args.iter().map(|a| fill.apply(a)).collect();
+    if fill.model_name.is_some() {
+        args.extend(r.model_args.iter().map(|a| fill.apply(a)));
+    }
+    args.extend(spec_args);
+    (r.command.iter().map(|a| fill.apply(a)).collect(), args)
 }
 
 /// Ephemeral storage for a pod whose spec sets none: the sizeLimits of its disk-backed emptyDirs

@@ -18,6 +18,13 @@ pub struct Serve {
     /// directories and startup budget. Default `http`.
     #[schemars(extend("x-catalog" = "runtimes"))]
     pub runtime: Option<Sp<String>>,
+    /// The model the server loads, by the name the runtime knows it by: a Hugging Face ID for
+    /// vLLM, TGI and SGLang, a model in the repository for Triton, a `.mar` for TorchServe,
+    /// `MODEL_NAME` for TF Serving. Fills `{model}` in the runtime's flags, env and health
+    /// paths, so the server's own flags need not be written. (Where the model's files come from
+    /// is a different question, not this key's.)
+    #[schemars(extend("examples" = ["meta-llama/Llama-3.1-8B-Instruct", "sentiment"]))]
+    pub model_name: Option<Sp<String>>,
     /// One container port (the preset's port name is kept).
     #[schemars(range(min = 1, max = 65535), extend("examples" = [8080]))]
     pub port: Option<Sp<i64>>,
@@ -43,6 +50,7 @@ impl Serve {
         Serve {
             container: Container::read(f, d),
             runtime: f.string(d, "runtime"),
+            model_name: f.string(d, "model_name"),
             port: f.int(d, "port"),
             ports: read_ports(f, d),
             health: f.table(d, "health", Health::read),

@@ -165,8 +165,42 @@ pub struct Runtime {
     pub shm: Option<String>,
     #[serde(default)]
     pub volumes: Vec<Volume>,
+    /// The server's entrypoint, when the image has none that serves (`tritonserver`); used
+    /// when the spec sets no `command`.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Flags every start needs (`--port {port}`), before the spec's `args`; used when the
+    /// spec sets no `command`.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Flags that name the model (`--model {model}`), added after `args` when the spec sets
+    /// `serve.model_name`.
+    #[serde(default)]
+    pub model_args: Vec<String>,
+    /// Where the server serves Prometheus metrics, when it does by default.
+    pub metrics: Option<RuntimeMetrics>,
+    /// How the spec's args or env ask for tensor parallelism, checked against the GPU count.
+    pub tensor_parallel: Option<TensorParallel>,
     /// What `mlspec init --runtime NAME` writes into a new spec.
     pub starter: Starter,
+}
+
+/// A Prometheus endpoint: a port of the runtime's `ports`, by name, and an HTTP path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeMetrics {
+    pub port: String,
+    pub path: String,
+}
+
+/// The flags (`--tensor-parallel-size`, `-tp`) and the environment variable (`NUM_SHARD`)
+/// that set a server's tensor-parallel degree.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TensorParallel {
+    #[serde(default)]
+    pub flags: Vec<String>,
+    pub env: Option<String>,
 }
 
 /// A first, buildable `[serve]` for a runtime: a public image and what it needs to start.
@@ -174,6 +208,8 @@ pub struct Runtime {
 #[serde(deny_unknown_fields)]
 pub struct Starter {
     pub image: String,
+    /// `serve.model_name`: the model the server loads.
+    pub model_name: Option<String>,
     #[serde(default)]
     pub args: Vec<String>,
     #[serde(default)]
@@ -203,6 +239,8 @@ pub struct DefaultResources {
     pub memory: String,
     pub gpu_shm: String,
     pub ephemeral_headroom: String,
+    /// The least /dev/shm a tensor-parallel server (NCCL) is given without an error.
+    pub tensor_parallel_shm: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -252,6 +290,14 @@ pub struct ScheduleDefaults {
     pub starting_deadline: String,
 }
 
+/// Who scrapes the metrics a runtime serves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsDefaults {
+    /// The namespace the Prometheus server runs in, admitted to the metrics port.
+    pub namespace: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngressDefaults {
@@ -280,6 +326,7 @@ pub struct Defaults {
     pub schedules: ScheduleDefaults,
     pub ingress: IngressDefaults,
     pub keda: KedaDefaults,
+    pub metrics: MetricsDefaults,
 }
 
 /// Everything the compiler may add by itself, by name.
@@ -344,7 +391,16 @@ mod tests {
         ] {
             assert!(c.accelerator(a).is_some(), "{a}");
         }
-        for r in ["tf-serving", "vllm", "http"] {
+        for r in [
+            "http",
+            "mlflow",
+            "sglang",
+            "tf-serving",
+            "tgi",
+            "torchserve",
+            "triton",
+            "vllm",
+        ] {
             assert!(c.runtime(r).is_some(), "{r}");
         }
     }
@@ -354,7 +410,13 @@ mod tests {
         use crate::values::quantity::Quantity;
         let c = Catalog::builtin().expect("stdlib");
         let r = &c.defaults.resources;
-        let mut sizes = vec![&r.cpu, &r.memory, &r.gpu_shm, &r.ephemeral_headroom];
+        let mut sizes = vec![
+            &r.cpu,
+            &r.memory,
+            &r.gpu_shm,
+            &r.ephemeral_headroom,
+            &r.tensor_parallel_shm,
+        ];
         sizes.push(&c.defaults.volumes.tmp.size);
         for rt in c.runtimes.values() {
             sizes.extend(rt.volumes.iter().map(|v| &v.size));
@@ -427,6 +489,41 @@ mod tests {
                     "{name} {p} has more memory than the GPU"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_runtime_is_consistent() {
+        let c = Catalog::builtin().expect("stdlib");
+        for (name, rt) in &c.runtimes {
+            if let Some(m) = &rt.metrics {
+                assert!(
+                    rt.ports.iter().any(|p| p.name == m.port),
+                    "{name}: metrics port `{}` is not one of its ports",
+                    m.port
+                );
+                assert!(m.path.starts_with('/'), "{name}: {}", m.path);
+            }
+            for path in [
+                &rt.health.readiness,
+                &rt.health.liveness,
+                &rt.health.startup,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                assert!(path.starts_with('/'), "{name}: {path}");
+            }
+            assert!(
+                crate::values::duration::parse_duration(&rt.startup_timeout).is_ok(),
+                "{name}: {}",
+                rt.startup_timeout
+            );
+            let model = rt.model_args.iter().any(|a| a.contains("{model}"));
+            assert!(
+                rt.model_args.is_empty() || model,
+                "{name}: model_args that do not name the model"
+            );
         }
     }
 

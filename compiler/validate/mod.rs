@@ -2,15 +2,18 @@
 //! values involved. Checks of a single value live in `resolve`, where the value is parsed.
 
 pub mod resources;
+pub mod runtime;
 pub mod scaling;
 
 use crate::app::App;
 use crate::diagnostics::Diagnostics;
 use crate::spec::Spec;
+use crate::stdlib::Catalog;
 
-pub fn validate(spec: &Spec, app: &App) -> Diagnostics {
+pub fn validate(spec: &Spec, app: &App, catalog: &Catalog) -> Diagnostics {
     let mut d = Diagnostics::default();
     scaling::check(&mut d, spec, app);
     resources::check(&mut d, spec, app);
+    runtime::check(&mut d, spec, app, catalog);
     d
 }
