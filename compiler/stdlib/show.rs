@@ -30,60 +30,113 @@ pub fn entry<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     start.map(|s| text[s..].trim_end())
 }
 
-/// The catalog as two Markdown tables (accelerators, then runtimes), for the README.
+/// The catalog as Markdown tables, by name (`accelerators`, `runtimes`, `providers`): what
+/// README.md shows between `<!-- catalog:NAME -->` markers, kept current by a test.
+pub fn markdown_tables(c: &super::Catalog) -> [(&'static str, String); 3] {
+    [
+        ("accelerators", accelerators(c)),
+        ("runtimes", runtimes(c)),
+        ("providers", providers(c)),
+    ]
+}
+
+/// Every table, each after a blank line but the first (`mlspec stdlib list --markdown`).
 pub fn markdown(c: &super::Catalog) -> String {
-    let cell = |s: &str| s.replace('|', "\\|");
+    markdown_tables(c).map(|(_, t)| t).join("\n")
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn code_list<'a>(items: impl IntoIterator<Item = &'a String>, sep: &str) -> String {
+    let all: Vec<String> = items.into_iter().map(|s| format!("`{s}`")).collect();
+    if all.is_empty() {
+        "—".to_string()
+    } else {
+        all.join(sep)
+    }
+}
+
+fn accelerators(c: &super::Catalog) -> String {
     let mut out = String::from(
-        "| accelerator | resource | memory | per node | MIG profiles or TPU topologies | what |\n\
+        "| accelerator | resource | memory | per node | selected by | MIG profiles or TPU topologies |\n\
          | --- | --- | --- | --- | --- | --- |\n",
     );
     for (name, a) in &c.accelerators {
-        let shapes = if a.mig.is_empty() {
-            &a.topologies
+        let labels: Vec<String> = a
+            .node_selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let shapes = if !a.mig.is_empty() {
+            code_list(&a.mig, " ")
         } else {
-            &a.mig
-        };
-        let shapes = if shapes.is_empty() {
-            "—".to_string()
-        } else {
-            shapes
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            let mut s = code_list(&a.topologies, " ");
+            if let Some(m) = &a.multi_host {
+                s.push_str(&format!(
+                    "; on several hosts ({} chips each): {}",
+                    m.chips_per_host,
+                    code_list(&m.topologies, " ")
+                ));
+            }
+            s
         };
         out.push_str(&format!(
-            "| `{name}` | `{}` | {} | {} | {shapes} | {} |\n",
+            "| `{name}` | `{}` | {} | {} | {} | {shapes} |\n",
             a.resource,
             a.memory,
             a.max_per_node,
-            cell(&a.description)
+            code_list(&labels, " "),
         ));
     }
-    out.push_str(
-        "\n| runtime | ports | readiness | startup budget | what |\n\
-         | --- | --- | --- | --- | --- |\n",
+    out
+}
+
+fn runtimes(c: &super::Catalog) -> String {
+    let mut out = String::from(
+        "| runtime | ports | readiness / liveness | metrics | model flags (`model_name`) | writable | /dev/shm | startup |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for (name, r) in &c.runtimes {
         let ports: Vec<String> = r
             .ports
             .iter()
-            .map(|p| format!("`{}` {}", p.name, p.port))
+            .map(|p| format!("{} {}", p.name, p.port))
             .collect();
-        let ready = r
-            .health
-            .readiness
-            .as_deref()
-            .map_or("—".to_string(), |p| format!("`{p}`"));
+        let health = match (&r.health.readiness, &r.health.liveness) {
+            (Some(a), Some(b)) if a != b => format!("`{a}` / `{b}`"),
+            (Some(a), _) | (None, Some(a)) => format!("`{a}`"),
+            (None, None) => "—".to_string(),
+        };
+        let metrics = r.metrics.as_ref().map_or("—".to_string(), |m| {
+            let port = r
+                .ports
+                .iter()
+                .find(|p| p.name == m.port)
+                .map_or(0, |p| p.port);
+            format!("{port} `{}`", m.path)
+        });
+        let model = if r.model_args.is_empty() {
+            "—".to_string()
+        } else {
+            format!("`{}`", r.model_args.join(" "))
+        };
+        let writable: Vec<&String> = r.volumes.iter().map(|v| &v.path).collect();
         out.push_str(&format!(
-            "| `{name}` | {} | {ready} | {} | {} |\n",
+            "| `{name}` | {} | {health} | {metrics} | {model} | {} | {} | {} |\n",
             ports.join(", "),
+            code_list(writable, " "),
+            r.shm.as_deref().unwrap_or("—"),
             r.startup_timeout,
-            cell(&r.description)
         ));
     }
-    out.push_str(
-        "\n| provider | pool label | accelerators it labels its own way | what |\n\
+    out
+}
+
+fn providers(c: &super::Catalog) -> String {
+    let mut out = String::from(
+        "| provider | pool label | accelerators it labels its own way | what |\n\
          | --- | --- | --- | --- |\n",
     );
     for (name, p) in &c.providers {
@@ -91,14 +144,9 @@ pub fn markdown(c: &super::Catalog) -> String {
             .pool_label
             .as_deref()
             .map_or("—".to_string(), |l| format!("`{l}`"));
-        let accs: Vec<String> = p.accelerators.keys().map(|a| format!("`{a}`")).collect();
-        let accs = if accs.is_empty() {
-            "—".to_string()
-        } else {
-            accs.join(" ")
-        };
         out.push_str(&format!(
-            "| `{name}` | {pool} | {accs} | {} |\n",
+            "| `{name}` | {pool} | {} | {} |\n",
+            code_list(p.accelerators.keys(), " "),
             cell(&p.description)
         ));
     }

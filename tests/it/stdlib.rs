@@ -146,71 +146,29 @@ fn a_broken_user_catalog_is_a_diagnostic_in_its_file() {
     );
 }
 
-/// Every built-in accelerator, and each MIG profile and TPU topology it offers, builds into
-/// objects that ask for its resource — so no catalog entry goes untested. (Every runtime's
-/// starter spec is built by `cli::init_writes_a_spec_that_builds_for_every_runtime`.)
-#[test]
-fn every_accelerator_shape_in_the_catalog_builds() {
-    use mlspec::{Options, compile, emit, source::SourceFile};
-    let catalog = crate::support::catalog();
-    let mut built = 0;
-    for (name, a) in &catalog.accelerators {
-        let mut shapes: Vec<String> = Vec::new();
-        if a.is_tpu() {
-            for t in &a.topologies {
-                shapes.push(format!("{{ type = \"{name}\", topology = \"{t}\" }}"));
-            }
-        } else {
-            shapes.push(format!("\"{name}\""));
-            for p in &a.mig {
-                shapes.push(format!("{{ type = \"{name}\", mig = \"{p}\" }}"));
-            }
-        }
-        for shape in shapes {
-            let spec = format!(
-                "[app]\nname = \"probe\"\n[jobs.run]\nimage = \"registry.example.com/probe:1.0\"\n\
-                 command = [\"run\"]\ndeadline = \"1h\"\n\
-                 resources = {{ cpu = \"2\", memory = \"8Gi\", accelerator = {shape} }}\n"
-            );
-            let source = SourceFile::new("probe.toml", spec);
-            let compiled = compile(&source, &catalog, &Options::default());
-            assert!(
-                !compiled.diagnostics.has_errors(),
-                "{shape}:\n{}",
-                crate::support::rendered(&source, &compiled)
-            );
-            let yaml = emit::yaml(&compiled.objects).expect("yaml");
-            let resource = if shape.contains("mig =") {
-                a.mig_resource(shape.split('"').nth(3).expect("the profile"))
-            } else {
-                a.resource.clone()
-            };
-            assert!(
-                yaml.contains(&format!("{resource}: ")),
-                "{shape} asks for {resource}"
-            );
-            built += 1;
-        }
-    }
-    assert!(built > catalog.accelerators.len(), "{built} shapes");
-}
-
+/// Each of README's catalog tables is what `mlspec stdlib list --markdown` prints for it.
 #[test]
 fn the_readme_catalog_tables_are_current() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    let begin = "<!-- catalog: `mlspec stdlib list --markdown`; a test keeps it current -->\n";
-    let end = "<!-- end of catalog -->";
-    let start = readme
-        .find(begin)
-        .expect("the README has the catalog tables")
-        + begin.len();
-    let stop = readme[start..].find(end).expect("the end marker") + start;
+    for (name, table) in mlspec::stdlib::show::markdown_tables(&crate::support::catalog()) {
+        let begin = format!(
+            "<!-- catalog:{name} (generated: `mlspec stdlib list --markdown`; a test keeps it current) -->\n"
+        );
+        let end = format!("<!-- end of catalog:{name} -->");
+        let start = readme
+            .find(&begin)
+            .unwrap_or_else(|| panic!("README has no {name} table"))
+            + begin.len();
+        let stop = readme[start..].find(&end).expect("the end marker") + start;
+        assert_eq!(
+            &readme[start..stop],
+            table,
+            "README.md's {name} table is stale: paste it from `cargo run -q -- stdlib list --markdown`"
+        );
+    }
     let out = mlspec(&root(), &["stdlib", "list", "--markdown"]);
-    assert_eq!(
-        &readme[start..stop],
-        stdout(&out),
-        "README.md's catalog is stale: paste `cargo run -q -- stdlib list --markdown` between the markers"
-    );
+    let all = mlspec::stdlib::show::markdown(&crate::support::catalog());
+    assert_eq!(stdout(&out), all);
 }
 
 #[test]
@@ -248,7 +206,7 @@ fn init_starts_a_spec_on_a_user_runtime_that_names_its_catalog() {
 }
 
 /// A spec's provider picks the node labels its accelerator selector uses: `[app] provider`,
-/// else `--provider`, else `generic`; a pool inventory for the same provider carries them.
+/// else `--provider`, else `generic`.
 #[test]
 fn the_provider_picks_the_accelerator_labels() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -293,30 +251,6 @@ fn the_provider_picks_the_accelerator_labels() {
         "cloud.google.com/gke-accelerator: nvidia-l4",
         "the spec's own provider wins over the command line's default"
     );
-
-    // A GKE pool inventory's L4 nodes carry GKE's label (and the pool label): the GKE spec fits.
-    let pools = "provider = \"gke\"\n[[pool]]\nname = \"l4\"\ncount = 3\ncpu = \"15\"\n\
-                 memory = \"58Gi\"\naccelerator = \"nvidia-l4\"\ngpus = 1\n";
-    std::fs::write(dir.path().join("pools.toml"), pools).expect("write");
-    std::fs::write(dir.path().join("app.toml"), &gke).expect("write");
-    let out = mlspec(
-        dir.path(),
-        &[
-            "place",
-            "-A",
-            "warnings",
-            "--inventory",
-            "pools.toml",
-            "app.toml",
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
 }
 
 #[test]
@@ -354,4 +288,69 @@ fn a_user_catalog_can_describe_its_own_provider() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Every provider in the catalog: a GPU server written for it places on a pool inventory of the
+/// same provider, and its pool label is on the nodes.
+#[test]
+fn every_provider_places_its_own_specs_on_its_own_pools() {
+    let catalog = crate::support::catalog();
+    assert!(catalog.providers.len() >= 4, "generic, gke, eks, aks");
+    for (name, provider) in &catalog.providers {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let spec = format!(
+            "[app]\nname = \"chat\"\nprovider = \"{name}\"\n[serve]\nimage = \"r.example.com/chat:1.0\"\n\
+             resources = {{ cpu = \"4\", memory = \"16Gi\", accelerator = \"nvidia-l4\", gpus = 1 }}\n\
+             rollout = {{ max_surge = 0, max_unavailable = 1 }}\nscaling = {{ replicas = 2 }}\n"
+        );
+        let pools = format!(
+            "provider = \"{name}\"\n[[pool]]\nname = \"l4\"\ncount = 2\ncpu = \"15\"\n\
+             memory = \"58Gi\"\naccelerator = \"nvidia-l4\"\ngpus = 1\n"
+        );
+        std::fs::write(dir.path().join("app.toml"), spec).expect("write");
+        std::fs::write(dir.path().join("pools.toml"), &pools).expect("write");
+        let out = mlspec(
+            dir.path(),
+            &[
+                "place",
+                "-A",
+                "warnings",
+                "--format",
+                "json",
+                "--inventory",
+                "pools.toml",
+                "app.toml",
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let yaml = stdout(&mlspec(
+            dir.path(),
+            &["build", "-A", "warnings", "app.toml"],
+        ));
+        let own = &catalog.accelerator("nvidia-l4").expect("l4").node_selector;
+        let wanted = provider.accelerators.get("nvidia-l4").unwrap_or(own);
+        let source = mlspec::source::SourceFile::new("pools.toml", pools);
+        let (inventory, _) = mlspec::inventory::parse(&source, &catalog);
+        let node = &inventory.expect("the pools parse").nodes[0];
+        for (k, v) in wanted {
+            assert!(
+                yaml.contains(&format!("{k}: {v}")),
+                "{name}: the selector asks for {k}"
+            );
+            assert_eq!(node.labels.get(k), Some(v), "{name}: the node carries {k}");
+        }
+        if let Some(label) = &provider.pool_label {
+            assert_eq!(
+                node.labels.get(label).map(String::as_str),
+                Some("l4"),
+                "{name}"
+            );
+        }
+    }
 }
