@@ -1,4 +1,5 @@
-//! `mlspec stdlib list|show`: what the catalog holds — built in, and from `--stdlib DIR`.
+//! `mlspec stdlib list|show`: what the catalog holds (accelerators, runtimes, providers) — built
+//! in, and from `--stdlib DIR`.
 
 use std::fmt::Write as _;
 
@@ -60,7 +61,7 @@ fn user_files(a: &StdlibArgs) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Two tables: accelerators, then runtimes, one line per entry.
+/// Three tables: accelerators, runtimes, providers; one line per entry.
 fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
     let mut rows = vec![[
         "accelerator".to_string(),
@@ -111,6 +112,29 @@ fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
             r.health.readiness.clone().unwrap_or_else(|| "-".into()),
             r.startup_timeout.clone(),
             r.description.clone(),
+            origin(name),
+        ]);
+    }
+    out.push_str(&table(&rows));
+    out.push('\n');
+    let mut rows = vec![[
+        "provider".to_string(),
+        "pool label".into(),
+        "accelerator labels".into(),
+        "description".into(),
+        "from".into(),
+    ]];
+    for (name, p) in &c.providers {
+        let accs: Vec<&str> = p.accelerators.keys().map(String::as_str).collect();
+        rows.push([
+            name.clone(),
+            p.pool_label.clone().unwrap_or_else(|| "-".into()),
+            if accs.is_empty() {
+                "-".into()
+            } else {
+                accs.join(" ")
+            },
+            p.description.clone(),
             origin(name),
         ]);
     }
