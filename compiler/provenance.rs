@@ -8,6 +8,8 @@
 //! found by its JSON pointer and line, whatever the layout; a value whose origin is the same as
 //! its parent's is not annotated again.
 
+use std::collections::BTreeMap;
+
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
@@ -201,70 +203,94 @@ const RULES: &[(&str, &[Source])] = &[
 struct Context<'a> {
     source: &'a SourceFile,
     catalog: &'a Catalog,
-    root: Node,
+    root: &'a Node,
     doc: &'a Value,
     kind: String,
     /// `serve`, `jobs.NAME`, `schedules.NAME` or `app`.
     section: String,
 }
 
-/// An object rendered as [`crate::emit::render`] does, with the comments of [`annotate`].
-pub fn render(
-    object: &crate::generate::Object,
-    source: &SourceFile,
-    catalog: &Catalog,
-) -> Result<crate::emit::Rendered, String> {
-    let mut rendered = crate::emit::render(object)?;
-    let doc =
-        serde_json::to_value(object).map_err(|e| format!("cannot read {}: {e}", rendered.id))?;
-    rendered.text = annotate(source, catalog, &doc, &rendered.text);
-    Ok(rendered)
+/// Annotates the objects of one spec: its tree is parsed once, for all of them.
+pub struct Annotator<'a> {
+    source: &'a SourceFile,
+    catalog: &'a Catalog,
+    root: Node,
 }
 
-/// `yaml` (one rendered object, `doc` as JSON) with a comment on each line whose value has a
-/// known origin in `source` or the catalog.
-pub fn annotate(source: &SourceFile, catalog: &Catalog, doc: &Value, yaml: &str) -> String {
-    let mut scratch = Diagnostics::default();
-    let root = tree::parse(&source.text, &mut scratch);
-    let Some(section) = origin::section(doc) else {
-        return yaml.to_string();
-    };
-    let cx = Context {
-        source,
-        catalog,
-        root,
-        doc,
-        kind: doc
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        section,
-    };
-    let mut notes: Vec<Option<String>> = vec![None; yaml.lines().count() + 1];
-    for (pointer, line, parent) in values(yaml) {
-        let note = cx.origin(&pointer);
-        let inherited = parent.and_then(|p| cx.origin(&p));
-        if note.is_some()
-            && note != inherited
-            && let Some(slot) = notes.get_mut(line).filter(|s| s.is_none())
-        {
-            *slot = note;
+impl<'a> Annotator<'a> {
+    pub fn new(source: &'a SourceFile, catalog: &'a Catalog) -> Self {
+        let mut scratch = Diagnostics::default();
+        let root = tree::parse(&source.text, &mut scratch);
+        Annotator {
+            source,
+            catalog,
+            root,
         }
     }
-    let mut out = String::with_capacity(yaml.len() * 2);
-    for (i, text) in yaml.lines().enumerate() {
-        out.push_str(text);
-        if let Some(Some(note)) = notes.get(i + 1) {
-            out.push_str("  # ");
-            out.push_str(note);
-        }
-        out.push('\n');
+
+    /// An object rendered as [`crate::emit::render`] does, with the comments of
+    /// [`Annotator::annotate`].
+    pub fn render(
+        &self,
+        object: &crate::generate::Object,
+    ) -> Result<crate::emit::Rendered, String> {
+        let mut rendered = crate::emit::render(object)?;
+        let doc = serde_json::to_value(object)
+            .map_err(|e| format!("cannot read {}: {e}", rendered.id))?;
+        rendered.text = self.annotate(&doc, &rendered.text);
+        Ok(rendered)
     }
-    out
+
+    /// `yaml` (one rendered object, `doc` as JSON) with a comment on each line whose value has
+    /// a known origin in the spec or the catalog.
+    pub fn annotate(&self, doc: &Value, yaml: &str) -> String {
+        let Some(section) = origin::section(doc) else {
+            return yaml.to_string();
+        };
+        let cx = Context {
+            source: self.source,
+            catalog: self.catalog,
+            root: &self.root,
+            doc,
+            kind: doc
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            section,
+        };
+        cx.annotate(yaml)
+    }
 }
 
 impl Context<'_> {
+    fn annotate(&self, yaml: &str) -> String {
+        let mut notes: Vec<Option<String>> = vec![None; yaml.lines().count() + 1];
+        // Each value's origin, computed once; a parent comes before its children.
+        let mut origins: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for (pointer, line, parent) in values(yaml) {
+            let note = self.origin(&pointer);
+            let inherited = parent.and_then(|p| origins.get(&p).cloned().flatten());
+            if note.is_some()
+                && note != inherited
+                && let Some(slot) = notes.get_mut(line).filter(|s| s.is_none())
+            {
+                *slot = note.clone();
+            }
+            origins.insert(pointer, note);
+        }
+        let mut out = String::with_capacity(yaml.len() * 2);
+        for (i, text) in yaml.lines().enumerate() {
+            out.push_str(text);
+            if let Some(Some(note)) = notes.get(i + 1) {
+                out.push_str("  # ");
+                out.push_str(note);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// The comment for the value at `pointer`, if its origin is known.
     fn origin(&self, pointer: &str) -> Option<String> {
         if let Some(note) = self.by_name(pointer) {
@@ -353,13 +379,13 @@ impl Context<'_> {
 
     /// `app.toml:12` for a key path the file has.
     fn spec_line(&self, path: &str) -> Option<String> {
-        let span = origin::find(&self.root, path)?;
+        let span = origin::find(self.root, path)?;
         let (line, _) = self.source.line_col(span.start);
         Some(format!("{}:{line}", self.source.name))
     }
 
     fn node(&self, path: &str) -> Option<&Node> {
-        let mut node = &self.root;
+        let mut node = self.root;
         for key in path.split('.') {
             let TomlValue::Table(t) = &node.value else {
                 return None;
@@ -501,7 +527,8 @@ min = 2
 max = 4
 "#;
 
-    fn deployment() -> String {
+    /// The Deployment of SPEC as JSON, and its annotated YAML.
+    fn deployment() -> (Value, String) {
         let source = SourceFile::new("app.toml", SPEC);
         let catalog = Catalog::builtin().expect("catalog");
         let compiled = compile(&source, &catalog, &Options::default());
@@ -510,9 +537,11 @@ max = 4
             .iter()
             .find(|o| o.id().starts_with("Deployment/"))
             .expect("a Deployment");
-        let doc = serde_json::to_value(object).expect("JSON");
-        let yaml = crate::emit::render(object).expect("YAML").text;
-        annotate(&source, &catalog, &doc, &yaml)
+        let yaml = Annotator::new(&source, &catalog)
+            .render(object)
+            .expect("YAML")
+            .text;
+        (serde_json::to_value(object).expect("JSON"), yaml)
     }
 
     fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
@@ -523,48 +552,31 @@ max = 4
 
     #[test]
     fn values_say_where_they_came_from() {
-        let y = deployment();
-        assert!(
-            line_with(&y, "image: vllm").ends_with("# app.toml:6"),
-            "{y}"
-        );
-        assert!(
-            line_with(&y, "nvidia.com/gpu: \"1\"").ends_with("# app.toml:14"),
-            "{y}"
-        );
-        assert!(
-            line_with(&y, "name: LOG_LEVEL").ends_with("# app.toml:8"),
-            "{y}"
-        );
-        assert!(
-            line_with(&y, "name: HF_HOME").ends_with("# stdlib runtime vllm"),
-            "{y}"
-        );
-        assert!(
-            line_with(&y, "readinessProbe:").ends_with("# stdlib runtime vllm"),
-            "{y}"
-        );
-        assert!(
-            line_with(&y, "nodeSelector:").ends_with("# stdlib accelerator nvidia-l4"),
-            "{y}"
-        );
+        let (_, y) = deployment();
+        for (needle, note) in [
+            ("image: vllm", "# app.toml:6"),
+            ("nvidia.com/gpu: \"1\"", "# app.toml:14"),
+            ("name: LOG_LEVEL", "# app.toml:8"),
+            ("name: HF_HOME", "# stdlib runtime vllm"),
+            ("readinessProbe:", "# stdlib runtime vllm"),
+            ("nodeSelector:", "# stdlib accelerator nvidia-l4"),
+            ("periodSeconds: 10", "# stdlib defaults probes"),
+            (
+                "app.kubernetes.io/managed-by",
+                "# stdlib defaults managed_by",
+            ),
+        ] {
+            assert!(line_with(&y, needle).ends_with(note), "{needle}: {y}");
+        }
         assert!(
             !line_with(&y, "nvidia.com/gpu.product").contains('#'),
-            "{y}"
-        );
-        assert!(
-            line_with(&y, "periodSeconds: 10").ends_with("# stdlib defaults probes"),
-            "{y}"
-        );
-        assert!(
-            line_with(&y, "app.kubernetes.io/managed-by").ends_with("# stdlib defaults managed_by"),
             "{y}"
         );
     }
 
     #[test]
     fn children_of_an_annotated_collection_are_not_annotated_again() {
-        let y = deployment();
+        let (_, y) = deployment();
         assert!(
             line_with(&y, "  securityContext:").ends_with("# stdlib defaults security"),
             "{y}"
@@ -574,17 +586,9 @@ max = 4
 
     #[test]
     fn annotating_keeps_the_yaml_the_same() {
-        let y = deployment();
+        let (doc, y) = deployment();
         let plain: Value = serde_saphyr::from_str(&y).expect("annotated YAML parses");
-        let source = SourceFile::new("app.toml", SPEC);
-        let catalog = Catalog::builtin().expect("catalog");
-        let compiled = compile(&source, &catalog, &Options::default());
-        let object = compiled
-            .objects
-            .iter()
-            .find(|o| o.id().starts_with("Deployment/"))
-            .expect("a Deployment");
-        assert_eq!(plain, serde_json::to_value(object).expect("JSON"));
+        assert_eq!(plain, doc);
     }
 
     #[test]

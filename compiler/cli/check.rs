@@ -135,8 +135,12 @@ fn compile_each(
             let catalog = own.as_ref().unwrap_or(catalog);
             let mut compiled = compile(&source, catalog, options);
             let rendered = if want.annotate {
-                let annotated = |o| mlspec::provenance::render(o, &source, catalog);
-                compiled.objects.iter().map(annotated).collect()
+                let annotator = mlspec::provenance::Annotator::new(&source, catalog);
+                compiled
+                    .objects
+                    .iter()
+                    .map(|o| annotator.render(o))
+                    .collect()
             } else if want.rendered {
                 compiled.objects.iter().map(emit::render).collect()
             } else {
