@@ -70,26 +70,50 @@ pub fn load(dir: Option<&Path>, out: &Reporter) -> Result<Catalog, i32> {
     Ok(catalog)
 }
 
-/// A catalog and, for each of its user files, the file and its diagnostics.
-pub type WithFiles = (Catalog, Vec<(SourceFile, Diagnostics)>);
+/// The catalog a spec names itself (`[app] stdlib`), as far as it could be read.
+#[derive(Default)]
+pub struct SpecCatalog {
+    /// The built-in (and `--stdlib`) catalog with the spec's folder over it, when the spec names
+    /// one and it can be used.
+    pub own: Option<Catalog>,
+    /// The folder's files, each with its diagnostics.
+    pub files: Vec<(SourceFile, Diagnostics)>,
+    /// Why the folder cannot be read, on the spec's `stdlib` value.
+    pub unreadable: Option<Diagnostic>,
+}
 
-/// A spec's catalog when it names its own folder (`[app] stdlib`, relative to the spec), with
-/// the diagnostics of that folder's files; `None` when it names none. A folder that cannot be
-/// read is a diagnostic on the spec's `stdlib` value.
-pub fn for_spec(
-    base: &Catalog,
-    source: &SourceFile,
-    path: &Path,
-) -> Option<Result<WithFiles, Diagnostic>> {
-    let (dir, span) = mlspec::spec::app::stdlib_of(&source.text)?;
+impl SpecCatalog {
+    /// The spec names a catalog that cannot be used.
+    pub fn failed(&self) -> bool {
+        self.unreadable.is_some() || self.files.iter().any(|(_, d)| d.has_errors())
+    }
+}
+
+/// The catalog a spec names itself (`[app] stdlib`, a folder relative to the spec) over `base`;
+/// empty when it names none.
+pub fn for_spec(base: &Catalog, source: &SourceFile, path: &Path) -> SpecCatalog {
+    let Some((dir, span)) = mlspec::spec::app::stdlib_of(&source.text) else {
+        return SpecCatalog::default();
+    };
     let full = path.parent().unwrap_or(Path::new(".")).join(&dir);
-    Some(match read_dir(&full) {
+    match read_dir(&full) {
         Ok(files) => {
             let (catalog, diags) = user::extend(base, &files);
-            Ok((catalog, files.into_iter().zip(diags).collect()))
+            let mut out = SpecCatalog {
+                own: Some(catalog),
+                files: files.into_iter().zip(diags).collect(),
+                unreadable: None,
+            };
+            if out.failed() {
+                out.own = None;
+            }
+            out
         }
-        Err(e) => Err(Diagnostic::new(&codes::E0010, e)
-            .at(span, "this folder")
-            .help("`[app] stdlib` is a folder, relative to this spec, holding `accelerators.toml`, `providers.toml` and/or `runtimes.toml`")),
-    })
+        Err(e) => SpecCatalog {
+            unreadable: Some(Diagnostic::new(&codes::E0010, e)
+                .at(span, "this folder")
+                .help("`[app] stdlib` is a folder, relative to this spec, holding `accelerators.toml`, `providers.toml` and/or `runtimes.toml`")),
+            ..SpecCatalog::default()
+        },
+    }
 }

@@ -123,15 +123,12 @@ fn compile_each(
     let one = |path: &PathBuf| {
         bar.inc(1);
         io::read_source(path).map(|source| {
-            let own = super::catalog::for_spec(catalog, &source, path);
-            let (own, files) = match own {
-                None => (None, Vec::new()),
-                Some(Ok((c, files))) if files.iter().all(|(_, d)| !d.has_errors()) => {
-                    (Some(c), files)
-                }
-                Some(Ok((_, files))) => return not_compiled(source, None, files),
-                Some(Err(d)) => return not_compiled(source, Some(d), Vec::new()),
-            };
+            let spec_catalog = super::catalog::for_spec(catalog, &source, path);
+            if spec_catalog.failed() {
+                return not_compiled(source, spec_catalog.unreadable, spec_catalog.files);
+            }
+            let files = spec_catalog.files;
+            let own = spec_catalog.own;
             let catalog = own.as_ref().unwrap_or(catalog);
             let mut compiled = compile(&source, catalog, options);
             let rendered = if want.annotate {

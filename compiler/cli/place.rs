@@ -156,21 +156,12 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
             Err(code) => return code,
         };
         if is_spec(path) {
-            let own = match super::catalog::for_spec(&catalog, &source, path) {
-                None => None,
-                Some(Ok((c, files))) => {
-                    let e: usize = files
-                        .iter()
-                        .map(|(f, d)| out.diagnostics(f, d.iter()).0)
-                        .sum();
-                    errors += e;
-                    (e == 0).then_some(c)
-                }
-                Some(Err(d)) => {
-                    errors += out.diagnostics(&source, [&d]).0;
-                    None
-                }
-            };
+            let spec_catalog = super::catalog::for_spec(&catalog, &source, path);
+            for (file, diags) in &spec_catalog.files {
+                errors += out.diagnostics(file, diags.iter()).0;
+            }
+            errors += out.diagnostics(&source, spec_catalog.unreadable.iter()).0;
+            let own = spec_catalog.own;
             let compiled = compile(&source, own.as_ref().unwrap_or(&catalog), &options);
             errors += out.diagnostics(&source, compiled.diagnostics.iter()).0;
             all.extend(manifests(&compiled.objects));

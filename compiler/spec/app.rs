@@ -62,6 +62,10 @@ impl AppSection {
 /// The value and span of `[app] stdlib` in a spec's text, if it has a string there: the
 /// command line reads that catalog before compiling.
 pub fn stdlib_of(text: &str) -> Option<(String, Span)> {
+    // Most specs name no catalog: spare them a second parse on the build path.
+    if !text.contains("stdlib") {
+        return None;
+    }
     let mut scratch = Diagnostics::default();
     let root = super::tree::parse(text, &mut scratch);
     let Value::Table(top) = &root.value else {
