@@ -45,6 +45,14 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
 /// The built-in catalog with `--stdlib DIR` over it, its diagnostics reported. `Err` is an
 /// exit code.
 pub fn load(dir: Option<&Path>, out: &Reporter) -> Result<Catalog, i32> {
+    load_with_files(dir, out).map(|(catalog, _)| catalog)
+}
+
+/// [`load`], and the user catalog's files it read.
+pub fn load_with_files(
+    dir: Option<&Path>,
+    out: &Reporter,
+) -> Result<(Catalog, Vec<SourceFile>), i32> {
     let builtin = Catalog::builtin().map_err(|e| {
         report::usage_error(&format!(
             "internal error: the built-in catalog is broken: {e}"
@@ -52,7 +60,7 @@ pub fn load(dir: Option<&Path>, out: &Reporter) -> Result<Catalog, i32> {
         EXIT_USAGE
     })?;
     let Some(dir) = dir else {
-        return Ok(builtin);
+        return Ok((builtin, Vec::new()));
     };
     let files = read_dir(dir).map_err(|e| {
         report::usage_error(&e);
@@ -67,7 +75,7 @@ pub fn load(dir: Option<&Path>, out: &Reporter) -> Result<Catalog, i32> {
     if errors > 0 {
         return Err(EXIT_INPUT);
     }
-    Ok(catalog)
+    Ok((catalog, files))
 }
 
 /// The catalog a spec names itself (`[app] stdlib`), as far as it could be read.

@@ -11,15 +11,14 @@ use super::args::{StdlibArgs, StdlibCommand};
 use super::report::{self, Reporter};
 
 pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
-    let catalog = match super::catalog::load(a.stdlib.as_deref(), out) {
-        Ok(c) => c,
+    let (catalog, user) = match super::catalog::load_with_files(a.stdlib.as_deref(), out) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let user = user_files(a);
     let origin = |name: &str| {
         user.iter()
-            .find(|(_, text)| show::entry(text, name).is_some())
-            .map_or("built-in".to_string(), |(path, _)| path.clone())
+            .find(|f| show::entry(&f.text, name).is_some())
+            .map_or("built-in".to_string(), |f| f.name.clone())
     };
     let text = match &a.command {
         StdlibCommand::List { markdown: true } => show::markdown(&catalog),
@@ -27,7 +26,7 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
         StdlibCommand::Show { name } => {
             let sources = user
                 .iter()
-                .map(|(p, t)| (p.as_str(), t.as_str()))
+                .map(|f| (f.name.as_str(), f.text.as_str()))
                 .chain(show::BUILTIN);
             match sources
                 .filter_map(|(path, text)| Some((path, show::entry(text, name)?)))
@@ -47,18 +46,6 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
         }
     };
     super::help::print(text.as_bytes())
-}
-
-/// The user catalog's files (path, text), already checked by `catalog::load`.
-fn user_files(a: &StdlibArgs) -> Vec<(String, String)> {
-    let Some(dir) = &a.stdlib else {
-        return Vec::new();
-    };
-    mlspec::stdlib::user::FILES
-        .iter()
-        .map(|f| dir.join(f))
-        .filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?)))
-        .collect()
 }
 
 /// Three tables: accelerators, runtimes, providers; one line per entry.
