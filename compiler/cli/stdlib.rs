@@ -34,7 +34,11 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
             {
                 Some((path, entry)) => format!("# {path}\n{entry}\n"),
                 None => {
-                    let names = catalog.accelerators.keys().chain(catalog.runtimes.keys());
+                    let names = catalog
+                        .accelerators
+                        .keys()
+                        .chain(catalog.runtimes.keys())
+                        .chain(catalog.providers.keys());
                     let hint = suggest(name, names)
                         .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
                     report::usage_error(&format!(

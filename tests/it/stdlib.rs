@@ -103,6 +103,12 @@ fn list_and_show_say_where_entries_come_from() {
     let out = mlspec(&root(), &["stdlib", "show", "nvidia-l5"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("did you mean"), "{}", stderr(&out));
+    let out = mlspec(&root(), &["stdlib", "show", "gk"]);
+    assert!(
+        stderr(&out).contains("did you mean `gke`?"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
