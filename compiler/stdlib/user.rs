@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
+use super::Catalog;
 use super::check::{self, Problem};
-use super::{Accelerator, Catalog, Provider, Runtime};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::{SourceFile, Span};
 use crate::spec::tree;
 use crate::verify::origin;
 
-/// The files a user catalog may hold.
+/// The files a user catalog may hold, in the order they are layered.
 pub const FILES: [&str; 3] = ["accelerators.toml", "providers.toml", "runtimes.toml"];
 
 /// `base` with the entries of `files` added or replacing its own, and each file's diagnostics
@@ -46,49 +46,49 @@ pub fn extend(base: &Catalog, files: &[SourceFile]) -> (Catalog, Vec<Diagnostics
             );
         }
     }
-    // Accelerators first: a provider or a runtime's starter may name one the same catalog adds.
-    let mut layer =
-        |name: &str, add: &mut dyn FnMut(&mut Catalog, &SourceFile, &mut Diagnostics)| {
-            for (i, file) in files.iter().enumerate() {
-                if kind(file).as_deref() == Some(name) {
-                    add(&mut catalog, file, &mut diags[i]);
+    // In FILES' order: accelerators first, as a provider or a runtime's starter may name one
+    // the same catalog adds.
+    for name in FILES {
+        for (file, d) in files.iter().zip(diags.iter_mut()) {
+            if kind(file).as_deref() != Some(name) {
+                continue;
+            }
+            let c = &mut catalog;
+            match name {
+                "accelerators.toml" => {
+                    layer(
+                        c,
+                        file,
+                        d,
+                        |n, a, _| check::accelerator(n, a),
+                        |c| &mut c.accelerators,
+                    );
                 }
-            }
-        };
-    layer("accelerators.toml", &mut |c, file, d| {
-        if let Some(entries) = entries::<Accelerator>(file, d) {
-            let problems = entries
-                .iter()
-                .flat_map(|(n, a)| check::accelerator(n, a))
-                .collect();
-            if report(file, problems, d) {
-                c.accelerators.extend(entries);
+                "providers.toml" => layer(c, file, d, check::provider, |c| &mut c.providers),
+                _ => layer(c, file, d, check::runtime, |c| &mut c.runtimes),
             }
         }
-    });
-    layer("providers.toml", &mut |c, file, d| {
-        if let Some(entries) = entries::<Provider>(file, d) {
-            let problems = entries
-                .iter()
-                .flat_map(|(n, p)| check::provider(n, p, c))
-                .collect();
-            if report(file, problems, d) {
-                c.providers.extend(entries);
-            }
-        }
-    });
-    layer("runtimes.toml", &mut |c, file, d| {
-        if let Some(entries) = entries::<Runtime>(file, d) {
-            let problems = entries
-                .iter()
-                .flat_map(|(n, r)| check::runtime(n, r, c))
-                .collect();
-            if report(file, problems, d) {
-                c.runtimes.extend(entries);
-            }
-        }
-    });
+    }
     (catalog, diags)
+}
+
+/// Add one file's entries to `catalog` when they parse and pass `check`; else report why.
+fn layer<T: DeserializeOwned>(
+    catalog: &mut Catalog,
+    file: &SourceFile,
+    diags: &mut Diagnostics,
+    check: fn(&str, &T, &Catalog) -> Vec<Problem>,
+    table: fn(&mut Catalog) -> &mut BTreeMap<String, T>,
+) {
+    if let Some(entries) = entries::<T>(file, diags) {
+        let problems = entries
+            .iter()
+            .flat_map(|(n, e)| check(n, e, catalog))
+            .collect();
+        if report(file, problems, diags) {
+            table(catalog).extend(entries);
+        }
+    }
 }
 
 /// The file's entries, or a diagnostic at the place serde stopped.
