@@ -123,51 +123,44 @@ fn build_keeps_stdout_for_the_bundle() {
     );
 }
 
+/// `mlspec COMMAND [--format FORMAT] -A warnings --inventory … sentiment`: the example whose
+/// rollout stalls on its own inventory.
+fn sentiment_on_its_inventory(command: &str, format: Option<&str>) -> std::process::Output {
+    let mut args = vec![command];
+    if let Some(f) = format {
+        args.extend(["--format", f]);
+    }
+    args.extend([
+        "-A",
+        "warnings",
+        "--inventory",
+        "examples/sentiment/inventory.toml",
+        "examples/sentiment/app.toml",
+    ]);
+    mlspec(&root(), &args)
+}
+
 #[test]
 fn what_does_not_fit_is_a_diagnostic_in_machine_formats() {
-    let args = |format: &'static str| {
-        [
-            "place",
-            "--format",
-            format,
-            "-A",
-            "warnings",
-            "--inventory",
-            "examples/sentiment/inventory.toml",
-            "examples/sentiment/app.toml",
-        ]
-    };
-    let out = mlspec(&root(), &args("github"));
+    let out = sentiment_on_its_inventory("place", Some("github"));
     assert_eq!(out.status.code(), Some(1), "sentiment stalls at surge");
     assert!(stdout(&out).contains("does not fit"), "the table on stdout");
     insta::assert_snapshot!(stderr(&out));
 
-    let out = mlspec(&root(), &args("sarif"));
+    let out = sentiment_on_its_inventory("place", Some("sarif"));
     let log = json_of(&stderr(&out));
     assert_valid_sarif(&log);
     assert_eq!(log["runs"][0]["results"][0]["ruleId"], "E0205");
 
     // `--format json` keeps the report contract on stdout.
-    let out = mlspec(&root(), &args("json"));
+    let out = sentiment_on_its_inventory("place", Some("json"));
     assert_eq!(json_of(&stdout(&out))["feasible"], false);
     assert_eq!(json_of(&stderr(&out))[0]["code"], "E0205");
 }
 
 #[test]
 fn build_with_an_inventory_reports_the_misfit_on_the_inventory() {
-    let out = mlspec(
-        &root(),
-        &[
-            "build",
-            "--format",
-            "github",
-            "-A",
-            "warnings",
-            "--inventory",
-            "examples/sentiment/inventory.toml",
-            "examples/sentiment/app.toml",
-        ],
-    );
+    let out = sentiment_on_its_inventory("build", Some("github"));
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "", "no bundle for what does not fit");
     let err = stderr(&out);
@@ -183,17 +176,7 @@ fn build_with_an_inventory_reports_the_misfit_on_the_inventory() {
 
 #[test]
 fn people_get_the_table_and_the_coded_error() {
-    let out = mlspec(
-        &root(),
-        &[
-            "check",
-            "-A",
-            "warnings",
-            "--inventory",
-            "examples/sentiment/inventory.toml",
-            "examples/sentiment/app.toml",
-        ],
-    );
+    let out = sentiment_on_its_inventory("check", None);
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!(stderr(&out));
 }
