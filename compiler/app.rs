@@ -44,6 +44,8 @@ pub struct Workload {
     pub volumes: Vec<Volume>,
     /// Size of a memory-backed /dev/shm, when one is mounted.
     pub shm: Option<String>,
+    /// The model's files (`model = { uri = … }`), when the spec names a source.
+    pub model: Option<Model>,
     pub scheduling: Scheduling,
     pub security: Security,
 }
@@ -64,6 +66,55 @@ pub struct Volume {
     pub name: String,
     pub path: String,
     pub size: String,
+}
+
+/// Where a workload's model files come from and where its containers see them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The directory the containers mount the files at (read-only for the workload).
+    pub path: String,
+    pub volume: ModelVolume,
+    /// The init container that fetches the files; `None` when they are on a claim already.
+    pub download: Option<Download>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelVolume {
+    /// An emptyDir with this sizeLimit, filled at every pod start.
+    EmptyDir(String),
+    /// A PersistentVolumeClaim: `new` when the bundle creates it (`cache = { size, … }`), else
+    /// an existing one; `sub_path` is the folder of a `pvc://CLAIM/PATH`.
+    Claim {
+        name: String,
+        sub_path: Option<String>,
+        new: Option<NewClaim>,
+    },
+}
+
+/// A PersistentVolumeClaim the bundle creates as a model cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewClaim {
+    pub size: String,
+    pub storage_class: Option<String>,
+    /// `ReadWriteOnce`, `ReadWriteMany` or `ReadWriteOncePod`.
+    pub access: String,
+}
+
+/// The downloader init container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    pub image: String,
+    pub pull_policy: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    /// Variable → (Secret name, key).
+    pub secret_env: BTreeMap<String, (String, String)>,
+    /// A key of a Secret mounted as a file: (Secret name, key, the variable giving its path).
+    pub secret_file: Option<(String, String, String)>,
+    pub cpu: String,
+    pub memory: String,
+    pub ephemeral_storage: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

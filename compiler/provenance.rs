@@ -36,13 +36,19 @@ enum Source {
     Accelerator,
     /// A table of `stdlib/defaults.toml`.
     Defaults(&'static str),
+    /// The entry of `stdlib/sources.toml` the section's `model.uri` names.
+    ModelSource,
 }
 
-use Source::{Accelerator, Batch, Defaults, Runtime, Spec, SpecEntry};
+use Source::{Accelerator, Batch, Defaults, ModelSource, Runtime, Spec, SpecEntry};
 
 /// JSON-pointer patterns (matched as substrings, first match wins; `kind:` limits a rule to one
 /// kind) and where their values come from.
 const RULES: &[(&str, &[Source])] = &[
+    (
+        "kind:PersistentVolumeClaim/spec",
+        &[Spec("model.cache"), Defaults("model")],
+    ),
     ("~1managed-by", &[Defaults("managed_by")]),
     ("checkov.io~1skip", &[Spec("/waivers")]),
     ("app.kubernetes.io~1version", &[Spec("/app.version")]),
@@ -293,6 +299,9 @@ impl Context<'_> {
 
     /// The comment for the value at `pointer`, if its origin is known.
     fn origin(&self, pointer: &str) -> Option<String> {
+        if let Some(note) = self.model(pointer) {
+            return note;
+        }
         if let Some(note) = self.by_name(pointer) {
             return note;
         }
@@ -337,7 +346,68 @@ impl Context<'_> {
                 Some(format!("stdlib accelerator {name}"))
             }
             Defaults(table) => Some(format!("stdlib defaults {table}")),
+            ModelSource => {
+                let uri = self.string(&format!("{}.model.uri", self.section))?;
+                let (scheme, _) = uri.split_once("://")?;
+                self.catalog.source(scheme)?;
+                Some(format!("stdlib source {scheme}"))
+            }
         }
+    }
+
+    /// The model's downloader init container, and the model's volume and mounts.
+    fn model(&self, pointer: &str) -> Option<Option<String>> {
+        let volume_name = ["/volumeMounts/", "/volumes/"].iter().find_map(|l| {
+            let at = pointer.find(l)? + l.len();
+            let end = pointer[at..].find('/').map_or(pointer.len(), |i| at + i);
+            self.doc
+                .pointer(&format!("{}/name", &pointer[..end]))
+                .and_then(Value::as_str)
+        });
+        // The runtime decides the directory only when it names one.
+        let runtime_path = self
+            .string(&format!("{}.runtime", self.section))
+            .and_then(|r| self.catalog.runtime(&r)?.model_source.path.as_ref())
+            .is_some();
+        let path: &[Source] = if runtime_path {
+            &[Spec("model.path"), Runtime]
+        } else {
+            &[Spec("model.path"), Defaults("model")]
+        };
+        let from: &[Source] = if !pointer.contains("/initContainers/") {
+            match volume_name {
+                Some("model") if pointer.contains("/volumeMounts/") => path,
+                Some("model") => &[Spec("model.cache"), Spec("model.uri")],
+                Some("model-credentials") => &[Spec("model.secret")],
+                _ => return None,
+            }
+        } else if pointer.contains("/resources") {
+            &[Defaults("model")]
+        } else if pointer.contains("securityContext") {
+            &[Defaults("security")]
+        } else if pointer.ends_with("/imagePullPolicy") {
+            &[Defaults("images")]
+        } else if pointer.ends_with("/image") {
+            &[Spec("model.image"), ModelSource]
+        } else if matches!(volume_name, Some("model")) {
+            path
+        } else if matches!(volume_name, Some("model-credentials")) || self.secret_variable(pointer) {
+            &[Spec("model.secret")]
+        } else {
+            &[ModelSource]
+        };
+        Some(from.iter().find_map(|s| self.try_source(*s, pointer)))
+    }
+
+    /// Whether `pointer` is inside an env entry read from a Secret.
+    fn secret_variable(&self, pointer: &str) -> bool {
+        let Some(at) = pointer.find("/env/").map(|i| i + "/env/".len()) else {
+            return false;
+        };
+        let end = pointer[at..].find('/').map_or(pointer.len(), |i| at + i);
+        self.doc
+            .pointer(&format!("{}/valueFrom", &pointer[..end]))
+            .is_some()
     }
 
     /// Environment variables and volumes, by the name of the list item they are in: the spec's

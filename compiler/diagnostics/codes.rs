@@ -93,6 +93,8 @@ codes! {
     E0134 "model-name-not-applied" Error "a `serve.model_name` the runtime cannot use, or that `args` repeat";
     E0140 "invalid-metric" Error "an autoscaling metric name the HPA would reject";
     E0141 "invalid-trigger" Error "a KEDA trigger or setting KEDA would reject";
+    E0150 "invalid-model-source" Error "a `model.uri` mlspec cannot fetch or mount";
+    E0151 "shared-read-write-once-cache" Error "a ReadWriteOnce model cache that more than one pod would mount";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";
@@ -110,6 +112,7 @@ codes! {
     W0007 "job-without-ttl" Warning "a finished Job that is never cleaned up";
     W0008 "waived-check" Warning "a security check waived in the spec";
     W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
+    W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
 }
 
 /// Look a code up by id, case-insensitively (`e0101` works too).

@@ -11,6 +11,7 @@ pub mod http_route;
 pub mod ingress;
 pub mod job;
 pub mod labels;
+pub mod model;
 pub mod namespace;
 pub mod network_policy;
 pub mod pdb;
@@ -22,7 +23,9 @@ pub mod service_account;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount,
+};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::Serialize;
@@ -39,6 +42,7 @@ pub enum Object {
     Namespace(Namespace),
     ServiceAccount(ServiceAccount),
     ConfigMap(ConfigMap),
+    PersistentVolumeClaim(PersistentVolumeClaim),
     Service(Service),
     Deployment(Deployment),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
@@ -58,6 +62,7 @@ impl Object {
             Object::Namespace(_) => 0,
             Object::ServiceAccount(_) => 1,
             Object::ConfigMap(_) => 2,
+            Object::PersistentVolumeClaim(_) => 3,
             Object::Service(_) => 4,
             Object::Deployment(_) => 5,
             Object::HorizontalPodAutoscaler(_) => 6,
@@ -76,6 +81,7 @@ impl Object {
             Object::Namespace(_) => "Namespace",
             Object::ServiceAccount(_) => "ServiceAccount",
             Object::ConfigMap(_) => "ConfigMap",
+            Object::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
             Object::Service(_) => "Service",
             Object::Deployment(_) => "Deployment",
             Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
@@ -94,6 +100,7 @@ impl Object {
             Object::Namespace(o) => &o.metadata,
             Object::ServiceAccount(o) => &o.metadata,
             Object::ConfigMap(o) => &o.metadata,
+            Object::PersistentVolumeClaim(o) => &o.metadata,
             Object::Service(o) => &o.metadata,
             Object::Deployment(o) => &o.metadata,
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
@@ -119,6 +126,7 @@ impl Object {
             "Namespace" => from(v).map(Object::Namespace),
             "ServiceAccount" => from(v).map(Object::ServiceAccount),
             "ConfigMap" => from(v).map(Object::ConfigMap),
+            "PersistentVolumeClaim" => from(v).map(Object::PersistentVolumeClaim),
             "Service" => from(v).map(Object::Service),
             "Deployment" => from(v).map(Object::Deployment),
             "HorizontalPodAutoscaler" => from(v).map(Object::HorizontalPodAutoscaler),
@@ -160,6 +168,7 @@ pub fn generate(app: &App) -> Vec<Object> {
     for w in workloads {
         out.push(Object::ServiceAccount(service_account::generate(app, w)));
         out.extend(config_map::generate(app, w).map(Object::ConfigMap));
+        out.extend(model::claim(app, w).map(Object::PersistentVolumeClaim));
     }
     if let Some(s) = &app.serve {
         out.push(Object::Service(service::generate(app, s)));

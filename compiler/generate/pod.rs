@@ -1,5 +1,6 @@
 //! The pod template shared by Deployments, Jobs and CronJobs: the hardened security context,
-//! resources (requests = limits), accelerator scheduling, /dev/shm, writable volumes and files.
+//! resources (requests = limits), accelerator scheduling, /dev/shm, writable volumes and files,
+//! and the model (`model.rs`: its volume and the init container that downloads it).
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::config_map;
 use super::labels;
+use super::model;
 use crate::app::{App, Workload};
 
 /// The container with everything but ports and probes, which only servers have.
@@ -68,6 +70,7 @@ pub fn container(w: &Workload) -> Container {
             ..Default::default()
         });
     }
+    mounts.extend(w.model.as_ref().map(model::mount));
     for (key, (path, _)) in &w.files {
         mounts.push(VolumeMount {
             name: "files".to_string(),
@@ -99,21 +102,26 @@ pub fn container(w: &Workload) -> Container {
             requests: Some(amounts),
             ..Default::default()
         }),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            privileged: Some(false),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            run_as_user: Some(w.security.run_as_user),
-            run_as_group: Some(w.security.run_as_group),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".to_string()]),
-                add: None,
-            }),
-            seccomp_profile: Some(runtime_default()),
-            ..Default::default()
-        }),
+        security_context: Some(security_context(w)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
+        ..Default::default()
+    }
+}
+
+/// The hardened context of every container: non-root, read-only root, no capabilities.
+pub fn security_context(w: &Workload) -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        run_as_user: Some(w.security.run_as_user),
+        run_as_group: Some(w.security.run_as_group),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".to_string()]),
+            add: None,
+        }),
+        seccomp_profile: Some(runtime_default()),
         ..Default::default()
     }
 }
@@ -133,6 +141,7 @@ pub fn template(
     if let Some(size) = &w.shm {
         volumes.push(empty_dir("dshm", Some("Memory"), size));
     }
+    volumes.extend(w.model.iter().flat_map(model::volumes));
     if !w.files.is_empty() {
         volumes.push(K8sVolume {
             name: "files".to_string(),
@@ -166,6 +175,7 @@ pub fn template(
             ..Default::default()
         }),
         spec: Some(PodSpec {
+            init_containers: model::init_container(w).map(|c| vec![c]),
             containers: vec![container],
             service_account_name: Some(w.name.clone()),
             automount_service_account_token: Some(false),
@@ -197,7 +207,7 @@ fn runtime_default() -> SeccompProfile {
     }
 }
 
-fn empty_dir(name: &str, medium: Option<&str>, size: &str) -> K8sVolume {
+pub fn empty_dir(name: &str, medium: Option<&str>, size: &str) -> K8sVolume {
     K8sVolume {
         name: name.to_string(),
         empty_dir: Some(EmptyDirVolumeSource {

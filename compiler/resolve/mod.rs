@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod check;
 pub mod lint;
+pub mod model;
 pub mod provider;
 pub mod route;
 pub mod scaling;

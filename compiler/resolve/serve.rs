@@ -38,6 +38,13 @@ pub fn resolve(
     let model_name = s.model_name.as_ref();
     if let (Some(m), Some(r)) = (model_name, runtime) {
         model_name_applies(d, s, m, r);
+    } else if let (Some(uri), Some(r), None) = (
+        s.container.model.as_ref().and_then(|m| m.uri.as_ref()),
+        runtime,
+        s.container.command.as_ref(),
+    ) {
+        let flags = model_flags(s, r);
+        repeated_flags(d, s, &flags, uri.span, "`serve.model`", "`model`");
     }
     let fill = workload::Fill::new(
         app,
@@ -138,31 +145,43 @@ pub fn resolve(
 
 /// `serve.model_name` fills the runtime's model flags, so it needs a runtime that has some (or
 /// names `{model}` elsewhere), no `command` that drops them, and no args that repeat them.
+/// The flags that name the model: the runtime's `model_args`, or with a `model` source its
+/// `model_source.args` (which replace them unless `keep_model_args`).
+fn model_flags(s: &Serve, r: &Runtime) -> Vec<String> {
+    let src = &r.model_source;
+    match s.container.model.is_some() && !src.args.is_empty() {
+        false => r.model_args.clone(),
+        true if src.keep_model_args => src.args.iter().chain(&r.model_args).cloned().collect(),
+        true => src.args.clone(),
+    }
+}
+
 fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtime) {
     let name = s.runtime.as_ref().map_or("http", |r| r.v.as_str());
-    let used = !r.model_args.is_empty()
+    let flags = model_flags(s, r);
+    let used = flags.iter().any(|a| a.contains("{model}"))
         || r.env.values().any(|v| v.contains("{model}"))
         || [&r.health.readiness, &r.health.liveness, &r.health.startup]
             .into_iter()
             .flatten()
             .any(|p| p.contains("{model}"));
     if !used {
+        let with_source = if s.container.model.is_some() {
+            " when it loads `serve.model`'s files"
+        } else {
+            ""
+        };
         d.push(
             Diagnostic::new(
                 &codes::E0134,
-                format!("runtime `{name}` has no flag or setting that `serve.model_name` fills in"),
+                format!("runtime `{name}` has no flag or setting that `serve.model_name` fills in{with_source}"),
             )
             .at(m.span, "not used by this runtime")
             .help("pass the model to your server in `args` or `env`, and drop `model_name`"),
         );
         return;
     }
-    if let Some(cmd) = s
-        .container
-        .command
-        .as_ref()
-        .filter(|_| !r.model_args.is_empty())
-    {
+    if let Some(cmd) = s.container.command.as_ref().filter(|_| !flags.is_empty()) {
         let at = cmd.first().map_or(m.span, |c| c.span);
         d.push(
             Diagnostic::new(
@@ -173,13 +192,24 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
             .also(at, "the entrypoint is replaced here")
             .help(format!(
                 "drop `command` to run the runtime's server, or pass the model in `args` yourself: {}",
-                r.model_args.join(" ")
+                flags.join(" ")
             )),
         );
         return;
     }
-    let flags: Vec<&str> = r
-        .model_args
+    repeated_flags(d, s, &flags, m.span, "`serve.model_name`", "`model_name`");
+}
+
+/// `serve.args` setting a flag that mlspec already fills in from `named` (at `span`).
+fn repeated_flags(
+    d: &mut Diagnostics,
+    s: &Serve,
+    fills: &[String],
+    span: crate::source::Span,
+    named: &str,
+    key: &str,
+) {
+    let flags: Vec<&str> = fills
         .iter()
         .filter(|a| a.starts_with('-'))
         .map(|a| a.split('=').next().unwrap_or(a))
@@ -190,14 +220,13 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
             d.push(
                 Diagnostic::new(
                     &codes::E0134,
-                    format!(
-                        "`serve.args` sets `{flag}`, which `serve.model_name` already fills in"
-                    ),
+                    format!("`serve.args` sets `{flag}`, which {named} already fills in"),
                 )
                 .at(a.span, "set twice")
-                .also(m.span, "the model is named here")
+                .also(span, "the model is named here")
                 .help(format!(
-                    "drop `{flag}` and its value from `args`, or drop `model_name`"
+                    "drop `{flag}` and its value from `args`, or drop `{}`",
+                    key.trim_matches('`')
                 )),
             );
         }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::check;
+use super::model;
 use super::toleration;
 use crate::app::{Resources, Scheduling, Security, Volume, Workload};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
@@ -38,11 +39,28 @@ pub fn resolve(
         .map(|sp| resolve_image(d, &p("image"), sp))
         .unwrap_or_default();
     let pull_policy = catalog.defaults.images.pull_policy.clone();
+    let model = c.model.as_ref().and_then(|m| {
+        let around = model::Around {
+            workload: &id.name,
+            path: &id.path,
+            runtime_path: runtime
+                .and_then(|r| r.model_source.path.as_ref())
+                .map(|p| fill.apply(p)),
+            pull_policy: &pull_policy,
+        };
+        model::resolve(d, catalog, &around, m)
+    });
+    let fill = &Fill {
+        model_path: model.as_ref().map(|m| m.path.clone()),
+        ..fill.clone()
+    };
 
     let mut env: BTreeMap<String, String> = runtime
         .map(|r| {
+            let source_env = model.as_ref().map(|_| &r.model_source.env);
             r.env
                 .iter()
+                .chain(source_env.into_iter().flatten())
                 .map(|(k, v)| (k.clone(), fill.apply(v)))
                 .collect()
         })
@@ -128,8 +146,14 @@ pub fn resolve(
         volumes.push(volume(v));
     }
     volumes.sort_by(|a, b| a.name.cmp(&b.name));
+    let model =
+        model.filter(|m| model_mount_is_free(d, &id.path, c, m, &volumes, shm.is_some(), &files));
     if resources.ephemeral_storage.is_none() {
-        resources.ephemeral_storage = Some(ephemeral_default(catalog, &volumes));
+        let download = model.as_ref().and_then(|m| match &m.volume {
+            crate::app::ModelVolume::EmptyDir(size) => Some(size.as_str()),
+            _ => None,
+        });
+        resources.ephemeral_storage = Some(ephemeral_default(catalog, &volumes, download));
     }
 
     let mut scheduling = base.clone();
@@ -159,6 +183,7 @@ pub fn resolve(
         resources,
         volumes,
         shm,
+        model,
         scheduling,
         security: Security {
             run_as_user: s.run_as_user,
@@ -166,6 +191,49 @@ pub fn resolve(
             fs_group: s.fs_group,
         },
     }
+}
+
+/// Whether the model's directory is a mount path of its own: two volumes at one path are
+/// rejected by the API server.
+fn model_mount_is_free(
+    d: &mut Diagnostics,
+    path: &str,
+    c: &Container,
+    m: &crate::app::Model,
+    volumes: &[Volume],
+    shm: bool,
+    files: &BTreeMap<String, (String, String)>,
+) -> bool {
+    let taken = volumes
+        .iter()
+        .map(|v| (v.path.as_str(), format!("the `{}` volume", v.name)))
+        .chain(shm.then(|| ("/dev/shm", "/dev/shm".to_string())))
+        .chain(
+            files
+                .values()
+                .map(|(p, _)| (p.as_str(), "a mounted file".to_string())),
+        )
+        .find(|(p, _)| *p == m.path);
+    let Some((_, what)) = taken else {
+        return true;
+    };
+    let spec = c.model.as_ref();
+    let span = spec
+        .and_then(|s| s.path.as_ref().map(|p| p.span))
+        .or(spec.and_then(|s| s.uri.as_ref().map(|u| u.span)))
+        .unwrap_or_default();
+    d.push(
+        Diagnostic::new(
+            &codes::E0130,
+            format!(
+                "`{path}.model` is mounted at `{}`, where {what} is already",
+                m.path
+            ),
+        )
+        .at(span, "same mount path")
+        .help("give the model a directory of its own: `model.path = \"/models\"`"),
+    );
+    false
 }
 
 fn volume(v: &crate::stdlib::Volume) -> Volume {
@@ -188,13 +256,16 @@ fn at_most_half(shm: &str, memory: &str) -> String {
 
 /// What the placeholders in a runtime preset stand for: `{app}` the app name, `{model}` the
 /// spec's `model_name`, else `MODEL_NAME` from its env, else the app name, and `{port}` the
-/// first container port.
+/// first container port; `{model_path}` the directory the spec's `model` is mounted at.
+#[derive(Clone)]
 pub struct Fill<'a> {
     pub app: &'a str,
     /// `serve.model_name`: also the switch for the runtime's `model_args`.
     pub model_name: Option<&'a str>,
     env_model: Option<&'a str>,
     port: Option<i32>,
+    /// Set once the model source is resolved: also the switch for `model_source.args`.
+    model_path: Option<String>,
 }
 
 impl<'a> Fill<'a> {
@@ -213,14 +284,18 @@ impl<'a> Fill<'a> {
             model_name,
             env_model,
             port,
+            model_path: None,
         }
     }
 
     pub fn apply(&self, template: &str) -> String {
         let model = self.model_name.or(self.env_model).unwrap_or(self.app);
-        let out = template
+        let mut out = template
             .replace("{app}", self.app)
             .replace("{model}", model);
+        if let Some(p) = &self.model_path {
+            out = out.replace("{model_path}", p);
+        }
         match self.port {
             Some(p) => out.replace("{port}", &p.to_string()),
             None => out,
@@ -230,7 +305,8 @@ impl<'a> Fill<'a> {
 
 /// The container's command and args. A spec `command` replaces the image's entrypoint and so
 /// the runtime's command and flags too; otherwise they are the runtime's command, its `args`,
-/// its `model_args` when the spec names a model, then the spec's `args`.
+/// its `model_args` when the spec names a model (or, with a `model` source, its
+/// `model_source.args`, which load the mounted directory), then the spec's `args`.
 fn argv(c: &Container, runtime: Option<&Runtime>, fill: &Fill) -> (Vec<String>, Vec<String>) {
     let spec_args = c.args.iter().flatten().map(|s| s.v.clone());
     let Some(r) = runtime.filter(|_| c.command.is_none()) else {
@@ -238,7 +314,12 @@ fn argv(c: &Container, runtime: Option<&Runtime>, fill: &Fill) -> (Vec<String>, 
         return (command, spec_args.collect());
     };
     let mut args: Vec<String> = r.args.iter().map(|a| fill.apply(a)).collect();
-    if fill.model_name.is_some() {
+    let source = fill.model_path.is_some().then_some(&r.model_source);
+    if let Some(s) = source {
+        args.extend(s.args.iter().map(|a| fill.apply(a)));
+    }
+    let replaced = source.is_some_and(|s| !s.args.is_empty() && !s.keep_model_args);
+    if fill.model_name.is_some() && !replaced {
         args.extend(r.model_args.iter().map(|a| fill.apply(a)));
     }
     args.extend(spec_args);
@@ -246,10 +327,11 @@ fn argv(c: &Container, runtime: Option<&Runtime>, fill: &Fill) -> (Vec<String>, 
 }
 
 /// Ephemeral storage for a pod whose spec sets none: the sizeLimits of its disk-backed emptyDirs
-/// plus the catalog's headroom for logs. Spec sizes were checked where they were read and the
-/// catalog's by its tests, so one that does not parse adds nothing.
-fn ephemeral_default(catalog: &Catalog, volumes: &[Volume]) -> String {
-    let sizes = volumes.iter().map(|v| v.size.as_str());
+/// (the model's download volume too) plus the catalog's headroom for logs. Spec sizes were
+/// checked where they were read and the catalog's by its tests, so one that does not parse adds
+/// nothing.
+fn ephemeral_default(catalog: &Catalog, volumes: &[Volume], download: Option<&str>) -> String {
+    let sizes = volumes.iter().map(|v| v.size.as_str()).chain(download);
     std::iter::once(catalog.defaults.resources.ephemeral_headroom.as_str())
         .chain(sizes)
         .filter_map(|s| Quantity::parse(s).ok())
@@ -257,7 +339,7 @@ fn ephemeral_default(catalog: &Catalog, volumes: &[Volume]) -> String {
         .to_string()
 }
 
-fn resolve_image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> String {
+pub(super) fn resolve_image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> String {
     let parsed = check::ok(
         d,
         &codes::E0103,

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod batch;
+pub mod model;
 pub mod overlay;
 pub mod read;
 pub mod serve;

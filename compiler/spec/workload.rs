@@ -31,6 +31,9 @@ pub struct Container {
     pub files: Pairs,
     /// Requests (equal to limits) and the accelerator.
     pub resources: Option<Resources>,
+    /// Where the model's files come from: `{ uri = "hf://org/name@revision" }`, `gs://`,
+    /// `s3://` (downloaded by an init container) or `pvc://CLAIM/PATH` (mounted).
+    pub model: Option<super::model::Model>,
 }
 
 impl Container {
@@ -48,6 +51,7 @@ impl Container {
             secret_env: f.pairs(d, "secret_env").unwrap_or_default(),
             files: f.pairs(d, "files").unwrap_or_default(),
             resources: f.table(d, "resources", Resources::read),
+            model: f.table(d, "model", super::model::Model::read),
         }
     }
 }

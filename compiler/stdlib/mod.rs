@@ -16,6 +16,11 @@ const ACCELERATORS: &str = include_str!("../../stdlib/accelerators.toml");
 const RUNTIMES: &str = include_str!("../../stdlib/runtimes.toml");
 const DEFAULTS: &str = include_str!("../../stdlib/defaults.toml");
 const PROVIDERS: &str = include_str!("../../stdlib/providers.toml");
+const SOURCES: &str = include_str!("../../stdlib/sources.toml");
+
+/// The URI scheme of a model already on an existing PersistentVolumeClaim (`pvc://CLAIM/PATH`):
+/// mounted, never downloaded, so it has no entry in `stdlib/sources.toml`.
+pub const PVC_SCHEME: &str = "pvc";
 
 /// The provider a spec or inventory gets when it names none.
 pub const DEFAULT_PROVIDER: &str = "generic";
@@ -181,6 +186,9 @@ pub struct Runtime {
     pub metrics: Option<RuntimeMetrics>,
     /// How the spec's args or env ask for tensor parallelism, checked against the GPU count.
     pub tensor_parallel: Option<TensorParallel>,
+    /// How the server loads a model from the directory the spec's `model` mounts.
+    #[serde(default)]
+    pub model_source: RuntimeModelSource,
     /// What `mlspec init --runtime NAME` writes into a new spec.
     pub starter: Starter,
 }
@@ -201,6 +209,54 @@ pub struct TensorParallel {
     #[serde(default)]
     pub flags: Vec<String>,
     pub env: Option<String>,
+}
+
+/// How a runtime is pointed at a model directory the spec's `model` provides.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeModelSource {
+    /// Where the model is mounted when the spec's `model.path` says nothing (`{model}` filled).
+    pub path: Option<String>,
+    /// Flags that load the model from `{model_path}`; they take the place of `model_args`
+    /// unless `keep_model_args`.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// `model_args` still follow `args` (Triton: the repository, then the model to load).
+    #[serde(default)]
+    pub keep_model_args: bool,
+    /// Environment that points the server at `{model_path}`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+/// How a model source (`gs`, `s3`, `hf`: a URI scheme) is downloaded (`stdlib/sources.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub description: String,
+    pub image: String,
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The URI in the downloader's form: `{path}` after `SCHEME://`, `{revision}`.
+    pub location: String,
+    /// The revision a URI without `@REVISION` gets; `None`: the source takes no revision.
+    pub revision: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Variable → key of the spec's `model.secret`.
+    #[serde(default)]
+    pub secret_env: BTreeMap<String, String>,
+    /// A key of the spec's `model.secret` mounted as a file, and the variable naming its path.
+    pub secret_file: Option<SecretFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretFile {
+    pub key: String,
+    pub env: String,
 }
 
 /// A first, buildable `[serve]` for a runtime: a public image and what it needs to start.
@@ -312,6 +368,26 @@ pub struct KedaDefaults {
     pub cooldown: String,
 }
 
+/// `[model]`: where a model is mounted, the download volume's size, the cache's access mode,
+/// and the downloader's resources and cache script.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDefaults {
+    pub path: String,
+    pub size: String,
+    pub access: String,
+    pub downloader: DownloaderResources,
+    pub cache_script: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloaderResources {
+    pub cpu: String,
+    pub memory: String,
+    pub ephemeral_storage: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
@@ -327,6 +403,7 @@ pub struct Defaults {
     pub ingress: IngressDefaults,
     pub keda: KedaDefaults,
     pub metrics: MetricsDefaults,
+    pub model: ModelDefaults,
 }
 
 /// Everything the compiler may add by itself, by name.
@@ -335,6 +412,8 @@ pub struct Catalog {
     pub accelerators: BTreeMap<String, Accelerator>,
     pub runtimes: BTreeMap<String, Runtime>,
     pub providers: BTreeMap<String, Provider>,
+    /// Model sources by URI scheme.
+    pub sources: BTreeMap<String, Source>,
     pub defaults: Defaults,
 }
 
@@ -345,6 +424,7 @@ impl Catalog {
             accelerators: parse("stdlib/accelerators.toml", ACCELERATORS)?,
             runtimes: parse("stdlib/runtimes.toml", RUNTIMES)?,
             providers: parse("stdlib/providers.toml", PROVIDERS)?,
+            sources: parse("stdlib/sources.toml", SOURCES)?,
             defaults: parse("stdlib/defaults.toml", DEFAULTS)?,
         })
     }
@@ -359,6 +439,10 @@ impl Catalog {
 
     pub fn provider(&self, name: &str) -> Option<&Provider> {
         self.providers.get(name)
+    }
+
+    pub fn source(&self, scheme: &str) -> Option<&Source> {
+        self.sources.get(scheme)
     }
 }
 

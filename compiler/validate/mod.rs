@@ -1,6 +1,7 @@
 //! Validate stage: checks across fields of the resolved `App`, pointing at the `Spec` spans of the
 //! values involved. Checks of a single value live in `resolve`, where the value is parsed.
 
+pub mod model;
 pub mod resources;
 pub mod runtime;
 pub mod scaling;
@@ -15,5 +16,19 @@ pub fn validate(spec: &Spec, app: &App, catalog: &Catalog) -> Diagnostics {
     scaling::check(&mut d, spec, app);
     resources::check(&mut d, spec, app);
     runtime::check(&mut d, spec, app, catalog);
+    model::check(&mut d, spec, app);
     d
+}
+
+/// Each `[jobs.NAME]` then `[schedules.NAME]` with its spec path, in the order of
+/// `App::batches`.
+fn batches(spec: &Spec) -> impl Iterator<Item = (String, &crate::spec::Batch)> {
+    spec.jobs
+        .iter()
+        .map(|(k, b)| (format!("jobs.{}", k.v), b))
+        .chain(
+            spec.schedules
+                .iter()
+                .map(|(k, s)| (format!("schedules.{}", k.v), &s.batch)),
+        )
 }

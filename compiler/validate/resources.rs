@@ -10,17 +10,8 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
     if let (Some(s), Some(server)) = (&spec.serve, &app.serve) {
         shm(d, "serve", &s.container, &server.workload);
     }
-    let batches = spec
-        .jobs
-        .iter()
-        .map(|(k, b)| (format!("jobs.{}", k.v), &b.container))
-        .chain(
-            spec.schedules
-                .iter()
-                .map(|(k, s)| (format!("schedules.{}", k.v), &s.batch.container)),
-        );
-    for ((path, c), wl) in batches.zip(&app.batches) {
-        shm(d, &path, c, &wl.workload);
+    for ((path, b), wl) in super::batches(spec).zip(&app.batches) {
+        shm(d, &path, &b.container, &wl.workload);
     }
 }
 

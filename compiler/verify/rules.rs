@@ -46,6 +46,7 @@ pub fn check(objects: &[(usize, Object)], complete: bool) -> Vec<(usize, Finding
         match object {
             Object::Namespace(_) | Object::ServiceAccount(_) => {}
             Object::ConfigMap(o) => c.config_map(o),
+            Object::PersistentVolumeClaim(o) => c.claim(o),
             Object::Service(o) => c.service(o, &bundle),
             Object::Deployment(o) => c.deployment(o, &bundle),
             Object::HorizontalPodAutoscaler(o) => c.hpa(o, &bundle),
@@ -287,6 +288,60 @@ impl Check<'_> {
         }
     }
 
+    /// A claim asks for some storage, in access modes that exist and combine
+    /// (`ReadWriteOncePod` only alone).
+    fn claim(&mut self, o: &k8s_openapi::api::core::v1::PersistentVolumeClaim) {
+        let Some(spec) = &o.spec else {
+            self.fail("/spec", "the claim has no spec");
+            return;
+        };
+        let modes = spec.access_modes.as_deref().unwrap_or_default();
+        if modes.is_empty() {
+            self.fail(
+                "/spec/accessModes",
+                "a claim needs at least one access mode",
+            );
+        }
+        for (i, m) in modes.iter().enumerate() {
+            let known = [
+                "ReadWriteOnce",
+                "ReadOnlyMany",
+                "ReadWriteMany",
+                "ReadWriteOncePod",
+            ];
+            if !known.contains(&m.as_str()) {
+                self.fail(
+                    format!("/spec/accessModes/{i}"),
+                    format!("`{m}` is not an access mode"),
+                );
+            } else if m == "ReadWriteOncePod" && modes.len() > 1 {
+                self.fail(
+                    format!("/spec/accessModes/{i}"),
+                    "ReadWriteOncePod cannot be combined with other access modes",
+                );
+            }
+        }
+        let storage = spec
+            .resources
+            .as_ref()
+            .and_then(|r| r.requests.as_ref())
+            .and_then(|r| r.get("storage"));
+        match storage {
+            None => self.fail("/spec/resources/requests", "a claim must request `storage`"),
+            Some(q) => {
+                if self
+                    .quantity("/spec/resources/requests/storage", q)
+                    .is_some_and(|v| v.nanos() <= 0)
+                {
+                    self.fail(
+                        "/spec/resources/requests/storage",
+                        "the storage request must be more than zero",
+                    );
+                }
+            }
+        }
+    }
+
     /// Everything about a pod template; `restart` lists the restart policies its owner allows.
     fn pod(&mut self, at: &str, t: &PodTemplateSpec, ns: &str, restart: &[&str], b: &Bundle) {
         if let Some(m) = &t.metadata {
@@ -440,6 +495,11 @@ impl Check<'_> {
             }
             if let Some(size) = v.empty_dir.as_ref().and_then(|e| e.size_limit.as_ref()) {
                 self.quantity(&format!("{vat}/emptyDir/sizeLimit"), size);
+            }
+            if let Some(pvc) = &v.persistent_volume_claim
+                && let Err(e) = names::dns1123_subdomain(&pvc.claim_name)
+            {
+                self.fail(format!("{vat}/persistentVolumeClaim/claimName"), e);
             }
             if let Some(cm) = &v.config_map
                 && !cm.optional.unwrap_or(false)

@@ -26,7 +26,7 @@ struct Kind {
 }
 
 /// Every kind mlspec emits, in the order of `FILES` below.
-const KINDS: [Kind; 11] = [
+const KINDS: [Kind; 12] = [
     Kind {
         api_version: "v1",
         kind: "Namespace",
@@ -38,6 +38,10 @@ const KINDS: [Kind; 11] = [
     Kind {
         api_version: "v1",
         kind: "ConfigMap",
+    },
+    Kind {
+        api_version: "v1",
+        kind: "PersistentVolumeClaim",
     },
     Kind {
         api_version: "v1",
@@ -76,7 +80,7 @@ const KINDS: [Kind; 11] = [
 /// The embedded schema files of one version: `_definitions.json`, then one per entry of `KINDS`.
 struct Files {
     definitions: &'static str,
-    kinds: [&'static str; 11],
+    kinds: [&'static str; KINDS.len()],
 }
 
 macro_rules! files {
@@ -87,6 +91,11 @@ macro_rules! files {
                 include_str!(concat!("../../schemas/k8s/", $v, "/namespace-v1.json")),
                 include_str!(concat!("../../schemas/k8s/", $v, "/serviceaccount-v1.json")),
                 include_str!(concat!("../../schemas/k8s/", $v, "/configmap-v1.json")),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/persistentvolumeclaim-v1.json"
+                )),
                 include_str!(concat!("../../schemas/k8s/", $v, "/service-v1.json")),
                 include_str!(concat!(
                     "../../schemas/k8s/",
@@ -135,8 +144,9 @@ type Built = Result<Validator, String>;
 #[allow(clippy::declare_interior_mutable_const)]
 const EMPTY: OnceLock<Built> = OnceLock::new();
 #[allow(clippy::declare_interior_mutable_const)]
-const ROW: [OnceLock<Built>; 11] = [EMPTY; 11];
-static VALIDATORS: [[OnceLock<Built>; 11]; KubeVersion::ALL.len()] = [ROW; KubeVersion::ALL.len()];
+const ROW: [OnceLock<Built>; KINDS.len()] = [EMPTY; KINDS.len()];
+static VALIDATORS: [[OnceLock<Built>; KINDS.len()]; KubeVersion::ALL.len()] =
+    [ROW; KubeVersion::ALL.len()];
 
 /// Check one object (as JSON) against the schema of its kind.
 pub fn check(object: &Value, version: KubeVersion, out: &mut Vec<Finding>) {
