@@ -1,4 +1,5 @@
-//! `mlspec stdlib list|show`: what the catalog holds (accelerators, runtimes, providers) — built
+//! `mlspec stdlib list|show`: what the catalog holds (accelerators, runtimes, providers, model
+//! sources) — built
 //! in, and from `--stdlib DIR`.
 
 use std::fmt::Write as _;
@@ -38,7 +39,8 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
                         .accelerators
                         .keys()
                         .chain(catalog.runtimes.keys())
-                        .chain(catalog.providers.keys());
+                        .chain(catalog.providers.keys())
+                        .chain(catalog.sources.keys());
                     let hint = suggest(name, names)
                         .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
                     report::usage_error(&format!(
@@ -52,7 +54,7 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
     super::help::print(text.as_bytes())
 }
 
-/// Three tables: accelerators, runtimes, providers; one line per entry.
+/// Four tables: accelerators, runtimes, providers, model sources; one line per entry.
 fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
     let mut rows = vec![[
         "accelerator".to_string(),
@@ -126,6 +128,22 @@ fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
                 accs.join(" ")
             },
             p.description.clone(),
+            origin(name),
+        ]);
+    }
+    out.push_str(&table(&rows));
+    out.push('\n');
+    let mut rows = vec![[
+        "source".to_string(),
+        "downloader".into(),
+        "description".into(),
+        "from".into(),
+    ]];
+    for (name, s) in &c.sources {
+        rows.push([
+            format!("{name}://"),
+            s.image.clone(),
+            s.description.clone(),
             origin(name),
         ]);
     }

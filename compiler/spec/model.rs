@@ -15,10 +15,10 @@ pub struct Model {
     /// catalog, stdlib/sources.toml), or `pvc://CLAIM/PATH` for files already on a claim.
     #[schemars(required, extend("examples" = ["hf://meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659", "gs://models-prod/sentiment/v7", "pvc://model-store/llama-3.1-8b"]))]
     pub uri: Option<Sp<String>>,
-    /// The Secret holding the source's credentials (the keys each source reads are in
-    /// stdlib/sources.toml: `HF_TOKEN`, `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`,
-    /// `gcloud-application-credentials.json`). Without it the downloader uses the pod's
-    /// identity (Workload Identity, IRSA) or none.
+    /// The Secret holding the source's credentials, mounted into the downloader as a file
+    /// (the key each source reads is in stdlib/sources.toml: `token` for hf, `credentials` (an
+    /// AWS shared credentials file) for s3, `gcloud-application-credentials.json` for gs).
+    /// Without it the downloader uses the pod's identity (Workload Identity, IRSA) or none.
     #[schemars(extend("examples" = ["hf-token"]))]
     pub secret: Option<Sp<String>>,
     /// Where the container sees the files (default: the runtime's model directory, else

@@ -3,7 +3,7 @@
 //! names and labels are ones Kubernetes accepts, tolerations and durations parse, a starter's
 //! accelerator exists.
 
-use super::{Accelerator, Catalog, Provider, Runtime};
+use super::{Accelerator, Catalog, PVC_SCHEME, Provider, Runtime, Source};
 use crate::resolve::toleration;
 use crate::values::duration::parse_duration;
 use crate::values::image::parse_image;
@@ -299,6 +299,61 @@ pub fn provider(name: &str, p: &Provider, catalog: &Catalog) -> Vec<Problem> {
     out.problems
 }
 
+/// Problems with one model source entry (`stdlib/sources.toml`): its name is the URI scheme.
+pub fn source(name: &str, s: &Source, _: &Catalog) -> Vec<Problem> {
+    let mut out = Out::new(
+        name,
+        "name sources by the URI scheme users write in `model.uri`: lowercase letters, digits and '-'",
+    );
+    if name == PVC_SCHEME {
+        out.check(
+            "",
+            Err("`pvc` is built in: an existing claim is mounted, not downloaded".into()),
+            "name your source by its own scheme",
+        );
+    }
+    out.check(
+        "image",
+        parse_image(&s.image).map(|_| ()),
+        "the downloader's image reference, best with a digest (`name:tag@sha256:…`)",
+    );
+    out.check(
+        "command",
+        nonempty(&s.command, "command"),
+        "the downloader's entrypoint: with a cache it runs inside a shell script, so it is named",
+    );
+    let mentions = |items: &[String], p: &str| items.iter().any(|a| a.contains(p));
+    if !mentions(&s.args, "{dir}") || !mentions(&s.args, "{location}") {
+        out.check(
+            "args",
+            Err("must pass `{location}` and `{dir}` to the downloader".into()),
+            "write the downloader's arguments with `{location}` (what to fetch) and `{dir}` (where)",
+        );
+    }
+    if !s.location.contains("{path}") {
+        out.check(
+            "location",
+            Err("must contain `{path}`".into()),
+            "write the URI as the downloader wants it, e.g. `gs://{path}`",
+        );
+    }
+    if s.revision.is_some() != s.location.contains("{revision}") {
+        out.check(
+            "location",
+            Err("uses `{revision}` exactly when the entry has a `revision`".into()),
+            "a source with revisions has `revision = \"main\"` and `{revision}` in `location`; one without has neither",
+        );
+    }
+    let env = "environment variable names are letters, digits and '_', not starting with a digit";
+    for k in s.env.keys().chain(s.secret_env.keys()) {
+        out.check("env", env_var_name(k), env);
+    }
+    if let Some(f) = &s.secret_file {
+        out.check("secret_file", env_var_name(&f.env), env);
+    }
+    out.problems
+}
+
 /// Every problem in a whole catalog, entries in name order.
 pub fn catalog(c: &Catalog) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -310,6 +365,9 @@ pub fn catalog(c: &Catalog) -> Vec<Problem> {
     }
     for (name, p) in &c.providers {
         out.extend(provider(name, p, c));
+    }
+    for (name, s) in &c.sources {
+        out.extend(source(name, s, c));
     }
     out
 }

@@ -2,10 +2,11 @@
 //! file, comments included, for `mlspec stdlib show`.
 
 /// The built-in catalog files that hold named entries: (path in the repository, text).
-pub const BUILTIN: [(&str, &str); 3] = [
+pub const BUILTIN: [(&str, &str); 4] = [
     ("stdlib/accelerators.toml", super::ACCELERATORS),
     ("stdlib/runtimes.toml", super::RUNTIMES),
     ("stdlib/providers.toml", super::PROVIDERS),
+    ("stdlib/sources.toml", super::SOURCES),
 ];
 
 /// The lines of `text` from the `[name]` header to the next table header, trailing blank lines
@@ -30,13 +31,15 @@ pub fn entry<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     start.map(|s| text[s..].trim_end())
 }
 
-/// The catalog as Markdown tables, by name (`accelerators`, `runtimes`, `providers`): what
-/// README.md shows between `<!-- catalog:NAME -->` markers, kept current by a test.
-pub fn markdown_tables(c: &super::Catalog) -> [(&'static str, String); 3] {
+/// The catalog as Markdown tables, by name (`accelerators`, `runtimes`, `providers`,
+/// `sources`): what README.md shows between `<!-- catalog:NAME -->` markers, kept current by a
+/// test.
+pub fn markdown_tables(c: &super::Catalog) -> [(&'static str, String); 4] {
     [
         ("accelerators", accelerators(c)),
         ("runtimes", runtimes(c)),
         ("providers", providers(c)),
+        ("sources", sources(c)),
     ]
 }
 
@@ -153,6 +156,32 @@ fn providers(c: &super::Catalog) -> String {
     out
 }
 
+fn sources(c: &super::Catalog) -> String {
+    let mut out = String::from(
+        "| `model.uri` | downloader | the Secret's keys (`model.secret`) | what |\n\
+         | --- | --- | --- | --- |\n",
+    );
+    for (name, s) in &c.sources {
+        let keys: Vec<&String> = s
+            .secret_env
+            .values()
+            .chain(s.secret_file.iter().map(|f| &f.key))
+            .collect();
+        let revision = if s.revision.is_some() { "@REVISION" } else { "" };
+        out.push_str(&format!(
+            "| `{name}://…{revision}` | `{}` | {} | {} |\n",
+            s.image,
+            code_list(keys, " "),
+            cell(&s.description)
+        ));
+    }
+    out.push_str(&format!(
+        "| `{}://CLAIM/PATH` | — (mounted read-only) | — | files already on a PersistentVolumeClaim |\n",
+        super::PVC_SCHEME
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +203,7 @@ mod tests {
             .keys()
             .chain(c.runtimes.keys())
             .chain(c.providers.keys())
+            .chain(c.sources.keys())
         {
             let found = BUILTIN.iter().filter_map(|(_, t)| entry(t, name)).count();
             assert_eq!(found, 1, "{name}");

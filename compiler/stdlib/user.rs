@@ -18,7 +18,12 @@ use crate::spec::tree;
 use crate::verify::origin;
 
 /// The files a user catalog may hold, in the order they are layered.
-pub const FILES: [&str; 3] = ["accelerators.toml", "providers.toml", "runtimes.toml"];
+pub const FILES: [&str; 4] = [
+    "accelerators.toml",
+    "providers.toml",
+    "runtimes.toml",
+    "sources.toml",
+];
 
 /// `base` with the entries of `files` added or replacing its own, and each file's diagnostics
 /// (in the order of `files`). A file with errors adds nothing.
@@ -65,6 +70,7 @@ pub fn extend(base: &Catalog, files: &[SourceFile]) -> (Catalog, Vec<Diagnostics
                     );
                 }
                 "providers.toml" => layer(c, file, d, check::provider, |c| &mut c.providers),
+                "sources.toml" => layer(c, file, d, check::source, |c| &mut c.sources),
                 _ => layer(c, file, d, check::runtime, |c| &mut c.runtimes),
             }
         }
