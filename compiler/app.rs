@@ -110,11 +110,20 @@ pub struct Download {
     pub env: BTreeMap<String, String>,
     /// Variable → (Secret name, key).
     pub secret_env: BTreeMap<String, (String, String)>,
-    /// A key of a Secret mounted as a file: (Secret name, key, the variable giving its path).
-    pub secret_file: Option<(String, String, String)>,
+    /// A key of a Secret mounted as a file.
+    pub secret_file: Option<SecretFile>,
     pub cpu: String,
     pub memory: String,
     pub ephemeral_storage: String,
+}
+
+/// A key of a Secret mounted as one file, and the variable that names its path, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretFile {
+    pub secret: String,
+    pub key: String,
+    pub path: String,
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

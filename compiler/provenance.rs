@@ -391,7 +391,8 @@ impl Context<'_> {
             &[Spec("model.image"), ModelSource]
         } else if matches!(volume_name, Some("model")) {
             path
-        } else if matches!(volume_name, Some("model-credentials")) || self.secret_variable(pointer) {
+        } else if matches!(volume_name, Some("model-credentials")) || self.secret_variable(pointer)
+        {
             &[Spec("model.secret")]
         } else {
             &[ModelSource]

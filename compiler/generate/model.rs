@@ -14,9 +14,8 @@ use super::{labels, pod};
 use crate::app::{App, Model, ModelVolume, Workload};
 use crate::resolve::model::VOLUME;
 
-/// The volume of the downloader's credentials file, and where it is mounted.
+/// The volume of the downloader's credentials file.
 const CREDENTIALS: &str = "model-credentials";
-const CREDENTIALS_DIR: &str = "/var/run/secrets/mlspec/model";
 /// Owner and group may read (the pod's fsGroup owns the files), nobody else.
 const CREDENTIALS_MODE: i32 = 0o440;
 
@@ -50,14 +49,14 @@ pub fn volumes(m: &Model) -> Vec<Volume> {
         },
     };
     let mut out = vec![files];
-    if let Some((secret, key, _)) = m.download.as_ref().and_then(|d| d.secret_file.as_ref()) {
+    if let Some(f) = m.download.as_ref().and_then(|d| d.secret_file.as_ref()) {
         out.push(Volume {
             name: CREDENTIALS.to_string(),
             secret: Some(SecretVolumeSource {
-                secret_name: Some(secret.clone()),
+                secret_name: Some(f.secret.clone()),
                 items: Some(vec![KeyToPath {
-                    key: key.clone(),
-                    path: key.clone(),
+                    key: f.key.clone(),
+                    path: f.key.clone(),
                     mode: None,
                 }]),
                 default_mode: Some(CREDENTIALS_MODE),
@@ -99,15 +98,17 @@ pub fn init_container(w: &Workload) -> Option<Container> {
         mount_path: m.path.clone(),
         ..Default::default()
     }];
-    if let Some((_, key, var)) = &dl.secret_file {
-        env.push(EnvVar {
+    if let Some(f) = &dl.secret_file {
+        env.extend(f.env.iter().map(|var| EnvVar {
             name: var.clone(),
-            value: Some(format!("{CREDENTIALS_DIR}/{key}")),
+            value: Some(f.path.clone()),
             ..Default::default()
-        });
+        }));
+        // One file at the path the downloader reads, wherever that is.
         mounts.push(VolumeMount {
             name: CREDENTIALS.to_string(),
-            mount_path: CREDENTIALS_DIR.to_string(),
+            mount_path: f.path.clone(),
+            sub_path: Some(f.key.clone()),
             read_only: Some(true),
             ..Default::default()
         });

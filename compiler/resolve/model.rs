@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::check;
-use crate::app::{Download, Model, ModelVolume, NewClaim};
+use crate::app::{Download, Model, ModelVolume, NewClaim, SecretFile};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::Span;
 use crate::spec::model::{Cache, Model as Spec};
@@ -178,10 +178,12 @@ pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, at: &Around, m: &Spec) ->
         None => BTreeMap::new(),
     };
     let secret_file = secret.as_ref().and_then(|s| {
-        source
-            .secret_file
-            .as_ref()
-            .map(|f| (s.clone(), f.key.clone(), f.env.clone()))
+        source.secret_file.as_ref().map(|f| SecretFile {
+            secret: s.clone(),
+            key: f.key.clone(),
+            path: f.path.clone(),
+            env: f.env.clone(),
+        })
     });
     let r = &defaults.downloader;
     Some(Model {

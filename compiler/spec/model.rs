@@ -66,9 +66,10 @@ pub struct Cache {
     /// The new claim's StorageClass (default: the cluster's default class).
     #[schemars(extend("examples" = ["standard-rwx", "premium-rwo"]))]
     pub storage_class: Option<Sp<String>>,
-    /// `ReadWriteOnce` (default: every class offers it, one node mounts it), `ReadWriteMany`
-    /// (needed when more than one pod shares the cache) or `ReadWriteOncePod`.
-    #[schemars(extend("enum" = ["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]))]
+    /// `read-write-once` (default: every class offers it, one node mounts it),
+    /// `read-write-many` (needed when more than one pod shares the cache) or
+    /// `read-write-once-pod`.
+    #[schemars(extend("enum" = crate::resolve::model::ACCESS_MODES))]
     pub access: Option<Sp<String>>,
     /// An existing claim to download into, instead of a new one (then no `size`,
     /// `storage_class` or `access`).

@@ -349,7 +349,14 @@ pub fn source(name: &str, s: &Source, _: &Catalog) -> Vec<Problem> {
         out.check("env", env_var_name(k), env);
     }
     if let Some(f) = &s.secret_file {
-        out.check("secret_file", env_var_name(&f.env), env);
+        if let Some(var) = &f.env {
+            out.check("secret_file", env_var_name(var), env);
+        }
+        out.check(
+            "secret_file",
+            absolute_path(&f.path),
+            "`path` is the file's absolute path in the downloader",
+        );
     }
     out.problems
 }

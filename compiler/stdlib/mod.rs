@@ -256,7 +256,10 @@ pub struct Source {
 #[serde(deny_unknown_fields)]
 pub struct SecretFile {
     pub key: String,
-    pub env: String,
+    /// Where the downloader finds the file (an absolute path).
+    pub path: String,
+    /// A variable the downloader reads the path from, if it needs one.
+    pub env: Option<String>,
 }
 
 /// A first, buildable `[serve]` for a runtime: a public image and what it needs to start.

@@ -98,8 +98,8 @@ fn accelerators(c: &super::Catalog) -> String {
 
 fn runtimes(c: &super::Catalog) -> String {
     let mut out = String::from(
-        "| runtime | ports | readiness / liveness | metrics | model flags (`model_name`) | writable | /dev/shm | startup |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+        "| runtime | ports | readiness / liveness | metrics | model flags (`model_name`) | loads `model` from | writable | /dev/shm | startup |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for (name, r) in &c.runtimes {
         let ports: Vec<String> = r
@@ -125,10 +125,20 @@ fn runtimes(c: &super::Catalog) -> String {
         } else {
             format!("`{}`", r.model_args.join(" "))
         };
+        let src = &r.model_source;
+        let mut loads: Vec<String> = vec![format!(
+            "`{}`",
+            src.path.as_deref().unwrap_or(&c.defaults.model.path)
+        )];
+        if !src.args.is_empty() {
+            loads.push(format!("`{}`", src.args.join(" ")));
+        }
+        loads.extend(src.env.iter().map(|(k, v)| format!("`{k}={v}`")));
         let writable: Vec<&String> = r.volumes.iter().map(|v| &v.path).collect();
         out.push_str(&format!(
-            "| `{name}` | {} | {health} | {metrics} | {model} | {} | {} | {} |\n",
+            "| `{name}` | {} | {health} | {metrics} | {model} | {} | {} | {} | {} |\n",
             ports.join(", "),
+            loads.join(" "),
             code_list(writable, " "),
             r.shm.as_deref().unwrap_or("—"),
             r.startup_timeout,
@@ -167,7 +177,11 @@ fn sources(c: &super::Catalog) -> String {
             .values()
             .chain(s.secret_file.iter().map(|f| &f.key))
             .collect();
-        let revision = if s.revision.is_some() { "@REVISION" } else { "" };
+        let revision = if s.revision.is_some() {
+            "@REVISION"
+        } else {
+            ""
+        };
         out.push_str(&format!(
             "| `{name}://…{revision}` | `{}` | {} | {} |\n",
             s.image,

@@ -244,7 +244,12 @@ fn failures(docs: &[Value]) -> Vec<String> {
                     fail("kube-linter env-var-secret", doc, n);
                 }
             }
-            if served && str_at(doc, "/kind") == Some("Deployment") {
+            // kube-score asks probes of the containers that serve, not of init containers.
+            let init = spec
+                .get("initContainers")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|i| std::ptr::eq(i, c)));
+            if served && !init && str_at(doc, "/kind") == Some("Deployment") {
                 match (c.get("readinessProbe"), c.get("livenessProbe")) {
                     (None, _) => fail("kube-score pod-probes", doc, "no readinessProbe"),
                     (Some(r), Some(l)) if identical(r, l) => {
