@@ -37,10 +37,10 @@ enum Source {
     /// A table of `stdlib/defaults.toml`.
     Defaults(&'static str),
     /// The entry of `stdlib/sources.toml` the section's `model.uri` names.
-    ModelSource,
+    Downloader,
 }
 
-use Source::{Accelerator, Batch, Defaults, ModelSource, Runtime, Spec, SpecEntry};
+use Source::{Accelerator, Batch, Defaults, Downloader, Runtime, Spec, SpecEntry};
 
 /// JSON-pointer patterns (matched as substrings, first match wins; `kind:` limits a rule to one
 /// kind) and where their values come from.
@@ -346,7 +346,7 @@ impl Context<'_> {
                 Some(format!("stdlib accelerator {name}"))
             }
             Defaults(table) => Some(format!("stdlib defaults {table}")),
-            ModelSource => {
+            Downloader => {
                 let uri = self.string(&format!("{}.model.uri", self.section))?;
                 let (scheme, _) = uri.split_once("://")?;
                 self.catalog.source(scheme)?;
@@ -388,14 +388,14 @@ impl Context<'_> {
         } else if pointer.ends_with("/imagePullPolicy") {
             &[Defaults("images")]
         } else if pointer.ends_with("/image") {
-            &[Spec("model.image"), ModelSource]
+            &[Spec("model.image"), Downloader]
         } else if matches!(volume_name, Some("model")) {
             path
         } else if matches!(volume_name, Some("model-credentials")) || self.secret_variable(pointer)
         {
             &[Spec("model.secret")]
         } else {
-            &[ModelSource]
+            &[Downloader]
         };
         Some(from.iter().find_map(|s| self.try_source(*s, pointer)))
     }

@@ -469,3 +469,73 @@ fn schemes_help(catalog: &Catalog) -> String {
     ));
     format!("model sources: {}", schemes.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::App;
+
+    fn server(model: &str) -> (Option<App>, Diagnostics) {
+        let spec = format!(
+            "[app]\nname = \"m\"\n\n[serve]\nimage = \"registry.example.com/m:1.0@sha256:{}\"\nmodel = {model}\n",
+            "0".repeat(64)
+        );
+        let catalog = Catalog::builtin().expect("stdlib");
+        let (_, d, app) = crate::check(
+            &crate::source::SourceFile::new("app.toml", spec),
+            &catalog,
+            None,
+            None,
+        );
+        (app, d)
+    }
+
+    fn model(app: &Option<App>) -> &Model {
+        let w = &app
+            .as_ref()
+            .expect("an app")
+            .serve
+            .as_ref()
+            .expect("a server")
+            .workload;
+        w.model.as_ref().expect("a model")
+    }
+
+    #[test]
+    fn an_hf_uri_becomes_the_downloaders_form_with_its_revision() {
+        let (app, d) = server("{ uri = \"hf://org/name@abc123\" }");
+        assert!(!d.has_errors(), "{d:?}");
+        let args = &model(&app).download.as_ref().expect("a download").args;
+        assert_eq!(args, &["hf://org/name:abc123", "/models"]);
+    }
+
+    #[test]
+    fn an_hf_uri_without_a_revision_takes_main_and_warns() {
+        let (app, d) = server("{ uri = \"hf://org/name\" }");
+        assert!(d.iter().any(|x| x.code.id == "W0011"));
+        let args = &model(&app).download.as_ref().expect("a download").args;
+        assert_eq!(args[0], "hf://org/name:main");
+    }
+
+    #[test]
+    fn access_modes_are_read_in_either_spelling() {
+        for spelling in ["read-write-many", "ReadWriteMany", "readwritemany"] {
+            let (app, d) = server(&format!(
+                "{{ uri = \"s3://b/m\", cache = {{ size = \"1Gi\", access = \"{spelling}\" }} }}"
+            ));
+            assert!(!d.has_errors(), "{spelling}: {d:?}");
+            let ModelVolume::Claim { new: Some(n), .. } = &model(&app).volume else {
+                panic!("a new claim");
+            };
+            assert_eq!(n.access, "ReadWriteMany");
+        }
+        let (_, d) = server("{ uri = \"s3://b/m\", cache = { size = \"1Gi\", access = \"rwx\" } }");
+        assert!(d.iter().any(|x| x.code.id == "E0008"));
+    }
+
+    #[test]
+    fn a_cache_needs_a_size_or_a_claim() {
+        let (_, d) = server("{ uri = \"gs://b/m\", cache = { storage_class = \"fast\" } }");
+        assert!(d.iter().any(|x| x.code.id == "E0004"), "{d:?}");
+    }
+}

@@ -24,6 +24,14 @@ fn a_spec_builds_on_its_own_catalog() {
         "the user runtime's port"
     );
     assert!(yaml.contains("path: /readyz"), "its readiness path");
+    assert!(
+        yaml.contains("- models/summarizer/bart-large-cnn/2024-11"),
+        "the user model source's location"
+    );
+    assert!(
+        yaml.contains("name: MC_HOST_models"),
+        "its credentials variable"
+    );
     insta::assert_snapshot!(yaml);
 }
 
