@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, ResourceRequirements, SecretKeySelector, SecretVolumeSource,
-    Volume, VolumeMount, VolumeResourceRequirements,
+    Container, EnvVar, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimVolumeSource, ResourceRequirements, SecretVolumeSource, Volume,
+    VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -72,27 +72,7 @@ pub fn volumes(m: &Model) -> Vec<Volume> {
 pub fn init_container(w: &Workload) -> Option<Container> {
     let m = w.model.as_ref()?;
     let dl = m.download.as_ref()?;
-    let mut env: Vec<EnvVar> = dl
-        .env
-        .iter()
-        .map(|(k, v)| EnvVar {
-            name: k.clone(),
-            value: Some(v.clone()),
-            ..Default::default()
-        })
-        .collect();
-    env.extend(dl.secret_env.iter().map(|(k, (secret, key))| EnvVar {
-        name: k.clone(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.clone(),
-                key: key.clone(),
-                optional: None,
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }));
+    let mut env = pod::env(&dl.env, &dl.secret_env);
     let mut mounts = vec![VolumeMount {
         name: VOLUME.to_string(),
         mount_path: m.path.clone(),

@@ -18,10 +18,12 @@ use super::labels;
 use super::model;
 use crate::app::{App, Workload};
 
-/// The container with everything but ports and probes, which only servers have.
-pub fn container(w: &Workload) -> Container {
-    let mut env: Vec<EnvVar> = w
-        .env
+/// Literal variables, then variables from Secrets (variable → (Secret, key)), by name.
+pub fn env(
+    literal: &BTreeMap<String, String>,
+    secret: &BTreeMap<String, (String, String)>,
+) -> Vec<EnvVar> {
+    let mut env: Vec<EnvVar> = literal
         .iter()
         .map(|(k, v)| EnvVar {
             name: k.clone(),
@@ -29,7 +31,7 @@ pub fn container(w: &Workload) -> Container {
             ..Default::default()
         })
         .collect();
-    env.extend(w.secret_env.iter().map(|(k, (secret, key))| EnvVar {
+    env.extend(secret.iter().map(|(k, (secret, key))| EnvVar {
         name: k.clone(),
         value_from: Some(EnvVarSource {
             secret_key_ref: Some(SecretKeySelector {
@@ -42,6 +44,12 @@ pub fn container(w: &Workload) -> Container {
         ..Default::default()
     }));
     env.sort_by(|a, b| a.name.cmp(&b.name));
+    env
+}
+
+/// The container with everything but ports and probes, which only servers have.
+pub fn container(w: &Workload) -> Container {
+    let env = env(&w.env, &w.secret_env);
 
     let mut amounts = BTreeMap::from([
         ("cpu".to_string(), Quantity(w.resources.cpu.clone())),
