@@ -46,6 +46,13 @@ fn generate<T: JsonSchema>(catalog: &Catalog) -> Value {
         runtimes: catalog.runtimes.keys().cloned().collect(),
         accelerators: catalog.accelerators.keys().cloned().collect(),
         providers: catalog.providers.keys().cloned().collect(),
+        sources: catalog
+            .sources
+            .keys()
+            .map(String::as_str)
+            .chain([crate::stdlib::PVC_SCHEME])
+            .collect::<Vec<_>>()
+            .join("|"),
     };
     SchemaSettings::draft07()
         .with_transform(names)
@@ -79,17 +86,26 @@ fn describe_overlays(root: &mut Value) {
     }
 }
 
-/// Replaces each `"x-catalog": "runtimes" | "accelerators" | "providers"` marker with the catalog's names.
+/// Replaces each `"x-catalog": "runtimes" | "accelerators" | "providers"` marker with the catalog's
+/// names, and `"x-catalog": "sources"` with a pattern of the URI schemes a model may have.
 #[derive(Clone)]
 struct CatalogNames {
     runtimes: Vec<String>,
     accelerators: Vec<String>,
     providers: Vec<String>,
+    /// `gs|hf|s3|pvc`.
+    sources: String,
 }
 
 impl Transform for CatalogNames {
     fn transform(&mut self, schema: &mut Schema) {
         if let Some(kind) = schema.remove("x-catalog") {
+            if kind.as_str() == Some("sources") {
+                let pattern = format!("^({})://.", self.sources);
+                schema.insert("pattern".into(), json!(pattern));
+                transform_subschemas(self, schema);
+                return;
+            }
             let names = match kind.as_str() {
                 Some("runtimes") => &self.runtimes,
                 Some("providers") => &self.providers,

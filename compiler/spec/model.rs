@@ -13,7 +13,7 @@ use crate::source::Span;
 pub struct Model {
     /// `gs://BUCKET/PATH`, `s3://BUCKET/PATH`, `hf://ORG/NAME@REVISION` (a source of the
     /// catalog, stdlib/sources.toml), or `pvc://CLAIM/PATH` for files already on a claim.
-    #[schemars(required, extend("examples" = ["hf://meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659", "gs://models-prod/sentiment/v7", "pvc://model-store/llama-3.1-8b"]))]
+    #[schemars(required, extend("x-catalog" = "sources", "examples" = ["hf://meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659", "gs://models-prod/sentiment/v7", "pvc://model-store/llama-3.1-8b"]))]
     pub uri: Option<Sp<String>>,
     /// The Secret holding the source's credentials, mounted into the downloader as a file
     /// (the key each source reads is in stdlib/sources.toml: `token` for hf, `credentials` (an

@@ -505,6 +505,19 @@ mod tests {
             &r.tensor_parallel_shm,
         ];
         sizes.push(&c.defaults.volumes.tmp.size);
+        let m = &c.defaults.model;
+        sizes.extend([
+            &m.size,
+            &m.downloader.cpu,
+            &m.downloader.memory,
+            &m.downloader.ephemeral_storage,
+        ]);
+        assert!(m.path.starts_with('/'), "{}", m.path);
+        assert!(
+            crate::resolve::model::ACCESS_MODES.contains(&m.access.as_str()),
+            "{}",
+            m.access
+        );
         for rt in c.runtimes.values() {
             sizes.extend(rt.volumes.iter().map(|v| &v.size));
             sizes.extend(rt.shm.iter());
@@ -605,6 +618,27 @@ mod tests {
                 crate::values::duration::parse_duration(&rt.startup_timeout).is_ok(),
                 "{name}: {}",
                 rt.startup_timeout
+            );
+            // `{model_path}` has a value only where a model source is mounted.
+            let elsewhere = rt
+                .args
+                .iter()
+                .chain(&rt.model_args)
+                .chain(&rt.command)
+                .chain(rt.env.values())
+                .any(|a| a.contains("{model_path}"));
+            assert!(
+                !elsewhere,
+                "{name}: `{{model_path}}` outside `model_source`"
+            );
+            let src = &rt.model_source;
+            assert!(
+                src.path.as_deref().is_none_or(|p| p.starts_with('/')),
+                "{name}: model_source.path"
+            );
+            assert!(
+                src.args.is_empty() || src.args.iter().any(|a| a.contains("{model_path}")),
+                "{name}: model_source.args that do not load {{model_path}}"
             );
             let model = rt.model_args.iter().any(|a| a.contains("{model}"));
             assert!(

@@ -1,6 +1,7 @@
 //! A model cache the bundle creates is mounted by every pod of its workload: a claim that one
 //! node (read-write-once) or one pod (read-write-once-pod) can mount must have one such pod at
-//! a time (E0151) — one replica, no surge in a rolling update, one pod per job.
+//! a time (E0151) — one replica, no surge in a rolling update, one pod per job, no overlapping
+//! runs of a schedule.
 
 use crate::app::{App, IntOrPercent, ModelVolume, Replicas, Rollout, Workload};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
@@ -68,6 +69,26 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
                 &format!("{pods} pods at once"),
                 at,
                 "or run one pod at a time (`parallelism = 1`)",
+            );
+        } else if batch
+            .schedule
+            .as_ref()
+            .is_some_and(|s| s.concurrency == "Allow")
+        {
+            let at = spec
+                .schedules
+                .iter()
+                .find(|(k, _)| format!("schedules.{}", k.v) == path)
+                .and_then(|(_, s)| s.concurrency.as_ref())
+                .map(|c| c.span);
+            shared(
+                d,
+                &path,
+                &b.container,
+                &batch.workload,
+                "a run that starts while the last one still runs (`concurrency = \"allow\"`)",
+                at,
+                "or let one run finish first (`concurrency = \"forbid\"`)",
             );
         }
     }
