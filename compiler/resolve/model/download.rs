@@ -1,0 +1,194 @@
+//! A model source of the catalog (stdlib/sources.toml): the URI in the downloader's own form,
+//! its image and credentials, and its argv — inside the catalog's cache script when the files
+//! go to a claim.
+
+use std::collections::BTreeMap;
+
+use super::super::workload::resolve_image;
+use crate::app::{Download, ModelVolume, SecretFile};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::source::Span;
+use crate::spec::model::Model as Spec;
+use crate::spec::read::Sp;
+use crate::stdlib::{ModelDefaults, Source};
+
+/// One download: the spec's model and its URI split at `://`, the source the scheme names, and
+/// where the files go.
+pub(super) struct Request<'a> {
+    pub m: &'a Spec,
+    pub uri: &'a Sp<String>,
+    pub scheme: &'a str,
+    pub rest: &'a str,
+    pub source: &'a Source,
+    /// The directory the files are written to and read from.
+    pub dir: &'a str,
+    pub volume: &'a ModelVolume,
+    /// The Secret `model.secret` names, once checked.
+    pub secret: Option<String>,
+    pub pull_policy: &'a str,
+}
+
+pub(super) fn download(
+    d: &mut Diagnostics,
+    p: &dyn Fn(&str) -> String,
+    r: Request,
+    defaults: &ModelDefaults,
+) -> Option<Download> {
+    let (source, scheme, uri) = (r.source, r.scheme, r.uri);
+    let location = location(d, &p("uri"), uri, scheme, r.rest, source)?;
+    let image = match &r.m.image {
+        Some(sp) => resolve_image(d, &p("image"), sp),
+        None => {
+            catalog_image(d, &p("uri"), uri.span, scheme, &source.image);
+            source.image.clone()
+        }
+    };
+    let secret = match (r.secret, &r.m.secret) {
+        (Some(_), Some(sp)) if source.secret_env.is_empty() && source.secret_file.is_none() => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0007,
+                    format!("the `{scheme}` source reads no credentials from a Secret"),
+                )
+                .at(sp.span, "unused")
+                .help(format!(
+                    "drop `secret`, or give `{scheme}` a `secret_env` in your catalog"
+                )),
+            );
+            None
+        }
+        (s, _) => s,
+    };
+
+    let fill = |t: &str| t.replace("{location}", &location).replace("{dir}", r.dir);
+    let mut command: Vec<String> = source.command.iter().map(|a| fill(a)).collect();
+    let mut args: Vec<String> = source.args.iter().map(|a| fill(a)).collect();
+    if matches!(r.volume, ModelVolume::Claim { .. }) {
+        // The cache script skips a download the claim already holds.
+        let mut argv = vec![
+            defaults.cache_script.clone(),
+            "mlspec-model".to_string(),
+            r.dir.to_string(),
+            uri.v.clone(),
+        ];
+        argv.append(&mut command);
+        argv.append(&mut args);
+        command = vec!["/bin/sh".to_string(), "-c".to_string()];
+        args = argv;
+    }
+    let secret_env: BTreeMap<String, (String, String)> = match &secret {
+        Some(s) => source
+            .secret_env
+            .iter()
+            .map(|(var, key)| (var.clone(), (s.clone(), key.clone())))
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    let secret_file = secret.as_ref().and_then(|s| {
+        source.secret_file.as_ref().map(|f| SecretFile {
+            secret: s.clone(),
+            key: f.key.clone(),
+            path: f.path.clone(),
+            env: f.env.clone(),
+        })
+    });
+    let res = &defaults.downloader;
+    Some(Download {
+        image,
+        pull_policy: r.pull_policy.to_string(),
+        command,
+        args,
+        env: source
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), fill(v)))
+            .collect(),
+        secret_env,
+        secret_file,
+        cpu: res.cpu.clone(),
+        memory: res.memory.clone(),
+        ephemeral_storage: res.ephemeral_storage.clone(),
+    })
+}
+
+/// The URI in the downloader's form (`location`), with the revision for sources that take one.
+fn location(
+    d: &mut Diagnostics,
+    path: &str,
+    uri: &Sp<String>,
+    scheme: &str,
+    rest: &str,
+    source: &Source,
+) -> Option<String> {
+    let (object, revision) = match &source.revision {
+        Some(default) => match rest.rsplit_once('@') {
+            Some((o, r)) if !r.is_empty() => (o, r.to_string()),
+            Some(_) => {
+                d.push(
+                    Diagnostic::new(
+                        &codes::E0150,
+                        format!("`{path}` ends in `@` but names no revision"),
+                    )
+                    .at(uri.span, "empty revision")
+                    .help("write the commit after `@` (`hf://org/name@0e9e39f…`), or drop the `@`"),
+                );
+                return None;
+            }
+            None => {
+                d.push(
+                    Diagnostic::new(
+                        &codes::W0011,
+                        format!(
+                            "`{path}` names no revision: every start downloads whatever `{default}` is then"
+                        ),
+                    )
+                    .at(uri.span, "unpinned")
+                    .help(format!(
+                        "pin the commit: `{scheme}://{rest}@COMMIT` (the repository's \"Files and versions\" page shows it), so each replica and each restart loads the same weights"
+                    )),
+                );
+                (rest, default.clone())
+            }
+        },
+        None => (rest, String::new()),
+    };
+    let object = object.trim_end_matches('/');
+    let bad = object.is_empty()
+        || object.starts_with('/')
+        || object.chars().any(|c| c.is_whitespace() || c.is_control())
+        || object.split('/').any(|s| s == ".." || s.is_empty());
+    if bad {
+        d.push(
+            Diagnostic::new(
+                &codes::E0150,
+                format!(
+                    "`{path}` does not name a `{scheme}://` location: {:?}",
+                    uri.v
+                ),
+            )
+            .at(uri.span, "no bucket or repository here")
+            .help(format!("`{scheme}://` is {}", source.description)),
+        );
+        return None;
+    }
+    Some(
+        source
+            .location
+            .replace("{path}", object)
+            .replace("{revision}", &revision),
+    )
+}
+
+/// A catalog downloader image pinned by tag only is the same risk as a user's (W0002).
+fn catalog_image(d: &mut Diagnostics, path: &str, span: Span, scheme: &str, image: &str) {
+    if crate::values::image::parse_image(image).is_ok_and(|r| !r.has_digest()) {
+        d.push(
+            Diagnostic::new(
+                &codes::W0002,
+                format!("the `{scheme}` downloader of `{path}` is pinned by tag only: `{image}` can be re-pushed"),
+            )
+            .at(span, "downloaded by this image")
+            .help(format!("pin it: `model.image = \"{image}@sha256:…\"` (`crane digest {image}` prints it), or in your catalog's sources.toml")),
+        );
+    }
+}
