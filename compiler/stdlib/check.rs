@@ -51,6 +51,9 @@ impl<'a> Out<'a> {
     }
 }
 
+/// Volume names the pod template gives /dev/shm, mounted files and the model.
+const RESERVED_VOLUMES: [&str; 4] = ["dshm", "files", "model", "model-credentials"];
+
 const QUANTITY: &str = "write a Kubernetes quantity such as `500m`, `16Gi` or `80Gi`";
 const LABEL: &str = "node labels are `prefix/name` keys of at most 63 characters in the name, with values of at most 63 characters";
 
@@ -245,6 +248,13 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
                 .and(quantity(&v.size)),
             "each volume is `{ name = \"cache\", path = \"/cache\", size = \"10Gi\" }`",
         );
+        if RESERVED_VOLUMES.contains(&v.name.as_str()) {
+            out.check(
+                "volumes",
+                Err(format!("`{}` is a volume mlspec adds itself", v.name)),
+                "name the volume something else (mlspec uses `dshm`, `files`, `model` and `model-credentials`)",
+            );
+        }
     }
     out.check(
         "starter",
@@ -409,6 +419,16 @@ mod tests {
             .map(|p| p.path)
             .collect();
         assert_eq!(paths, ["mine.startup_timeout", "mine.starter"]);
+    }
+
+    #[test]
+    fn a_runtime_volume_cannot_take_a_name_mlspec_uses() {
+        let c = Catalog::builtin().expect("stdlib");
+        let mut r = c.runtime("vllm").expect("vllm").clone();
+        r.volumes[0].name = "model".into();
+        let problems = runtime("mine", &r, &c);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("mlspec adds itself"));
     }
 
     #[test]
