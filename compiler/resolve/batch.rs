@@ -175,7 +175,7 @@ fn common(
         base,
     );
     let name = id_name.clone();
-    let hosts = workload::tpu_hosts(catalog, &b.container);
+    let hosts = super::accelerator::tpu_hosts(catalog, &b.container);
     if let Some((hosts, topology)) = hosts {
         multi_host(d, path, key, b, component, hosts, topology, &name, max_name);
     }

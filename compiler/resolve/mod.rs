@@ -4,11 +4,14 @@
 //! Resolve always produces as much of an `App` as it can; a bad value falls back to a default so
 //! later checks still run, and the diagnostics decide whether anything is emitted.
 
+pub mod accelerator;
 pub mod batch;
 pub mod check;
+pub mod env;
 pub mod lint;
 pub mod model;
 pub mod provider;
+pub mod resources;
 pub mod route;
 pub mod scaling;
 pub mod serve;

@@ -53,7 +53,7 @@ pub fn resolve(
         ports.first().map(|p| p.port),
     );
     let wl = workload::resolve(d, catalog, id, &s.container, runtime, &fill, base);
-    if let Some((hosts, t)) = workload::tpu_hosts(catalog, &s.container) {
+    if let Some((hosts, t)) = super::accelerator::tpu_hosts(catalog, &s.container) {
         d.push(
             Diagnostic::new(
                 &codes::E0129,
