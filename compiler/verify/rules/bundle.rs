@@ -1,0 +1,98 @@
+//! What objects can refer to: every object's kind and name, ConfigMaps' keys, Services, and the
+//! pod templates selectors are matched against.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use crate::generate::Object;
+use crate::place::pod::Selector;
+
+/// What objects can refer to, indexed once.
+pub(super) struct Bundle<'a> {
+    /// `(kind, namespace, name)` of every object.
+    pub(super) names: BTreeSet<(&'static str, String, String)>,
+    pub(super) config_maps: BTreeMap<(String, String), BTreeSet<String>>,
+    pub(super) services: BTreeMap<(String, String), &'a k8s_openapi::api::core::v1::Service>,
+    /// Namespace and template of every pod-bearing object.
+    pub(super) templates: Vec<(String, &'a PodTemplateSpec)>,
+    /// Every document is here, so a reference that resolves to nothing is a finding.
+    pub(super) complete: bool,
+}
+
+impl<'a> Bundle<'a> {
+    pub(super) fn new(objects: &'a [(usize, Object)]) -> Self {
+        let mut b = Bundle {
+            names: BTreeSet::new(),
+            config_maps: BTreeMap::new(),
+            services: BTreeMap::new(),
+            templates: Vec::new(),
+            complete: true,
+        };
+        for (_, o) in objects {
+            let m = o.metadata();
+            let ns = m.namespace.clone().unwrap_or_default();
+            let name = m.name.clone().unwrap_or_default();
+            b.names.insert((o.kind(), ns.clone(), name.clone()));
+            match o {
+                Object::ConfigMap(cm) => {
+                    let keys = cm.data.iter().flatten().map(|(k, _)| k.clone());
+                    let binary = cm.binary_data.iter().flatten().map(|(k, _)| k.clone());
+                    b.config_maps
+                        .insert((ns, name), keys.chain(binary).collect());
+                }
+                Object::Service(s) => {
+                    b.services.insert((ns, name), s);
+                }
+                _ => {
+                    if let Some((_, t)) = template(o) {
+                        b.templates.push((ns, t));
+                    }
+                }
+            }
+        }
+        b
+    }
+
+    pub(super) fn has(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        self.names
+            .iter()
+            .any(|(k, ns, n)| *k == kind && ns == namespace && n == name)
+    }
+
+    /// Pod templates in `namespace` whose labels the selector matches.
+    pub(super) fn selected(
+        &self,
+        namespace: &str,
+        selector: &LabelSelector,
+    ) -> Vec<&'a PodTemplateSpec> {
+        let sel = Selector(Some(selector.clone()));
+        self.templates
+            .iter()
+            .filter(|(ns, t)| ns == namespace && sel.matches(&labels(t)))
+            .map(|(_, t)| *t)
+            .collect()
+    }
+}
+
+/// The pod template of a pod-bearing object, with the JSON pointer to it.
+fn template(o: &Object) -> Option<(&'static str, &PodTemplateSpec)> {
+    match o {
+        Object::Deployment(d) => d.spec.as_ref().map(|s| ("/spec/template", &s.template)),
+        Object::Job(j) => j.spec.as_ref().map(|s| ("/spec/template", &s.template)),
+        Object::CronJob(c) => c
+            .spec
+            .as_ref()
+            .and_then(|s| s.job_template.spec.as_ref())
+            .map(|s| ("/spec/jobTemplate/spec/template", &s.template)),
+        _ => None,
+    }
+}
+
+pub(super) fn labels(t: &PodTemplateSpec) -> BTreeMap<String, String> {
+    t.metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default()
+}

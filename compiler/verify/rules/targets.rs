@@ -1,0 +1,128 @@
+//! Objects that act on workloads: an HPA's and a ScaledObject's scale target and replica bounds,
+//! the pods a PodDisruptionBudget and a NetworkPolicy select.
+
+use super::{Bundle, Check};
+
+impl Check<'_> {
+    pub(super) fn hpa(
+        &mut self,
+        o: &k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler,
+        b: &Bundle,
+    ) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let Some(spec) = &o.spec else { return };
+        let target = &spec.scale_target_ref;
+        let known = matches!(
+            (target.api_version.as_deref(), target.kind.as_str()),
+            (Some("apps/v1"), "Deployment")
+        );
+        if !known || !b.has(&target.kind, ns, &target.name) {
+            self.dangling(
+                b,
+                "/spec/scaleTargetRef",
+                format!(
+                    "the target {} `{}` is not in the bundle",
+                    target.kind, target.name
+                ),
+            );
+        }
+        let min = spec.min_replicas.unwrap_or(1);
+        if min < 1 {
+            self.fail("/spec/minReplicas", "minReplicas must be at least 1");
+        }
+        if spec.max_replicas < min {
+            self.fail(
+                "/spec/maxReplicas",
+                format!(
+                    "maxReplicas {} is below minReplicas {min}",
+                    spec.max_replicas
+                ),
+            );
+        }
+        for (i, m) in spec.metrics.iter().flatten().enumerate() {
+            let util = m
+                .resource
+                .as_ref()
+                .and_then(|r| r.target.average_utilization);
+            if util.is_some_and(|u| u <= 0) {
+                self.fail(
+                    format!("/spec/metrics/{i}/resource/target/averageUtilization"),
+                    "averageUtilization must be positive",
+                );
+            }
+        }
+    }
+
+    pub(super) fn scaled_object(&mut self, o: &crate::generate::crd::ScaledObject, b: &Bundle) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let spec = &o.spec;
+        let target = &spec.scale_target_ref;
+        let kind = target.kind.as_deref().unwrap_or("Deployment");
+        let known = matches!(
+            (target.api_version.as_deref().unwrap_or("apps/v1"), kind),
+            ("apps/v1", "Deployment")
+        );
+        if !known || !b.has(kind, ns, &target.name) {
+            self.dangling(
+                b,
+                "/spec/scaleTargetRef",
+                format!("the target {kind} `{}` is not in the bundle", target.name),
+            );
+        }
+        // KEDA's admission webhook: 0 ≤ min ≤ max, and at least one trigger.
+        let min = spec.min_replica_count.unwrap_or(0);
+        let max = spec.max_replica_count.unwrap_or(100);
+        if min < 0 || max < min || max < 1 {
+            self.fail(
+                "/spec/maxReplicaCount",
+                format!("replica counts {min}..{max} are not 0 ≤ min ≤ max with max ≥ 1"),
+            );
+        }
+        if spec.triggers.is_empty() {
+            self.fail(
+                "/spec/triggers",
+                "a ScaledObject needs at least one trigger",
+            );
+        }
+    }
+
+    pub(super) fn pdb(
+        &mut self,
+        o: &k8s_openapi::api::policy::v1::PodDisruptionBudget,
+        b: &Bundle,
+    ) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let Some(spec) = &o.spec else { return };
+        if spec.min_available.is_some() && spec.max_unavailable.is_some() {
+            self.fail(
+                "/spec",
+                "minAvailable and maxUnavailable cannot both be set",
+            );
+        }
+        match &spec.selector {
+            Some(sel) if !b.selected(ns, sel).is_empty() => {}
+            _ => self.dangling(
+                b,
+                "/spec/selector",
+                "the selector matches no pod template in the bundle",
+            ),
+        }
+    }
+
+    pub(super) fn network_policy(
+        &mut self,
+        o: &k8s_openapi::api::networking::v1::NetworkPolicy,
+        b: &Bundle,
+    ) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let Some(spec) = &o.spec else { return };
+        let sel = spec.pod_selector.clone().unwrap_or_default();
+        if b.selected(ns, &sel).is_empty() {
+            self.dangling(
+                b,
+                "/spec/podSelector",
+                "the selector matches no pod template in the bundle",
+            );
+        }
+    }
+}
