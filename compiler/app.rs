@@ -296,6 +296,8 @@ pub struct Route {
     pub gateway: String,
     /// The Gateway's namespace; `None` is the app's own.
     pub namespace: Option<String>,
+    /// Where the Gateway's proxies run, when not in the Gateway's namespace.
+    pub proxy_namespace: Option<String>,
     pub hostnames: Vec<String>,
     pub path: String,
 }

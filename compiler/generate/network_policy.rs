@@ -62,8 +62,13 @@ pub fn server(app: &App, s: &Server) -> NetworkPolicy {
         });
     }
     if let Some(r) = &s.route {
-        // The Gateway's proxies run in its namespace (the app's, unless the route names another).
-        let ns = r.namespace.as_ref().unwrap_or(&app.namespace);
+        // The Gateway's proxies run in its namespace (the app's, unless the route names another),
+        // or where the route says they do.
+        let ns = r
+            .proxy_namespace
+            .as_ref()
+            .or(r.namespace.as_ref())
+            .unwrap_or(&app.namespace);
         rules.push(NetworkPolicyIngressRule {
             from: Some(vec![namespace(Some(ns))]),
             ports: Some(routed),

@@ -127,4 +127,3 @@ pub(super) fn ephemeral_default(
         .fold(Quantity::zero(), Quantity::saturating_add)
         .to_string()
 }
-

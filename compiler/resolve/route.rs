@@ -32,6 +32,10 @@ fn route(d: &mut Diagnostics, catalog: &Catalog, r: &spec::Route) -> Option<Rout
         Some(ns) => Some(check::label_name(d, "serve.route.namespace", ns)?),
         None => None,
     };
+    let proxy_namespace = match &r.proxy_namespace {
+        Some(ns) => Some(check::label_name(d, "serve.route.proxy_namespace", ns)?),
+        None => None,
+    };
     let mut hostnames = Vec::new();
     for (i, h) in r.hostnames.iter().flatten().enumerate() {
         let ok = check::ok(
@@ -64,7 +68,45 @@ fn route(d: &mut Diagnostics, catalog: &Catalog, r: &spec::Route) -> Option<Rout
     Some(Route {
         gateway: gateway?,
         namespace,
+        proxy_namespace,
         hostnames,
         path,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile_str;
+    use crate::generate::Object;
+
+    /// The namespaces the server's NetworkPolicy admits.
+    fn admitted(route: &str) -> Vec<String> {
+        let spec = format!(
+            "[app]\nname = \"chat\"\n\n[serve]\nimage = \"registry.example.com/chat:1.0@sha256:{}\"\n\n[serve.route]\n{route}\n",
+            "0".repeat(64)
+        );
+        let (objects, d) = compile_str(&spec);
+        assert!(!d.has_errors(), "{d:?}");
+        objects
+            .iter()
+            .filter_map(|o| match o {
+                Object::NetworkPolicy(np) => np.spec.clone(),
+                _ => None,
+            })
+            .flat_map(|s| s.ingress.unwrap_or_default())
+            .flat_map(|r| r.from.unwrap_or_default())
+            .filter_map(|peer| peer.namespace_selector?.match_labels)
+            .filter_map(|l| l.get("kubernetes.io/metadata.name").cloned())
+            .collect()
+    }
+
+    #[test]
+    fn the_policy_admits_where_the_gateways_proxies_run() {
+        let gw = "gateway = \"shared\"\nnamespace = \"gateway-system\"";
+        assert!(admitted(gw).contains(&"gateway-system".to_string()));
+        let envoy = format!("{gw}\nproxy_namespace = \"envoy-gateway-system\"");
+        let ns = admitted(&envoy);
+        assert!(ns.contains(&"envoy-gateway-system".to_string()), "{ns:?}");
+        assert!(!ns.contains(&"gateway-system".to_string()), "{ns:?}");
+    }
 }

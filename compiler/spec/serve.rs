@@ -395,6 +395,11 @@ pub struct Route {
     /// The Gateway's namespace; default the app's. The NetworkPolicy admits traffic from it.
     #[schemars(extend("examples" = ["gateway-system"]))]
     pub namespace: Option<Sp<String>>,
+    /// The namespace the Gateway's proxies run in, when it is not the Gateway's own (Envoy
+    /// Gateway runs them in `envoy-gateway-system`; Istio, Cilium and NGINX Gateway Fabric beside
+    /// the Gateway). The NetworkPolicy admits this namespace instead of the Gateway's.
+    #[schemars(extend("examples" = ["envoy-gateway-system"]))]
+    pub proxy_namespace: Option<Sp<String>>,
     /// The host names the route answers (`*.example.com` for a wildcard); default every host of
     /// the listener.
     pub hostnames: Option<Vec<Sp<String>>>,
@@ -409,6 +414,7 @@ impl Route {
         Route {
             gateway: f.required(d, "gateway", |f, d, k| f.string(d, k), "\"shared-gw\""),
             namespace: f.string(d, "namespace"),
+            proxy_namespace: f.string(d, "proxy_namespace"),
             hostnames: f.strings(d, "hostnames"),
             path: f.string(d, "path"),
             span: f.span(),
