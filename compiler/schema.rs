@@ -16,7 +16,7 @@ use schemars::transform::{Transform, transform_subschemas};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
-use crate::diagnostics::codes::{ALL, Severity};
+use crate::diagnostics::codes::ALL;
 use crate::diagnostics::lint::Level;
 use crate::inventory::pool_file::PoolFile;
 use crate::spec::Spec;
@@ -253,7 +253,7 @@ impl JsonSchema for Lints {
             "warnings".into(),
             level("the level of every warning (a named one wins)".into()),
         );
-        for c in ALL.iter().filter(|c| c.severity == Severity::Warning) {
+        for c in ALL.iter().filter(|c| c.in_spec_lint()) {
             let about = format!("{} ({}): {}", c.id, c.name, c.summary);
             props.insert(c.id.into(), level(about.clone()));
             props.insert(c.name.into(), level(about));

@@ -78,6 +78,10 @@ pub fn existing(data: &[u8]) {
     let source = SourceFile::new("pods.json", text);
     let (pods, diags) = inventory::parse_existing(&source);
     render_all(&diags, &source);
+    render_all(
+        &inventory::unknown_nodes(&source, &pods, cluster()),
+        &source,
+    );
     assert!(
         pods.iter().all(|p| !p.node.is_empty()),
         "a pod on no node holds resources"

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use mlspec::compile;
+use mlspec::diagnostics::lint::{self, Levels};
 use mlspec::generate::Object;
 use mlspec::inventory::{self, ExistingPod, Inventory};
 use mlspec::place::{self, Manifest, Report, Strategy};
@@ -24,9 +25,15 @@ pub struct Cluster {
     pub strategy: Strategy,
 }
 
-/// Read `--inventory` and `--existing`, printing their diagnostics. `Ok(None)` without
-/// `--inventory`; `Err` is an exit code.
-pub fn load(args: &ClusterArgs, catalog: &Catalog, out: &Reporter) -> Result<Option<Cluster>, i32> {
+/// Read `--inventory` and `--existing`, printing their diagnostics; the command line's lint
+/// `levels` apply to the warnings about them. `Ok(None)` without `--inventory`; `Err` is an
+/// exit code.
+pub fn load(
+    args: &ClusterArgs,
+    catalog: &Catalog,
+    levels: &Levels,
+    out: &Reporter,
+) -> Result<Option<Cluster>, i32> {
     let Some(path) = &args.inventory else {
         return Ok(None);
     };
@@ -42,7 +49,12 @@ pub fn load(args: &ClusterArgs, catalog: &Catalog, out: &Reporter) -> Result<Opt
     let existing = match &args.existing {
         Some(p) => {
             let pods = read(p, out)?;
-            let (existing, d) = inventory::parse_existing(&pods);
+            let (existing, mut d) = inventory::parse_existing(&pods);
+            // Against an inventory that is itself wrong, every pod could look misplaced.
+            if let Some(inv) = inventory.as_ref().filter(|_| errors == 0) {
+                d.extend(inventory::unknown_nodes(&pods, &existing, inv));
+            }
+            let d = lint::apply(d, &Levels::default(), levels);
             if out.diagnostics(&pods, d.iter()).0 > 0 {
                 return Err(EXIT_INPUT);
             }
@@ -102,13 +114,14 @@ pub fn simulate(cluster: &Cluster, manifests: &[Manifest]) -> Report {
 pub fn fits(
     args: &ClusterArgs,
     catalog: &Catalog,
+    levels: &Levels,
     objects: &[Object],
     out: &Reporter,
 ) -> Result<(), i32> {
     if args.inventory.is_none() {
         return Ok(());
     }
-    let Some(cluster) = load(args, catalog, out)? else {
+    let Some(cluster) = load(args, catalog, levels, out)? else {
         return Ok(());
     };
     let report = simulate(&cluster, &manifests(objects));
@@ -142,14 +155,14 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let cluster = match load(&a.cluster, &catalog, out) {
+    let options = a.compile.options();
+    let cluster = match load(&a.cluster, &catalog, &options.lint, out) {
         Ok(Some(c)) => c,
         Ok(None) => return EXIT_USAGE,
         Err(code) => return code,
     };
     let mut all: Vec<Manifest> = Vec::new();
     let mut errors = 0;
-    let options = a.compile.options();
     for path in &a.inputs {
         let source = match read(path, out) {
             Ok(s) => s,

@@ -4,7 +4,8 @@
 //! Codes are stable: never reuse or renumber one. `E0001`–`E0099` are about the file's shape
 //! (syntax, keys, types), `E0100`–`E0199` about values and how they fit together, `E0200`–`E0299`
 //! about inventories and manifests for `place`, `E0300`–`E0399` are internal errors the verify
-//! stage finds in generated objects, and `W0xxx` are warnings.
+//! stage finds in generated objects. `W0xxx` are warnings, grouped the same way: `W0001`–`W0199`
+//! about a spec, `W0200`–`W0299` about the inventory and running-pods files of `place`.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -28,6 +29,14 @@ pub struct Code {
     pub severity: Severity,
     pub summary: &'static str,
     pub explanation: &'static str,
+}
+
+impl Code {
+    /// Whether a spec's `[lint]` can set this warning's level: W02xx are about `place`'s input
+    /// files, not about a spec, so only the command line reaches them.
+    pub fn in_spec_lint(&self) -> bool {
+        self.severity == Severity::Warning && !self.id.starts_with("W02")
+    }
 }
 
 macro_rules! codes {
@@ -113,6 +122,7 @@ codes! {
     W0008 "waived-check" Warning "a security check waived in the spec";
     W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
     W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
+    W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
 }
 
 /// Look a code up by id, case-insensitively (`e0101` works too).

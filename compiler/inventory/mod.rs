@@ -20,7 +20,7 @@ use crate::diagnostics::Diagnostics;
 use crate::source::SourceFile;
 use crate::stdlib::Catalog;
 
-pub use pods::{ExistingPod, parse_existing};
+pub use pods::{ExistingPod, parse_existing, unknown_nodes};
 
 /// The label every node carries with its own name.
 pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";

@@ -2,14 +2,18 @@
 //! (`spec.nodeName`) and not Succeeded or Failed holds its requests, host ports, labels (for
 //! spread and affinity counts) and anti-affinity terms on that node. A terminating pod (one with
 //! `metadata.deletionTimestamp`) still holds all of that, but topology spread does not count it,
-//! as kube-scheduler's PodTopologySpread does not.
+//! as kube-scheduler's PodTopologySpread does not. Such a pod bound to a node the inventory does
+//! not list is W0200 (`unknown_nodes`): the two files describe different clusters or moments.
+
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
 
+use super::Inventory;
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
-use crate::place::manifests::{read_documents, typed_value};
+use crate::place::manifests::{read_documents, typed_value, value_span};
 use crate::place::pod::{PodShape, shape};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
 /// A pod already bound to a node.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +23,8 @@ pub struct ExistingPod {
     pub pod: PodShape,
     /// Being deleted: holds resources, but topology spread no longer counts it.
     pub terminating: bool,
+    /// Where the pod is in the running-pods file (its name, as documents are located).
+    pub span: Span,
 }
 
 impl ExistingPod {
@@ -45,6 +51,7 @@ impl ExistingPod {
             node,
             pod,
             terminating: p.metadata.deletion_timestamp.is_some(),
+            span: Span::file_start(),
         })
     }
 }
@@ -66,7 +73,7 @@ pub fn parse_existing(source: &SourceFile) -> (Vec<ExistingPod>, Diagnostics) {
         }
         let span = doc.span;
         match typed_value::<Pod>(doc.value, "a running Pod") {
-            Ok(p) => out.extend(ExistingPod::from_pod(&p)),
+            Ok(p) => out.extend(ExistingPod::from_pod(&p).map(|e| ExistingPod { span, ..e })),
             Err(e) => diags.push(
                 Diagnostic::new(&codes::E0202, e)
                     .at(span, "this pod")
@@ -75,6 +82,84 @@ pub fn parse_existing(source: &SourceFile) -> (Vec<ExistingPod>, Diagnostics) {
         }
     }
     (out, diags)
+}
+
+/// W0200: one warning per node that running pods are bound to and the inventory does not list,
+/// in the order the file first names it, at that first pod's `nodeName` value. Their requests
+/// are held nowhere, so the placement is of a cluster that is not the one the pods run on.
+pub fn unknown_nodes(
+    source: &SourceFile,
+    existing: &[ExistingPod],
+    inventory: &Inventory,
+) -> Diagnostics {
+    let known: std::collections::BTreeSet<&str> =
+        inventory.nodes.iter().map(|n| n.name.as_str()).collect();
+    // node → the indices of its pods; the first is where the node is reported.
+    let mut unknown: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in existing.iter().enumerate() {
+        if !known.contains(p.node.as_str()) {
+            unknown.entry(p.node.as_str()).or_default().push(i);
+        }
+    }
+    let mut found: Vec<(&str, Vec<usize>)> = unknown.into_iter().collect();
+    found.sort_by_key(|(_, pods)| pods[0]);
+    let mut diags = Diagnostics::default();
+    for (node, pods) in found {
+        let first = pods[0];
+        // This pod's document ends where the next one's name is found (or at the end of file).
+        let until = existing
+            .get(first + 1)
+            .map_or(source.text.len(), |next| next.span.start);
+        let at = value_span(
+            &source.text,
+            existing[first].span.start,
+            until,
+            "nodeName",
+            node,
+        )
+        .unwrap_or(existing[first].span);
+        let named: Vec<String> = pods
+            .iter()
+            .take(2)
+            .map(|&i| qualified(&existing[i]))
+            .collect();
+        let (pods_text, verb, whose) = match pods.len() {
+            1 => (format!("a running pod ({})", named[0]), "is", "its"),
+            2 => (
+                format!("2 running pods ({} and {})", named[0], named[1]),
+                "are",
+                "their",
+            ),
+            n => (
+                format!(
+                    "{n} running pods ({}, {} and {} more)",
+                    named[0],
+                    named[1],
+                    n - 2
+                ),
+                "are",
+                "their",
+            ),
+        };
+        diags.push(
+            Diagnostic::new(
+                &codes::W0200,
+                format!(
+                    "{pods_text} {verb} bound to node `{node}`, which the inventory does not list; {whose} requests are left out of the placement"
+                ),
+            )
+            .at(source.clamp(at), "not a node of the inventory")
+            .help(
+                "take both files from the same cluster at the same time: `kubectl get nodes -o json` and `kubectl get pods -A -o json`",
+            ),
+        );
+    }
+    diags
+}
+
+/// `namespace/name`, as `kubectl get pods -A` lists a pod.
+fn qualified(p: &ExistingPod) -> String {
+    format!("{}/{}", p.pod.namespace, p.name)
 }
 
 #[cfg(test)]
@@ -92,5 +177,39 @@ mod tests {
         assert_eq!(pods.len(), 1);
         assert_eq!(pods[0].pod.requests["cpu"], 1000);
         assert_eq!(pods[0].pod.namespace, "ml");
+    }
+
+    #[test]
+    fn pods_on_unknown_nodes_are_one_warning_per_node_at_the_node_name() {
+        let yaml = "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: a, namespace: ml}\n  spec:\n    nodeName: n1\n    containers: [{name: c}]\n- kind: Pod\n  metadata: {name: b}\n  spec:\n    nodeName: gone\n    containers: [{name: c}]\n- kind: Pod\n  metadata: {name: c}\n  spec:\n    nodeName: gone\n    containers: [{name: c}]\n  status: {phase: Failed}\n- kind: Pod\n  metadata: {name: d}\n  spec:\n    containers: [{name: c}]\n  status: {phase: Pending}\n- kind: Pod\n  metadata: {name: e, namespace: ml}\n  spec:\n    nodeName: gone\n    containers: [{name: c}]\n";
+        let source = SourceFile::new("pods.yaml", yaml);
+        let (pods, d) = parse_existing(&source);
+        assert!(d.is_empty(), "{d:?}");
+        let node = |name: &str| super::super::Node {
+            name: name.into(),
+            labels: Default::default(),
+            taints: Vec::new(),
+            allocatable: Default::default(),
+            unschedulable: false,
+        };
+        let inv = Inventory {
+            nodes: vec![node("n1")],
+        };
+        let found: Vec<Diagnostic> = unknown_nodes(&source, &pods, &inv).into_vec();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .starts_with("2 running pods (default/b and ml/e) are bound to node `gone`"),
+            "{}",
+            found[0].message
+        );
+        let at = found[0].primary.as_ref().unwrap().span;
+        assert_eq!(&yaml[at.start..at.end], "gone");
+        assert!(yaml[..at.start].ends_with("metadata: {name: b}\n  spec:\n    nodeName: "));
+        assert_eq!(
+            unknown_nodes(&source, &pods, &Inventory::default()).len(),
+            2
+        );
     }
 }

@@ -277,6 +277,56 @@ fn is_name_key(before: &str) -> bool {
     key.is_some_and(|k| k.is_empty() || k.ends_with([' ', '\n', '-', '{', ',']))
 }
 
+/// The span of `value` where it is written as the value of `key` in `text[from..to]`:
+/// `"key": "value"` in JSON, `key: value` (bare or quoted) in YAML; the first such pair wins.
+/// A key inside a longer one (`hostnodeName`) or an escaped one in an annotation does not count.
+pub(crate) fn value_span(
+    text: &str,
+    from: usize,
+    to: usize,
+    key: &str,
+    value: &str,
+) -> Option<Span> {
+    let to = if to > from {
+        to.min(text.len())
+    } else {
+        text.len()
+    };
+    let region = text.get(from..to)?;
+    for (at, _) in region.match_indices(key) {
+        let before = &region[..at];
+        let mut rest = &region[at + key.len()..];
+        if before.ends_with('"') {
+            let Some(r) = rest.strip_prefix('"') else {
+                continue;
+            };
+            rest = r;
+        } else if !(before.is_empty() || before.ends_with([' ', '\t', '\n', '{', ','])) {
+            continue;
+        }
+        let Some(r) = rest.trim_start_matches([' ', '\t']).strip_prefix(':') else {
+            continue;
+        };
+        let r = r.trim_start_matches([' ', '\t']);
+        let (r, quote) = match r.strip_prefix(['"', '\'']) {
+            Some(inner) => (inner, r.chars().next()),
+            None => (r, None),
+        };
+        let Some(after) = r.strip_prefix(value) else {
+            continue;
+        };
+        let ends = match quote {
+            Some(q) => after.starts_with(q),
+            None => after.is_empty() || after.starts_with(['\n', '\r', ' ', ',', '}', '#']),
+        };
+        if ends {
+            let start = from + region.len() - r.len();
+            return Some(Span::new(start, start + value.len()));
+        }
+    }
+    None
+}
+
 /// The byte offset of a 1-based line and column.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let line_start: usize = text
@@ -326,6 +376,23 @@ mod tests {
         assert!(!is_name_key("\"kubernetes.io/hostname\": \""));
         assert!(is_name_key("metadata:\n  name: "));
         assert!(is_name_key("- name: \""));
+    }
+
+    #[test]
+    fn value_span_finds_a_keys_value_in_json_and_yaml() {
+        let json = "{\"a\": \"{\\\"nodeName\\\":\\\"n1\\\"}\", \"hostnodeName\": \"n1\", \"nodeName\": \"n10\", \"nodeName\":\"n1\"}";
+        let yaml = "spec:\n  xnodeName: n1\n  nodeName: n10\n  nodeName: 'n1'\n";
+        for text in [json, yaml] {
+            let span = value_span(text, 0, text.len(), "nodeName", "n1").expect("found");
+            assert_eq!(&text[span.start..span.end], "n1", "{text}");
+            assert!(
+                text[..span.start].ends_with(['"', '\'']),
+                "{text}: {span:?}"
+            );
+            assert!(span.start > text.find("n10").unwrap(), "{text}");
+        }
+        assert_eq!(value_span("nodeName: n1", 3, 2, "nodeName", "n1"), None);
+        assert_eq!(value_span("nodeName: n12", 0, 13, "nodeName", "n1"), None);
     }
 
     #[test]

@@ -22,6 +22,24 @@ pub fn levels(d: &mut Diagnostics, spec: &Spec, file: &str) -> Levels {
             d.push(diag);
             continue;
         };
+        if let Target::Code(id) = target
+            && !codes::find(id).is_some_and(codes::Code::in_spec_lint)
+        {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0131,
+                    format!(
+                        "`lint.{}` is about the running-pods file of `place`, not a spec",
+                        key.v
+                    ),
+                )
+                .at(key.span, "not a spec's lint")
+                .help(format!(
+                    "set its level on the command line: `mlspec place -A {id} …`"
+                )),
+            );
+            continue;
+        }
         let Some(level) = Level::parse(&value.v) else {
             d.push(
                 Diagnostic::new(

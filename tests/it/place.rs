@@ -10,6 +10,8 @@ use mlspec::place::{self, Options, Strategy};
 use mlspec::source::SourceFile;
 use mlspec::stdlib::Catalog;
 
+use crate::support::{mlspec, root, stderr};
+
 fn read(path: &Path) -> SourceFile {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     SourceFile::new(path.file_name().unwrap().to_string_lossy(), text)
@@ -239,4 +241,108 @@ fn inventories_beyond_the_node_limit_are_diagnostics() {
         assert!(nodes <= inventory::MAX_NODES, "{nodes} nodes");
     }
     insta::assert_snapshot!(diagnostics("pools.toml", two));
+}
+
+/// `tests/place/existing-on-unknown-node`: a pods.json taken from another cluster than its
+/// nodes.json. Each node the inventory lacks is one W0200 at its first pod's `nodeName`; pods on
+/// known nodes, the pending pod and the finished Job pods are not reported.
+#[test]
+fn running_pods_on_nodes_the_inventory_lacks_are_w0200() {
+    let dir = root().join("tests/place/existing-on-unknown-node");
+    let (inv, diags) =
+        inventory::parse(&read(&dir.join("nodes.json")), &Catalog::builtin().unwrap());
+    assert!(diags.is_empty(), "{diags:?}");
+    let pods = read(&dir.join("pods.json"));
+    let (existing, diags) = inventory::parse_existing(&pods);
+    assert!(diags.is_empty(), "{diags:?}");
+    let found = inventory::unknown_nodes(&pods, &existing, &inv.unwrap());
+    let ids: Vec<&str> = found.iter().map(|d| d.code.id).collect();
+    assert_eq!(ids, ["W0200", "W0200"], "one per unknown node");
+    for d in &found {
+        let at = d.primary.as_ref().expect("a span").span;
+        assert!(
+            pods.text[..at.start].ends_with("\"nodeName\": \""),
+            "{at:?}"
+        );
+    }
+    let rendered = found
+        .iter()
+        .map(|d| human(d, Some(&pods), Style::plain()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for quiet in [
+        "gke-prod-cpu-8f2a-x1",
+        "web-6b7f9c",
+        "gke-staging-cpu-77aa-m1",
+    ] {
+        assert!(
+            !rendered.contains(quiet),
+            "{quiet} is reported:\n{rendered}"
+        );
+    }
+    insta::assert_snapshot!(rendered);
+}
+
+/// The CLI carries W0200 like any warning: exit 0, silenced by `-A`, an error with `--deny`,
+/// and in the machine formats.
+#[test]
+fn w0200_follows_lint_levels_and_formats() {
+    let dir = "tests/place/existing-on-unknown-node";
+    let run = |extra: &[&str]| {
+        let (nodes, pods, manifests) = (
+            format!("{dir}/nodes.json"),
+            format!("{dir}/pods.json"),
+            format!("{dir}/manifests.yaml"),
+        );
+        let mut args = vec!["place", "--inventory", &nodes, "--existing", &pods];
+        args.extend(extra);
+        args.push(&manifests);
+        mlspec(&root(), &args)
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).matches("warning[W0200]").count(),
+        2,
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["-A", "pod-on-unknown-node"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!stderr(&o).contains("W0200"), "{}", stderr(&o));
+    let o = run(&["--deny", "warnings"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is denied by `--deny warnings`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--format", "json"]);
+    let diags: serde_json::Value = serde_json::from_str(&stderr(&o)).expect("a JSON array");
+    assert_eq!(diags[0]["code"], "W0200");
+    assert_eq!(diags[0]["file"], format!("{dir}/pods.json"));
+    let o = run(&["--format", "github"]);
+    assert!(
+        stderr(&o).contains(&format!("::warning file={dir}/pods.json,line=119,")),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A spec's `[lint]` governs the spec's own findings; naming W0200 there would do nothing, so it
+/// is an error that points at the command line.
+#[test]
+fn a_spec_cannot_set_the_level_of_w0200() {
+    let text = "[app]\nname = \"web\"\n\n[serve]\nimage = \"registry.example.com/web:1.0\"\n\n[lint]\npod-on-unknown-node = \"allow\"\n";
+    let source = SourceFile::new("app.toml", text);
+    let compiled = mlspec::compile(&source, &Catalog::builtin().unwrap(), &Default::default());
+    let d = compiled
+        .diagnostics
+        .iter()
+        .find(|d| d.code.id == "E0131")
+        .expect("E0131");
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("-A W0200")),
+        "{d:?}"
+    );
 }
