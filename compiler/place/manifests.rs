@@ -199,18 +199,25 @@ pub fn read_documents(
 
 /// Lists (`List`, `NodeList`, `PodList`, …) become their items; items without a kind get the
 /// kind the list names.
-fn flatten(value: Value, span: Span, out: &mut Vec<Document>) {
+/// The items are moved out of the list, not copied: a 5,000-node list is held once.
+fn flatten(mut value: Value, span: Span, out: &mut Vec<Document>) {
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
-    if let (Some(item_kind), Some(Value::Array(items))) =
+    if let (Some(item_kind), Some(Value::Array(_))) =
         (kind.strip_suffix("List"), value.get("items"))
     {
+        let item_kind = item_kind.to_string();
         let api = value.get("apiVersion").cloned().unwrap_or(Value::Null);
-        for mut item in items.clone() {
+        let items = value.get_mut("items").map_or(Value::Null, Value::take);
+        drop(value);
+        let Value::Array(items) = items else {
+            return;
+        };
+        for mut item in items {
             if let Value::Object(map) = &mut item
                 && !item_kind.is_empty()
                 && !map.contains_key("kind")
             {
-                map.insert("kind".into(), Value::from(item_kind));
+                map.insert("kind".into(), Value::from(item_kind.as_str()));
                 map.insert("apiVersion".into(), api.clone());
             }
             flatten(item, span, out);
