@@ -9,6 +9,7 @@
 //! every other resource (memory, ephemeral-storage, pods, extended resources) in whole units,
 //! rounded up.
 
+mod node_stream;
 pub mod nodes;
 pub mod pods;
 pub mod pool_file;

@@ -6,17 +6,44 @@ use k8s_openapi::api::core::v1 as core;
 
 use super::{Inventory, Node, Taint, quantity_units};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
-use crate::place::manifests::{read_documents, typed_value};
-use crate::source::SourceFile;
+use crate::place::manifests::{file_span, name_spans, read_documents, typed_value};
+use crate::source::{SourceFile, Span};
 
 /// Read every Node of a NodeList/List document; other kinds are an error (this is an inventory).
+///
+/// A JSON list as kubectl prints it is read item by item (`node_stream`); any other file, and
+/// any file that reader does not take whole, is parsed into documents first.
 pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
     let mut diags = Diagnostics::default();
+    let read = match super::node_stream::read(source) {
+        Some(nodes) => {
+            let whole = file_span(source);
+            let spans = name_spans(source, nodes.iter().map(|n| n.name.as_str()))
+                .into_iter()
+                .map(|span| span.unwrap_or(whole))
+                .collect();
+            Some((nodes, spans))
+        }
+        None => from_documents(source, &mut diags),
+    };
+    let Some((nodes, spans)) = read else {
+        return (None, diags);
+    };
+    super::pools::check_duplicates(&nodes, &mut diags, |i| spans[i]);
+    (Some(Inventory { nodes }), diags)
+}
+
+/// Every node of the file's documents, each with its span; `None` when the file does not parse
+/// or holds too many objects.
+pub(super) fn from_documents(
+    source: &SourceFile,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<Node>, Vec<Span>)> {
     let docs = match read_documents(source, &crate::diagnostics::codes::E0200) {
         Ok(docs) => docs,
         Err(d) => {
             diags.push(*d);
-            return (None, diags);
+            return None;
         }
     };
     if docs.len() > super::MAX_NODES {
@@ -32,7 +59,7 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
             .at(doc_span_for(source), "too many nodes")
             .help(super::TOO_MANY_NODES_HELP),
         );
-        return (None, diags);
+        return None;
     }
     let mut nodes = Vec::new();
     let mut spans = Vec::new();
@@ -67,15 +94,14 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
                 .help("give the output of `kubectl get nodes -o json`, or a TOML pool file"),
         );
     }
-    super::pools::check_duplicates(&nodes, &mut diags, |i| spans[i]);
-    (Some(Inventory { nodes }), diags)
+    Some((nodes, spans))
 }
 
-fn doc_span_for(source: &SourceFile) -> crate::source::Span {
+fn doc_span_for(source: &SourceFile) -> Span {
     source.clamp(crate::source::Span::new(0, 1))
 }
 
-fn bad_node(msg: String, span: crate::source::Span) -> Diagnostic {
+fn bad_node(msg: String, span: Span) -> Diagnostic {
     Diagnostic::new(&codes::E0200, msg)
         .at(span, "this node")
         .help("fix the node or give the unedited output of `kubectl get nodes -o json`")

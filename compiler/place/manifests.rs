@@ -151,7 +151,7 @@ pub fn read_documents(
     code: &'static crate::diagnostics::Code,
 ) -> Result<Vec<Document>, Box<Diagnostic>> {
     let text = source.text.trim_start_matches('\u{feff}');
-    let whole = source.clamp(Span::new(0, source.text.len().min(1)));
+    let whole = file_span(source);
     let values: Vec<Value> = if text.trim_start().starts_with(['{', '[']) {
         let v: Value = serde_json::from_str(text).map_err(|e| {
             let at = offset_of(text, e.line(), e.column());
@@ -197,20 +197,32 @@ pub fn read_documents(
     Ok(flat)
 }
 
+/// The span a document points at when its name is not found: the file's first character.
+pub(crate) fn file_span(source: &SourceFile) -> Span {
+    source.clamp(Span::new(0, source.text.len().min(1)))
+}
+
 /// Lists (`List`, `NodeList`, `PodList`, …) become their items; items without a kind get the
 /// kind the list names.
-fn flatten(value: Value, span: Span, out: &mut Vec<Document>) {
+/// The items are moved out of the list, not copied: a 5,000-node list is held once.
+fn flatten(mut value: Value, span: Span, out: &mut Vec<Document>) {
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
-    if let (Some(item_kind), Some(Value::Array(items))) =
+    if let (Some(item_kind), Some(Value::Array(_))) =
         (kind.strip_suffix("List"), value.get("items"))
     {
+        let item_kind = item_kind.to_string();
         let api = value.get("apiVersion").cloned().unwrap_or(Value::Null);
-        for mut item in items.clone() {
+        let items = value.get_mut("items").map_or(Value::Null, Value::take);
+        drop(value);
+        let Value::Array(items) = items else {
+            return;
+        };
+        for mut item in items {
             if let Value::Object(map) = &mut item
                 && !item_kind.is_empty()
                 && !map.contains_key("kind")
             {
-                map.insert("kind".into(), Value::from(item_kind));
+                map.insert("kind".into(), Value::from(item_kind.as_str()));
                 map.insert("apiVersion".into(), api.clone());
             }
             flatten(item, span, out);
@@ -225,17 +237,36 @@ fn flatten(value: Value, span: Span, out: &mut Vec<Document>) {
 /// or bare occurrence. The search stops at that first key, so reading a file costs time in
 /// proportion to its size, not to its size times the number of documents.
 fn locate(source: &SourceFile, docs: &mut [Document]) {
+    let spans = name_spans(
+        source,
+        docs.iter().map(|doc| {
+            doc.value
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        }),
+    );
+    for (doc, span) in docs.iter_mut().zip(spans) {
+        if let Some(span) = span {
+            doc.span = span;
+        }
+    }
+}
+
+/// The span of each document's name, given the names in file order (an empty name is skipped),
+/// found as [`locate`] says; `None` where the name is not in the text as written.
+pub(crate) fn name_spans<'a>(
+    source: &SourceFile,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Vec<Option<Span>> {
     /// How many earlier occurrences (labels, selectors) may precede the name key.
     const LOOKAHEAD: usize = 64;
     let text = source.text.as_str();
     let mut cursor = 0;
-    for doc in docs {
-        let name = doc
-            .value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+    let mut spans = Vec::new();
+    for name in names {
         if name.is_empty() {
+            spans.push(None);
             continue;
         }
         let rest = text.get(cursor..).unwrap_or("");
@@ -257,12 +288,14 @@ fn locate(source: &SourceFile, docs: &mut [Document]) {
                 break;
             }
         }
-        if let Some(found) = keyed.or(quoted).or(first) {
+        let found = keyed.or(quoted).or(first).map(|found| {
             let start = cursor + found;
-            doc.span = Span::new(start, start + name.len());
             cursor = start + name.len();
-        }
+            Span::new(start, start + name.len())
+        });
+        spans.push(found);
     }
+    spans
 }
 
 /// Whether `before` ends with a `name` key about to take a value: `"name": "`, `"name":"`, or a
