@@ -12,6 +12,7 @@ pub mod emit;
 pub mod generate;
 pub mod inventory;
 pub mod place;
+pub mod pointer;
 pub mod provenance;
 pub mod resolve;
 pub mod schema;

@@ -14,6 +14,7 @@ use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
+use crate::pointer;
 use crate::source::SourceFile;
 use crate::spec::tree::{self, Node, Value as TomlValue};
 use crate::stdlib::Catalog;
@@ -38,60 +39,73 @@ enum Source {
     Defaults(&'static str),
     /// The entry of `stdlib/sources.toml` the section's `model.uri` names.
     Downloader,
+    /// `[waivers]`, for a `checkov.io/skipN` annotation: its value `ID=reason` names a waiver.
+    Waiver,
 }
 
-use Source::{Accelerator, Batch, Defaults, Downloader, Runtime, Spec, SpecEntry};
+use Source::{Accelerator, Batch, Defaults, Downloader, Runtime, Spec, SpecEntry, Waiver};
 
-/// JSON-pointer patterns (matched as substrings, first match wins; `kind:` limits a rule to one
-/// kind) and where their values come from.
+/// Where the values under a pointer come from. Patterns match whole segments (the syntax —
+/// `^` and `$` anchors, `*`, `{a,b}`, `kind:KIND ` — is [`crate::pointer`]'s); the first rule
+/// whose pattern matches decides, so a rule comes before any more general one that also matches
+/// its pointers (`/startupProbe/failureThreshold` before `/{…Probe}`), and a pointer that no
+/// rule matches gets no comment.
 const RULES: &[(&str, &[Source])] = &[
     (
-        "kind:PersistentVolumeClaim/spec",
+        "kind:PersistentVolumeClaim ^/spec",
         &[Spec("model.cache"), Defaults("model")],
     ),
-    ("~1managed-by", &[Defaults("managed_by")]),
-    ("checkov.io~1skip", &[Spec("/waivers")]),
-    ("app.kubernetes.io~1version", &[Spec("/app.version")]),
-    ("app.kubernetes.io~1component", &[Spec("")]),
-    ("app.kubernetes.io~1", &[Spec("/app.name")]),
+    ("/app.kubernetes.io~1managed-by", &[Defaults("managed_by")]),
+    ("/app.kubernetes.io~1version", &[Spec("/app.version")]),
+    ("/app.kubernetes.io~1component", &[Spec("")]),
+    (
+        "/{app.kubernetes.io~1name,app.kubernetes.io~1instance,app.kubernetes.io~1part-of}",
+        &[Spec("/app.name")],
+    ),
     ("/metadata/labels", &[SpecEntry("/app.labels")]),
-    ("cert-manager.io~1", &[Spec("ingress.tls")]),
+    (
+        "/{cert-manager.io~1issuer,cert-manager.io~1cluster-issuer}",
+        &[Spec("ingress.tls")],
+    ),
     (
         "/metadata/annotations",
         &[
             SpecEntry("ingress.annotations"),
             SpecEntry("/app.annotations"),
+            Waiver,
         ],
     ),
     (
-        "kind:Namespace/metadata/name",
+        "kind:Namespace ^/metadata/name",
         &[Spec("/app.namespace"), Spec("/app.name")],
     ),
     (
-        "/metadata/namespace",
+        "^/metadata/namespace",
         &[Spec("/app.namespace"), Spec("/app.name")],
     ),
-    ("/metadata/name", &[Batch, Spec("/app.name")]),
+    ("^/metadata/name", &[Batch, Spec("/app.name")]),
     ("/serviceAccountName", &[Batch, Spec("/app.name")]),
     ("/imagePullPolicy", &[Defaults("images")]),
     ("/image", &[Spec("image")]),
     ("/command", &[Spec("command")]),
     ("/args", &[Spec("args"), Runtime]),
     (
-        "/resources/limits/cpu",
+        "/resources/{limits,requests}/cpu",
         &[Spec("resources.cpu"), Runtime, Defaults("resources")],
     ),
     (
-        "/resources/requests/cpu",
-        &[Spec("resources.cpu"), Runtime, Defaults("resources")],
-    ),
-    (
-        "/memory",
+        "/resources/{limits,requests}/memory",
         &[Spec("resources.memory"), Runtime, Defaults("resources")],
     ),
     (
-        "/ephemeral-storage",
+        "/resources/{limits,requests}/ephemeral-storage",
         &[Spec("resources.ephemeral_storage"), Defaults("resources")],
+    ),
+    // Any other resource is the accelerator's device (a GPU, a MIG slice, TPU chips); `gpus`
+    // is its count.
+    (
+        "/resources/{limits,requests}/*",
+        &[Spec("resources.gpus"), Spec("resources.accelerator")],
     ),
     (
         "/nodeSelector",
@@ -102,22 +116,17 @@ const RULES: &[(&str, &[Source])] = &[
         &[Accelerator, Spec("/placement.tolerations")],
     ),
     (
-        "~1gpu",
-        &[Spec("resources.gpus"), Spec("resources.accelerator")],
-    ),
-    (
-        "~1tpu",
-        &[Spec("resources.gpus"), Spec("resources.accelerator")],
-    ),
-    ("~1mig-", &[Spec("resources.accelerator")]),
-    ("Probe/periodSeconds", &[Defaults("probes")]),
-    ("Probe/timeoutSeconds", &[Defaults("probes")]),
-    (
-        "startupProbe/failureThreshold",
+        "/startupProbe/failureThreshold",
         &[Spec("health.startup_timeout"), Runtime],
     ),
-    ("Probe/failureThreshold", &[Defaults("probes")]),
-    ("Probe", &[Spec("health"), Runtime]),
+    (
+        "/{livenessProbe,readinessProbe,startupProbe}/{periodSeconds,timeoutSeconds,failureThreshold}",
+        &[Defaults("probes")],
+    ),
+    (
+        "/{livenessProbe,readinessProbe,startupProbe}",
+        &[Spec("health"), Runtime],
+    ),
     ("/lifecycle", &[Defaults("serve")]),
     ("/terminationGracePeriodSeconds", &[Defaults("serve")]),
     ("/ports", &[Spec("ports"), Spec("port"), Runtime]),
@@ -134,36 +143,39 @@ const RULES: &[(&str, &[Source])] = &[
         "/runtimeClassName",
         &[Spec("/placement.runtime_class"), Accelerator],
     ),
-    ("securityContext", &[Defaults("security")]),
-    ("/spec/progressDeadlineSeconds", &[Defaults("serve")]),
-    ("/spec/revisionHistoryLimit", &[Defaults("serve")]),
-    ("/spec/strategy", &[Spec("rollout"), Defaults("serve")]),
+    ("/securityContext", &[Defaults("security")]),
+    ("^/spec/progressDeadlineSeconds", &[Defaults("serve")]),
+    ("^/spec/revisionHistoryLimit", &[Defaults("serve")]),
+    ("^/spec/strategy", &[Spec("rollout"), Defaults("serve")]),
     (
-        "/spec/replicas",
+        "^/spec/replicas",
         &[
             Spec("scaling.replicas"),
             Spec("scaling.min"),
             Defaults("serve"),
         ],
     ),
-    ("/spec/minReplicas", &[Spec("scaling.min")]),
-    ("/spec/maxReplicas", &[Spec("scaling.max")]),
+    ("^/spec/minReplicas", &[Spec("scaling.min")]),
+    ("^/spec/maxReplicas", &[Spec("scaling.max")]),
     (
-        "/spec/metrics",
+        "^/spec/metrics",
         &[Spec("scaling.target"), Defaults("serve")],
     ),
-    ("/spec/schedule", &[Spec("cron")]),
-    ("/spec/timeZone", &[Spec("timezone")]),
-    ("/spec/suspend", &[Spec("suspend")]),
+    ("^/spec/schedule", &[Spec("cron")]),
+    ("^/spec/timeZone", &[Spec("timezone")]),
+    ("^/spec/suspend", &[Spec("suspend")]),
     (
-        "/spec/startingDeadlineSeconds",
+        "^/spec/startingDeadlineSeconds",
         &[Spec("starting_deadline"), Defaults("schedules")],
     ),
     (
-        "/spec/concurrencyPolicy",
+        "^/spec/concurrencyPolicy",
         &[Spec("concurrency"), Defaults("schedules")],
     ),
-    ("HistoryLimit", &[Spec("history"), Defaults("schedules")]),
+    (
+        "^/spec/{successfulJobsHistoryLimit,failedJobsHistoryLimit}",
+        &[Spec("history"), Defaults("schedules")],
+    ),
     ("/activeDeadlineSeconds", &[Spec("deadline")]),
     ("/ttlSecondsAfterFinished", &[Spec("ttl"), Defaults("jobs")]),
     ("/backoffLimit", &[Spec("retries"), Defaults("jobs")]),
@@ -178,31 +190,37 @@ const RULES: &[(&str, &[Source])] = &[
     ),
     ("/completionMode", &[Spec("resources.accelerator")]),
     ("/subdomain", &[Spec("resources.accelerator")]),
-    ("/spec/clusterIP", &[Spec("resources.accelerator")]),
+    ("^/spec/clusterIP", &[Spec("resources.accelerator")]),
     ("/restartPolicy", &[Spec("restart"), Defaults("jobs")]),
-    ("/spec/minReplicaCount", &[Spec("scaling.min")]),
-    ("/spec/maxReplicaCount", &[Spec("scaling.max")]),
+    ("^/spec/minReplicaCount", &[Spec("scaling.min")]),
+    ("^/spec/maxReplicaCount", &[Spec("scaling.max")]),
     (
-        "/spec/pollingInterval",
+        "^/spec/pollingInterval",
         &[Spec("scaling.keda.polling"), Defaults("keda")],
     ),
     (
-        "/spec/cooldownPeriod",
+        "^/spec/cooldownPeriod",
         &[Spec("scaling.keda.cooldown"), Defaults("keda")],
     ),
-    ("/spec/triggers", &[Spec("scaling.keda")]),
-    ("/spec/parentRefs", &[Spec("route.gateway"), Spec("route")]),
-    ("/spec/hostnames", &[Spec("route.hostnames"), Spec("route")]),
+    ("^/spec/triggers", &[Spec("scaling.keda")]),
+    ("^/spec/parentRefs", &[Spec("route.gateway"), Spec("route")]),
     (
-        "kind:HTTPRoute/spec/rules",
+        "^/spec/hostnames",
+        &[Spec("route.hostnames"), Spec("route")],
+    ),
+    (
+        "kind:HTTPRoute ^/spec/rules",
         &[Spec("route.path"), Spec("route")],
     ),
-    ("/spec/ingressClassName", &[Spec("ingress.class")]),
-    ("/host", &[Spec("ingress.host")]),
-    ("/pathType", &[Defaults("ingress")]),
-    ("/path", &[Spec("ingress.path"), Defaults("ingress")]),
-    ("/tls", &[Spec("ingress.tls")]),
-    ("kind:ConfigMap/data", &[Spec("files")]),
+    ("^/spec/ingressClassName", &[Spec("ingress.class")]),
+    ("kind:Ingress ^/spec/rules/*/host", &[Spec("ingress.host")]),
+    (
+        "kind:Ingress ^/spec/rules/*/http/paths/*/path",
+        &[Spec("ingress.path"), Defaults("ingress")],
+    ),
+    ("kind:Ingress ^/spec/tls/*/hosts", &[Spec("ingress.host")]),
+    ("kind:Ingress ^/spec/tls", &[Spec("ingress.tls")]),
+    ("kind:ConfigMap ^/data", &[Spec("files")]),
 ];
 
 /// What the rules need about one spec and one object.
@@ -305,14 +323,9 @@ impl Context<'_> {
         if let Some(note) = self.by_name(pointer) {
             return note;
         }
-        let scoped = format!("kind:{}{pointer}", self.kind);
-        let (_, sources) =
-            RULES
-                .iter()
-                .find(|(pattern, _)| match pattern.strip_prefix("kind:") {
-                    Some(_) => scoped.starts_with(pattern),
-                    None => pointer.contains(pattern),
-                })?;
+        let (_, sources) = RULES
+            .iter()
+            .find(|(pattern, _)| pointer::matches(pattern, &self.kind, pointer))?;
         sources.iter().find_map(|s| self.try_source(*s, pointer))
     }
 
@@ -320,11 +333,7 @@ impl Context<'_> {
         match from {
             Spec(key) => self.spec_line(&self.path(key)),
             SpecEntry(key) => {
-                let last = pointer
-                    .rsplit('/')
-                    .next()?
-                    .replace("~1", "/")
-                    .replace("~0", "~");
+                let last = pointer::unescape(pointer::segments(pointer).last()?);
                 self.spec_line(&format!("{}.{last}", self.path(key)))
                     .or_else(|| self.table_has(&self.path(key), &last).then(String::new))
                     .filter(|s| !s.is_empty())
@@ -346,6 +355,13 @@ impl Context<'_> {
                 Some(format!("stdlib accelerator {name}"))
             }
             Defaults(table) => Some(format!("stdlib defaults {table}")),
+            Waiver => {
+                let value = self.doc.pointer(pointer)?.as_str()?;
+                let (id, _) = value.split_once('=')?;
+                self.table_has("waivers", id)
+                    .then(|| self.spec_line("waivers"))
+                    .flatten()
+            }
             Downloader => {
                 let uri = self.string(&format!("{}.model.uri", self.section))?;
                 let (scheme, _) = uri.split_once("://")?;
@@ -357,13 +373,10 @@ impl Context<'_> {
 
     /// The model's downloader init container, and the model's volume and mounts.
     fn model(&self, pointer: &str) -> Option<Option<String>> {
-        let volume_name = ["/volumeMounts/", "/volumes/"].iter().find_map(|l| {
-            let at = pointer.find(l)? + l.len();
-            let end = pointer[at..].find('/').map_or(pointer.len(), |i| at + i);
-            self.doc
-                .pointer(&format!("{}/name", &pointer[..end]))
-                .and_then(Value::as_str)
-        });
+        let under = |pattern: &str| pointer::matches(pattern, &self.kind, pointer);
+        let volume_name = ["volumeMounts", "volumes"]
+            .iter()
+            .find_map(|list| self.item_name(pointer, list));
         // The runtime decides the directory only when it names one.
         let runtime_path = self
             .string(&format!("{}.runtime", self.section))
@@ -374,20 +387,20 @@ impl Context<'_> {
         } else {
             &[Spec("model.path"), Defaults("model")]
         };
-        let from: &[Source] = if !pointer.contains("/initContainers/") {
+        let from: &[Source] = if !under("/initContainers/*") {
             match volume_name {
-                Some("model") if pointer.contains("/volumeMounts/") => path,
+                Some("model") if under("/volumeMounts/*") => path,
                 Some("model") => &[Spec("model.cache"), Spec("model.uri")],
                 Some("model-credentials") => &[Spec("model.secret")],
                 _ => return None,
             }
-        } else if pointer.contains("/resources") {
+        } else if under("/resources") {
             &[Defaults("model")]
-        } else if pointer.contains("securityContext") {
+        } else if under("/securityContext") {
             &[Defaults("security")]
-        } else if pointer.ends_with("/imagePullPolicy") {
+        } else if under("/imagePullPolicy$") {
             &[Defaults("images")]
-        } else if pointer.ends_with("/image") {
+        } else if under("/image$") {
             &[Spec("model.image"), Downloader]
         } else if matches!(volume_name, Some("model")) {
             path
@@ -400,31 +413,30 @@ impl Context<'_> {
         Some(from.iter().find_map(|s| self.try_source(*s, pointer)))
     }
 
+    /// The `name` of the item of `list` (`env`, `volumes`) that `pointer` is in.
+    fn item_name(&self, pointer: &str, list: &str) -> Option<&str> {
+        let item = pointer::item(pointer, list)?;
+        self.doc
+            .pointer(&format!("{item}/name"))
+            .and_then(Value::as_str)
+    }
+
     /// Whether `pointer` is inside an env entry read from a Secret.
     fn secret_variable(&self, pointer: &str) -> bool {
-        let Some(at) = pointer.find("/env/").map(|i| i + "/env/".len()) else {
-            return false;
-        };
-        let end = pointer[at..].find('/').map_or(pointer.len(), |i| at + i);
-        self.doc
-            .pointer(&format!("{}/valueFrom", &pointer[..end]))
-            .is_some()
+        pointer::item(pointer, "env")
+            .is_some_and(|item| self.doc.pointer(&format!("{item}/valueFrom")).is_some())
     }
 
     /// Environment variables and volumes, by the name of the list item they are in: the spec's
     /// `env`/`secret_env`/`files`/`resources.shm`, or else the runtime preset.
     fn by_name(&self, pointer: &str) -> Option<Option<String>> {
-        let (list, at) = ["/env/", "/volumeMounts/", "/volumes/"]
-            .iter()
-            .find_map(|l| pointer.find(l).map(|i| (*l, i + l.len())))?;
-        let index_end = pointer[at..].find('/').map_or(pointer.len(), |i| at + i);
-        let name = self
-            .doc
-            .pointer(&format!("{}/name", &pointer[..index_end]))
-            .and_then(Value::as_str)?;
+        let list = ["env", "volumeMounts", "volumes"]
+            .into_iter()
+            .find(|list| pointer::item(pointer, list).is_some())?;
+        let name = self.item_name(pointer, list)?;
         let s = &self.section;
         let found = match list {
-            "/env/" => self
+            "env" => self
                 .spec_line(&format!("{s}.env.{name}"))
                 .or_else(|| self.spec_line(&format!("{s}.secret_env.{name}"))),
             _ if name == "dshm" => self
@@ -436,7 +448,7 @@ impl Context<'_> {
         Some(
             found
                 .or_else(|| self.try_source(Runtime, pointer))
-                .or_else(|| (list != "/env/").then(|| "stdlib defaults volumes".to_string())),
+                .or_else(|| (list != "env").then(|| "stdlib defaults volumes".to_string())),
         )
     }
 
@@ -600,14 +612,19 @@ max = 4
 
     /// The Deployment of SPEC as JSON, and its annotated YAML.
     fn deployment() -> (Value, String) {
-        let source = SourceFile::new("app.toml", SPEC);
+        object(SPEC, "Deployment/")
+    }
+
+    /// The object of `spec` whose id starts with `id`, as JSON, and its annotated YAML.
+    fn object(spec: &str, id: &str) -> (Value, String) {
+        let source = SourceFile::new("app.toml", spec);
         let catalog = Catalog::builtin().expect("catalog");
         let compiled = compile(&source, &catalog, &Options::default());
         let object = compiled
             .objects
             .iter()
-            .find(|o| o.id().starts_with("Deployment/"))
-            .expect("a Deployment");
+            .find(|o| o.id().starts_with(id))
+            .unwrap_or_else(|| panic!("no {id} in {:?}", compiled.diagnostics));
         let yaml = Annotator::new(&source, &catalog)
             .render(object)
             .expect("YAML")
@@ -641,6 +658,61 @@ max = 4
         }
         assert!(
             !line_with(&y, "nvidia.com/gpu.product").contains('#'),
+            "{y}"
+        );
+    }
+
+    #[test]
+    fn every_rule_is_a_well_formed_pattern() {
+        for (pattern, _) in RULES {
+            assert_eq!(pointer::check(pattern), Ok(()));
+        }
+    }
+
+    #[test]
+    fn rules_match_whole_segments_only() {
+        // `paths` is not `path`: the list holds a backend derived by fixed rules, so only the
+        // path itself says where it came from; `hosts` has a rule of its own.
+        let spec = r#"[app]
+name = "scorer"
+
+[serve]
+image = "registry.example.com/scorer:1.0.0"
+
+[serve.ingress]
+host = "scorer.example.com"
+path = "/api"
+class = "nginx"
+tls = { secret = "scorer-tls" }
+"#;
+        let (_, y) = object(spec, "Ingress/");
+        for (needle, note) in [
+            ("      paths:", None),
+            ("path: /api", Some("# app.toml:9")),
+            ("pathType: Prefix", None),
+            ("- host: scorer", Some("# app.toml:8")),
+            ("- hosts:", Some("# app.toml:8")),
+            ("  tls:", Some("# app.toml:11")),
+            ("  name: scorer", Some("# app.toml:2")),
+            ("  namespace: scorer", Some("# app.toml:2")),
+        ] {
+            let line = line_with(&y, needle);
+            match note {
+                Some(note) => assert!(line.ends_with(note), "{needle}: {y}"),
+                None => assert!(!line.contains('#'), "{needle}: {y}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_device_is_annotated_whatever_its_resource_is_called() {
+        let spec = SPEC.replace(
+            "accelerator = \"nvidia-l4\"\ngpus = 1",
+            "accelerator = { type = \"nvidia-a100-80gb\", mig = \"3g.40gb\" }\ngpus = 2",
+        );
+        let (_, y) = object(&spec, "Deployment/");
+        assert!(
+            line_with(&y, "nvidia.com/mig-3g.40gb: \"2\"").ends_with("# app.toml:14"),
             "{y}"
         );
     }
