@@ -8,33 +8,48 @@
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
+use crate::pointer;
 use crate::source::{SourceFile, Span};
 use crate::spec::tree::{self, Node, Value as TomlValue};
 
 /// Spec keys that set the fields under a JSON pointer, most specific first, relative to the
 /// object's section. A key starting with `/` is from the top of the file (`/app.labels`).
-/// The first pattern found in the pointer decides.
+/// Patterns match whole segments ([`crate::pointer`]); the first that matches decides, so a
+/// pattern comes before any more general one that also matches its pointers.
 const FIELDS: &[(&str, &[&str])] = &[
+    (
+        "kind:PersistentVolumeClaim ^/spec",
+        &["model.cache", "model"],
+    ),
     ("/metadata/labels", &["/app.labels", "/app.name"]),
     ("/metadata/annotations", &["/app.annotations"]),
-    ("/metadata/namespace", &["/app.namespace", "/app.name"]),
-    ("/metadata/name", &["", "/app.name"]),
+    ("^/metadata/namespace", &["/app.namespace", "/app.name"]),
+    ("^/metadata/name", &["", "/app.name"]),
     ("/image", &["image"]),
     ("/command", &["command"]),
     ("/args", &["args"]),
     ("/env", &["env", "secret_env"]),
-    ("~1gpu", &["resources.gpus", "resources.accelerator"]),
-    ("~1tpu", &["resources.gpus", "resources.accelerator"]),
-    ("~1mig-", &["resources.accelerator", "resources.gpus"]),
     ("/resources/requests/cpu", &["resources.cpu"]),
     (
         "/resources/limits/cpu",
         &["resources.cpu", "resources.cpu_limit"],
     ),
-    ("/memory", &["resources.memory"]),
-    ("/ephemeral-storage", &["resources.ephemeral_storage"]),
+    ("/resources/{limits,requests}/memory", &["resources.memory"]),
+    (
+        "/resources/{limits,requests}/ephemeral-storage",
+        &["resources.ephemeral_storage"],
+    ),
+    // Any other resource is the accelerator's device (a GPU, a MIG slice, TPU chips); `gpus`
+    // is its count.
+    (
+        "/resources/{limits,requests}/*",
+        &["resources.gpus", "resources.accelerator"],
+    ),
     ("/resources", &["resources"]),
-    ("Probe", &["health", "runtime"]),
+    (
+        "/{livenessProbe,readinessProbe,startupProbe}",
+        &["health", "runtime"],
+    ),
     ("/ports", &["ports", "port", "runtime"]),
     ("/volumeMounts", &["files", "resources.shm", "runtime"]),
     ("/volumes", &["files", "resources.shm", "runtime"]),
@@ -44,19 +59,22 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("/topologySpreadConstraints", &["/placement"]),
     ("/priorityClassName", &["/placement"]),
     ("/runtimeClassName", &["resources.accelerator"]),
-    ("/spec/schedule", &["cron"]),
-    ("/spec/timeZone", &["timezone"]),
-    ("/spec/startingDeadlineSeconds", &["starting_deadline"]),
-    ("/spec/concurrencyPolicy", &["concurrency"]),
-    ("HistoryLimit", &["history"]),
+    ("^/spec/schedule", &["cron"]),
+    ("^/spec/timeZone", &["timezone"]),
+    ("^/spec/startingDeadlineSeconds", &["starting_deadline"]),
+    ("^/spec/concurrencyPolicy", &["concurrency"]),
+    (
+        "^/spec/{successfulJobsHistoryLimit,failedJobsHistoryLimit}",
+        &["history"],
+    ),
     ("/activeDeadlineSeconds", &["deadline"]),
     ("/ttlSecondsAfterFinished", &["ttl"]),
     ("/backoffLimit", &["retries"]),
     ("/parallelism", &["parallelism"]),
     ("/completions", &["completions"]),
     ("/restartPolicy", &["restart"]),
-    ("/spec/strategy", &["rollout"]),
-    ("/spec/replicas", &["scaling", "replicas"]),
+    ("^/spec/strategy", &["rollout"]),
+    ("^/spec/replicas", &["scaling", "replicas"]),
 ];
 
 /// Keys for a whole object of a kind that belongs to one part of `[serve]`.
@@ -94,7 +112,7 @@ pub fn trace(root: &Node, doc: &Value, pointer: &str) -> Option<Trace> {
     let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
     let by_field = FIELDS
         .iter()
-        .find(|(pattern, _)| pointer.contains(pattern))
+        .find(|(pattern, _)| pointer::matches(pattern, kind, pointer))
         .map(|(_, keys)| *keys);
     let by_kind = KINDS
         .iter()
@@ -206,6 +224,23 @@ image = "busybox:1.36"
         );
         let (span, path) = locate(&source, &d, "/metadata/labels/team").unwrap();
         assert_eq!((text_at(span), path.as_str()), ("labels", "app.labels"));
+    }
+
+    #[test]
+    fn fields_match_whole_segments() {
+        for (pattern, _) in FIELDS {
+            assert_eq!(crate::pointer::check(pattern), Ok(()));
+        }
+        let source = SourceFile::new("app.toml", SPEC);
+        let d = doc("Deployment", "chat", "server");
+        // The product label is the accelerator's, though its key ends in `/gpu.product`.
+        let product = "/spec/template/spec/nodeSelector/nvidia.com~1gpu.product";
+        let (_, path) = locate(&source, &d, product).unwrap();
+        assert_eq!(path, "serve.resources.accelerator");
+        // The pull policy is a default, not part of `image`.
+        let policy = "/spec/template/spec/containers/0/imagePullPolicy";
+        let (_, path) = locate(&source, &d, policy).unwrap();
+        assert_eq!(path, "serve");
     }
 
     #[test]
