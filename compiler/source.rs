@@ -75,6 +75,12 @@ impl SourceFile {
         (line, col)
     }
 
+    /// The file's first character (nothing in an empty file): where a diagnostic about the whole
+    /// file, or about an object whose place in it is not found, points.
+    pub fn head(&self) -> Span {
+        self.clamp(Span::new(0, 1))
+    }
+
     /// Clamp a span to the text and to character boundaries, so renderers never slice badly.
     pub fn clamp(&self, span: Span) -> Span {
         let mut start = span.start.min(self.text.len());

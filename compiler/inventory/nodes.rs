@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1 as core;
 
 use super::{Inventory, Node, Taint, quantity_units};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
-use crate::place::manifests::{file_span, name_spans, read_documents, typed_value};
+use crate::place::manifests::{name_spans, read_documents, typed_value};
 use crate::source::{SourceFile, Span};
 
 /// Read every Node of a NodeList/List document; other kinds are an error (this is an inventory).
@@ -17,7 +17,7 @@ pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let read = match super::node_stream::read(source) {
         Some(nodes) => {
-            let whole = file_span(source);
+            let whole = source.head();
             let spans = name_spans(source, nodes.iter().map(|n| n.name.as_str()))
                 .into_iter()
                 .map(|span| span.unwrap_or(whole))
@@ -56,7 +56,7 @@ pub(super) fn from_documents(
                     super::MAX_NODES
                 ),
             )
-            .at(doc_span_for(source), "too many nodes")
+            .at(source.head(), "too many nodes")
             .help(super::TOO_MANY_NODES_HELP),
         );
         return None;
@@ -90,15 +90,11 @@ pub(super) fn from_documents(
     if nodes.is_empty() && !diags.has_errors() {
         diags.push(
             Diagnostic::new(&codes::E0200, "the inventory has no nodes")
-                .at(source.clamp(crate::source::Span::new(0, 1)), "empty")
+                .at(source.head(), "empty")
                 .help("give the output of `kubectl get nodes -o json`, or a TOML pool file"),
         );
     }
     Some((nodes, spans))
-}
-
-fn doc_span_for(source: &SourceFile) -> Span {
-    source.clamp(crate::source::Span::new(0, 1))
 }
 
 fn bad_node(msg: String, span: Span) -> Diagnostic {

@@ -132,7 +132,7 @@ pub fn parse(source: &SourceFile, catalog: &Catalog) -> (Option<Inventory>, Diag
         _ => diags.push(err(
             &codes::E0004,
             "the inventory has no `[[pool]]`".into(),
-            source.clamp(Span::new(0, 1)),
+            source.head(),
             "add a `[[pool]]` table with name, count, cpu and memory",
         )),
     }

@@ -151,7 +151,7 @@ pub fn read_documents(
     code: &'static crate::diagnostics::Code,
 ) -> Result<Vec<Document>, Box<Diagnostic>> {
     let text = source.text.trim_start_matches('\u{feff}');
-    let whole = file_span(source);
+    let whole = source.head();
     let values: Vec<Value> = if text.trim_start().starts_with(['{', '[']) {
         let v: Value = serde_json::from_str(text).map_err(|e| {
             let at = offset_of(text, e.line(), e.column());
@@ -195,11 +195,6 @@ pub fn read_documents(
     }
     locate(source, &mut flat);
     Ok(flat)
-}
-
-/// The span a document points at when its name is not found: the file's first character.
-pub(crate) fn file_span(source: &SourceFile) -> Span {
-    source.clamp(Span::new(0, source.text.len().min(1)))
 }
 
 /// Lists (`List`, `NodeList`, `PodList`, …) become their items; items without a kind get the
