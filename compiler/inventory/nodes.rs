@@ -1,5 +1,6 @@
 //! `kubectl get nodes -o json|yaml`: a List or NodeList of Nodes (or one Node) into the model.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1 as core;
@@ -15,18 +16,22 @@ use crate::source::{SourceFile, Span};
 /// any file that reader does not take whole, is parsed into documents first.
 pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let read = match super::node_stream::read(source) {
-        Some(nodes) => {
-            let whole = source.head();
-            let spans = name_spans(source, nodes.iter().map(|n| n.name.as_str()))
-                .into_iter()
-                .map(|span| span.unwrap_or(whole))
-                .collect();
-            Some((nodes, spans))
-        }
-        None => from_documents(source, &mut diags),
-    };
-    let Some((nodes, spans)) = read else {
+    if let Some(nodes) = super::node_stream::read(source) {
+        // Spans only place duplicate names: a file without any is never searched for them.
+        let spans = OnceCell::new();
+        let at = |i: usize| {
+            spans.get_or_init(|| {
+                let whole = source.head();
+                name_spans(source, nodes.iter().map(|n| n.name.as_str()))
+                    .into_iter()
+                    .map(|span| span.unwrap_or(whole))
+                    .collect::<Vec<Span>>()
+            })[i]
+        };
+        super::pools::check_duplicates(&nodes, &mut diags, at);
+        return (Some(Inventory { nodes }), diags);
+    }
+    let Some((nodes, spans)) = from_documents(source, &mut diags) else {
         return (None, diags);
     };
     super::pools::check_duplicates(&nodes, &mut diags, |i| spans[i]);
