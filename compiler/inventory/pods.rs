@@ -28,8 +28,9 @@ pub struct ExistingPod {
 }
 
 impl ExistingPod {
-    /// The running pod a typed Pod is, if it holds resources on a node.
-    pub fn from_pod(p: &Pod) -> Option<ExistingPod> {
+    /// The running pod a typed Pod is, if it holds resources on a node; `span` is where the
+    /// file names it.
+    pub fn from_pod(p: &Pod, span: Span) -> Option<ExistingPod> {
         let spec = p.spec.as_ref()?;
         let node = spec.node_name.clone().filter(|n| !n.is_empty())?;
         let phase = p.status.as_ref().and_then(|s| s.phase.as_deref());
@@ -51,7 +52,7 @@ impl ExistingPod {
             node,
             pod,
             terminating: p.metadata.deletion_timestamp.is_some(),
-            span: Span::file_start(),
+            span,
         })
     }
 }
@@ -73,7 +74,7 @@ pub fn parse_existing(source: &SourceFile) -> (Vec<ExistingPod>, Diagnostics) {
         }
         let span = doc.span;
         match typed_value::<Pod>(doc.value, "a running Pod") {
-            Ok(p) => out.extend(ExistingPod::from_pod(&p).map(|e| ExistingPod { span, ..e })),
+            Ok(p) => out.extend(ExistingPod::from_pod(&p, span)),
             Err(e) => diags.push(
                 Diagnostic::new(&codes::E0202, e)
                     .at(span, "this pod")
