@@ -16,42 +16,42 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    let user_files = || user.iter().map(|f| (f.name.as_str(), f.text.as_str()));
     let origin = |name: &str| {
-        user.iter()
-            .find(|f| show::entry(&f.text, name).is_some())
-            .map_or("built-in".to_string(), |f| f.name.clone())
+        entry_in(user_files(), name).map_or("built-in".to_string(), |(path, _)| path.to_string())
     };
     let text = match &a.command {
         StdlibCommand::List { markdown: true } => show::markdown(&catalog),
         StdlibCommand::List { markdown: false } => list(&catalog, &origin),
-        StdlibCommand::Show { name } => {
-            let sources = user
-                .iter()
-                .map(|f| (f.name.as_str(), f.text.as_str()))
-                .chain(show::BUILTIN);
-            match sources
-                .filter_map(|(path, text)| Some((path, show::entry(text, name)?)))
-                .next()
-            {
-                Some((path, entry)) => format!("# {path}\n{entry}\n"),
-                None => {
-                    let names = catalog
-                        .accelerators
-                        .keys()
-                        .chain(catalog.runtimes.keys())
-                        .chain(catalog.providers.keys())
-                        .chain(catalog.sources.keys());
-                    let hint = suggest(name, names)
-                        .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-                    report::usage_error(&format!(
-                        "the catalog has no entry `{name}`{hint}; `mlspec stdlib list` shows them all"
-                    ));
-                    return EXIT_USAGE;
-                }
+        StdlibCommand::Show { name } => match entry_in(user_files().chain(show::BUILTIN), name) {
+            Some((path, entry)) => format!("# {path}\n{entry}\n"),
+            None => {
+                let names = catalog
+                    .accelerators
+                    .keys()
+                    .chain(catalog.runtimes.keys())
+                    .chain(catalog.providers.keys())
+                    .chain(catalog.sources.keys());
+                let hint = suggest(name, names)
+                    .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+                report::usage_error(&format!(
+                    "the catalog has no entry `{name}`{hint}; `mlspec stdlib list` shows them all"
+                ));
+                return EXIT_USAGE;
             }
-        }
+        },
     };
     super::help::print(text.as_bytes())
+}
+
+/// The first of `files` (path, text) that holds an entry `name`: its path and the entry's text.
+fn entry_in<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    name: &str,
+) -> Option<(&'a str, &'a str)> {
+    files
+        .into_iter()
+        .find_map(|(path, text)| Some((path, show::entry(text, name)?)))
 }
 
 /// Four tables: accelerators, runtimes, providers, model sources; one line per entry.
