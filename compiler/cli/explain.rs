@@ -23,5 +23,5 @@ pub fn run(a: &ExplainArgs) -> i32 {
             }
         },
     };
-    super::help::print(text.as_bytes())
+    super::help::print(&text)
 }

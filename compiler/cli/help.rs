@@ -9,7 +9,7 @@ use super::{EXIT_OK, EXIT_USAGE, io, report};
 pub fn completions(shell: clap_complete::Shell) -> i32 {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "mlspec", &mut script);
-    print(&script)
+    print(&String::from_utf8_lossy(&script))
 }
 
 pub fn man() -> i32 {
@@ -18,12 +18,12 @@ pub fn man() -> i32 {
         report::usage_error(&format!("cannot render the man page: {e}"));
         return EXIT_USAGE;
     }
-    print(&page)
+    print(&String::from_utf8_lossy(&page))
 }
 
 /// Print a generated text to stdout: exit 0, or 2 when stdout cannot be written.
-pub(super) fn print(bytes: &[u8]) -> i32 {
-    match io::print_stdout(&String::from_utf8_lossy(bytes)) {
+pub(super) fn print(text: &str) -> i32 {
+    match io::print_stdout(text) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             report::usage_error(&e);

@@ -17,5 +17,5 @@ pub fn run(a: &SchemaArgs, out: &Reporter) -> i32 {
     } else {
         schema::spec(&catalog)
     };
-    help::print(schema::render(&generated).as_bytes())
+    help::print(&schema::render(&generated))
 }

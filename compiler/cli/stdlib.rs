@@ -41,7 +41,7 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
             }
         },
     };
-    super::help::print(text.as_bytes())
+    super::help::print(&text)
 }
 
 /// The first of `files` (path, text) that holds an entry `name`: its path and the entry's text.
