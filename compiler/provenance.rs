@@ -9,6 +9,7 @@
 //! its parent's is not annotated again.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
@@ -223,6 +224,10 @@ const RULES: &[(&str, &[Source])] = &[
     ("kind:ConfigMap ^/data", &[Spec("files")]),
 ];
 
+/// [`RULES`], parsed once for every value of every object.
+static RULE_TABLE: LazyLock<pointer::Table<&[Source]>> =
+    LazyLock::new(|| pointer::Table::new(RULES));
+
 /// What the rules need about one spec and one object.
 struct Context<'a> {
     source: &'a SourceFile,
@@ -323,9 +328,7 @@ impl Context<'_> {
         if let Some(note) = self.by_name(pointer) {
             return note;
         }
-        let (_, sources) = RULES
-            .iter()
-            .find(|(pattern, _)| pointer::matches(pattern, &self.kind, pointer))?;
+        let sources = RULE_TABLE.find(&self.kind, pointer)?;
         sources.iter().find_map(|s| self.try_source(*s, pointer))
     }
 
