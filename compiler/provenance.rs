@@ -380,19 +380,22 @@ impl Context<'_> {
         let volume_name = ["volumeMounts", "volumes"]
             .iter()
             .find_map(|list| self.item_name(pointer, list));
-        // The runtime decides the directory only when it names one.
-        let runtime_path = self
-            .string(&format!("{}.runtime", self.section))
-            .and_then(|r| self.catalog.runtime(&r)?.model_source.path.as_ref())
-            .is_some();
-        let path: &[Source] = if runtime_path {
-            &[Spec("model.path"), Runtime]
-        } else {
-            &[Spec("model.path"), Defaults("model")]
+        // The runtime decides the directory only when it names one. Looked up only for the
+        // model's own mounts: this runs for every value of every object.
+        let path = || -> &'static [Source] {
+            let runtime_path = self
+                .string(&format!("{}.runtime", self.section))
+                .and_then(|r| self.catalog.runtime(&r)?.model_source.path.as_ref())
+                .is_some();
+            if runtime_path {
+                &[Spec("model.path"), Runtime]
+            } else {
+                &[Spec("model.path"), Defaults("model")]
+            }
         };
         let from: &[Source] = if !under("/initContainers/*") {
             match volume_name {
-                Some("model") if under("/volumeMounts/*") => path,
+                Some("model") if under("/volumeMounts/*") => path(),
                 Some("model") => &[Spec("model.cache"), Spec("model.uri")],
                 Some("model-credentials") => &[Spec("model.secret")],
                 _ => return None,
@@ -406,7 +409,7 @@ impl Context<'_> {
         } else if under("/image$") {
             &[Spec("model.image"), Downloader]
         } else if matches!(volume_name, Some("model")) {
-            path
+            path()
         } else if matches!(volume_name, Some("model-credentials")) || self.secret_variable(pointer)
         {
             &[Spec("model.secret")]
