@@ -15,7 +15,9 @@ use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
+use crate::generate::model::CREDENTIALS;
 use crate::pointer;
+use crate::resolve::model::VOLUME;
 use crate::source::SourceFile;
 use crate::spec::tree::{self, Node, Value as TomlValue};
 use crate::stdlib::Catalog;
@@ -395,9 +397,9 @@ impl Context<'_> {
         };
         let from: &[Source] = if !under("/initContainers/*") {
             match volume_name {
-                Some("model") if under("/volumeMounts/*") => path(),
-                Some("model") => &[Spec("model.cache"), Spec("model.uri")],
-                Some("model-credentials") => &[Spec("model.secret")],
+                Some(VOLUME) if under("/volumeMounts/*") => path(),
+                Some(VOLUME) => &[Spec("model.cache"), Spec("model.uri")],
+                Some(CREDENTIALS) => &[Spec("model.secret")],
                 _ => return None,
             }
         } else if under("/resources") {
@@ -408,10 +410,9 @@ impl Context<'_> {
             &[Defaults("images")]
         } else if under("/image$") {
             &[Spec("model.image"), Downloader]
-        } else if matches!(volume_name, Some("model")) {
+        } else if matches!(volume_name, Some(VOLUME)) {
             path()
-        } else if matches!(volume_name, Some("model-credentials")) || self.secret_variable(pointer)
-        {
+        } else if matches!(volume_name, Some(CREDENTIALS)) || self.secret_variable(pointer) {
             &[Spec("model.secret")]
         } else {
             &[Downloader]

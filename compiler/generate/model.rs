@@ -15,7 +15,7 @@ use crate::app::{App, Model, ModelVolume, Workload};
 use crate::resolve::model::VOLUME;
 
 /// The volume of the downloader's credentials file.
-const CREDENTIALS: &str = "model-credentials";
+pub const CREDENTIALS: &str = "model-credentials";
 /// Owner and group may read (the pod's fsGroup owns the files), nobody else.
 const CREDENTIALS_MODE: i32 = 0o440;
 
