@@ -99,11 +99,7 @@ pub fn init_container(w: &Workload) -> Option<Container> {
         w.volumes
             .iter()
             .filter(|v| v.path == "/tmp")
-            .map(|v| VolumeMount {
-                name: v.name.clone(),
-                mount_path: v.path.clone(),
-                ..Default::default()
-            }),
+            .map(pod::volume_mount),
     );
     mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
     let amounts = BTreeMap::from([
