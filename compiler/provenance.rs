@@ -422,7 +422,11 @@ impl Context<'_> {
 
     /// The `name` of the item of `list` (`env`, `volumes`) that `pointer` is in.
     fn item_name(&self, pointer: &str, list: &str) -> Option<&str> {
-        let item = pointer::item(pointer, list)?;
+        self.name_of(pointer::item(pointer, list)?)
+    }
+
+    /// The `name` of the list item at `item`.
+    fn name_of(&self, item: &str) -> Option<&str> {
         self.doc
             .pointer(&format!("{item}/name"))
             .and_then(Value::as_str)
@@ -437,10 +441,10 @@ impl Context<'_> {
     /// Environment variables and volumes, by the name of the list item they are in: the spec's
     /// `env`/`secret_env`/`files`/`resources.shm`, or else the runtime preset.
     fn by_name(&self, pointer: &str) -> Option<Option<String>> {
-        let list = ["env", "volumeMounts", "volumes"]
+        let (list, item) = ["env", "volumeMounts", "volumes"]
             .into_iter()
-            .find(|list| pointer::item(pointer, list).is_some())?;
-        let name = self.item_name(pointer, list)?;
+            .find_map(|list| Some((list, pointer::item(pointer, list)?)))?;
+        let name = self.name_of(item)?;
         let s = &self.section;
         let found = match list {
             "env" => self
