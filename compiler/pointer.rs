@@ -16,28 +16,32 @@
 
 /// Whether `pattern` matches `pointer` in an object of kind `kind`.
 pub fn matches(pattern: &str, kind: &str, pointer: &str) -> bool {
-    let Some(p) = Pattern::parse(pattern) else {
-        return false;
-    };
-    if p.kind.is_some_and(|k| k != kind) {
-        return false;
+    Pattern::parse(pattern).is_some_and(|p| p.matches(kind, pointer))
+}
+
+/// A table of `(pattern, value)` rows, its patterns parsed once: the first row whose pattern
+/// matches decides. A malformed pattern matches nothing.
+pub struct Table<T: 'static> {
+    rows: Vec<(Pattern<'static>, T)>,
+}
+
+impl<T: Copy> Table<T> {
+    pub fn new(rows: &'static [(&'static str, T)]) -> Self {
+        Table {
+            rows: rows
+                .iter()
+                .filter_map(|(pattern, value)| Some((Pattern::parse(pattern)?, *value)))
+                .collect(),
+        }
     }
-    let want = p.path.split('/').count();
-    let Some(last) = segments(pointer).count().checked_sub(want) else {
-        return false;
-    };
-    let at = match (p.start, p.end) {
-        (true, true) if last > 0 => return false,
-        (true, _) => 0..=0,
-        (false, true) => last..=last,
-        (false, false) => 0..=last,
-    };
-    at.into_iter().any(|at| {
-        p.path
-            .split('/')
-            .zip(segments(pointer).skip(at))
-            .all(|(p, s)| segment_matches(p, s))
-    })
+
+    /// The value of the first row whose pattern matches `pointer` in an object of kind `kind`.
+    pub fn find(&self, kind: &str, pointer: &str) -> Option<T> {
+        self.rows
+            .iter()
+            .find(|(pattern, _)| pattern.matches(kind, pointer))
+            .map(|(_, value)| *value)
+    }
 }
 
 /// A pattern taken apart: `kind:KIND ^/a/b$` is `KIND`, both anchors, and `a/b`.
@@ -62,6 +66,28 @@ impl<'a> Pattern<'a> {
             start,
             end,
             path: rest.strip_prefix('/')?,
+        })
+    }
+
+    fn matches(&self, kind: &str, pointer: &str) -> bool {
+        if self.kind.is_some_and(|k| k != kind) {
+            return false;
+        }
+        let want = self.path.split('/').count();
+        let Some(last) = segments(pointer).count().checked_sub(want) else {
+            return false;
+        };
+        let at = match (self.start, self.end) {
+            (true, true) if last > 0 => return false,
+            (true, _) => 0..=0,
+            (false, true) => last..=last,
+            (false, false) => 0..=last,
+        };
+        at.into_iter().any(|at| {
+            self.path
+                .split('/')
+                .zip(segments(pointer).skip(at))
+                .all(|(p, s)| segment_matches(p, s))
         })
     }
 }

@@ -9,12 +9,15 @@
 //! its parent's is not annotated again.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
+use crate::generate::model::CREDENTIALS;
 use crate::pointer;
+use crate::resolve::model::VOLUME;
 use crate::source::SourceFile;
 use crate::spec::tree::{self, Node, Value as TomlValue};
 use crate::stdlib::Catalog;
@@ -223,6 +226,10 @@ const RULES: &[(&str, &[Source])] = &[
     ("kind:ConfigMap ^/data", &[Spec("files")]),
 ];
 
+/// [`RULES`], parsed once for every value of every object.
+static RULE_TABLE: LazyLock<pointer::Table<&[Source]>> =
+    LazyLock::new(|| pointer::Table::new(RULES));
+
 /// What the rules need about one spec and one object.
 struct Context<'a> {
     source: &'a SourceFile,
@@ -323,9 +330,7 @@ impl Context<'_> {
         if let Some(note) = self.by_name(pointer) {
             return note;
         }
-        let (_, sources) = RULES
-            .iter()
-            .find(|(pattern, _)| pointer::matches(pattern, &self.kind, pointer))?;
+        let sources = RULE_TABLE.find(&self.kind, pointer)?;
         sources.iter().find_map(|s| self.try_source(*s, pointer))
     }
 
@@ -377,21 +382,24 @@ impl Context<'_> {
         let volume_name = ["volumeMounts", "volumes"]
             .iter()
             .find_map(|list| self.item_name(pointer, list));
-        // The runtime decides the directory only when it names one.
-        let runtime_path = self
-            .string(&format!("{}.runtime", self.section))
-            .and_then(|r| self.catalog.runtime(&r)?.model_source.path.as_ref())
-            .is_some();
-        let path: &[Source] = if runtime_path {
-            &[Spec("model.path"), Runtime]
-        } else {
-            &[Spec("model.path"), Defaults("model")]
+        // The runtime decides the directory only when it names one. Looked up only for the
+        // model's own mounts: this runs for every value of every object.
+        let path = || -> &'static [Source] {
+            let runtime_path = self
+                .string(&format!("{}.runtime", self.section))
+                .and_then(|r| self.catalog.runtime(&r)?.model_source.path.as_ref())
+                .is_some();
+            if runtime_path {
+                &[Spec("model.path"), Runtime]
+            } else {
+                &[Spec("model.path"), Defaults("model")]
+            }
         };
         let from: &[Source] = if !under("/initContainers/*") {
             match volume_name {
-                Some("model") if under("/volumeMounts/*") => path,
-                Some("model") => &[Spec("model.cache"), Spec("model.uri")],
-                Some("model-credentials") => &[Spec("model.secret")],
+                Some(VOLUME) if under("/volumeMounts/*") => path(),
+                Some(VOLUME) => &[Spec("model.cache"), Spec("model.uri")],
+                Some(CREDENTIALS) => &[Spec("model.secret")],
                 _ => return None,
             }
         } else if under("/resources") {
@@ -402,10 +410,9 @@ impl Context<'_> {
             &[Defaults("images")]
         } else if under("/image$") {
             &[Spec("model.image"), Downloader]
-        } else if matches!(volume_name, Some("model")) {
-            path
-        } else if matches!(volume_name, Some("model-credentials")) || self.secret_variable(pointer)
-        {
+        } else if matches!(volume_name, Some(VOLUME)) {
+            path()
+        } else if matches!(volume_name, Some(CREDENTIALS)) || self.secret_variable(pointer) {
             &[Spec("model.secret")]
         } else {
             &[Downloader]
@@ -415,7 +422,11 @@ impl Context<'_> {
 
     /// The `name` of the item of `list` (`env`, `volumes`) that `pointer` is in.
     fn item_name(&self, pointer: &str, list: &str) -> Option<&str> {
-        let item = pointer::item(pointer, list)?;
+        self.name_of(pointer::item(pointer, list)?)
+    }
+
+    /// The `name` of the list item at `item`.
+    fn name_of(&self, item: &str) -> Option<&str> {
         self.doc
             .pointer(&format!("{item}/name"))
             .and_then(Value::as_str)
@@ -430,10 +441,10 @@ impl Context<'_> {
     /// Environment variables and volumes, by the name of the list item they are in: the spec's
     /// `env`/`secret_env`/`files`/`resources.shm`, or else the runtime preset.
     fn by_name(&self, pointer: &str) -> Option<Option<String>> {
-        let list = ["env", "volumeMounts", "volumes"]
+        let (list, item) = ["env", "volumeMounts", "volumes"]
             .into_iter()
-            .find(|list| pointer::item(pointer, list).is_some())?;
-        let name = self.item_name(pointer, list)?;
+            .find_map(|list| Some((list, pointer::item(pointer, list)?)))?;
+        let name = self.name_of(item)?;
         let s = &self.section;
         let found = match list {
             "env" => self

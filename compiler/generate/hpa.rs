@@ -41,11 +41,7 @@ pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
             type_: "Pods".to_string(),
             pods: Some(PodsMetricSource {
                 metric: identifier(name, selector),
-                target: MetricTarget {
-                    type_: "AverageValue".to_string(),
-                    average_value: Some(Quantity(average.clone())),
-                    ..Default::default()
-                },
+                target: average_value(average),
             }),
             ..Default::default()
         },
@@ -58,11 +54,7 @@ pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
             external: Some(ExternalMetricSource {
                 metric: identifier(name, selector),
                 target: match amount {
-                    Amount::Average(q) => MetricTarget {
-                        type_: "AverageValue".to_string(),
-                        average_value: Some(Quantity(q.clone())),
-                        ..Default::default()
-                    },
+                    Amount::Average(q) => average_value(q),
                     Amount::Value(q) => MetricTarget {
                         type_: "Value".to_string(),
                         value: Some(Quantity(q.clone())),
@@ -88,6 +80,15 @@ pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
         }),
         ..Default::default()
     })
+}
+
+/// A per-pod average target.
+fn average_value(q: &str) -> MetricTarget {
+    MetricTarget {
+        type_: "AverageValue".to_string(),
+        average_value: Some(Quantity(q.to_string())),
+        ..Default::default()
+    }
 }
 
 /// A metric's name and the labels that pick its series.

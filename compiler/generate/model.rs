@@ -15,7 +15,7 @@ use crate::app::{App, Model, ModelVolume, Workload};
 use crate::resolve::model::VOLUME;
 
 /// The volume of the downloader's credentials file.
-const CREDENTIALS: &str = "model-credentials";
+pub const CREDENTIALS: &str = "model-credentials";
 /// Owner and group may read (the pod's fsGroup owns the files), nobody else.
 const CREDENTIALS_MODE: i32 = 0o440;
 
@@ -99,11 +99,7 @@ pub fn init_container(w: &Workload) -> Option<Container> {
         w.volumes
             .iter()
             .filter(|v| v.path == "/tmp")
-            .map(|v| VolumeMount {
-                name: v.name.clone(),
-                mount_path: v.path.clone(),
-                ..Default::default()
-            }),
+            .map(pod::volume_mount),
     );
     mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
     let amounts = BTreeMap::from([

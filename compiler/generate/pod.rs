@@ -16,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::config_map;
 use super::labels;
 use super::model;
-use crate::app::{App, Workload};
+use crate::app::{App, Volume, Workload};
 
 /// Literal variables, then variables from Secrets (variable → (Secret, key)), by name.
 pub fn env(
@@ -62,15 +62,7 @@ pub fn container(w: &Workload) -> Container {
         amounts.insert(name.clone(), Quantity(count.to_string()));
     }
 
-    let mut mounts: Vec<VolumeMount> = w
-        .volumes
-        .iter()
-        .map(|v| VolumeMount {
-            name: v.name.clone(),
-            mount_path: v.path.clone(),
-            ..Default::default()
-        })
-        .collect();
+    let mut mounts: Vec<VolumeMount> = w.volumes.iter().map(volume_mount).collect();
     if w.shm.is_some() {
         mounts.push(VolumeMount {
             name: "dshm".to_string(),
@@ -112,6 +104,15 @@ pub fn container(w: &Workload) -> Container {
         }),
         security_context: Some(security_context(w)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
+        ..Default::default()
+    }
+}
+
+/// The mount of one of the workload's writable volumes, at its path.
+pub fn volume_mount(v: &Volume) -> VolumeMount {
+    VolumeMount {
+        name: v.name.clone(),
+        mount_path: v.path.clone(),
         ..Default::default()
     }
 }

@@ -5,6 +5,8 @@
 //! name says which one. A JSON pointer inside the object then maps to the spec key that sets that
 //! field; the most specific key the file actually has wins, then the section, then nothing.
 
+use std::sync::LazyLock;
+
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
@@ -77,6 +79,10 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("^/spec/replicas", &["scaling", "replicas"]),
 ];
 
+/// [`FIELDS`], parsed once.
+static FIELD_TABLE: LazyLock<pointer::Table<&[&str]>> =
+    LazyLock::new(|| pointer::Table::new(FIELDS));
+
 /// Keys for a whole object of a kind that belongs to one part of `[serve]`.
 const KINDS: &[(&str, &[&str])] = &[
     ("HorizontalPodAutoscaler", &["scaling"]),
@@ -110,10 +116,7 @@ pub struct Trace {
 pub fn trace(root: &Node, doc: &Value, pointer: &str) -> Option<Trace> {
     let section = section(doc)?;
     let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
-    let by_field = FIELDS
-        .iter()
-        .find(|(pattern, _)| pointer::matches(pattern, kind, pointer))
-        .map(|(_, keys)| *keys);
+    let by_field = FIELD_TABLE.find(kind, pointer);
     let by_kind = KINDS
         .iter()
         .find(|(k, _)| *k == kind)

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use k8s_openapi::api::core::v1::ServicePort;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -125,30 +126,16 @@ impl Check<'_> {
             let Some(svc) = &backend.service else {
                 continue;
             };
-            let Some(target) = b.services.get(&(ns.to_string(), svc.name.clone())) else {
-                self.dangling(
-                    b,
-                    format!("{at}/service/name"),
-                    format!("Service `{}` is not in the bundle", svc.name),
-                );
-                continue;
-            };
-            let ports = target.spec.iter().flat_map(|s| s.ports.iter().flatten());
             let wanted = svc.port.as_ref();
-            let ok = match (
-                wanted.and_then(|p| p.name.as_deref()),
-                wanted.and_then(|p| p.number),
-            ) {
-                (Some(name), _) => ports.clone().any(|p| p.name.as_deref() == Some(name)),
-                (None, Some(n)) => ports.clone().any(|p| p.port == n),
-                (None, None) => false,
-            };
-            if !ok {
-                self.fail(
-                    format!("{at}/service/port"),
-                    format!("Service `{}` has no such port", svc.name),
-                );
-            }
+            let name = wanted.and_then(|p| p.name.as_deref());
+            let number = wanted.and_then(|p| p.number);
+            self.backend(b, ns, &svc.name, &format!("{at}/service"), |p| {
+                match (name, number) {
+                    (Some(name), _) => p.name.as_deref() == Some(name),
+                    (None, Some(n)) => p.port == n,
+                    (None, None) => false,
+                }
+            });
         }
     }
 
@@ -170,22 +157,35 @@ impl Check<'_> {
             }
             for (j, backend) in rule.backend_refs.iter().enumerate() {
                 let at = format!("/spec/rules/{i}/backendRefs/{j}");
-                let Some(svc) = b.services.get(&(ns.to_string(), backend.name.clone())) else {
-                    self.dangling(
-                        b,
-                        format!("{at}/name"),
-                        format!("Service `{}` is not in the bundle", backend.name),
-                    );
-                    continue;
-                };
-                let mut ports = svc.spec.iter().flat_map(|s| s.ports.iter().flatten());
-                if !ports.any(|p| Some(p.port) == backend.port) {
-                    self.fail(
-                        format!("{at}/port"),
-                        format!("Service `{}` has no such port", backend.name),
-                    );
-                }
+                self.backend(b, ns, &backend.name, &at, |p| Some(p.port) == backend.port);
             }
+        }
+    }
+
+    /// A backend (at `at`, with `name` and `port` under it): a Service in the bundle, with a
+    /// port that `wanted` accepts.
+    fn backend(
+        &mut self,
+        b: &Bundle,
+        ns: &str,
+        name: &str,
+        at: &str,
+        wanted: impl Fn(&ServicePort) -> bool,
+    ) {
+        let Some(svc) = b.services.get(&(ns.to_string(), name.to_string())) else {
+            self.dangling(
+                b,
+                format!("{at}/name"),
+                format!("Service `{name}` is not in the bundle"),
+            );
+            return;
+        };
+        let mut ports = svc.spec.iter().flat_map(|s| s.ports.iter().flatten());
+        if !ports.any(wanted) {
+            self.fail(
+                format!("{at}/port"),
+                format!("Service `{name}` has no such port"),
+            );
         }
     }
 }

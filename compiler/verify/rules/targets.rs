@@ -12,20 +12,13 @@ impl Check<'_> {
         let ns = o.metadata.namespace.as_deref().unwrap_or_default();
         let Some(spec) = &o.spec else { return };
         let target = &spec.scale_target_ref;
-        let known = matches!(
-            (target.api_version.as_deref(), target.kind.as_str()),
-            (Some("apps/v1"), "Deployment")
+        self.scale_target(
+            b,
+            ns,
+            target.api_version.as_deref(),
+            &target.kind,
+            &target.name,
         );
-        if !known || !b.has(&target.kind, ns, &target.name) {
-            self.dangling(
-                b,
-                "/spec/scaleTargetRef",
-                format!(
-                    "the target {} `{}` is not in the bundle",
-                    target.kind, target.name
-                ),
-            );
-        }
         let min = spec.min_replicas.unwrap_or(1);
         if min < 1 {
             self.fail("/spec/minReplicas", "minReplicas must be at least 1");
@@ -57,18 +50,14 @@ impl Check<'_> {
         let ns = o.metadata.namespace.as_deref().unwrap_or_default();
         let spec = &o.spec;
         let target = &spec.scale_target_ref;
-        let kind = target.kind.as_deref().unwrap_or("Deployment");
-        let known = matches!(
-            (target.api_version.as_deref().unwrap_or("apps/v1"), kind),
-            ("apps/v1", "Deployment")
+        // KEDA defaults an unset target to an apps/v1 Deployment.
+        self.scale_target(
+            b,
+            ns,
+            Some(target.api_version.as_deref().unwrap_or("apps/v1")),
+            target.kind.as_deref().unwrap_or("Deployment"),
+            &target.name,
         );
-        if !known || !b.has(kind, ns, &target.name) {
-            self.dangling(
-                b,
-                "/spec/scaleTargetRef",
-                format!("the target {kind} `{}` is not in the bundle", target.name),
-            );
-        }
         // KEDA's admission webhook: 0 ≤ min ≤ max, and at least one trigger.
         let min = spec.min_replica_count.unwrap_or(0);
         let max = spec.max_replica_count.unwrap_or(100);
@@ -82,6 +71,25 @@ impl Check<'_> {
             self.fail(
                 "/spec/triggers",
                 "a ScaledObject needs at least one trigger",
+            );
+        }
+    }
+
+    /// An autoscaler's target: a Deployment (the only kind mlspec scales) in the bundle.
+    fn scale_target(
+        &mut self,
+        b: &Bundle,
+        ns: &str,
+        api_version: Option<&str>,
+        kind: &str,
+        name: &str,
+    ) {
+        let known = matches!((api_version, kind), (Some("apps/v1"), "Deployment"));
+        if !known || !b.has(kind, ns, name) {
+            self.dangling(
+                b,
+                "/spec/scaleTargetRef",
+                format!("the target {kind} `{name}` is not in the bundle"),
             );
         }
     }
