@@ -143,19 +143,15 @@ pub fn resolve(
     }
 }
 
-/// `serve.model_name` fills the runtime's model flags, so it needs a runtime that has some (or
-/// names `{model}` elsewhere), no `command` that drops them, and no args that repeat them.
 /// The flags that name the model: the runtime's `model_args`, or with a `model` source its
 /// `model_source.args` (which replace them unless `keep_model_args`).
 fn model_flags(s: &Serve, r: &Runtime) -> Vec<String> {
-    let src = &r.model_source;
-    match s.container.model.is_some() && !src.args.is_empty() {
-        false => r.model_args.clone(),
-        true if src.keep_model_args => src.args.iter().chain(&r.model_args).cloned().collect(),
-        true => src.args.clone(),
-    }
+    let (source, model) = r.model_flags(s.container.model.is_some());
+    source.iter().chain(model).cloned().collect()
 }
 
+/// `serve.model_name` fills the runtime's model flags, so it needs a runtime that has some (or
+/// names `{model}` elsewhere), no `command` that drops them, and no args that repeat them.
 fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtime) {
     let name = s.runtime.as_ref().map_or("http", |r| r.v.as_str());
     let flags = model_flags(s, r);
