@@ -82,13 +82,9 @@ pub(super) fn resolve_secret_env(
 }
 
 fn secret_ref(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(String, String)> {
-    let parsed = sp.v.split_once('/').filter(|(n, k)| {
-        names::dns1123_subdomain(n).is_ok()
-            && !k.is_empty()
-            && k.len() <= 253
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-    });
+    let parsed =
+        sp.v.split_once('/')
+            .filter(|(n, k)| names::dns1123_subdomain(n).is_ok() && is_data_key(k));
     match parsed {
         Some((n, k)) => Some((n.to_string(), k.to_string())),
         None => {
@@ -117,13 +113,8 @@ pub(super) fn resolve_files(
     let mut seen: BTreeMap<String, crate::source::Span> = BTreeMap::new();
     for (k, v) in files {
         let base = k.v.rsplit('/').next().unwrap_or_default();
-        let key_ok = !base.is_empty()
-            && base.len() <= 253
-            && base
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
         if !k.v.starts_with('/')
-            || !key_ok
+            || !is_data_key(base)
             || k.v.contains("//")
             || k.v.split('/').any(|s| s == "..")
         {
@@ -155,4 +146,12 @@ pub(super) fn resolve_files(
         out.insert(base.to_string(), (k.v.clone(), v.v.clone()));
     }
     out
+}
+
+/// A key of a Secret's or ConfigMap's data: 1 to 253 letters, digits, `-`, `_` or `.`.
+fn is_data_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 253
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
 }
