@@ -18,16 +18,7 @@ pub(super) fn resolve_env(
 ) {
     for (k, v) in &c.env {
         let path = format!("{path}.{}", k.v);
-        if check::ok(
-            d,
-            &codes::E0115,
-            &path,
-            k,
-            names::env_var_name(&k.v),
-            "names are letters, digits, `_`, `-` and `.`, not starting with a digit",
-        )
-        .is_none()
-        {
+        if env_name(d, &path, k).is_none() {
             continue;
         }
         if let Some(why) = secret::looks_like_secret(&k.v, &v.v) {
@@ -54,14 +45,7 @@ pub(super) fn resolve_secret_env(
     let mut secret_env = BTreeMap::new();
     for (k, v) in &c.secret_env {
         let path = format!("{path}.{}", k.v);
-        let name_ok = check::ok(
-            d,
-            &codes::E0115,
-            &path,
-            k,
-            names::env_var_name(&k.v),
-            "names are letters, digits, `_`, `-` and `.`, not starting with a digit",
-        );
+        let name_ok = env_name(d, &path, k);
         if let Some(twin) = c.env.iter().find(|(e, _)| e.v == k.v) {
             d.push(
                 Diagnostic::new(
@@ -79,6 +63,18 @@ pub(super) fn resolve_secret_env(
         }
     }
     secret_env
+}
+
+/// A variable name of `env` or `secret_env` (E0115).
+fn env_name(d: &mut Diagnostics, path: &str, k: &Sp<String>) -> Option<()> {
+    check::ok(
+        d,
+        &codes::E0115,
+        path,
+        k,
+        names::env_var_name(&k.v),
+        "names are letters, digits, `_`, `-` and `.`, not starting with a digit",
+    )
 }
 
 fn secret_ref(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(String, String)> {
