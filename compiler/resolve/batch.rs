@@ -157,10 +157,9 @@ fn common(
             )),
         );
     }
-    let id_name = name.clone();
     let id = Ident {
         app,
-        name,
+        name: name.clone(),
         component: component.to_string(),
         container: key.v.clone(),
         path: path.to_string(),
@@ -174,7 +173,6 @@ fn common(
         &workload::Fill::new(app, None, &b.container.env, None),
         base,
     );
-    let name = id_name.clone();
     let hosts = super::accelerator::tpu_hosts(catalog, &b.container);
     if let Some((hosts, topology)) = hosts {
         multi_host(d, path, key, b, component, hosts, topology, &name, max_name);
