@@ -9,7 +9,7 @@ use crate::app::{
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
 use crate::spec::{self, Serve};
-use crate::stdlib::{Catalog, Runtime};
+use crate::stdlib::{Catalog, DEFAULT_RUNTIME, Runtime};
 use crate::values::{names, percent, suggest::suggest};
 
 /// `placement.spread`: across zones, one replica per node, or no topology spread.
@@ -153,7 +153,7 @@ fn model_flags(s: &Serve, r: &Runtime) -> Vec<String> {
 /// `serve.model_name` fills the runtime's model flags, so it needs a runtime that has some (or
 /// names `{model}` elsewhere), no `command` that drops them, and no args that repeat them.
 fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtime) {
-    let name = s.runtime.as_ref().map_or("http", |r| r.v.as_str());
+    let name = s.runtime.as_ref().map_or(DEFAULT_RUNTIME, |r| r.v.as_str());
     let flags = model_flags(s, r);
     let used = flags.iter().any(|a| a.contains("{model}"))
         || r.env.values().any(|v| v.contains("{model}"))
@@ -231,7 +231,7 @@ fn repeated_flags(
 
 fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&'c Runtime> {
     let Some(sp) = &s.runtime else {
-        return catalog.runtime("http");
+        return catalog.runtime(DEFAULT_RUNTIME);
     };
     if let Some(r) = catalog.runtime(&sp.v) {
         return Some(r);
@@ -254,7 +254,7 @@ fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&
         )),
     };
     d.push(diag);
-    catalog.runtime("http")
+    catalog.runtime(DEFAULT_RUNTIME)
 }
 
 fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port> {

@@ -25,6 +25,9 @@ pub const PVC_SCHEME: &str = "pvc";
 /// The provider a spec or inventory gets when it names none.
 pub const DEFAULT_PROVIDER: &str = "generic";
 
+/// The runtime a `[serve]` gets when it names none.
+pub const DEFAULT_RUNTIME: &str = "http";
+
 /// A cloud provider's node-label conventions (`stdlib/providers.toml`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
