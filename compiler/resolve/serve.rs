@@ -365,18 +365,7 @@ fn probes(
     let path =
         |d: &mut Diagnostics, key: &str, given: Option<&Sp<String>>, preset: Option<&String>| {
             match given {
-                Some(sp) if sp.v.starts_with('/') => Some(sp.v.clone()),
-                Some(sp) => {
-                    d.push(
-                        Diagnostic::new(
-                            &codes::E0117,
-                            format!("`serve.health.{key}` must start with `/`, found {:?}", sp.v),
-                        )
-                        .at(sp.span, "not an absolute path")
-                        .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
-                    );
-                    None
-                }
+                Some(sp) => check::http_path(d, &format!("serve.health.{key}"), sp),
                 None => preset.map(fill),
             }
         };
@@ -529,17 +518,8 @@ fn ingress(
         .map(|()| h.v.clone())
     });
     let path = match &i.path {
-        Some(sp) if sp.v.starts_with('/') => sp.v.clone(),
         Some(sp) => {
-            d.push(
-                Diagnostic::new(
-                    &codes::E0117,
-                    format!("`serve.ingress.path` must start with `/`, found {:?}", sp.v),
-                )
-                .at(sp.span, "not an absolute path")
-                .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
-            );
-            "/".to_string()
+            check::http_path(d, "serve.ingress.path", sp).unwrap_or_else(|| "/".to_string())
         }
         None => catalog.defaults.ingress.path.clone(),
     };
