@@ -44,7 +44,7 @@ pub fn resolve(
         s.container.command.as_ref(),
     ) {
         let flags = model_flags(s, r);
-        repeated_flags(d, s, &flags, uri.span, "`serve.model`", "`model`");
+        repeated_flags(d, s, &flags, uri.span, "model");
     }
     let fill = workload::Fill::new(
         app,
@@ -193,16 +193,15 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
         );
         return;
     }
-    repeated_flags(d, s, &flags, m.span, "`serve.model_name`", "`model_name`");
+    repeated_flags(d, s, &flags, m.span, "model_name");
 }
 
-/// `serve.args` setting a flag that mlspec already fills in from `named` (at `span`).
+/// `serve.args` setting a flag that mlspec already fills in from `serve.KEY` (at `span`).
 fn repeated_flags(
     d: &mut Diagnostics,
     s: &Serve,
     fills: &[String],
     span: crate::source::Span,
-    named: &str,
     key: &str,
 ) {
     let flags: Vec<&str> = fills
@@ -216,13 +215,12 @@ fn repeated_flags(
             d.push(
                 Diagnostic::new(
                     &codes::E0134,
-                    format!("`serve.args` sets `{flag}`, which {named} already fills in"),
+                    format!("`serve.args` sets `{flag}`, which `serve.{key}` already fills in"),
                 )
                 .at(a.span, "set twice")
                 .also(span, "the model is named here")
                 .help(format!(
-                    "drop `{flag}` and its value from `args`, or drop `{}`",
-                    key.trim_matches('`')
+                    "drop `{flag}` and its value from `args`, or drop `{key}`"
                 )),
             );
         }
