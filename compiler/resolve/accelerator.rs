@@ -195,12 +195,11 @@ pub(super) fn accelerator(
         );
     }
 
-    let mut tolerations = Vec::new();
-    for t in &entry.tolerations {
-        if let Ok(t) = toleration::parse(t) {
-            tolerations.push(t);
-        }
-    }
+    let tolerations = entry
+        .tolerations
+        .iter()
+        .filter_map(|t| toleration::parse(t).ok())
+        .collect();
     Some(AccelOut {
         resource,
         count,
