@@ -238,7 +238,7 @@ fn multi_host(
     name: &str,
     max_name: usize,
 ) {
-    for (name, v) in [
+    for (field, v) in [
         ("parallelism", &b.parallelism),
         ("completions", &b.completions),
     ] {
@@ -247,14 +247,14 @@ fn multi_host(
                 Diagnostic::new(
                     &codes::E0129,
                     format!(
-                        "`{path}.{name}` is {} but topology `{}` runs {hosts} pods, one per host",
+                        "`{path}.{field}` is {} but topology `{}` runs {hosts} pods, one per host",
                         v.v, topology.v
                     ),
                 )
                 .at(v.span, "not the number of hosts")
                 .also(topology.span, "a multi-host slice")
                 .help(format!(
-                    "drop `{name}`: a multi-host slice sets it to its hosts ({hosts})"
+                    "drop `{field}`: a multi-host slice sets it to its hosts ({hosts})"
                 )),
             );
         }
