@@ -215,11 +215,6 @@ impl Replicas {
         }
     }
 
-    /// Whether an autoscaler (an HPA, or KEDA's) owns the Deployment's replica count.
-    pub fn is_autoscaled(&self) -> bool {
-        !matches!(self, Replicas::Fixed(_))
-    }
-
     /// Whether a PodDisruptionBudget can protect the server: at least two replicas always run,
     /// so one can go down on a drain. The generator and warning W0004 both ask this.
     ///

@@ -10,12 +10,15 @@ use crate::spec::{AcceleratorRef, Container};
 use crate::stdlib::{self, Accelerator, Catalog};
 use crate::values::suggest::suggest;
 
-type AccelOut = (
-    String,
-    i64,
-    BTreeMap<String, String>,
-    Vec<crate::app::Toleration>,
-);
+/// What an accelerator gives the container: its devices, where they are, and whether the
+/// entry asks for a /dev/shm.
+pub(super) struct AccelOut {
+    pub resource: String,
+    pub count: i64,
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<crate::app::Toleration>,
+    pub shm: bool,
+}
 
 pub(super) fn accelerator(
     d: &mut Diagnostics,
@@ -192,13 +195,18 @@ pub(super) fn accelerator(
         );
     }
 
-    let mut tolerations = Vec::new();
-    for t in &entry.tolerations {
-        if let Ok(t) = toleration::parse(t) {
-            tolerations.push(t);
-        }
-    }
-    Some((resource, count, node_selector, tolerations))
+    let tolerations = entry
+        .tolerations
+        .iter()
+        .filter_map(|t| toleration::parse(t).ok())
+        .collect();
+    Some(AccelOut {
+        resource,
+        count,
+        node_selector,
+        tolerations,
+        shm: entry.shm,
+    })
 }
 
 /// A profile with the same compute slices (`3g.20gb` → `3g.40gb`): the closest real intent.

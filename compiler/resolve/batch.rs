@@ -157,10 +157,9 @@ fn common(
             )),
         );
     }
-    let id_name = name.clone();
     let id = Ident {
         app,
-        name,
+        name: name.clone(),
         component: component.to_string(),
         container: key.v.clone(),
         path: path.to_string(),
@@ -174,7 +173,6 @@ fn common(
         &workload::Fill::new(app, None, &b.container.env, None),
         base,
     );
-    let name = id_name.clone();
     let hosts = super::accelerator::tpu_hosts(catalog, &b.container);
     if let Some((hosts, topology)) = hosts {
         multi_host(d, path, key, b, component, hosts, topology, &name, max_name);
@@ -240,7 +238,7 @@ fn multi_host(
     name: &str,
     max_name: usize,
 ) {
-    for (name, v) in [
+    for (field, v) in [
         ("parallelism", &b.parallelism),
         ("completions", &b.completions),
     ] {
@@ -249,14 +247,14 @@ fn multi_host(
                 Diagnostic::new(
                     &codes::E0129,
                     format!(
-                        "`{path}.{name}` is {} but topology `{}` runs {hosts} pods, one per host",
+                        "`{path}.{field}` is {} but topology `{}` runs {hosts} pods, one per host",
                         v.v, topology.v
                     ),
                 )
                 .at(v.span, "not the number of hosts")
                 .also(topology.span, "a multi-host slice")
                 .help(format!(
-                    "drop `{name}`: a multi-host slice sets it to its hosts ({hosts})"
+                    "drop `{field}`: a multi-host slice sets it to its hosts ({hosts})"
                 )),
             );
         }

@@ -110,6 +110,22 @@ pub fn subdomain_name(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Optio
     Some(sp.v.clone())
 }
 
+/// An HTTP path (a probe's, an Ingress's or an HTTPRoute's): it starts with `/` (E0117).
+pub fn http_path(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<String> {
+    if sp.v.starts_with('/') {
+        return Some(sp.v.clone());
+    }
+    d.push(
+        Diagnostic::new(
+            &codes::E0117,
+            format!("`{path}` must start with `/`, found {:?}", sp.v),
+        )
+        .at(sp.span, "not an absolute path")
+        .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
+    );
+    None
+}
+
 /// Validate `key = value` label pairs (also used for node selectors).
 pub fn labels(
     d: &mut Diagnostics,

@@ -18,16 +18,7 @@ pub(super) fn resolve_env(
 ) {
     for (k, v) in &c.env {
         let path = format!("{path}.{}", k.v);
-        if check::ok(
-            d,
-            &codes::E0115,
-            &path,
-            k,
-            names::env_var_name(&k.v),
-            "names are letters, digits, `_`, `-` and `.`, not starting with a digit",
-        )
-        .is_none()
-        {
+        if env_name(d, &path, k).is_none() {
             continue;
         }
         if let Some(why) = secret::looks_like_secret(&k.v, &v.v) {
@@ -54,14 +45,7 @@ pub(super) fn resolve_secret_env(
     let mut secret_env = BTreeMap::new();
     for (k, v) in &c.secret_env {
         let path = format!("{path}.{}", k.v);
-        let name_ok = check::ok(
-            d,
-            &codes::E0115,
-            &path,
-            k,
-            names::env_var_name(&k.v),
-            "names are letters, digits, `_`, `-` and `.`, not starting with a digit",
-        );
+        let name_ok = env_name(d, &path, k);
         if let Some(twin) = c.env.iter().find(|(e, _)| e.v == k.v) {
             d.push(
                 Diagnostic::new(
@@ -81,14 +65,22 @@ pub(super) fn resolve_secret_env(
     secret_env
 }
 
+/// A variable name of `env` or `secret_env` (E0115).
+fn env_name(d: &mut Diagnostics, path: &str, k: &Sp<String>) -> Option<()> {
+    check::ok(
+        d,
+        &codes::E0115,
+        path,
+        k,
+        names::env_var_name(&k.v),
+        "names are letters, digits, `_`, `-` and `.`, not starting with a digit",
+    )
+}
+
 fn secret_ref(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(String, String)> {
-    let parsed = sp.v.split_once('/').filter(|(n, k)| {
-        names::dns1123_subdomain(n).is_ok()
-            && !k.is_empty()
-            && k.len() <= 253
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-    });
+    let parsed =
+        sp.v.split_once('/')
+            .filter(|(n, k)| names::dns1123_subdomain(n).is_ok() && is_data_key(k));
     match parsed {
         Some((n, k)) => Some((n.to_string(), k.to_string())),
         None => {
@@ -117,13 +109,8 @@ pub(super) fn resolve_files(
     let mut seen: BTreeMap<String, crate::source::Span> = BTreeMap::new();
     for (k, v) in files {
         let base = k.v.rsplit('/').next().unwrap_or_default();
-        let key_ok = !base.is_empty()
-            && base.len() <= 253
-            && base
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
         if !k.v.starts_with('/')
-            || !key_ok
+            || !is_data_key(base)
             || k.v.contains("//")
             || k.v.split('/').any(|s| s == "..")
         {
@@ -155,4 +142,12 @@ pub(super) fn resolve_files(
         out.insert(base.to_string(), (k.v.clone(), v.v.clone()));
     }
     out
+}
+
+/// A key of a Secret's or ConfigMap's data: 1 to 253 letters, digits, `-`, `_` or `.`.
+fn is_data_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 253
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
 }

@@ -64,13 +64,11 @@ pub(super) fn resolve_resources(
             );
         }
         (Some(a), gpus) => {
-            if let Some((resource, count, sel, tol)) =
-                accelerator(d, catalog, &path, a, gpus.as_ref())
-            {
-                devices.insert(resource, count);
-                scheduling.node_selector = sel;
-                scheduling.tolerations = tol;
-                if catalog.accelerator(&a.name.v).is_some_and(|x| x.shm) {
+            if let Some(out) = accelerator(d, catalog, &path, a, gpus.as_ref()) {
+                devices.insert(out.resource, out.count);
+                scheduling.node_selector = out.node_selector;
+                scheduling.tolerations = out.tolerations;
+                if out.shm {
                     shm = Some(defaults.gpu_shm.clone());
                 }
             }

@@ -51,18 +51,7 @@ fn route(d: &mut Diagnostics, catalog: &Catalog, r: &spec::Route) -> Option<Rout
         }
     }
     let path = match &r.path {
-        Some(sp) if sp.v.starts_with('/') => sp.v.clone(),
-        Some(sp) => {
-            d.push(
-                Diagnostic::new(
-                    &codes::E0117,
-                    format!("`serve.route.path` must start with `/`, found {:?}", sp.v),
-                )
-                .at(sp.span, "not an absolute path")
-                .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
-            );
-            return None;
-        }
+        Some(sp) => check::http_path(d, "serve.route.path", sp)?,
         None => catalog.defaults.ingress.path.clone(),
     };
     Some(Route {

@@ -9,7 +9,7 @@ use crate::app::{
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
 use crate::spec::{self, Serve};
-use crate::stdlib::{Catalog, Runtime};
+use crate::stdlib::{Catalog, DEFAULT_RUNTIME, Runtime};
 use crate::values::{names, percent, suggest::suggest};
 
 /// `placement.spread`: across zones, one replica per node, or no topology spread.
@@ -44,7 +44,7 @@ pub fn resolve(
         s.container.command.as_ref(),
     ) {
         let flags = model_flags(s, r);
-        repeated_flags(d, s, &flags, uri.span, "`serve.model`", "`model`");
+        repeated_flags(d, s, &flags, uri.span, "model");
     }
     let fill = workload::Fill::new(
         app,
@@ -143,21 +143,17 @@ pub fn resolve(
     }
 }
 
-/// `serve.model_name` fills the runtime's model flags, so it needs a runtime that has some (or
-/// names `{model}` elsewhere), no `command` that drops them, and no args that repeat them.
 /// The flags that name the model: the runtime's `model_args`, or with a `model` source its
 /// `model_source.args` (which replace them unless `keep_model_args`).
 fn model_flags(s: &Serve, r: &Runtime) -> Vec<String> {
-    let src = &r.model_source;
-    match s.container.model.is_some() && !src.args.is_empty() {
-        false => r.model_args.clone(),
-        true if src.keep_model_args => src.args.iter().chain(&r.model_args).cloned().collect(),
-        true => src.args.clone(),
-    }
+    let (source, model) = r.model_flags(s.container.model.is_some());
+    source.iter().chain(model).cloned().collect()
 }
 
+/// `serve.model_name` fills the runtime's model flags, so it needs a runtime that has some (or
+/// names `{model}` elsewhere), no `command` that drops them, and no args that repeat them.
 fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtime) {
-    let name = s.runtime.as_ref().map_or("http", |r| r.v.as_str());
+    let name = s.runtime.as_ref().map_or(DEFAULT_RUNTIME, |r| r.v.as_str());
     let flags = model_flags(s, r);
     let used = flags.iter().any(|a| a.contains("{model}"))
         || r.env.values().any(|v| v.contains("{model}"))
@@ -197,16 +193,15 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
         );
         return;
     }
-    repeated_flags(d, s, &flags, m.span, "`serve.model_name`", "`model_name`");
+    repeated_flags(d, s, &flags, m.span, "model_name");
 }
 
-/// `serve.args` setting a flag that mlspec already fills in from `named` (at `span`).
+/// `serve.args` setting a flag that mlspec already fills in from `serve.KEY` (at `span`).
 fn repeated_flags(
     d: &mut Diagnostics,
     s: &Serve,
     fills: &[String],
     span: crate::source::Span,
-    named: &str,
     key: &str,
 ) {
     let flags: Vec<&str> = fills
@@ -220,13 +215,12 @@ fn repeated_flags(
             d.push(
                 Diagnostic::new(
                     &codes::E0134,
-                    format!("`serve.args` sets `{flag}`, which {named} already fills in"),
+                    format!("`serve.args` sets `{flag}`, which `serve.{key}` already fills in"),
                 )
                 .at(a.span, "set twice")
                 .also(span, "the model is named here")
                 .help(format!(
-                    "drop `{flag}` and its value from `args`, or drop `{}`",
-                    key.trim_matches('`')
+                    "drop `{flag}` and its value from `args`, or drop `{key}`"
                 )),
             );
         }
@@ -235,7 +229,7 @@ fn repeated_flags(
 
 fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&'c Runtime> {
     let Some(sp) = &s.runtime else {
-        return catalog.runtime("http");
+        return catalog.runtime(DEFAULT_RUNTIME);
     };
     if let Some(r) = catalog.runtime(&sp.v) {
         return Some(r);
@@ -258,7 +252,7 @@ fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&
         )),
     };
     d.push(diag);
-    catalog.runtime("http")
+    catalog.runtime(DEFAULT_RUNTIME)
 }
 
 fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port> {
@@ -369,18 +363,7 @@ fn probes(
     let path =
         |d: &mut Diagnostics, key: &str, given: Option<&Sp<String>>, preset: Option<&String>| {
             match given {
-                Some(sp) if sp.v.starts_with('/') => Some(sp.v.clone()),
-                Some(sp) => {
-                    d.push(
-                        Diagnostic::new(
-                            &codes::E0117,
-                            format!("`serve.health.{key}` must start with `/`, found {:?}", sp.v),
-                        )
-                        .at(sp.span, "not an absolute path")
-                        .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
-                    );
-                    None
-                }
+                Some(sp) => check::http_path(d, &format!("serve.health.{key}"), sp),
                 None => preset.map(fill),
             }
         };
@@ -533,17 +516,8 @@ fn ingress(
         .map(|()| h.v.clone())
     });
     let path = match &i.path {
-        Some(sp) if sp.v.starts_with('/') => sp.v.clone(),
         Some(sp) => {
-            d.push(
-                Diagnostic::new(
-                    &codes::E0117,
-                    format!("`serve.ingress.path` must start with `/`, found {:?}", sp.v),
-                )
-                .at(sp.span, "not an absolute path")
-                .help(format!("write `\"/{}\"`", sp.v.trim_start_matches('/'))),
-            );
-            "/".to_string()
+            check::http_path(d, "serve.ingress.path", sp).unwrap_or_else(|| "/".to_string())
         }
         None => catalog.defaults.ingress.path.clone(),
     };

@@ -252,15 +252,19 @@ fn argv(c: &Container, runtime: Option<&Runtime>, fill: &Fill) -> (Vec<String>, 
         let command = c.command.iter().flatten().map(|s| s.v.clone()).collect();
         return (command, spec_args.collect());
     };
-    let mut args: Vec<String> = r.args.iter().map(|a| fill.apply(a)).collect();
-    let source = fill.model_path.is_some().then_some(&r.model_source);
-    if let Some(s) = source {
-        args.extend(s.args.iter().map(|a| fill.apply(a)));
-    }
-    let replaced = source.is_some_and(|s| !s.args.is_empty() && !s.keep_model_args);
-    if fill.model_name.is_some() && !replaced {
-        args.extend(r.model_args.iter().map(|a| fill.apply(a)));
-    }
+    let (source, model) = r.model_flags(fill.model_path.is_some());
+    let model = if fill.model_name.is_some() {
+        model
+    } else {
+        &[]
+    };
+    let mut args: Vec<String> = r
+        .args
+        .iter()
+        .chain(source)
+        .chain(model)
+        .map(|a| fill.apply(a))
+        .collect();
     args.extend(spec_args);
     (r.command.iter().map(|a| fill.apply(a)).collect(), args)
 }

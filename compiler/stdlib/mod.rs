@@ -25,6 +25,9 @@ pub const PVC_SCHEME: &str = "pvc";
 /// The provider a spec or inventory gets when it names none.
 pub const DEFAULT_PROVIDER: &str = "generic";
 
+/// The runtime a `[serve]` gets when it names none.
+pub const DEFAULT_RUNTIME: &str = "http";
+
 /// A cloud provider's node-label conventions (`stdlib/providers.toml`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -191,6 +194,20 @@ pub struct Runtime {
     pub model_source: RuntimeModelSource,
     /// What `mlspec init --runtime NAME` writes into a new spec.
     pub starter: Starter,
+}
+
+impl Runtime {
+    /// The flags that name the model, in order: with a mounted `model` source, its
+    /// `model_source.args` (which load the directory); then `model_args`, unless those source
+    /// args replace them (`keep_model_args` keeps them, as Triton needs). The second part is used
+    /// only when the spec sets `serve.model_name`.
+    pub fn model_flags(&self, with_source: bool) -> (&[String], &[String]) {
+        let src = &self.model_source;
+        let source: &[String] = if with_source { &src.args } else { &[] };
+        let replaced = !source.is_empty() && !src.keep_model_args;
+        let model: &[String] = if replaced { &[] } else { &self.model_args };
+        (source, model)
+    }
 }
 
 /// A Prometheus endpoint: a port of the runtime's `ports`, by name, and an HTTP path.

@@ -20,15 +20,17 @@ pub fn validate(spec: &Spec, app: &App, catalog: &Catalog) -> Diagnostics {
     d
 }
 
-/// Each `[jobs.NAME]` then `[schedules.NAME]` with its spec path, in the order of
-/// `App::batches`.
-fn batches(spec: &Spec) -> impl Iterator<Item = (String, &crate::spec::Batch)> {
+/// Each `[jobs.NAME]` then `[schedules.NAME]` with its spec path (and a schedule's own keys), in
+/// the order of `App::batches`.
+fn batches(
+    spec: &Spec,
+) -> impl Iterator<Item = (String, &crate::spec::Batch, Option<&crate::spec::Schedule>)> {
     spec.jobs
         .iter()
-        .map(|(k, b)| (format!("jobs.{}", k.v), b))
+        .map(|(k, b)| (format!("jobs.{}", k.v), b, None))
         .chain(
             spec.schedules
                 .iter()
-                .map(|(k, s)| (format!("schedules.{}", k.v), &s.batch)),
+                .map(|(k, s)| (format!("schedules.{}", k.v), &s.batch, Some(s))),
         )
 }

@@ -57,7 +57,7 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
             );
         }
     }
-    for ((path, b), batch) in super::batches(spec).zip(&app.batches) {
+    for ((path, b, schedule), batch) in super::batches(spec).zip(&app.batches) {
         let pods = batch.hosts.or(batch.parallelism).unwrap_or(1);
         if pods > 1 {
             let at = b.parallelism.as_ref().map(|p| p.span);
@@ -75,11 +75,8 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
             .as_ref()
             .is_some_and(|s| s.concurrency == "Allow")
         {
-            let at = spec
-                .schedules
-                .iter()
-                .find(|(k, _)| format!("schedules.{}", k.v) == path)
-                .and_then(|(_, s)| s.concurrency.as_ref())
+            let at = schedule
+                .and_then(|s| s.concurrency.as_ref())
                 .map(|c| c.span);
             shared(
                 d,

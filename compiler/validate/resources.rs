@@ -10,7 +10,7 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
     if let (Some(s), Some(server)) = (&spec.serve, &app.serve) {
         shm(d, "serve", &s.container, &server.workload);
     }
-    for ((path, b), wl) in super::batches(spec).zip(&app.batches) {
+    for ((path, b, _), wl) in super::batches(spec).zip(&app.batches) {
         shm(d, &path, &b.container, &wl.workload);
     }
 }

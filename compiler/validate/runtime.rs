@@ -7,14 +7,14 @@ use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::Span;
 use crate::spec::read::Sp;
 use crate::spec::{Serve, Spec};
-use crate::stdlib::{Catalog, Runtime, TensorParallel};
+use crate::stdlib::{Catalog, DEFAULT_RUNTIME, Runtime, TensorParallel};
 use crate::values::{duration, quantity::Quantity};
 
 pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App, catalog: &Catalog) {
     let (Some(s), Some(server)) = (&spec.serve, &app.serve) else {
         return;
     };
-    let name = s.runtime.as_ref().map_or("http", |r| r.v.as_str());
+    let name = s.runtime.as_ref().map_or(DEFAULT_RUNTIME, |r| r.v.as_str());
     let Some(runtime) = catalog.runtime(name) else {
         return;
     };

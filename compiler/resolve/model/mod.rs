@@ -60,7 +60,6 @@ pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, at: &Around, m: &Spec) ->
         return pvc::resolve(d, &p, m, uri, rest, path);
     }
     let Some(source) = catalog.source(scheme) else {
-        let known: Vec<&String> = catalog.sources.keys().collect();
         let mut diag = Diagnostic::new(
             &codes::E0150,
             format!(
@@ -70,7 +69,7 @@ pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, at: &Around, m: &Spec) ->
         )
         .at(uri.span, "unknown source");
         let pvc = PVC_SCHEME.to_string();
-        diag = match suggest(scheme, known.iter().copied().chain([&pvc])) {
+        diag = match suggest(scheme, catalog.sources.keys().chain([&pvc])) {
             Some(s) => diag.help(format!(
                 "did you mean `{s}://`? ({})",
                 schemes_help(catalog)
