@@ -450,7 +450,7 @@ impl Context<'_> {
             "env" => self
                 .spec_line(&format!("{s}.env.{name}"))
                 .or_else(|| self.spec_line(&format!("{s}.secret_env.{name}"))),
-            _ if name == "dshm" => self
+            _ if name == crate::generate::pod::SHM_VOLUME => self
                 .spec_line(&format!("{s}.resources.shm"))
                 .or_else(|| self.try_source(Accelerator, pointer))
                 .or_else(|| self.try_source(Runtime, pointer)),

@@ -94,7 +94,7 @@ pub struct InitArgs {
     #[arg(default_value = "app.toml", value_name = "FILE")]
     pub path: PathBuf,
     /// The serving runtime from the catalog: http, tf-serving, vllm
-    #[arg(long, default_value = "http", value_name = "RUNTIME")]
+    #[arg(long, default_value = mlspec::stdlib::DEFAULT_RUNTIME, value_name = "RUNTIME")]
     pub runtime: String,
     /// An accelerator from the catalog (e.g. nvidia-l4); one device per replica
     #[arg(long, value_name = "ACCELERATOR")]

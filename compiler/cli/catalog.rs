@@ -118,9 +118,16 @@ pub fn for_spec(base: &Catalog, source: &SourceFile, path: &Path) -> SpecCatalog
             out
         }
         Err(e) => SpecCatalog {
-            unreadable: Some(Diagnostic::new(&codes::E0010, e)
-                .at(span, "this folder")
-                .help("`[app] stdlib` is a folder, relative to this spec, holding `accelerators.toml`, `providers.toml` and/or `runtimes.toml`")),
+            unreadable: Some(
+                Diagnostic::new(&codes::E0010, e)
+                    .at(span, "this folder")
+                    .help(format!(
+                        "`[app] stdlib` is a folder, relative to this spec, holding any of {}",
+                        mlspec::stdlib::user::FILES
+                            .map(|f| format!("`{f}`"))
+                            .join(", ")
+                    )),
+            ),
             ..SpecCatalog::default()
         },
     }

@@ -47,6 +47,11 @@ pub fn env(
     env
 }
 
+/// The memory-backed volume mounted at /dev/shm.
+pub const SHM_VOLUME: &str = "dshm";
+/// The ConfigMap volume holding the workload's `files`.
+pub const FILES_VOLUME: &str = "files";
+
 /// The container with everything but ports and probes, which only servers have.
 pub fn container(w: &Workload) -> Container {
     let env = env(&w.env, &w.secret_env);
@@ -65,7 +70,7 @@ pub fn container(w: &Workload) -> Container {
     let mut mounts: Vec<VolumeMount> = w.volumes.iter().map(volume_mount).collect();
     if w.shm.is_some() {
         mounts.push(VolumeMount {
-            name: "dshm".to_string(),
+            name: SHM_VOLUME.to_string(),
             mount_path: "/dev/shm".to_string(),
             ..Default::default()
         });
@@ -73,7 +78,7 @@ pub fn container(w: &Workload) -> Container {
     mounts.extend(w.model.as_ref().map(model::mount));
     for (key, (path, _)) in &w.files {
         mounts.push(VolumeMount {
-            name: "files".to_string(),
+            name: FILES_VOLUME.to_string(),
             mount_path: path.clone(),
             sub_path: Some(key.clone()),
             read_only: Some(true),
@@ -148,12 +153,12 @@ pub fn template(
         .map(|v| empty_dir(&v.name, None, &v.size))
         .collect();
     if let Some(size) = &w.shm {
-        volumes.push(empty_dir("dshm", Some("Memory"), size));
+        volumes.push(empty_dir(SHM_VOLUME, Some("Memory"), size));
     }
     volumes.extend(w.model.iter().flat_map(model::volumes));
     if !w.files.is_empty() {
         volumes.push(K8sVolume {
-            name: "files".to_string(),
+            name: FILES_VOLUME.to_string(),
             config_map: Some(ConfigMapVolumeSource {
                 name: config_map::name(w),
                 ..Default::default()

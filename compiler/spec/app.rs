@@ -29,8 +29,8 @@ pub struct AppSection {
     pub annotations: Pairs,
     /// `true` emits a Namespace that enforces Pod Security "restricted".
     pub create_namespace: Option<Sp<bool>>,
-    /// A folder with the platform team's own `accelerators.toml` and/or `runtimes.toml`,
-    /// relative to this file; its entries add to the built-in catalog or replace entries of the
+    /// A folder with the platform team's own `accelerators.toml`, `providers.toml`,
+    /// `runtimes.toml` and/or `sources.toml`, relative to this file; its entries add to the built-in catalog or replace entries of the
     /// same name (over `--stdlib`). Read by the command line, before compiling.
     #[schemars(extend("examples" = ["../platform/stdlib"]))]
     pub stdlib: Option<Sp<String>>,

@@ -52,7 +52,12 @@ impl<'a> Out<'a> {
 }
 
 /// Volume names the pod template gives /dev/shm, mounted files and the model.
-const RESERVED_VOLUMES: [&str; 4] = ["dshm", "files", "model", "model-credentials"];
+const RESERVED_VOLUMES: [&str; 4] = [
+    crate::generate::pod::SHM_VOLUME,
+    crate::generate::pod::FILES_VOLUME,
+    crate::resolve::model::VOLUME,
+    crate::generate::model::CREDENTIALS,
+];
 
 const QUANTITY: &str = "write a Kubernetes quantity such as `500m`, `16Gi` or `80Gi`";
 const LABEL: &str = "node labels are `prefix/name` keys of at most 63 characters in the name, with values of at most 63 characters";

@@ -1,6 +1,5 @@
-//! A platform team's own catalog: a folder with `accelerators.toml`, `providers.toml` and/or
-//! `runtimes.toml` in
-//! the built-in files' format, whose entries add to the built-in ones or replace them by name
+//! A platform team's own catalog: a folder with any of `FILES` (`accelerators.toml`,
+//! `providers.toml`, `runtimes.toml`, `sources.toml`) in the built-in files' format, whose entries add to the built-in ones or replace them by name
 //! (`--stdlib DIR`, or `[app] stdlib = "DIR"` in a spec). Entries get the checks built-in ones
 //! get (`check`), each problem a diagnostic (E0010) pointing into the user's file.
 //!
