@@ -186,6 +186,7 @@ pub fn accelerator(name: &str, a: &Accelerator) -> Vec<Problem> {
     if let Some(l) = &a.topology_label {
         out.check("topology_label", label_key(l), LABEL);
     }
+    out.problems.extend(super::memory::accelerator_problems(name, a));
     out.problems
 }
 
@@ -277,6 +278,7 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
             "name an accelerator from `mlspec stdlib list`",
         );
     }
+    out.problems.extend(super::memory::runtime_problems(name, r));
     out.problems
 }
 
@@ -390,6 +392,9 @@ pub fn catalog(c: &Catalog) -> Vec<Problem> {
     }
     for (name, s) in &c.sources {
         out.extend(source(name, s, c));
+    }
+    for (name, m) in &c.models {
+        out.extend(super::models::check(name, m));
     }
     out
 }

@@ -5,6 +5,8 @@
 //! itself comes from an entry here.
 
 pub mod check;
+pub mod memory;
+pub mod models;
 pub mod show;
 pub mod user;
 
@@ -17,6 +19,7 @@ const RUNTIMES: &str = include_str!("../../stdlib/runtimes.toml");
 const DEFAULTS: &str = include_str!("../../stdlib/defaults.toml");
 const PROVIDERS: &str = include_str!("../../stdlib/providers.toml");
 const SOURCES: &str = include_str!("../../stdlib/sources.toml");
+const MODELS: &str = include_str!("../../stdlib/models.toml");
 
 /// The URI scheme of a model already on an existing PersistentVolumeClaim (`pvc://CLAIM/PATH`):
 /// mounted, never downloaded, so it has no entry in `stdlib/sources.toml`.
@@ -63,6 +66,9 @@ pub struct Accelerator {
     /// TPUs: slices that span several hosts.
     pub multi_host: Option<MultiHost>,
     pub topology_label: Option<String>,
+    /// What CUDA (or ROCm) reports as the device's total memory, below `memory` by what the
+    /// driver reserves: the memory a server's share is taken of. `memory` when not given.
+    pub usable_memory: Option<String>,
 }
 
 /// The multi-host slices of a TPU type: the chips of each host, and the topologies offered.
@@ -109,6 +115,20 @@ impl Accelerator {
             hosts: chips / per_host,
             chips_per_pod: per_host,
         })
+    }
+
+    /// Bytes of one device (a whole GPU, a MIG slice of it, or a TPU chip) a server can use:
+    /// `usable_memory` (else `memory`), and for a MIG profile the share its name gives of the
+    /// largest profile's (`3g.40gb` of `7g.80gb`: a half), in eighths as MIG splits memory.
+    pub fn device_bytes(&self, mig: Option<&str>) -> Option<f64> {
+        let whole = memory::bytes(self.usable_memory.as_deref().unwrap_or(&self.memory))?;
+        let Some(profile) = mig else {
+            return Some(whole);
+        };
+        let gb = |p: &str| -> Option<f64> { p.split_once('.')?.1.strip_suffix("gb")?.parse().ok() };
+        let full = self.mig.iter().filter_map(|p| gb(p)).fold(0.0, f64::max);
+        let eighths = (gb(profile)? / full * 8.0).round().clamp(1.0, 8.0);
+        (full > 0.0).then_some(whole * eighths / 8.0)
     }
 
     /// Every topology offered, single-host ones first.
@@ -194,6 +214,8 @@ pub struct Runtime {
     pub model_source: RuntimeModelSource,
     /// What `mlspec init --runtime NAME` writes into a new spec.
     pub starter: Starter,
+    /// How the server spends accelerator memory, for LLM servers whose model mlspec knows.
+    pub memory: Option<memory::RuntimeMemory>,
 }
 
 impl Runtime {
@@ -424,6 +446,15 @@ pub struct Defaults {
     pub keda: KedaDefaults,
     pub metrics: MetricsDefaults,
     pub model: ModelDefaults,
+    pub memory: MemoryDefaults,
+}
+
+/// `[memory]`: when a server's KV cache is too small to be worth a warning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryDefaults {
+    /// Fewer sequences of the maximum context than this fitting the KV cache is W0070.
+    pub few_sequences: u32,
 }
 
 /// Everything the compiler may add by itself, by name.
@@ -434,6 +465,8 @@ pub struct Catalog {
     pub providers: BTreeMap<String, Provider>,
     /// Model sources by URI scheme.
     pub sources: BTreeMap<String, Source>,
+    /// Model architectures (stdlib/models.toml), by the name a spec gives them.
+    pub models: BTreeMap<String, models::ModelEntry>,
     pub defaults: Defaults,
 }
 
@@ -445,6 +478,7 @@ impl Catalog {
             runtimes: parse("stdlib/runtimes.toml", RUNTIMES)?,
             providers: parse("stdlib/providers.toml", PROVIDERS)?,
             sources: parse("stdlib/sources.toml", SOURCES)?,
+            models: parse("stdlib/models.toml", MODELS)?,
             defaults: parse("stdlib/defaults.toml", DEFAULTS)?,
         })
     }
@@ -463,6 +497,10 @@ impl Catalog {
 
     pub fn source(&self, scheme: &str) -> Option<&Source> {
         self.sources.get(scheme)
+    }
+
+    pub fn model(&self, name: &str) -> Option<&models::ModelEntry> {
+        self.models.get(name)
     }
 }
 

@@ -2,26 +2,28 @@
 //! file, comments included, for `mlspec stdlib show`.
 
 /// The built-in catalog files that hold named entries: (path in the repository, text).
-pub const BUILTIN: [(&str, &str); 4] = [
+pub const BUILTIN: [(&str, &str); 5] = [
     ("stdlib/accelerators.toml", super::ACCELERATORS),
     ("stdlib/runtimes.toml", super::RUNTIMES),
     ("stdlib/providers.toml", super::PROVIDERS),
     ("stdlib/sources.toml", super::SOURCES),
+    ("stdlib/models.toml", super::MODELS),
 ];
 
 /// The lines of `text` from the `[name]` header to the next table header, trailing blank lines
 /// left out.
 pub fn entry<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    let header = format!("[{name}]");
-    let subtable = format!("[{name}.");
+    // A name with a dot (`llama-3.1-8b`) is a quoted key: `["llama-3.1-8b"]`.
+    let headers = [format!("[{name}]"), format!("[\"{name}\"]")];
+    let subtables = [format!("[{name}."), format!("[\"{name}\".")];
     let mut start = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_end();
         let is_header = trimmed.starts_with('[') && trimmed.ends_with(']') && trimmed.len() > 2;
         match start {
-            None if trimmed == header => start = Some(offset),
-            Some(s) if is_header && !trimmed.starts_with(&subtable) => {
+            None if headers.iter().any(|h| trimmed == h) => start = Some(offset),
+            Some(s) if is_header && !subtables.iter().any(|p| trimmed.starts_with(p.as_str())) => {
                 return Some(text[s..offset].trim_end());
             }
             _ => {}
@@ -218,6 +220,7 @@ mod tests {
             .chain(c.runtimes.keys())
             .chain(c.providers.keys())
             .chain(c.sources.keys())
+            .chain(c.models.keys())
         {
             let found = BUILTIN.iter().filter_map(|(_, t)| entry(t, name)).count();
             assert_eq!(found, 1, "{name}");

@@ -1,5 +1,5 @@
 //! A platform team's own catalog: a folder with any of `FILES` (`accelerators.toml`,
-//! `providers.toml`, `runtimes.toml`, `sources.toml`) in the built-in files' format, whose entries add to the built-in ones or replace them by name
+//! `providers.toml`, `runtimes.toml`, `sources.toml`, `models.toml`) in the built-in files' format, whose entries add to the built-in ones or replace them by name
 //! (`--stdlib DIR`, or `[app] stdlib = "DIR"` in a spec). Entries get the checks built-in ones
 //! get (`check`), each problem a diagnostic (E0010) pointing into the user's file.
 //!
@@ -17,11 +17,12 @@ use crate::spec::tree;
 use crate::verify::origin;
 
 /// The files a user catalog may hold, in the order they are layered.
-pub const FILES: [&str; 4] = [
+pub const FILES: [&str; 5] = [
     "accelerators.toml",
     "providers.toml",
     "runtimes.toml",
     "sources.toml",
+    "models.toml",
 ];
 
 /// `base` with the entries of `files` added or replacing its own, and each file's diagnostics
@@ -70,6 +71,7 @@ pub fn extend(base: &Catalog, files: &[SourceFile]) -> (Catalog, Vec<Diagnostics
                 }
                 "providers.toml" => layer(c, file, d, check::provider, |c| &mut c.providers),
                 "sources.toml" => layer(c, file, d, check::source, |c| &mut c.sources),
+                "models.toml" => layer(c, file, d, super::models::check_entry, |c| &mut c.models),
                 _ => layer(c, file, d, check::runtime, |c| &mut c.runtimes),
             }
         }

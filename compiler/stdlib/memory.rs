@@ -1,0 +1,292 @@
+//! How a serving runtime spends accelerator memory (`[NAME.memory]` in stdlib/runtimes.toml):
+//! which flags and variables set its memory knobs, their defaults, and the overheads it holds
+//! besides the weights and the KV cache. `crate::memory` reads a server's args and env with
+//! these and accounts for one pod's devices the way the runtime does.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::check::Problem;
+use super::{Accelerator, Runtime};
+use crate::values::quantity::Quantity;
+
+/// The accountings mlspec knows, by the runtime whose startup they follow.
+pub const RULES: &[&str] = &["vllm", "sglang", "tgi"];
+
+/// `[NAME.memory]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeMemory {
+    /// Whose accounting the server follows: one of `RULES`.
+    pub rules: String,
+    /// The share of each device's memory the server takes.
+    pub fraction: Knob,
+    /// The longest sequence the server accepts; the model's by default (at most `cap`).
+    pub max_context: Knob,
+    /// What the KV cache is stored as.
+    pub kv_dtype: Knob,
+    /// What the weights are computed in.
+    pub dtype: Knob,
+    /// Weights quantized when loaded (or as the checkpoint is).
+    pub quantization: Knob,
+    pub pipeline_parallel: Option<Knob>,
+    /// Sequences one step may batch (the profiled sampler run's rows).
+    pub max_sequences: Option<Knob>,
+    /// Tokens one step may batch (the profiled forward pass).
+    pub batched_tokens: Option<Knob>,
+    /// With no tensor-parallel setting the server shards over every device of the pod (TGI).
+    #[serde(default)]
+    pub shards_by_default: bool,
+    /// Devices that get the knobs' `large` defaults.
+    pub large_device: Option<LargeDevice>,
+    /// Held on every device besides weights, KV cache and activations: the CUDA context, cuBLAS
+    /// workspaces, allocations outside the framework.
+    pub overhead: String,
+    /// Held on every device in addition when the model is split over several: NCCL and
+    /// all-reduce buffers.
+    pub parallel_overhead: String,
+    /// Activations of one batched token: values kept per unit of the MLP's width (gate, up,
+    /// activation) and per unit of the hidden size (residual, attention projections).
+    #[serde(default)]
+    pub mlp_activations: f64,
+    #[serde(default)]
+    pub hidden_activations: f64,
+    /// Bytes per sequence and vocabulary entry of the profiled sampler run (logits in float32,
+    /// sorted copies and indices for top-k/top-p).
+    #[serde(default)]
+    pub sampler_bytes: f64,
+    /// The share of what is left that becomes KV cache (TGI's TGI_WIGGLE_ROOM); 1 by default.
+    pub kv_share: Option<f64>,
+    /// `--quantization` values → bits per weight of the linear layers (scales included).
+    #[serde(default)]
+    pub quantizations: BTreeMap<String, f64>,
+    /// `--kv-cache-dtype` values → bytes per value; 0 is "the model's dtype".
+    #[serde(default)]
+    pub kv_dtypes: BTreeMap<String, f64>,
+    /// `--dtype` values → bytes per value; 0 is "the model's dtype".
+    #[serde(default)]
+    pub dtypes: BTreeMap<String, f64>,
+}
+
+/// Where a runtime reads one setting from, and what it assumes without one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knob {
+    /// Flags, each followed by its value or joined to it by `=`.
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// An environment variable read when no flag is given.
+    pub env: Option<String>,
+    /// The value without either.
+    pub default: Option<toml::Value>,
+    /// The default on a `large_device`.
+    pub large: Option<toml::Value>,
+    /// The default by tensor-parallel degree: `{ "1" = 0.88, "8" = 0.81 }` (the entry of the
+    /// largest degree not above the server's).
+    #[serde(default)]
+    pub by_tensor_parallel: BTreeMap<String, f64>,
+    /// The most the default may be (TGI's default context is the model's, at most 4096).
+    pub cap: Option<u64>,
+}
+
+/// Devices with at least `memory` that are not one of `except` get the `large` defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LargeDevice {
+    pub memory: String,
+    #[serde(default)]
+    pub except: Vec<String>,
+}
+
+impl Knob {
+    /// The default as a number, for a device that is `large` or not, at tensor-parallel degree
+    /// `tp`.
+    pub fn default_number(&self, large: bool, tp: u64) -> Option<f64> {
+        let by_tp = self
+            .by_tensor_parallel
+            .iter()
+            .filter_map(|(k, v)| Some((k.parse::<u64>().ok()?, *v)))
+            .filter(|(k, _)| *k <= tp)
+            .max_by_key(|(k, _)| *k)
+            .map(|(_, v)| v);
+        let value = if large { self.large.as_ref() } else { None };
+        by_tp.or_else(|| number(value.or(self.default.as_ref())?))
+    }
+
+    pub fn default_text(&self) -> Option<String> {
+        match self.default.as_ref()? {
+            toml::Value::String(s) => Some(s.clone()),
+            toml::Value::Integer(i) => Some(i.to_string()),
+            toml::Value::Float(f) => Some(f.to_string()),
+            _ => None,
+        }
+    }
+}
+
+fn number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// Bytes a quantity of memory stands for (`80Gi`, `79.22Gi`); `None` when it does not parse.
+pub fn bytes(q: &str) -> Option<f64> {
+    let q = Quantity::parse(q).ok()?;
+    (!q.is_negative()).then(|| q.nanos() as f64 / 1e9)
+}
+
+/// Problems with a runtime's `memory` table, at `NAME.memory.KEY`.
+pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
+    let Some(m) = &r.memory else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut problem = |key: &str, message: String, help: &'static str| {
+        let path = format!("{name}.memory.{key}");
+        out.push(Problem {
+            message: format!("`{path}`: {message}"),
+            path,
+            help,
+        });
+    };
+    if !RULES.contains(&m.rules.as_str()) {
+        problem(
+            "rules",
+            format!("`{}` is not an accounting mlspec knows", m.rules),
+            "use `vllm`, `sglang` or `tgi`: the runtime whose memory startup yours follows",
+        );
+    }
+    for (key, q) in [
+        ("overhead", Some(&m.overhead)),
+        ("parallel_overhead", Some(&m.parallel_overhead)),
+        ("large_device", m.large_device.as_ref().map(|l| &l.memory)),
+    ] {
+        if let Some(q) = q
+            && bytes(q).is_none()
+        {
+            problem(
+                key,
+                format!("`{q}` is not a quantity of memory"),
+                "write a Kubernetes quantity such as `512Mi` or `1Gi`",
+            );
+        }
+    }
+    match m.fraction.default_number(false, 1) {
+        Some(f) if f > 0.0 && f <= 1.0 => {}
+        _ => problem(
+            "fraction",
+            "needs a default between 0 and 1 (`default`, or `by_tensor_parallel` with a `\"1\"` entry)".into(),
+            "the share of each device's memory the server takes without a flag",
+        ),
+    }
+    for (key, k) in [
+        ("pipeline_parallel", m.pipeline_parallel.as_ref()),
+        ("max_sequences", m.max_sequences.as_ref()),
+        ("batched_tokens", m.batched_tokens.as_ref()),
+    ] {
+        if let Some(k) = k
+            && k.default_number(false, 1).is_none_or(|n| n < 1.0)
+        {
+            problem(key, "needs a whole `default` of at least 1".into(), "the value the runtime assumes without a flag");
+        }
+    }
+    for (key, v) in [
+        ("mlp_activations", m.mlp_activations),
+        ("hidden_activations", m.hidden_activations),
+        ("sampler_bytes", m.sampler_bytes),
+    ] {
+        if !(0.0..1e6).contains(&v) {
+            problem(key, format!("{v} is not a count of values"), "a small number such as 3");
+        }
+    }
+    if m.kv_share.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
+        problem("kv_share", "must be above 0 and at most 1".into(), "TGI's TGI_WIGGLE_ROOM is 0.9");
+    }
+    for (key, table) in [
+        ("quantizations", &m.quantizations),
+        ("kv_dtypes", &m.kv_dtypes),
+        ("dtypes", &m.dtypes),
+    ] {
+        if table.values().any(|v| !(0.0..=64.0).contains(v)) {
+            problem(key, "has a size outside 0–64".into(), "bits per weight for quantizations, bytes per value for dtypes (0: the model's)");
+        }
+    }
+    out
+}
+
+/// Problems with an accelerator's `usable_memory`, at `NAME.usable_memory`.
+pub fn accelerator_problems(name: &str, a: &Accelerator) -> Vec<Problem> {
+    let Some(u) = &a.usable_memory else {
+        return Vec::new();
+    };
+    let path = format!("{name}.usable_memory");
+    let Some(memory) = bytes(&a.memory) else {
+        return Vec::new(); // `memory` itself is reported
+    };
+    let Some(usable) = bytes(u) else {
+        return vec![Problem {
+            message: format!("`{path}`: `{u}` is not a quantity of memory"),
+            path,
+            help: "write what CUDA reports as the device's total, e.g. `79.22Gi`",
+        }];
+    };
+    if usable > memory || usable <= 0.0 {
+        return vec![Problem {
+            message: format!("`{path}`: {u} is not above 0 and at most the device's {}", a.memory),
+            path,
+            help: "the driver reserves part of the memory; what is left is at most the device's",
+        }];
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stdlib::Catalog;
+
+    #[test]
+    fn the_builtin_runtimes_and_accelerators_pass() {
+        let c = Catalog::builtin().expect("stdlib");
+        for (name, r) in &c.runtimes {
+            assert_eq!(runtime_problems(name, r), Vec::new(), "{name}");
+        }
+        for (name, a) in &c.accelerators {
+            assert_eq!(accelerator_problems(name, a), Vec::new(), "{name}");
+        }
+        for llm in ["vllm", "sglang", "tgi"] {
+            assert!(c.runtimes[llm].memory.is_some(), "{llm} has memory rules");
+        }
+    }
+
+    #[test]
+    fn a_default_follows_the_device_and_the_degree() {
+        let c = Catalog::builtin().expect("stdlib");
+        let vllm = c.runtimes["vllm"].memory.as_ref().expect("rules");
+        let batched = vllm.batched_tokens.as_ref().expect("batched tokens");
+        assert_eq!(batched.default_number(false, 1), Some(2048.0));
+        assert_eq!(batched.default_number(true, 1), Some(8192.0));
+        let sglang = c.runtimes["sglang"].memory.as_ref().expect("rules");
+        assert_eq!(sglang.fraction.default_number(false, 1), Some(0.88));
+        assert_eq!(sglang.fraction.default_number(false, 2), Some(0.87));
+        assert_eq!(sglang.fraction.default_number(false, 6), Some(0.85));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let c = Catalog::builtin().expect("stdlib");
+        let mut r = c.runtimes["vllm"].clone();
+        let m = r.memory.as_mut().expect("rules");
+        m.rules = "llama.cpp".into();
+        m.overhead = "lots".into();
+        m.kv_share = Some(2.0);
+        let paths: Vec<String> = runtime_problems("mine", &r).into_iter().map(|p| p.path).collect();
+        assert_eq!(paths, ["mine.memory.rules", "mine.memory.overhead", "mine.memory.kv_share"]);
+        let mut a = c.accelerators["nvidia-l4"].clone();
+        a.usable_memory = Some("30Gi".into());
+        assert_eq!(accelerator_problems("mine", &a).len(), 1);
+    }
+}
