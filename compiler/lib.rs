@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod generate;
 pub mod inventory;
+pub mod memory;
 pub mod place;
 pub mod pointer;
 pub mod provenance;
@@ -47,6 +48,8 @@ pub struct Options {
 pub struct Compiled {
     pub objects: Vec<Object>,
     pub diagnostics: Diagnostics,
+    /// Each LLM server's memory account, for `mlspec memory` (empty when the spec has none).
+    pub memory: Vec<memory::Assessment>,
 }
 
 /// Compile one spec: parse → resolve → validate → generate → verify.
@@ -55,14 +58,15 @@ pub struct Compiled {
 /// reported, so a mistake in `[overlays.staging]` is caught while building prod.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
     let provider = options.provider.as_deref();
-    let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
+    let (spec, mut diagnostics, app, memory) =
+        check(source, catalog, options.env.as_deref(), provider);
     let mut objects = Vec::new();
     if let Some(spec) = &spec {
         for (name, extent) in &spec.overlays {
             if options.env.as_deref() == Some(name.as_str()) {
                 continue;
             }
-            let (_, found, _) = check(source, catalog, Some(name), provider);
+            let (_, found, _, _) = check(source, catalog, Some(name), provider);
             for d in found {
                 if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
                     diagnostics.push(d);
@@ -93,6 +97,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     Compiled {
         objects,
         diagnostics: diagnostics.sorted(),
+        memory,
     }
 }
 
@@ -102,19 +107,28 @@ fn check(
     catalog: &Catalog,
     env: Option<&str>,
     provider: Option<&str>,
-) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
+) -> (
+    Option<spec::Spec>,
+    Diagnostics,
+    Option<app::App>,
+    Vec<memory::Assessment>,
+) {
     let (spec, mut diagnostics) = spec::parse(source, env);
     let Some(spec) = spec else {
-        return (None, diagnostics, None);
+        return (None, diagnostics, None, Vec::new());
     };
     let (catalog, d) = resolve::provider::catalog(&spec, catalog, provider);
     diagnostics.extend(d);
     let (app, d) = resolve::resolve(&spec, &catalog);
     diagnostics.extend(d);
+    let mut assessments = Vec::new();
     if let Some(app) = &app {
         diagnostics.extend(validate::validate(&spec, app, &catalog));
+        let (found, d) = memory::assess(&spec, app, &catalog);
+        diagnostics.extend(d);
+        assessments = found;
     }
-    (Some(spec), diagnostics, app)
+    (Some(spec), diagnostics, app, assessments)
 }
 
 /// Compile text with the built-in catalog and no options (handy in tests).

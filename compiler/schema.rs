@@ -46,6 +46,7 @@ fn generate<T: JsonSchema>(catalog: &Catalog) -> Value {
         runtimes: catalog.runtimes.keys().cloned().collect(),
         accelerators: catalog.accelerators.keys().cloned().collect(),
         providers: catalog.providers.keys().cloned().collect(),
+        models: catalog.models.keys().cloned().collect(),
         sources: catalog
             .sources
             .keys()
@@ -86,13 +87,14 @@ fn describe_overlays(root: &mut Value) {
     }
 }
 
-/// Replaces each `"x-catalog": "runtimes" | "accelerators" | "providers"` marker with the catalog's
+/// Replaces each `"x-catalog": "runtimes" | "accelerators" | "providers" | "models"` marker with the catalog's
 /// names, and `"x-catalog": "sources"` with a pattern of the URI schemes a model may have.
 #[derive(Clone)]
 struct CatalogNames {
     runtimes: Vec<String>,
     accelerators: Vec<String>,
     providers: Vec<String>,
+    models: Vec<String>,
     /// `gs|hf|s3|pvc`.
     sources: String,
 }
@@ -109,6 +111,7 @@ impl Transform for CatalogNames {
             let names = match kind.as_str() {
                 Some("runtimes") => &self.runtimes,
                 Some("providers") => &self.providers,
+                Some("models") => &self.models,
                 _ => &self.accelerators,
             };
             schema.insert("enum".into(), json!(names));

@@ -40,6 +40,8 @@ pub enum Command {
     /// Will it fit? Replay kube-scheduler over a node inventory at steady state, maximum scale
     /// and mid-rollout
     Place(PlaceArgs),
+    /// Will the model fit the GPUs? Each LLM server's weights, overheads and KV cache per GPU
+    Memory(MemoryArgs),
     /// Print the long explanation of a diagnostic code (or list every code)
     Explain(ExplainArgs),
     /// Write a commented starter app.toml that builds as it is
@@ -289,6 +291,19 @@ pub struct CheckArgs {
     /// Also fail (exit 1) when the specs do not fit the inventory
     #[command(flatten)]
     pub cluster: ClusterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MemoryArgs {
+    /// Spec files, or folders that stand for every app.toml below them
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+    /// The report: a few lines per server for people (`human`, or `text`), or a JSON array of
+    /// one object per server (`json`), on stdout. Diagnostics go to stderr in this format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub compile: CompileArgs,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,8 @@ pub struct Outcome {
     pub rendered: Vec<Rendered>,
     /// (spec, app name) for every spec whose objects were rendered, in input order.
     pub apps: Vec<(String, String)>,
+    /// Each spec's servers' memory accounts, in input order (`mlspec memory`).
+    pub memory: Vec<(String, Vec<mlspec::memory::Assessment>)>,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -56,6 +58,7 @@ pub fn compile_all(
         objects: Vec::new(),
         rendered: Vec::new(),
         apps: Vec::new(),
+        memory: Vec::new(),
         errors: 0,
         warnings: 0,
     };
@@ -92,6 +95,9 @@ pub fn compile_all(
         outcome.errors += e;
         outcome.warnings += w;
         outcome.objects.extend(compiled.objects);
+        if !compiled.memory.is_empty() {
+            outcome.memory.push((source.name.clone(), compiled.memory));
+        }
         match rendered {
             Ok(docs) => {
                 if let Some(d) = docs.first() {
@@ -183,6 +189,7 @@ fn not_compiled(
     let compiled = Compiled {
         objects: Vec::new(),
         diagnostics,
+        memory: Vec::new(),
     };
     (source, compiled, Ok(Vec::new()), files)
 }

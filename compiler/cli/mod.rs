@@ -9,6 +9,7 @@ mod explain;
 mod help;
 mod init;
 mod io;
+mod memory;
 mod out_dir;
 mod place;
 mod progress;
@@ -41,6 +42,9 @@ pub fn run() -> i32 {
         Command::Build(a) => reported(Reporter::new(a.format, style, false), |r| build::run(a, r)),
         Command::Check(a) => reported(Reporter::new(a.format, style, true), |r| check::run(a, r)),
         Command::Place(a) => reported(Reporter::new(a.format, style, false), |r| place::run(a, r)),
+        Command::Memory(a) => {
+            reported(Reporter::new(a.format, style, false), |r| memory::run(a, r))
+        }
         Command::Explain(a) => explain::run(a),
         Command::Init(a) => reported(Reporter::new(Format::Human, style, false), |r| {
             init::run(a, r)

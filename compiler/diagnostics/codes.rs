@@ -2,8 +2,9 @@
 //! explanation that `mlspec explain CODE` prints (from `explain/CODE.md`).
 //!
 //! Codes are stable: never reuse or renumber one. `E0001`–`E0099` are about the file's shape
-//! (syntax, keys, types), `E0100`–`E0199` about values and how they fit together, `E0200`–`E0299`
-//! about inventories and manifests for `place`, `E0300`–`E0399` are internal errors the verify
+//! (syntax, keys, types), `E0100`–`E0199` about values and how they fit together, `E0200`–`E0219`
+//! about inventories and manifests for `place`, `E0220`–`E0229` about whether a model fits the
+//! memory of its accelerators, `E0300`–`E0399` are internal errors the verify
 //! stage finds in generated objects. `W0xxx` are warnings, grouped the same way: `W0001`–`W0199`
 //! about a spec, `W0200`–`W0299` about the inventory and running-pods files of `place`.
 
@@ -110,6 +111,14 @@ codes! {
     E0203 "duplicate-node" Error "two nodes with the same name";
     E0204 "unknown-provider" Error "a cloud provider whose node-label conventions the catalog does not have";
     E0205 "does-not-fit" Error "a workload whose pods do not all fit the inventory";
+    E0220 "weights-do-not-fit" Error "model weights larger than what the runtime may use of one pod's GPUs";
+    E0221 "kv-cache-too-small" Error "a KV cache that cannot hold one sequence of the maximum context";
+    E0222 "model-download-too-large" Error "a model larger than the volume it is downloaded into";
+    E0223 "unknown-model-architecture" Error "a `serve.architecture` the model catalog does not have";
+    E0224 "invalid-model-architecture" Error "model numbers no config.json would have";
+    E0225 "invalid-memory-setting" Error "a runtime memory flag with a value the server would refuse";
+    E0226 "heads-not-divisible" Error "a tensor-parallel degree that does not divide the model's attention heads";
+    E0227 "context-longer-than-model" Error "a maximum context longer than the model's";
     E0300 "schema-violation" Error "internal error: a generated object fails its Kubernetes JSON schema";
     E0301 "api-rule-violation" Error "internal error: a generated object breaks a rule the API server enforces";
     W0001 "mutable-image-tag" Warning "an image by `latest` or no tag";
@@ -122,6 +131,8 @@ codes! {
     W0008 "waived-check" Warning "a security check waived in the spec";
     W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
     W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
+    W0070 "few-sequences" Warning "a KV cache that holds only a few sequences of the maximum context";
+    W0071 "unknown-model" Warning "a model mlspec does not know, so its memory is not checked";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
 }
 

@@ -5,6 +5,7 @@
 //! every overlay's name and extent so `compile` can check the others too.
 
 pub mod app;
+pub mod architecture;
 pub mod batch;
 pub mod model;
 pub mod overlay;

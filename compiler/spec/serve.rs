@@ -25,6 +25,10 @@ pub struct Serve {
     /// is a different question, not this key's.)
     #[schemars(extend("examples" = ["meta-llama/Llama-3.1-8B-Instruct", "sentiment"]))]
     pub model_name: Option<Sp<String>>,
+    /// The model's architecture, for the memory check: a name from the model catalog
+    /// (stdlib/models.toml), or the numbers of its config.json. Only needed when mlspec cannot
+    /// tell the model from `model_name`, the runtime's model flag in `args` or an `hf://` model.
+    pub architecture: Option<super::architecture::Architecture>,
     /// One container port (the preset's port name is kept).
     #[schemars(range(min = 1, max = 65535), extend("examples" = [8080]))]
     pub port: Option<Sp<i64>>,
@@ -51,6 +55,7 @@ impl Serve {
             container: Container::read(f, d),
             runtime: f.string(d, "runtime"),
             model_name: f.string(d, "model_name"),
+            architecture: super::architecture::Architecture::read(f, d),
             port: f.int(d, "port"),
             ports: read_ports(f, d),
             health: f.table(d, "health", Health::read),

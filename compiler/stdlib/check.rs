@@ -186,7 +186,8 @@ pub fn accelerator(name: &str, a: &Accelerator) -> Vec<Problem> {
     if let Some(l) = &a.topology_label {
         out.check("topology_label", label_key(l), LABEL);
     }
-    out.problems.extend(super::memory::accelerator_problems(name, a));
+    out.problems
+        .extend(super::memory::accelerator_problems(name, a));
     out.problems
 }
 
@@ -278,7 +279,8 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
             "name an accelerator from `mlspec stdlib list`",
         );
     }
-    out.problems.extend(super::memory::runtime_problems(name, r));
+    out.problems
+        .extend(super::memory::runtime_problems(name, r));
     out.problems
 }
 

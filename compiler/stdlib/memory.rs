@@ -190,7 +190,11 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
         if let Some(k) = k
             && k.default_number(false, 1).is_none_or(|n| n < 1.0)
         {
-            problem(key, "needs a whole `default` of at least 1".into(), "the value the runtime assumes without a flag");
+            problem(
+                key,
+                "needs a whole `default` of at least 1".into(),
+                "the value the runtime assumes without a flag",
+            );
         }
     }
     for (key, v) in [
@@ -199,11 +203,19 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
         ("sampler_bytes", m.sampler_bytes),
     ] {
         if !(0.0..1e6).contains(&v) {
-            problem(key, format!("{v} is not a count of values"), "a small number such as 3");
+            problem(
+                key,
+                format!("{v} is not a count of values"),
+                "a small number such as 3",
+            );
         }
     }
     if m.kv_share.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
-        problem("kv_share", "must be above 0 and at most 1".into(), "TGI's TGI_WIGGLE_ROOM is 0.9");
+        problem(
+            "kv_share",
+            "must be above 0 and at most 1".into(),
+            "TGI's TGI_WIGGLE_ROOM is 0.9",
+        );
     }
     for (key, table) in [
         ("quantizations", &m.quantizations),
@@ -211,7 +223,11 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
         ("dtypes", &m.dtypes),
     ] {
         if table.values().any(|v| !(0.0..=64.0).contains(v)) {
-            problem(key, "has a size outside 0–64".into(), "bits per weight for quantizations, bytes per value for dtypes (0: the model's)");
+            problem(
+                key,
+                "has a size outside 0–64".into(),
+                "bits per weight for quantizations, bytes per value for dtypes (0: the model's)",
+            );
         }
     }
     out
@@ -235,7 +251,10 @@ pub fn accelerator_problems(name: &str, a: &Accelerator) -> Vec<Problem> {
     };
     if usable > memory || usable <= 0.0 {
         return vec![Problem {
-            message: format!("`{path}`: {u} is not above 0 and at most the device's {}", a.memory),
+            message: format!(
+                "`{path}`: {u} is not above 0 and at most the device's {}",
+                a.memory
+            ),
             path,
             help: "the driver reserves part of the memory; what is left is at most the device's",
         }];
@@ -283,8 +302,18 @@ mod tests {
         m.rules = "llama.cpp".into();
         m.overhead = "lots".into();
         m.kv_share = Some(2.0);
-        let paths: Vec<String> = runtime_problems("mine", &r).into_iter().map(|p| p.path).collect();
-        assert_eq!(paths, ["mine.memory.rules", "mine.memory.overhead", "mine.memory.kv_share"]);
+        let paths: Vec<String> = runtime_problems("mine", &r)
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "mine.memory.rules",
+                "mine.memory.overhead",
+                "mine.memory.kv_share"
+            ]
+        );
         let mut a = c.accelerators["nvidia-l4"].clone();
         a.usable_memory = Some("30Gi".into());
         assert_eq!(accelerator_problems("mine", &a).len(), 1);

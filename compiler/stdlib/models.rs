@@ -11,11 +11,7 @@ use serde::Deserialize;
 use super::check::Problem;
 
 /// Data types a model's weights or KV cache can be stored in, with their bytes per value.
-pub const DTYPES: &[(&str, f64)] = &[
-    ("bfloat16", 2.0),
-    ("float16", 2.0),
-    ("float32", 4.0),
-];
+pub const DTYPES: &[(&str, f64)] = &[("bfloat16", 2.0), ("float16", 2.0), ("float32", 4.0)];
 
 /// Checkpoint quantizations a catalog entry may declare: what its linear layers are stored as
 /// (bits per weight, scales included) and whether only the experts are (`mxfp4`).
@@ -150,7 +146,10 @@ pub fn check(name: &str, m: &ModelEntry) -> Vec<Problem> {
     }
     for id in &m.huggingface {
         let ok = id.split_once('/').is_some_and(|(org, repo)| {
-            !org.is_empty() && !repo.is_empty() && !repo.contains('/') && !id.contains(char::is_whitespace)
+            !org.is_empty()
+                && !repo.is_empty()
+                && !repo.contains('/')
+                && !id.contains(char::is_whitespace)
         });
         if !ok {
             problem(
@@ -169,7 +168,10 @@ pub fn check(name: &str, m: &ModelEntry) -> Vec<Problem> {
             (Err(e), _) => problem("active_parameters", e, COUNT),
             (Ok(a), Ok(t)) if a > *t => problem(
                 "active_parameters",
-                format!("{active} active parameters are more than the {} in all", m.parameters),
+                format!(
+                    "{active} active parameters are more than the {} in all",
+                    m.parameters
+                ),
                 "active parameters are the part of the total a token uses",
             ),
             _ => {}
@@ -216,7 +218,11 @@ pub fn check(name: &str, m: &ModelEntry) -> Vec<Problem> {
             "count the layers config.json's layer_types marks `sliding_attention`",
         ),
         (Some(_), None) | (None, Some(_)) => problem(
-            if m.sliding_window.is_some() { "sliding_layers" } else { "sliding_window" },
+            if m.sliding_window.is_some() {
+                "sliding_layers"
+            } else {
+                "sliding_window"
+            },
             "`sliding_window` and `sliding_layers` go together".into(),
             "give the window in tokens and how many layers use it",
         ),
@@ -229,7 +235,11 @@ pub fn check(name: &str, m: &ModelEntry) -> Vec<Problem> {
             "num_experts_per_tok is at least 1 and at most the routed experts",
         ),
         (Some(_), None) | (None, Some(_)) => problem(
-            if m.experts.is_some() { "experts_per_token" } else { "experts" },
+            if m.experts.is_some() {
+                "experts_per_token"
+            } else {
+                "experts"
+            },
             "`experts` and `experts_per_token` go together".into(),
             "a mixture of experts has both; a dense model neither",
         ),
@@ -244,7 +254,11 @@ pub fn check(name: &str, m: &ModelEntry) -> Vec<Problem> {
     }
     if m.kv_lora_rank.is_some() != m.rope_head_dim.is_some() {
         problem(
-            if m.kv_lora_rank.is_some() { "rope_head_dim" } else { "kv_lora_rank" },
+            if m.kv_lora_rank.is_some() {
+                "rope_head_dim"
+            } else {
+                "kv_lora_rank"
+            },
             "`kv_lora_rank` and `rope_head_dim` go together".into(),
             "multi-head latent attention caches kv_lora_rank + qk_rope_head_dim values per token",
         );
@@ -281,7 +295,10 @@ mod tests {
             assert!(!m.huggingface.is_empty(), "{name} lists no repository");
             for id in &m.huggingface {
                 let key = id.to_ascii_lowercase();
-                assert!(seen.insert(key, name.clone()).is_none(), "{id} is listed twice");
+                assert!(
+                    seen.insert(key, name.clone()).is_none(),
+                    "{id} is listed twice"
+                );
             }
         }
     }
@@ -289,7 +306,8 @@ mod tests {
     #[test]
     fn the_catalog_finds_a_model_by_repository_in_any_case() {
         let c = Catalog::builtin().expect("stdlib");
-        let (name, m) = by_repository(&c.models, "META-LLAMA/llama-3.1-8b-instruct").expect("found");
+        let (name, m) =
+            by_repository(&c.models, "META-LLAMA/llama-3.1-8b-instruct").expect("found");
         assert_eq!(name, "llama-3.1-8b");
         assert!((m.total_parameters() - 8.03e9).abs() < 1.0);
         assert!(by_repository(&c.models, "acme/unknown-7b").is_none());

@@ -1,0 +1,296 @@
+//! What one server's account means for its user: the weights do not fit (E0220, with what would:
+//! more GPUs with tensor parallelism, a larger accelerator, a quantization), the KV cache cannot
+//! hold one sequence of the maximum context (E0221), or only a few (W0070).
+
+use super::account::{self, Account, Setup};
+use super::knobs::Set;
+use super::model::Found;
+use super::report::{count, parameters, size};
+use super::{Verdict, at};
+use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::source::Span;
+use crate::stdlib::memory::RuntimeMemory;
+use crate::stdlib::{Accelerator, Catalog, Runtime};
+
+/// Everything a verdict needs to explain itself.
+pub(super) struct Context<'a> {
+    pub path: &'a str,
+    pub catalog: &'a Catalog,
+    pub runtime_name: &'a str,
+    pub runtime: &'a Runtime,
+    pub rules: &'a RuntimeMemory,
+    pub model: &'a Found,
+    pub accelerator_name: &'a str,
+    pub accelerator: &'a Accelerator,
+    pub accel_span: Span,
+    pub gpus_span: Option<Span>,
+    pub fraction_set: Option<&'a Set>,
+    pub ctx_set: Option<&'a Set>,
+    pub setup: &'a Setup,
+    pub account: &'a Account,
+    pub devices: u64,
+    pub large: bool,
+}
+
+/// Whether a setup holds at least one sequence of its maximum context.
+fn holds_one(c: &Context, s: &Setup) -> bool {
+    let a = account::account(&c.model.entry, s);
+    a.weights <= a.budget && a.kv_cache >= a.kv_per_sequence
+}
+
+/// How the spec asks for tensor parallelism: the runtime's first flag (`--tensor-parallel-size
+/// 2`) or variable (`NUM_SHARD=2`).
+fn tp_setting(c: &Context, n: u64) -> String {
+    let tp = c.runtime.tensor_parallel.as_ref();
+    match (
+        tp.and_then(|t| t.flags.first()),
+        tp.and_then(|t| t.env.as_ref()),
+    ) {
+        (Some(flag), _) => format!("`{flag} {n}`"),
+        (None, Some(var)) => format!("`{var} = \"{n}\"`"),
+        (None, None) => "tensor parallelism".into(),
+    }
+}
+
+/// What would fit where this does not: more GPUs of the same kind with tensor parallelism (on one
+/// node), a catalog accelerator with more memory, the runtime's 8-bit quantization.
+fn alternatives(c: &Context) -> Vec<String> {
+    let mut out = Vec::new();
+    let entry = &c.model.entry;
+    let mig = c.setup.device_bytes
+        < c.accelerator
+            .device_bytes(None)
+            .unwrap_or(c.setup.device_bytes)
+            - 1.0;
+    if c.runtime.tensor_parallel.is_some() && !mig {
+        let more = (c.setup.tensor + 1..=u64::from(c.accelerator.max_per_node))
+            .filter(|n| entry.attention_heads % *n as u32 == 0)
+            .filter(|n| entry.kv_heads % *n as u32 == 0 || *n as u32 % entry.kv_heads.max(1) == 0)
+            .find(|n| {
+                let s = Setup {
+                    tensor: *n,
+                    ..c.setup.clone()
+                };
+                holds_one(c, &s)
+            });
+        if let Some(n) = more {
+            out.push(format!(
+                "{n} {} per pod (`gpus = {n}`) with {}",
+                c.accelerator_name,
+                tp_setting(c, n)
+            ));
+        }
+    }
+    let mut larger: Vec<(&String, f64)> = c
+        .catalog
+        .accelerators
+        .iter()
+        .filter(|(name, _)| name.as_str() != c.accelerator_name)
+        .filter_map(|(name, a)| Some((name, a.device_bytes(None)?)))
+        .filter(|(_, b)| *b > c.setup.device_bytes)
+        .collect();
+    larger.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(b.0)));
+    if let Some((name, _)) = larger.into_iter().find(|(name, b)| {
+        let large = c.rules.large_device.as_ref().is_some_and(|l| {
+            crate::stdlib::memory::bytes(&l.memory).is_some_and(|m| *b >= m)
+                && !l.except.iter().any(|e| e == *name)
+        });
+        let pick = |k: Option<&crate::stdlib::memory::Knob>, now: u64| {
+            if large == c.large {
+                now
+            } else {
+                k.and_then(|k| k.default_number(large, c.setup.tensor))
+                    .map_or(now, |v| v as u64)
+            }
+        };
+        let s = Setup {
+            device_bytes: *b,
+            max_sequences: pick(c.rules.max_sequences.as_ref(), c.setup.max_sequences),
+            batched_tokens: pick(c.rules.batched_tokens.as_ref(), c.setup.batched_tokens),
+            ..c.setup.clone()
+        };
+        holds_one(c, &s)
+    }) {
+        out.push(format!("`{name}` ({} each)", c.devices_phrase()));
+    }
+    let eight = c
+        .rules
+        .quantizations
+        .iter()
+        .filter(|(_, bits)| (**bits - 8.0).abs() < f64::EPSILON)
+        .map(|(name, bits)| (name.clone(), *bits))
+        .find(|(name, _)| name == "fp8" || name == "eetq");
+    if let (Some(q), Some(flag)) = (eight, c.rules.quantization.flags.first())
+        && c.setup.quantization.as_ref().is_none_or(|(_, b)| *b > 8.0)
+        && c.model.entry.quantization.is_none()
+    {
+        let s = Setup {
+            quantization: Some(q.clone()),
+            ..c.setup.clone()
+        };
+        if holds_one(c, &s) {
+            out.push(format!("8-bit weights (`{flag} {}`)", q.0));
+        }
+    }
+    out
+}
+
+impl Context<'_> {
+    fn devices_phrase(&self) -> String {
+        if self.devices == 1 {
+            "one device".into()
+        } else {
+            format!("{} devices", self.devices)
+        }
+    }
+
+    /// `nvidia-h100-80gb` or `2 × nvidia-l4`.
+    fn gpus(&self) -> String {
+        if self.devices == 1 {
+            format!("`{}`", self.accelerator_name)
+        } else {
+            format!("{} × `{}`", self.devices, self.accelerator_name)
+        }
+    }
+}
+
+/// Report what the account means, and return the verdict.
+pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
+    let a = c.account;
+    let path = c.path;
+    let model = &c.model.name;
+    let per_gpu = if c.devices > 1 { " per GPU" } else { "" };
+    let fraction = format!("{:.2}", c.setup.fraction);
+    if a.weights > a.budget {
+        let options = alternatives(c);
+        let help = if options.is_empty() {
+            "no accelerator of the catalog holds it on one node: serve a smaller or quantized model, or split it over several nodes".to_string()
+        } else {
+            format!("it would fit with {}", join_or(&options))
+        };
+        let mut diag = Diagnostic::new(
+            &codes::E0220,
+            format!(
+                "the weights of {model} take {}{per_gpu} on {}, more than the {} that {} may use of {} ({fraction} of it)",
+                size(a.weights),
+                c.gpus(),
+                size(a.budget),
+                c.runtime_name,
+                size(c.setup.device_bytes),
+            ),
+        )
+        .at(c.gpus_span.unwrap_or(c.accel_span), "the pod's GPUs")
+        .also(c.model.span, format!("{} parameters", parameters(c.model.entry.total_parameters())));
+        if c.gpus_span.is_some() {
+            diag = diag.also(c.accel_span, "this accelerator");
+        }
+        d.push(diag.help(help));
+        return Verdict::WeightsTooLarge;
+    }
+    let ctx = c.setup.max_context;
+    let ctx_span = at(c.ctx_set, c.model.span);
+    let ctx_label = if c.ctx_set.is_some() {
+        "the maximum context".to_string()
+    } else {
+        format!(
+            "the model's {}-token context, by default",
+            count(ctx as f64)
+        )
+    };
+    let ctx_flag = c
+        .ctx_set
+        .map(|s| s.name.clone())
+        .or_else(|| c.rules.max_context.flags.first().cloned())
+        .or_else(|| c.rules.max_context.env.clone())
+        .unwrap_or_else(|| "the context".into());
+    if a.kv_cache < a.kv_per_sequence {
+        let fit = account::longest_context(&c.model.entry, c.setup, a);
+        let left = if a.kv_cache > 0.0 {
+            format!(
+                "its KV cache gets {}{per_gpu}, less than the {} one {}-token sequence needs",
+                size(a.kv_cache),
+                size(a.kv_per_sequence),
+                count(ctx as f64)
+            )
+        } else {
+            format!(
+                "nothing is left for its KV cache: of the {} {} may use{per_gpu}, the weights take {} and activations and overhead {}",
+                size(a.budget),
+                c.runtime_name,
+                size(a.weights),
+                size(a.activations + a.overhead)
+            )
+        };
+        let mut options = Vec::new();
+        if fit > 0 {
+            options.push(format!("lower `{ctx_flag}` to {fit} or less"));
+        }
+        if let Some(flag) = c
+            .fraction_set
+            .map(|s| s.name.clone())
+            .or_else(|| c.rules.fraction.flags.first().cloned())
+            && c.setup.fraction < 0.95
+        {
+            options.push(format!("raise `{flag}`"));
+        }
+        if let Some((name, _)) = c
+            .rules
+            .kv_dtypes
+            .iter()
+            .find(|(_, b)| (**b - 1.0).abs() < f64::EPSILON)
+            && c.setup.kv_bytes > 1.0
+            && let Some(flag) = c.rules.kv_dtype.flags.first()
+        {
+            options.push(format!("store the KV cache in 8 bits (`{flag} {name}`)"));
+        }
+        options.extend(alternatives(c).into_iter().map(|o| format!("use {o}")));
+        let mut diag = Diagnostic::new(
+            &codes::E0221,
+            format!("`{path}` cannot hold one sequence of its {}-token context with {model} on {}: {left}", count(ctx as f64), c.gpus()),
+        )
+        .at(ctx_span, ctx_label);
+        if let Some(f) = c.fraction_set.and_then(|s| s.span) {
+            diag = diag.also(f, "the share of each GPU the server takes");
+        }
+        if c.ctx_set.is_some() {
+            diag = diag.also(c.model.span, "the model");
+        }
+        d.push(diag.help(format!(
+            "{} would start: {}",
+            c.runtime_name,
+            join_or(&options)
+        )));
+        return Verdict::KvCacheTooSmall;
+    }
+    let few = f64::from(c.catalog.defaults.memory.few_sequences);
+    if a.sequences < few {
+        let fit_ctx = (a.kv_cache / few / a.kv_per_token.max(1.0)).floor();
+        d.push(
+            Diagnostic::new(
+                &codes::W0070,
+                format!(
+                    "`{path}` holds {:.1} sequences of its {}-token context at once ({} tokens of KV cache{per_gpu}): a few long requests fill it",
+                    a.sequences,
+                    count(ctx as f64),
+                    count(a.tokens.floor())
+                ),
+            )
+            .at(ctx_span, ctx_label)
+            .help(format!(
+                "for {few} at once, lower `{ctx_flag}` to about {} or give the server more GPU memory; `mlspec memory` shows the whole account",
+                count(fit_ctx)
+            )),
+        );
+        return Verdict::FewSequences;
+    }
+    Verdict::Fits
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
