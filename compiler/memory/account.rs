@@ -167,9 +167,11 @@ pub fn account(m: &ModelEntry, s: &Setup) -> Account {
     let per_batched_token = s.weight_bytes
         * (s.mlp_activations * mlp_width(m) / tensor
             + s.hidden_activations * f64::from(m.hidden_size));
+    // The peak of the profiled step: the forward pass, or the sampler after it (whose logits
+    // outlive the forward pass's intermediates), whichever is larger.
     let rows = s.max_sequences.min(s.batched_tokens) as f64;
     let sampler = rows * f64::from(m.vocab_size) * s.sampler_bytes;
-    let activations = s.batched_tokens as f64 * per_batched_token + sampler;
+    let activations = (s.batched_tokens as f64 * per_batched_token).max(sampler);
 
     let (budget, kv_cache) = match s.rules {
         Rules::Vllm => {

@@ -211,6 +211,8 @@ pub fn server_memory(
     w: &Workload,
 ) -> Option<Assessment> {
     let (runtime_name, runtime, m) = rules(catalog, s)?;
+    let version = crate::stdlib::memory::image_version(&w.image, runtime_name);
+    let m = &m.for_version(version.as_deref());
     let rules_kind = Rules::parse(&m.rules)?;
     let res = s.container.resources.as_ref()?;
     let accel_ref = res.accelerator.as_ref()?;
@@ -361,7 +363,12 @@ pub fn server_memory(
     }
     let fraction = fraction
         .or_else(|| m.fraction.default_number(large, tensor))
-        .unwrap_or(0.9);
+        .unwrap_or(0.9)
+        * if entry.multimodal {
+            m.multimodal_fraction.unwrap_or(1.0)
+        } else {
+            1.0
+        };
     let model_bytes = entry.dtype_bytes();
     let weight_bytes = dtype.as_ref().map_or(
         model_bytes,
@@ -408,7 +415,14 @@ pub fn server_memory(
             .or_else(|| k?.default_number(large, tensor).map(|v| v as u64))
     };
     let max_sequences = pick(m.max_sequences.as_ref(), max_sequences);
-    let batched_tokens = pick(m.batched_tokens.as_ref(), batched);
+    let batched_tokens = match (batched, m.batched_tokens.as_ref()) {
+        (Some(b), _) => Some(b as u64),
+        // vLLM's V0 engine profiled one prefill of the whole context when it is short enough.
+        (None, Some(k)) if k.whole_context_up_to.is_some_and(|up| max_context <= up) => {
+            pick(Some(k), None).map(|d| d.max(max_context))
+        }
+        (None, k) => pick(k, None),
+    };
     let setup = Setup {
         rules: rules_kind,
         device_bytes,
@@ -426,7 +440,7 @@ pub fn server_memory(
         hidden_activations: m.hidden_activations,
         sampler_bytes: m.sampler_bytes,
         kv_share: m.kv_share.unwrap_or(1.0),
-        windowed: rules_kind == Rules::Vllm,
+        windowed: m.windowed,
     };
     let acc = account::account(entry, &setup);
 

@@ -243,6 +243,7 @@ fn architecture(
                 kv_lora_rank: None,
                 rope_head_dim: None,
                 quantization: None,
+                multimodal: false,
             }
         }
     };

@@ -67,6 +67,86 @@ pub struct RuntimeMemory {
     /// `--dtype` values → bytes per value; 0 is "the model's dtype".
     #[serde(default)]
     pub dtypes: BTreeMap<String, f64>,
+    /// Sliding-window layers keep only their window in the KV cache (vLLM's hybrid allocator).
+    #[serde(default)]
+    pub windowed: bool,
+    /// Multimodal models get this share of `fraction` (SGLang keeps room for the vision tower).
+    pub multimodal_fraction: Option<f64>,
+    /// Older releases that account differently, by the version of the server's image: the first
+    /// entry whose `version` is above the image's replaces these fields.
+    #[serde(default)]
+    pub before: Vec<Older>,
+}
+
+/// How a release older than `version` differs (`[[NAME.memory.before]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Older {
+    pub version: String,
+    pub max_sequences: Option<Knob>,
+    pub batched_tokens: Option<Knob>,
+    pub sampler_bytes: Option<f64>,
+    pub windowed: Option<bool>,
+}
+
+impl RuntimeMemory {
+    /// These rules as a release of `version` (`[0, 6, 3]`) applies them; the newest's without one.
+    pub fn for_version(&self, version: Option<&[u64]>) -> RuntimeMemory {
+        let mut out = self.clone();
+        let Some(v) = version else {
+            return out;
+        };
+        if let Some(old) = self
+            .before
+            .iter()
+            .find(|o| parse_version(&o.version).is_some_and(|b| v < b.as_slice()))
+        {
+            if let Some(k) = &old.max_sequences {
+                out.max_sequences = Some(k.clone());
+            }
+            if let Some(k) = &old.batched_tokens {
+                out.batched_tokens = Some(k.clone());
+            }
+            if let Some(b) = old.sampler_bytes {
+                out.sampler_bytes = b;
+            }
+            if let Some(w) = old.windowed {
+                out.windowed = w;
+            }
+        }
+        out
+    }
+}
+
+/// `0.6.3` → `[0, 6, 3]`.
+pub fn parse_version(s: &str) -> Option<Vec<u64>> {
+    let parts: Option<Vec<u64>> = s.split('.').map(|p| p.parse().ok()).collect();
+    parts.filter(|p| !p.is_empty())
+}
+
+/// The release an image tag names for runtime `runtime`: `vllm/vllm-openai:v0.6.3` → 0.6.3,
+/// `rocm/vllm:rocm6.3.1_vllm_0.8.5_20250521` → 0.8.5, `…:2.4.0` → 2.4.0; `None` for `latest`,
+/// a digest alone, or a tag without a version.
+pub fn image_version(image: &str, runtime: &str) -> Option<Vec<u64>> {
+    let name = image.split('@').next().unwrap_or(image);
+    let tag = name
+        .rsplit_once(':')
+        .map(|(_, t)| t)
+        .filter(|t| !t.contains('/'))?;
+    let tag = [format!("{runtime}_"), format!("{runtime}-")]
+        .iter()
+        .find_map(|m| tag.split_once(m.as_str()).map(|(_, rest)| rest))
+        .unwrap_or(tag);
+    let tag = tag.strip_prefix('v').unwrap_or(tag);
+    let digits: String = tag
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let digits = digits.trim_end_matches('.');
+    if digits.split('.').count() < 2 {
+        return None;
+    }
+    parse_version(digits)
 }
 
 /// Where a runtime reads one setting from, and what it assumes without one.
@@ -88,6 +168,9 @@ pub struct Knob {
     pub by_tensor_parallel: BTreeMap<String, f64>,
     /// The most the default may be (TGI's default context is the model's, at most 4096).
     pub cap: Option<u64>,
+    /// The default is the whole maximum context when that is at most this many tokens (vLLM's
+    /// V0 engine profiled one prefill of it; longer contexts were chunked).
+    pub whole_context_up_to: Option<u64>,
 }
 
 /// Devices with at least `memory` that are not one of `except` get the `large` defaults.
@@ -210,6 +293,24 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
             );
         }
     }
+    for old in &m.before {
+        if parse_version(&old.version).is_none() {
+            problem(
+                "before",
+                format!("`{}` is not a version such as `0.8.0`", old.version),
+                "write the release from which the newer accounting holds",
+            );
+        }
+    }
+    if m.multimodal_fraction
+        .is_some_and(|s| !(s > 0.0 && s <= 1.0))
+    {
+        problem(
+            "multimodal_fraction",
+            "must be above 0 and at most 1".into(),
+            "SGLang keeps 0.95 of its share for multimodal models",
+        );
+    }
     if m.kv_share.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
         problem(
             "kv_share",
@@ -292,6 +393,49 @@ mod tests {
         assert_eq!(sglang.fraction.default_number(false, 1), Some(0.88));
         assert_eq!(sglang.fraction.default_number(false, 2), Some(0.87));
         assert_eq!(sglang.fraction.default_number(false, 6), Some(0.85));
+    }
+
+    #[test]
+    fn image_tags_name_their_release() {
+        let v = |i: &str, r: &str| image_version(i, r);
+        assert_eq!(v("vllm/vllm-openai:v0.6.3", "vllm"), Some(vec![0, 6, 3]));
+        assert_eq!(
+            v("vllm/vllm-openai:v0.6.3@sha256:abc", "vllm"),
+            Some(vec![0, 6, 3])
+        );
+        assert_eq!(
+            v("rocm/vllm:rocm6.3.1_vllm_0.8.5_20250521", "vllm"),
+            Some(vec![0, 8, 5])
+        );
+        assert_eq!(
+            v("lmsysorg/sglang:v0.4.0-cu124", "sglang"),
+            Some(vec![0, 4, 0])
+        );
+        assert_eq!(
+            v("ghcr.io/huggingface/text-generation-inference:2.4.0", "tgi"),
+            Some(vec![2, 4, 0])
+        );
+        assert_eq!(v("vllm/vllm-openai:latest", "vllm"), None);
+        assert_eq!(v("vllm/vllm-openai@sha256:abc", "vllm"), None);
+        assert_eq!(v("localhost:5000/vllm", "vllm"), None);
+    }
+
+    #[test]
+    fn an_older_release_takes_its_own_defaults() {
+        let c = Catalog::builtin().expect("stdlib");
+        let vllm = c.runtimes["vllm"].memory.as_ref().expect("rules");
+        let old = vllm.for_version(Some(&[0, 6, 3]));
+        let batched = old.batched_tokens.as_ref().expect("batched tokens");
+        assert_eq!(batched.whole_context_up_to, Some(32768));
+        assert!(!old.windowed);
+        let new = vllm.for_version(Some(&[0, 11, 0]));
+        assert!(new.windowed);
+        assert_eq!(
+            new.batched_tokens
+                .as_ref()
+                .and_then(|k| k.whole_context_up_to),
+            None
+        );
     }
 
     #[test]

@@ -66,6 +66,10 @@ pub struct ModelEntry {
     pub rope_head_dim: Option<u32>,
     /// How the published checkpoint is stored, when not in `dtype`: one of `QUANTIZATIONS`.
     pub quantization: Option<String>,
+    /// Whether the checkpoint also holds a vision (or audio) encoder, which some runtimes keep
+    /// room for.
+    #[serde(default)]
+    pub multimodal: bool,
 }
 
 impl ModelEntry {

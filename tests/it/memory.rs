@@ -1,0 +1,167 @@
+//! The memory check against published startup figures (tests/memory/fixtures.toml): each fixture
+//! is compiled as a spec, and mlspec's KV cache prediction must be within ±10% of what the
+//! server logged; a published failure must be E0220 or E0221. `cargo test --test it memory --
+//! --nocapture` prints the accuracy table.
+
+use mlspec::source::SourceFile;
+use mlspec::stdlib::{Catalog, user};
+use mlspec::{Options, compile};
+use serde::Deserialize;
+
+use crate::support::root;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixtures {
+    fixture: Vec<Fixture>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixture {
+    name: String,
+    source: String,
+    runtime: String,
+    version: String,
+    model: Option<String>,
+    architecture: Option<String>,
+    accelerator: String,
+    gpus: u32,
+    #[serde(default)]
+    args: Vec<String>,
+    published: String,
+    tokens: Option<f64>,
+    kv_cache: Option<String>,
+    #[serde(default)]
+    fails: bool,
+}
+
+const IMAGES: [(&str, &str); 3] = [
+    ("vllm", "vllm/vllm-openai:v"),
+    ("sglang", "lmsysorg/sglang:v"),
+    ("tgi", "ghcr.io/huggingface/text-generation-inference:"),
+];
+
+fn catalog() -> Catalog {
+    let dir = root().join("tests/memory/stdlib");
+    let files: Vec<SourceFile> = ["accelerators.toml"]
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(dir.join(f)).expect("the fixture catalog");
+            SourceFile::new(format!("tests/memory/stdlib/{f}"), text)
+        })
+        .collect();
+    let (c, diags) = user::extend(&crate::support::catalog(), &files);
+    assert!(diags.iter().all(|d| d.is_empty()), "{diags:?}");
+    c
+}
+
+/// The fixture as the spec a user would write.
+fn spec(f: &Fixture) -> String {
+    let image = IMAGES
+        .iter()
+        .find(|(r, _)| *r == f.runtime)
+        .map(|(_, i)| format!("{i}{}", f.version))
+        .expect("a known runtime");
+    let quote = |s: &String| format!("{s:?}");
+    let mut out = format!(
+        "[app]\nname = \"fixture\"\n\n[serve]\nimage = \"{image}\"\nruntime = \"{}\"\n",
+        f.runtime
+    );
+    if let Some(m) = &f.model {
+        out.push_str(&format!("model_name = {}\n", quote(m)));
+    } else {
+        // A quantized copy the catalog lists by its base: named by a path, as it is loaded.
+        out.push_str("args = [\"--model\", \"/models/checkpoint\"");
+        for a in &f.args {
+            out.push_str(&format!(", {}", quote(a)));
+        }
+        out.push_str("]\n");
+    }
+    if let Some(a) = &f.architecture {
+        out.push_str(&format!("architecture = {}\n", quote(a)));
+    }
+    if f.model.is_some() && !f.args.is_empty() {
+        let args: Vec<String> = f.args.iter().map(quote).collect();
+        out.push_str(&format!("args = [{}]\n", args.join(", ")));
+    }
+    out.push_str(&format!(
+        "\n[serve.resources]\nmemory = \"64Gi\"\naccelerator = \"{}\"\ngpus = {}\n",
+        f.accelerator, f.gpus
+    ));
+    if f.gpus > 1 {
+        out.push_str("shm = \"16Gi\"\n");
+    }
+    out
+}
+
+#[test]
+fn predictions_are_within_ten_percent_of_published_figures() {
+    let text =
+        std::fs::read_to_string(root().join("tests/memory/fixtures.toml")).expect("fixtures");
+    let fixtures: Fixtures = toml::from_str(&text).expect("the fixtures parse");
+    let catalog = catalog();
+    let mut table = vec![format!(
+        "{:<34} {:>14} {:>14} {:>8}  {}",
+        "fixture", "published", "predicted", "error", "verdict"
+    )];
+    let mut bad = Vec::new();
+    for f in &fixtures.fixture {
+        assert!(f.source.starts_with("https://"), "{}: a source URL", f.name);
+        assert!(!f.published.is_empty(), "{}", f.name);
+        let source = SourceFile::new(format!("{}.toml", f.name), spec(f));
+        let compiled = compile(&source, &catalog, &Options::default());
+        let Some(a) = compiled.memory.first() else {
+            bad.push(format!("{}: no memory account\n{}", f.name, source.text));
+            continue;
+        };
+        let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.id).collect();
+        let failed = codes.iter().any(|c| ["E0220", "E0221"].contains(c));
+        let (published, predicted) = match (&f.tokens, &f.kv_cache) {
+            (Some(t), _) => (
+                *t,
+                a.account
+                    .tokens
+                    .max(a.account.kv_cache / a.account.kv_per_token.max(1.0)),
+            ),
+            (None, Some(q)) => {
+                let b = mlspec::stdlib::memory::bytes(q).expect("a quantity");
+                (
+                    b / (1u64 << 30) as f64,
+                    a.account.kv_cache / (1u64 << 30) as f64,
+                )
+            }
+            (None, None) => (0.0, 0.0),
+        };
+        let error = if published > 0.0 {
+            100.0 * (predicted - published) / published
+        } else {
+            0.0
+        };
+        let verdict = if failed { "does not fit" } else { "fits" };
+        table.push(format!(
+            "{:<34} {:>14.0} {:>14.0} {:>7.1}%  {verdict}{}",
+            f.name,
+            published,
+            predicted,
+            error,
+            if f.fails { " (published: fails)" } else { "" }
+        ));
+        if published > 0.0 && error.abs() > 10.0 {
+            bad.push(format!(
+                "{}: predicted {predicted:.0}, published {published:.0} ({error:+.1}%)",
+                f.name
+            ));
+        }
+        if f.fails != failed {
+            bad.push(format!(
+                "{}: the server {} but mlspec says it {verdict} ({codes:?})",
+                f.name,
+                if f.fails { "failed" } else { "started" }
+            ));
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(fixtures.fixture.len() >= 8);
+}
