@@ -45,6 +45,9 @@ pub struct Setup {
     /// Bits per weight of a quantization the server applies (`--quantization fp8`), and its
     /// name.
     pub quantization: Option<(String, f64)>,
+    /// Bits per weight the runtime holds the checkpoint's own quantization in (vLLM pads MXFP4
+    /// experts for its kernels), when it says.
+    pub checkpoint_bits: Option<f64>,
     /// Bytes per value of the KV cache.
     pub kv_bytes: f64,
     pub max_sequences: u64,
@@ -99,6 +102,16 @@ fn expert_parameters(m: &ModelEntry) -> f64 {
 /// Bytes of the model's weights, held in `dtype_bytes` per value, with the checkpoint's own
 /// quantization or `quantization` (bits per weight, by name) applied to the linear layers.
 pub fn weights(m: &ModelEntry, dtype_bytes: f64, quantization: Option<&(String, f64)>) -> f64 {
+    held(m, dtype_bytes, quantization, None)
+}
+
+/// `weights`, with the checkpoint's quantization held in `checkpoint_bits` per weight.
+fn held(
+    m: &ModelEntry,
+    dtype_bytes: f64,
+    quantization: Option<&(String, f64)>,
+    checkpoint_bits: Option<f64>,
+) -> f64 {
     let total = m.total_parameters();
     let embedding = embedding_parameters(m).min(total);
     let linear = total - embedding;
@@ -109,7 +122,7 @@ pub fn weights(m: &ModelEntry, dtype_bytes: f64, quantization: Option<&(String, 
     let (bits, experts_only) = match (quantization, checkpoint) {
         (Some((name, bits)), Some((q, _, experts_only))) if name == q => (*bits, *experts_only),
         (Some((_, bits)), _) => (*bits, false),
-        (None, Some((_, bits, experts_only))) => (*bits, *experts_only),
+        (None, Some((_, bits, experts_only))) => (checkpoint_bits.unwrap_or(*bits), *experts_only),
         (None, None) => return total * dtype_bytes,
     };
     let quantized = if experts_only {
@@ -150,7 +163,12 @@ fn mlp_width(m: &ModelEntry) -> f64 {
 /// The memory one device gives the KV cache, and what that holds.
 pub fn account(m: &ModelEntry, s: &Setup) -> Account {
     let split = (s.tensor.max(1) * s.pipeline.max(1)) as f64;
-    let weights_total = weights(m, s.weight_bytes, s.quantization.as_ref());
+    let weights_total = held(
+        m,
+        s.weight_bytes,
+        s.quantization.as_ref(),
+        s.checkpoint_bits,
+    );
     let weights = weights_total / split;
     let tensor = s.tensor.max(1) as f64;
     let layers = f64::from(m.layers) / s.pipeline.max(1) as f64;
@@ -243,6 +261,7 @@ mod tests {
             max_context: 8192,
             weight_bytes: 2.0,
             quantization: None,
+            checkpoint_bits: None,
             kv_bytes: 2.0,
             max_sequences: 256,
             batched_tokens: 2048,

@@ -432,6 +432,10 @@ pub fn server_memory(
         max_context,
         weight_bytes,
         quantization: quantization.clone(),
+        checkpoint_bits: entry
+            .quantization
+            .as_ref()
+            .and_then(|q| m.quantizations.get(q).copied()),
         kv_bytes,
         max_sequences: max_sequences.unwrap_or(0),
         batched_tokens: batched_tokens.unwrap_or(0),
