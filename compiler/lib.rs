@@ -58,15 +58,19 @@ pub struct Compiled {
 /// reported, so a mistake in `[overlays.staging]` is caught while building prod.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
     let provider = options.provider.as_deref();
-    let (spec, mut diagnostics, app, memory) =
-        check(source, catalog, options.env.as_deref(), provider);
+    let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
+    // The validate stage reported what the accounts mean; the report wants the accounts.
+    let memory = match (&spec, &app) {
+        (Some(spec), Some(app)) => memory::assess(spec, app, catalog).0,
+        _ => Vec::new(),
+    };
     let mut objects = Vec::new();
     if let Some(spec) = &spec {
         for (name, extent) in &spec.overlays {
             if options.env.as_deref() == Some(name.as_str()) {
                 continue;
             }
-            let (_, found, _, _) = check(source, catalog, Some(name), provider);
+            let (_, found, _) = check(source, catalog, Some(name), provider);
             for d in found {
                 if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
                     diagnostics.push(d);
@@ -107,28 +111,19 @@ fn check(
     catalog: &Catalog,
     env: Option<&str>,
     provider: Option<&str>,
-) -> (
-    Option<spec::Spec>,
-    Diagnostics,
-    Option<app::App>,
-    Vec<memory::Assessment>,
-) {
+) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
     let (spec, mut diagnostics) = spec::parse(source, env);
     let Some(spec) = spec else {
-        return (None, diagnostics, None, Vec::new());
+        return (None, diagnostics, None);
     };
     let (catalog, d) = resolve::provider::catalog(&spec, catalog, provider);
     diagnostics.extend(d);
     let (app, d) = resolve::resolve(&spec, &catalog);
     diagnostics.extend(d);
-    let mut assessments = Vec::new();
     if let Some(app) = &app {
         diagnostics.extend(validate::validate(&spec, app, &catalog));
-        let (found, d) = memory::assess(&spec, app, &catalog);
-        diagnostics.extend(d);
-        assessments = found;
     }
-    (Some(spec), diagnostics, app, assessments)
+    (Some(spec), diagnostics, app)
 }
 
 /// Compile text with the built-in catalog and no options (handy in tests).

@@ -1,5 +1,6 @@
 //! Validate stage: checks across fields of the resolved `App`, pointing at the `Spec` spans of the
-//! values involved. Checks of a single value live in `resolve`, where the value is parsed.
+//! values involved. Checks of a single value live in `resolve`, where the value is parsed. Whether
+//! each LLM server's model fits its GPUs is `crate::memory`'s, run from here.
 
 pub mod model;
 pub mod resources;
@@ -17,6 +18,7 @@ pub fn validate(spec: &Spec, app: &App, catalog: &Catalog) -> Diagnostics {
     resources::check(&mut d, spec, app);
     runtime::check(&mut d, spec, app, catalog);
     model::check(&mut d, spec, app);
+    d.extend(crate::memory::assess(spec, app, catalog).1);
     d
 }
 
