@@ -75,7 +75,7 @@ fn alternatives(c: &Context) -> Vec<String> {
             });
         if let Some(n) = more {
             out.push(format!(
-                "{n} {} per pod (`gpus = {n}`) with {}",
+                "use {n} × `{}` per pod (`gpus = {n}`, {})",
                 c.accelerator_name,
                 tp_setting(c, n)
             ));
@@ -85,7 +85,12 @@ fn alternatives(c: &Context) -> Vec<String> {
         .catalog
         .accelerators
         .iter()
-        .filter(|(name, _)| name.as_str() != c.accelerator_name)
+        .filter(|(name, a)| {
+            // The same kind of device (the runtime's build targets it): a larger GPU of the vendor.
+            name.as_str() != c.accelerator_name
+                && a.resource == c.accelerator.resource
+                && !a.is_tpu()
+        })
         .filter_map(|(name, a)| Some((name, a.device_bytes(None)?)))
         .filter(|(_, b)| *b > c.setup.device_bytes)
         .collect();
@@ -111,7 +116,7 @@ fn alternatives(c: &Context) -> Vec<String> {
         };
         holds_one(c, &s)
     }) {
-        out.push(format!("`{name}` ({} each)", c.devices_phrase()));
+        out.push(format!("use `{name}` instead"));
     }
     let eight = c
         .rules
@@ -129,21 +134,13 @@ fn alternatives(c: &Context) -> Vec<String> {
             ..c.setup.clone()
         };
         if holds_one(c, &s) {
-            out.push(format!("8-bit weights (`{flag} {}`)", q.0));
+            out.push(format!("quantize the weights to 8 bits (`{flag} {}`)", q.0));
         }
     }
     out
 }
 
 impl Context<'_> {
-    fn devices_phrase(&self) -> String {
-        if self.devices == 1 {
-            "one device".into()
-        } else {
-            format!("{} devices", self.devices)
-        }
-    }
-
     /// `nvidia-h100-80gb` or `2 × nvidia-l4`.
     fn gpus(&self) -> String {
         if self.devices == 1 {
@@ -166,7 +163,7 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
         let help = if options.is_empty() {
             "no accelerator of the catalog holds it on one node: serve a smaller or quantized model, or split it over several nodes".to_string()
         } else {
-            format!("it would fit with {}", join_or(&options))
+            format!("to fit: {}", join_or(&options))
         };
         let mut diag = Diagnostic::new(
             &codes::E0220,
@@ -241,9 +238,9 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
             && c.setup.kv_bytes > 1.0
             && let Some(flag) = c.rules.kv_dtype.flags.first()
         {
-            options.push(format!("store the KV cache in 8 bits (`{flag} {name}`)"));
+            options.push(format!("keep the KV cache in 8 bits (`{flag} {name}`)"));
         }
-        options.extend(alternatives(c).into_iter().map(|o| format!("use {o}")));
+        options.extend(alternatives(c));
         let mut diag = Diagnostic::new(
             &codes::E0221,
             format!("`{path}` cannot hold one sequence of its {}-token context with {model} on {}: {left}", count(ctx as f64), c.gpus()),
@@ -255,11 +252,7 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
         if c.ctx_set.is_some() {
             diag = diag.also(c.model.span, "the model");
         }
-        d.push(diag.help(format!(
-            "{} would start: {}",
-            c.runtime_name,
-            join_or(&options)
-        )));
+        d.push(diag.help(format!("to fit one: {}", join_or(&options))));
         return Verdict::KvCacheTooSmall;
     }
     let few = f64::from(c.catalog.defaults.memory.few_sequences);
