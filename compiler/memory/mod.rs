@@ -389,7 +389,9 @@ pub fn server_memory(
                     &codes::E0227,
                     format!(
                         "`{path}` asks for a {}-token context, longer than {}'s {} tokens",
-                        c as u64, found.name, entry.max_context
+                        report::count(c),
+                        found.name,
+                        report::count(entry.max_context as f64)
                     ),
                 )
                 .at(at(ctx_set.as_ref(), runtime_span), "longer than the model's")

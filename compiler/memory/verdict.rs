@@ -271,7 +271,7 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
             .at(ctx_span, ctx_label)
             .help(format!(
                 "for {few} at once, lower `{ctx_flag}` to about {} or give the server more GPU memory; `mlspec memory` shows the whole account",
-                count(fit_ctx)
+                fit_ctx as u64
             )),
         );
         return Verdict::FewSequences;
