@@ -200,6 +200,25 @@ fn rules<'c>(catalog: &'c Catalog, s: &Serve) -> Option<(&'c str, &'c Runtime, &
     Some((name.as_str(), runtime, runtime.memory.as_ref()?))
 }
 
+/// The pipeline-parallel stages `s` runs (its runtime's flag, else 1), for checks that count
+/// the GPUs a server's parallelism needs (E0132: tensor × pipeline degree).
+pub fn pipeline_stages(catalog: &Catalog, s: &Serve, w: &Workload) -> i64 {
+    let Some((_, _, m)) = rules(catalog, s) else {
+        return 1;
+    };
+    let reader = Reader {
+        w,
+        s,
+        underscores: m.rules == "vllm",
+    };
+    m.pipeline_parallel
+        .as_ref()
+        .and_then(|k| reader.get(k))
+        .and_then(|set| set.value.parse::<i64>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(1)
+}
+
 /// The memory check of one server: its spec section at `path` and its resolved workload.
 /// `None` when there is nothing to account for (not an LLM runtime, no accelerator, a model
 /// mlspec does not know) or a setting stops the server before memory matters.

@@ -1,5 +1,5 @@
 //! What a serving runtime asks of the rest of the spec: a startup budget no shorter than the
-//! runtime's own (W0010), a tensor-parallel degree equal to the pod's GPUs (E0132), and a
+//! runtime's own (W0010), a tensor-parallel degree (times the pipeline stages) equal to the pod's GPUs (E0132), and a
 //! /dev/shm for NCCL when the model is split over GPUs (E0133).
 
 use crate::app::{App, Server};
@@ -83,21 +83,27 @@ fn tensor_parallel(
     catalog: &Catalog,
     tp: &TensorParallel,
 ) {
-    let Some((n, at)) = degree(s, tp) else {
+    let Some((tensor, at)) = degree(s, tp) else {
         return;
     };
     let w = &server.workload;
+    // Pipeline stages multiply the GPUs: each stage holds a tensor-parallel group.
+    let stages = crate::memory::pipeline_stages(catalog, s, w);
+    let n = tensor * stages;
+    let split = if stages > 1 {
+        format!("tensor × pipeline parallelism ({tensor} × {stages}) splits the model")
+    } else {
+        "tensor parallelism splits the model".to_string()
+    };
     let gpus: i64 = w.resources.devices.values().sum();
     let r = s.container.resources.as_ref();
     if n != gpus {
         let mut diag = Diagnostic::new(
             &codes::E0132,
             if gpus == 0 {
-                format!("tensor parallelism splits the model over {n} GPUs, but the pod has none")
+                format!("{split} over {n} GPUs, but the pod has none")
             } else {
-                format!(
-                    "tensor parallelism splits the model over {n} GPUs, but each pod gets {gpus}"
-                )
+                format!("{split} over {n} GPUs, but each pod gets {gpus}")
             },
         )
         .at(at, "tensor-parallel degree");
@@ -108,6 +114,10 @@ fn tensor_parallel(
         }
         d.push(diag.help(if gpus == 0 {
             format!("add `accelerator` and `gpus = {n}` to `[serve.resources]`")
+        } else if stages > 1 {
+            format!(
+                "set `gpus = {n}` in `[serve.resources]`, or degrees whose product is {gpus}: each shard of each stage needs its own GPU"
+            )
         } else {
             format!(
                 "set `gpus = {n}` in `[serve.resources]`, or the degree to {gpus}: each shard needs its own GPU, and a GPU without a shard sits idle"
@@ -181,6 +191,17 @@ mod tests {
         let spec = format!("{VLLM}args = [\"-tp\", \"4\"]\n[serve.resources]\nshm = \"256Mi\"\n");
         let c = codes(&spec);
         assert!(c.contains(&"E0132") && c.contains(&"E0133"), "{c:?}");
+    }
+
+    #[test]
+    fn pipeline_stages_multiply_the_gpus_the_degree_needs() {
+        let spec = |gpus: u32| {
+            format!(
+                "{VLLM}args = [\"-tp\", \"2\", \"--pipeline-parallel-size\", \"2\"]\n[serve.resources]\nmemory = \"64Gi\"\naccelerator = \"nvidia-l4\"\ngpus = {gpus}\nshm = \"8Gi\"\n"
+            )
+        };
+        assert!(!codes(&spec(4)).contains(&"E0132"));
+        assert!(codes(&spec(2)).contains(&"E0132"));
     }
 
     #[test]
