@@ -87,6 +87,8 @@ pub struct Older {
     pub batched_tokens: Option<Knob>,
     pub sampler_bytes: Option<f64>,
     pub windowed: Option<bool>,
+    pub overhead: Option<String>,
+    pub parallel_overhead: Option<String>,
 }
 
 impl RuntimeMemory {
@@ -112,6 +114,12 @@ impl RuntimeMemory {
             }
             if let Some(w) = old.windowed {
                 out.windowed = w;
+            }
+            if let Some(o) = &old.overhead {
+                out.overhead.clone_from(o);
+            }
+            if let Some(o) = &old.parallel_overhead {
+                out.parallel_overhead.clone_from(o);
             }
         }
         out
@@ -242,11 +250,20 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
             "use `vllm`, `sglang` or `tgi`: the runtime whose memory startup yours follows",
         );
     }
+    let older = m.before.iter().flat_map(|o| {
+        [
+            ("before.overhead", o.overhead.as_ref()),
+            ("before.parallel_overhead", o.parallel_overhead.as_ref()),
+        ]
+    });
     for (key, q) in [
         ("overhead", Some(&m.overhead)),
         ("parallel_overhead", Some(&m.parallel_overhead)),
         ("large_device", m.large_device.as_ref().map(|l| &l.memory)),
-    ] {
+    ]
+    .into_iter()
+    .chain(older)
+    {
         if let Some(q) = q
             && bytes(q).is_none()
         {
