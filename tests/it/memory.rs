@@ -191,3 +191,114 @@ fn predictions_are_within_ten_percent_of_published_figures() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert!(fixtures.fixture.len() >= 8);
 }
+
+/// Every example that serves an LLM shows its memory account: the report `mlspec memory` prints,
+/// pinned as text and JSON (the examples' comments point here). An example without one (no LLM
+/// runtime, or no accelerator) has nothing to account for.
+#[test]
+fn every_llm_example_memory_report_matches_its_snapshot() {
+    let mut reported = 0;
+    insta::glob!("../../examples", "*/app.toml", |path| {
+        let (source, compiled) = crate::support::compile_file(path, None);
+        if compiled.memory.is_empty() {
+            return;
+        }
+        reported += 1;
+        assert!(
+            compiled
+                .diagnostics
+                .iter()
+                .all(|d| !d.code.id.starts_with("E022") && !d.code.id.starts_with("W007")),
+            "{}: an example fits its GPUs",
+            source.name
+        );
+        // The example's comment quotes the report: its tokens and sequences stay true.
+        let a = &compiled.memory[0];
+        let quoted = format!(
+            "{} tokens of KV cache,",
+            mlspec::memory::report::count(a.account.tokens.floor())
+        );
+        let sequences = format!("{:.1} sequences of", a.account.sequences);
+        assert!(
+            source.text.contains(&quoted) && source.text.contains(&sequences),
+            "{}: its comment should say `{quoted}` and `{sequences}`",
+            source.name
+        );
+        insta::assert_snapshot!(
+            "text",
+            mlspec::memory::report::text(&source.name, &compiled.memory)
+        );
+        let json: Vec<serde_json::Value> = compiled
+            .memory
+            .iter()
+            .map(|a| mlspec::memory::report::json(&source.name, a))
+            .collect();
+        insta::assert_json_snapshot!("json", json);
+    });
+    assert!(reported >= 7, "the LLM examples each have a report");
+}
+
+/// The command: text by default, `--format json` an array of servers; a server whose weights do
+/// not fit its pod's GPUs exits 1 with E0220 and its account.
+#[test]
+fn the_memory_command_prints_each_server_and_fails_on_a_model_that_does_not_fit() {
+    use crate::support::{mlspec, stderr, stdout};
+    let root = root();
+    let o = mlspec(&root, &["memory", "examples/llm-chat/app.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("examples/llm-chat/app.toml: serve `llm-chat`: fits\n"),
+        "{out}"
+    );
+    for row in [
+        "model",
+        "weights",
+        "overhead",
+        "KV cache",
+        "tokens",
+        "sequences",
+    ] {
+        assert!(out.contains(&format!("\n  {row} ")), "{row}: {out}");
+    }
+
+    let o = mlspec(
+        &root,
+        &[
+            "memory",
+            "--format",
+            "json",
+            "examples/sglang-qwen/app.toml",
+            "examples/tgi-mistral/app.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let servers: Vec<serde_json::Value> = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(servers.len(), 2);
+    assert_eq!(servers[0]["runtime"], "sglang");
+    assert_eq!(servers[1]["runtime"], "tgi");
+    assert!(servers.iter().all(|s| s["verdict"] == "fits"
+        && s["kv_bytes_per_token"].as_u64().is_some_and(|b| b > 0)
+        && s["kv_tokens"].as_u64().is_some_and(|t| t > 0)));
+
+    let bad = "tests/bad/E0220-70b-on-one-h100.toml";
+    let o = mlspec(&root, &["memory", bad]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[E0220]"), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("the weights do not fit (E0220)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = mlspec(&root, &["check", bad]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[E0220]"));
+
+    let o = mlspec(&root, &["memory", "examples/sentiment/app.toml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("nothing to account for"),
+        "{}",
+        stdout(&o)
+    );
+}
