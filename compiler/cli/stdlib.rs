@@ -1,5 +1,5 @@
 //! `mlspec stdlib list|show`: what the catalog holds (accelerators, runtimes, providers, model
-//! sources) — built
+//! sources, model architectures) — built
 //! in, and from `--stdlib DIR`.
 
 use std::fmt::Write as _;
@@ -31,7 +31,8 @@ pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
                     .keys()
                     .chain(catalog.runtimes.keys())
                     .chain(catalog.providers.keys())
-                    .chain(catalog.sources.keys());
+                    .chain(catalog.sources.keys())
+                    .chain(catalog.models.keys());
                 let hint = suggest(name, names)
                     .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
                 report::usage_error(&format!(
@@ -54,7 +55,7 @@ fn entry_in<'a>(
         .find_map(|(path, text)| Some((path, show::entry(text, name)?)))
 }
 
-/// Four tables: accelerators, runtimes, providers, model sources; one line per entry.
+/// Five tables: accelerators, runtimes, providers, model sources, models; one line per entry.
 fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
     let mut rows = vec![[
         "accelerator".to_string(),
@@ -144,6 +145,34 @@ fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
             format!("{name}://"),
             s.image.clone(),
             s.description.clone(),
+            origin(name),
+        ]);
+    }
+    out.push_str(&table(&rows));
+    out.push('\n');
+    let mut rows = vec![[
+        "model".to_string(),
+        "parameters".into(),
+        "layers".into(),
+        "KV heads".into(),
+        "context".into(),
+        "weights".into(),
+        "from".into(),
+    ]];
+    for (name, m) in &c.models {
+        rows.push([
+            name.clone(),
+            m.active_parameters.as_ref().map_or_else(
+                || m.parameters.clone(),
+                |a| format!("{} ({a} active)", m.parameters),
+            ),
+            m.layers.to_string(),
+            match m.kv_lora_rank {
+                Some(r) => format!("MLA {r}"),
+                None => format!("{} × {}", m.kv_heads, m.head_dim),
+            },
+            m.max_context.to_string(),
+            m.quantization.clone().unwrap_or_else(|| m.dtype.clone()),
             origin(name),
         ]);
     }

@@ -284,6 +284,65 @@ pub fn check_entry(name: &str, m: &ModelEntry, _: &super::Catalog) -> Vec<Proble
     check(name, m)
 }
 
+/// The KV cache of one token over every layer, in the model's dtype, with no sliding window:
+/// keys and values of each KV head, or (multi-head latent attention) the compressed KV and the
+/// rotary key.
+pub fn kv_bytes_per_token(m: &ModelEntry) -> f64 {
+    let per_layer = match (m.kv_lora_rank, m.rope_head_dim) {
+        (Some(rank), rope) => f64::from(rank + rope.unwrap_or(0)),
+        _ => 2.0 * f64::from(m.kv_heads) * f64::from(m.head_dim),
+    };
+    per_layer * f64::from(m.layers) * m.dtype_bytes()
+}
+
+/// The catalog's models as a Markdown table (`mlspec stdlib list --markdown`; docs/memory.md
+/// holds it, kept current by a test).
+pub fn markdown(models: &std::collections::BTreeMap<String, ModelEntry>) -> String {
+    let mut out = String::from(
+        "| `architecture` | parameters | layers | attention | context | weights | KV cache per token | Hugging Face repositories |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (name, m) in models {
+        let parameters = match &m.active_parameters {
+            Some(a) => format!("{} ({a} active)", m.parameters),
+            None => m.parameters.clone(),
+        };
+        let mut attention = match (m.kv_lora_rank, m.rope_head_dim) {
+            (Some(rank), rope) => format!("MLA, {rank} + {} cached", rope.unwrap_or(0)),
+            _ => format!(
+                "{} heads, {} KV × {}",
+                m.attention_heads, m.kv_heads, m.head_dim
+            ),
+        };
+        if let (Some(w), Some(n)) = (m.sliding_window, m.sliding_layers) {
+            attention.push_str(&format!("; {n} layers of a {w}-token window"));
+        }
+        let mut weights = m.quantization.clone().unwrap_or_else(|| m.dtype.clone());
+        if let Some(e) = m.experts {
+            weights.push_str(&format!(
+                "; {e} experts, {} per token",
+                m.experts_per_token.unwrap_or(0)
+            ));
+        }
+        if m.multimodal {
+            weights.push_str("; vision");
+        }
+        let repos: Vec<String> = m.huggingface.iter().map(|h| format!("`{h}`")).collect();
+        out.push_str(&format!(
+            "| `{name}` | {parameters} | {} | {attention} | {} | {weights} | {} KiB | {} |\n",
+            m.layers,
+            m.max_context,
+            kv_bytes_per_token(m) / 1024.0,
+            if repos.is_empty() {
+                "—".to_string()
+            } else {
+                repos.join(" ")
+            }
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,9 +45,13 @@ pub fn markdown_tables(c: &super::Catalog) -> [(&'static str, String); 4] {
     ]
 }
 
-/// Every table, each after a blank line but the first (`mlspec stdlib list --markdown`).
+/// Every table, each after a blank line but the first (`mlspec stdlib list --markdown`); the
+/// models' last (docs/memory.md shows it).
 pub fn markdown(c: &super::Catalog) -> String {
-    markdown_tables(c).map(|(_, t)| t).join("\n")
+    let mut all = markdown_tables(c).map(|(_, t)| t).join("\n");
+    all.push('\n');
+    all.push_str(&super::models::markdown(&c.models));
+    all
 }
 
 fn cell(s: &str) -> String {

@@ -302,3 +302,117 @@ fn the_memory_command_prints_each_server_and_fails_on_a_model_that_does_not_fit(
         stdout(&o)
     );
 }
+
+/// A platform's `models.toml` adds an architecture (found by its repository, like a built-in
+/// one) and replaces a built-in entry, through `--stdlib` or the spec's `[app] stdlib`; its
+/// entries get the built-in catalog's checks.
+#[test]
+fn a_user_models_toml_adds_and_replaces_architectures_with_the_same_checks() {
+    use crate::support::{mlspec, stderr, stdout};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let platform = dir.path().join("platform");
+    std::fs::create_dir(&platform).expect("mkdir");
+    let models = r#"# Our fine-tunes.
+["acme-support-8b"]
+description = "Acme's support assistant: Llama 3.1 8B with a 16K context"
+huggingface = ["acme/support-8b"]
+parameters = "8.03B"
+layers = 32
+hidden_size = 4096
+intermediate_size = 14336
+attention_heads = 32
+kv_heads = 8
+head_dim = 128
+vocab_size = 128256
+dtype = "bfloat16"
+max_context = 16384
+
+# The built-in entry, as our mirror serves it: only 8K of context.
+["qwen2.5-7b"]
+description = "Qwen2.5 7B, our mirror"
+huggingface = ["mirror/qwen2.5-7b"]
+parameters = "7.62B"
+layers = 28
+hidden_size = 3584
+intermediate_size = 18944
+attention_heads = 28
+kv_heads = 4
+head_dim = 128
+vocab_size = 152064
+dtype = "bfloat16"
+max_context = 8192
+"#;
+    std::fs::write(platform.join("models.toml"), models).expect("write");
+    let spec = |model: &str, args: &str| {
+        format!(
+            "[app]\nname = \"support\"\nstdlib = \"platform\"\n[serve]\nimage = \"vllm/vllm-openai:v0.11.0\"\nruntime = \"vllm\"\nmodel_name = \"{model}\"\nargs = [{args}]\n[serve.resources]\nmemory = \"32Gi\"\naccelerator = \"nvidia-l4\"\n"
+        )
+    };
+    std::fs::write(dir.path().join("app.toml"), spec("acme/support-8b", "")).expect("write");
+    let o = mlspec(dir.path(), &["memory", "app.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("acme-support-8b (acme/support-8b): 8.03B parameters")
+            && out.contains("maximum context of 16,384 tokens"),
+        "{out}"
+    );
+    assert!(!stderr(&o).contains("W0071"), "{}", stderr(&o));
+
+    // The replaced entry's context is the user's, and so is E0227's limit.
+    std::fs::write(
+        dir.path().join("app.toml"),
+        spec("Qwen/Qwen2.5-7B-Instruct", "\"--max-model-len\", \"16384\""),
+    )
+    .expect("write");
+    let o = mlspec(dir.path(), &["check", "app.toml"]);
+    assert!(
+        stderr(&o).contains("W0071"),
+        "the replaced entry no longer lists the public repository: {}",
+        stderr(&o)
+    );
+    std::fs::write(
+        dir.path().join("app.toml"),
+        spec("mirror/qwen2.5-7b", "\"--max-model-len\", \"16384\""),
+    )
+    .expect("write");
+    let o = mlspec(dir.path(), &["check", "app.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("E0227") && stderr(&o).contains("qwen2.5-7b's 8,192 tokens"),
+        "{}",
+        stderr(&o)
+    );
+
+    // `--stdlib` lists the user's entries with their file.
+    let o = mlspec(
+        dir.path(),
+        &[
+            "stdlib",
+            "list",
+            "--stdlib",
+            platform.to_str().expect("UTF-8"),
+        ],
+    );
+    let list = stdout(&o);
+    let line = list
+        .lines()
+        .find(|l| l.starts_with("acme-support-8b "))
+        .expect("the user's model is listed");
+    assert!(line.ends_with("models.toml"), "{line}");
+
+    // A broken entry is a catalog diagnostic in its file, as for the built-in catalog.
+    std::fs::write(
+        platform.join("models.toml"),
+        models.replace("kv_heads = 8\n", "kv_heads = 5\n"),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("app.toml"), spec("acme/support-8b", "")).expect("write");
+    let o = mlspec(dir.path(), &["check", "app.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("models.toml") && err.contains("kv_heads"),
+        "{err}"
+    );
+}
