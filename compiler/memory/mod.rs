@@ -44,6 +44,8 @@ pub struct Assessment {
     pub mig: Option<String>,
     /// Devices (GPUs, MIG slices or TPU chips) of one pod.
     pub devices: u64,
+    /// What one device is called: `GPU`, or `chip` for a TPU.
+    pub device_word: &'static str,
     /// Bytes of one device.
     pub device_bytes: f64,
     pub tensor_parallel: u64,
@@ -297,6 +299,11 @@ pub fn server_memory(
         return None;
     }
     let tp_span = at(tp_set.as_ref(), runtime_span);
+    let units = if accelerator.is_tpu() {
+        "chips"
+    } else {
+        "GPUs"
+    };
     if entry.attention_heads % tensor as u32 != 0
         || !(entry.kv_heads % tensor as u32 == 0 || tensor as u32 % entry.kv_heads.max(1) == 0)
     {
@@ -304,14 +311,14 @@ pub fn server_memory(
             Diagnostic::new(
                 &codes::E0226,
                 format!(
-                    "`{path}` splits {} over {tensor} GPUs, but its {} attention heads ({} KV heads) do not divide evenly over them",
+                    "`{path}` splits {} over {tensor} {units}, but its {} attention heads ({} KV heads) do not divide evenly over them",
                     found.name, entry.attention_heads, entry.kv_heads
                 ),
             )
             .at(tp_span, "tensor-parallel degree")
             .also(found.span, "the model")
             .help(format!(
-                "use a degree that divides {} and {} (such as {}), and as many GPUs",
+                "use a degree that divides {} and {} (such as {}), and as many {units}",
                 entry.attention_heads,
                 entry.kv_heads,
                 divisors(entry.attention_heads, entry.kv_heads, tensor)
@@ -505,6 +512,7 @@ pub fn server_memory(
             .active_parameters
             .as_deref()
             .and_then(|p| crate::stdlib::models::parse_count(p).ok()),
+        device_word: if accelerator.is_tpu() { "chip" } else { "GPU" },
         accelerator: accel_ref.name.v.clone(),
         mig,
         devices,

@@ -95,7 +95,7 @@ pub fn find(
             d.push(
                 Diagnostic::new(
                     &codes::W0071,
-                    format!("mlspec does not know the model `{id}`, so whether it fits `{path}`'s GPUs is not checked"),
+                    format!("mlspec does not know the model `{id}`, so whether it fits `{path}`'s accelerators is not checked"),
                 )
                 .at(span, "not in the model catalog")
                 .help(format!(

@@ -64,7 +64,11 @@ pub fn text(file: &str, items: &[Assessment]) -> String {
 
 fn block(file: &str, a: &Assessment) -> String {
     let acc = &a.account;
-    let per = if a.devices > 1 { " per GPU" } else { "" };
+    let per = if a.devices > 1 {
+        format!(" per {}", a.device_word)
+    } else {
+        String::new()
+    };
     let device = match &a.mig {
         Some(p) => format!("{} MIG {p}", a.accelerator),
         None => a.accelerator.clone(),

@@ -63,22 +63,50 @@ fn alternatives(c: &Context) -> Vec<String> {
             .unwrap_or(c.setup.device_bytes)
             - 1.0;
     if c.runtime.tensor_parallel.is_some() && !mig {
-        let more = (c.setup.tensor + 1..=u64::from(c.accelerator.max_per_node))
-            .filter(|n| entry.attention_heads % *n as u32 == 0)
-            .filter(|n| entry.kv_heads % *n as u32 == 0 || *n as u32 % entry.kv_heads.max(1) == 0)
-            .find(|n| {
+        // A GPU pod asks for any count up to a node's; a TPU pod for a topology's chips.
+        let counts: Vec<(u64, Option<&String>)> = if c.accelerator.is_tpu() {
+            let mut t: Vec<(u64, Option<&String>)> = c
+                .accelerator
+                .topologies
+                .iter()
+                .filter_map(|t| {
+                    let chips = crate::stdlib::topology_chips(t)?;
+                    Some((u64::try_from(chips).ok()?, Some(t)))
+                })
+                .collect();
+            t.sort_by_key(|(n, _)| *n);
+            t
+        } else {
+            (1..=u64::from(c.accelerator.max_per_node))
+                .map(|n| (n, None))
+                .collect()
+        };
+        let more = counts
+            .into_iter()
+            .filter(|(n, _)| *n > c.setup.tensor)
+            .filter(|(n, _)| entry.attention_heads % *n as u32 == 0)
+            .filter(|(n, _)| {
+                entry.kv_heads % *n as u32 == 0 || *n as u32 % entry.kv_heads.max(1) == 0
+            })
+            .find(|(n, _)| {
                 let s = Setup {
                     tensor: *n,
                     ..c.setup.clone()
                 };
                 holds_one(c, &s)
             });
-        if let Some(n) = more {
-            out.push(format!(
+        match more {
+            Some((n, Some(topology))) => out.push(format!(
+                "use a {topology} slice of {n} chips (`accelerator = {{ type = \"{}\", topology = \"{topology}\" }}`, {})",
+                c.accelerator_name,
+                tp_setting(c, n)
+            )),
+            Some((n, None)) => out.push(format!(
                 "use {n} × `{}` per pod (`gpus = {n}`, {})",
                 c.accelerator_name,
                 tp_setting(c, n)
-            ));
+            )),
+            None => {}
         }
     }
     let mut larger: Vec<(&String, f64)> = c
@@ -128,6 +156,7 @@ fn alternatives(c: &Context) -> Vec<String> {
     if let (Some(q), Some(flag)) = (eight, c.rules.quantization.flags.first())
         && c.setup.quantization.as_ref().is_none_or(|(_, b)| *b > 8.0)
         && c.model.entry.quantization.is_none()
+        && !c.accelerator.is_tpu()
     {
         let s = Setup {
             quantization: Some(q.clone()),
@@ -141,6 +170,15 @@ fn alternatives(c: &Context) -> Vec<String> {
 }
 
 impl Context<'_> {
+    /// What one device is called in messages.
+    fn unit(&self) -> &'static str {
+        if self.accelerator.is_tpu() {
+            "chip"
+        } else {
+            "GPU"
+        }
+    }
+
     /// `nvidia-h100-80gb` or `2 × nvidia-l4`.
     fn gpus(&self) -> String {
         if self.devices == 1 {
@@ -156,7 +194,11 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
     let a = c.account;
     let path = c.path;
     let model = &c.model.name;
-    let per_gpu = if c.devices > 1 { " per GPU" } else { "" };
+    let per_gpu = if c.devices > 1 {
+        format!(" per {}", c.unit())
+    } else {
+        String::new()
+    };
     let fraction = format!("{:.2}", c.setup.fraction);
     if a.weights > a.budget {
         let options = alternatives(c);
@@ -176,7 +218,10 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
                 size(c.setup.device_bytes),
             ),
         )
-        .at(c.gpus_span.unwrap_or(c.accel_span), "the pod's GPUs")
+        .at(
+            c.gpus_span.unwrap_or(c.accel_span),
+            format!("the pod's {}s", c.unit()),
+        )
         .also(c.model.span, format!("{} parameters", parameters(c.model.entry.total_parameters())));
         if c.gpus_span.is_some() {
             diag = diag.also(c.accel_span, "this accelerator");
@@ -247,7 +292,10 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
         )
         .at(ctx_span, ctx_label);
         if let Some(f) = c.fraction_set.and_then(|s| s.span) {
-            diag = diag.also(f, "the share of each GPU the server takes");
+            diag = diag.also(
+                f,
+                format!("the share of each {} the server takes", c.unit()),
+            );
         }
         if c.ctx_set.is_some() {
             diag = diag.also(c.model.span, "the model");
@@ -270,8 +318,9 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
             )
             .at(ctx_span, ctx_label)
             .help(format!(
-                "for {few} at once, lower `{ctx_flag}` to about {} or give the server more GPU memory; `mlspec memory` shows the whole account",
-                fit_ctx as u64
+                "for {few} at once, lower `{ctx_flag}` to about {} or give the server more {} memory; `mlspec memory` shows the whole account",
+                fit_ctx as u64,
+                if c.accelerator.is_tpu() { "TPU" } else { "GPU" }
             )),
         );
         return Verdict::FewSequences;

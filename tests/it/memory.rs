@@ -416,3 +416,46 @@ max_context = 8192
         "{err}"
     );
 }
+
+/// A TPU's memory is its HBM per chip, and a pod gets a topology's chips: a 70B model in
+/// bfloat16 does not fit four v6e chips, and the help names the slice that holds it.
+#[test]
+fn a_tpu_slice_is_accounted_per_chip_and_the_help_names_a_larger_topology() {
+    let spec = |topology: &str, tp: &str| {
+        format!(
+            "[app]\nname = \"tpu-llm\"\n[serve]\nimage = \"vllm/vllm-tpu:v0.11.0\"\nruntime = \"vllm\"\nmodel_name = \"meta-llama/Llama-3.1-70B-Instruct\"\nargs = [\"--tensor-parallel-size\", \"{tp}\", \"--max-model-len\", \"8192\"]\n[serve.resources]\nmemory = \"64Gi\"\naccelerator = {{ type = \"tpu-v6e\", topology = \"{topology}\" }}\n"
+        )
+    };
+    let compiled = compile(
+        &SourceFile::new("tpu.toml", spec("2x2", "4")),
+        &crate::support::catalog(),
+        &Options::default(),
+    );
+    let e0220 = compiled
+        .diagnostics
+        .iter()
+        .find(|d| d.code.id == "E0220")
+        .expect("E0220");
+    assert!(
+        e0220.message.contains("per chip on 4 × `tpu-v6e`"),
+        "{}",
+        e0220.message
+    );
+    let help = e0220.help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("topology = \"2x4\"") && help.contains("--tensor-parallel-size 8"),
+        "{help}"
+    );
+    let a = &compiled.memory[0];
+    assert_eq!((a.devices, a.device_word), (4, "chip"));
+    assert!((a.device_bytes - 32.0 * (1u64 << 30) as f64).abs() < 1.0);
+
+    let compiled = compile(
+        &SourceFile::new("tpu.toml", spec("2x4", "8")),
+        &crate::support::catalog(),
+        &Options::default(),
+    );
+    let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.id).collect();
+    assert!(!codes.iter().any(|c| c.starts_with("E022")), "{codes:?}");
+    assert_eq!(compiled.memory[0].verdict, mlspec::memory::Verdict::Fits);
+}
