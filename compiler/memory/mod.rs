@@ -304,9 +304,7 @@ pub fn server_memory(
     } else {
         "GPUs"
     };
-    if entry.attention_heads % tensor as u32 != 0
-        || !(entry.kv_heads % tensor as u32 == 0 || tensor as u32 % entry.kv_heads.max(1) == 0)
-    {
+    if !entry.splits_over(tensor) {
         d.push(
             Diagnostic::new(
                 &codes::E0226,
@@ -321,7 +319,7 @@ pub fn server_memory(
                 "use a degree that divides {} and {} (such as {}), and as many {units}",
                 entry.attention_heads,
                 entry.kv_heads,
-                divisors(entry.attention_heads, entry.kv_heads, tensor)
+                divisors(entry, tensor)
             )),
         );
         return None;
@@ -330,7 +328,7 @@ pub fn server_memory(
     // The knobs.
     let large = m.large_device.as_ref().is_some_and(|l| {
         bytes(&l.memory).is_some_and(|min| device_bytes >= min)
-            && !l.except.iter().any(|e| *e == accel_ref.name.v)
+            && !l.except.contains(&accel_ref.name.v)
     });
     let fraction_set = reader.get(&m.fraction);
     let ctx_set = reader.get(&m.max_context);
@@ -548,11 +546,11 @@ fn dtype_name(m: &crate::stdlib::models::ModelEntry, bytes: f64) -> String {
 }
 
 /// Tensor-parallel degrees near `around` that divide both head counts, for a help line.
-fn divisors(heads: u32, kv_heads: u32, around: u64) -> String {
-    let ok: Vec<String> = [1u32, 2, 4, 8, 16]
+fn divisors(m: &crate::stdlib::models::ModelEntry, around: u64) -> String {
+    let ok: Vec<String> = [1u64, 2, 4, 8, 16]
         .into_iter()
-        .filter(|n| heads % n == 0 && (kv_heads % n == 0 || n % kv_heads.max(1) == 0))
-        .filter(|n| u64::from(*n) != around)
+        .filter(|n| m.splits_over(*n))
+        .filter(|n| *n != around)
         .map(|n| n.to_string())
         .collect();
     ok.join(", ")

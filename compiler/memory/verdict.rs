@@ -84,10 +84,7 @@ fn alternatives(c: &Context) -> Vec<String> {
         let more = counts
             .into_iter()
             .filter(|(n, _)| *n > c.setup.tensor)
-            .filter(|(n, _)| entry.attention_heads % *n as u32 == 0)
-            .filter(|(n, _)| {
-                entry.kv_heads % *n as u32 == 0 || *n as u32 % entry.kv_heads.max(1) == 0
-            })
+            .filter(|(n, _)| entry.splits_over(*n))
             .find(|(n, _)| {
                 let s = Setup {
                     tensor: *n,

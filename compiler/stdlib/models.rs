@@ -73,6 +73,17 @@ pub struct ModelEntry {
 }
 
 impl ModelEntry {
+    /// Whether tensor parallelism of degree `n` splits the attention heads evenly and the KV
+    /// heads evenly (or replicates whole ones, with more devices than KV heads).
+    pub fn splits_over(&self, n: u64) -> bool {
+        let Ok(n) = u32::try_from(n) else {
+            return false;
+        };
+        n > 0
+            && self.attention_heads.is_multiple_of(n)
+            && (self.kv_heads.is_multiple_of(n) || n.is_multiple_of(self.kv_heads.max(1)))
+    }
+
     /// Total parameters; 0 when `parameters` does not parse (the checks report it).
     pub fn total_parameters(&self) -> f64 {
         parse_count(&self.parameters).unwrap_or(0.0)
@@ -194,7 +205,7 @@ pub fn check(name: &str, m: &ModelEntry) -> Vec<Problem> {
             problem(key, "must be at least 1".into(), CONFIG);
         }
     }
-    if m.kv_heads > 0 && m.attention_heads % m.kv_heads != 0 {
+    if m.kv_heads > 0 && !m.attention_heads.is_multiple_of(m.kv_heads) {
         problem(
             "kv_heads",
             format!(
