@@ -274,24 +274,12 @@ fn architecture(
     set!(vocab_size, vocab);
     set!(max_context, max_context);
     set!(shared_experts, shared);
-    if window.is_some() {
-        m.sliding_window = window;
-    }
-    if window_layers.is_some() {
-        m.sliding_layers = window_layers;
-    }
-    if experts.is_some() {
-        m.experts = experts;
-    }
-    if per_token.is_some() {
-        m.experts_per_token = per_token;
-    }
-    if rank.is_some() {
-        m.kv_lora_rank = rank;
-    }
-    if rope.is_some() {
-        m.rope_head_dim = rope;
-    }
+    m.sliding_window = window.or(m.sliding_window);
+    m.sliding_layers = window_layers.or(m.sliding_layers);
+    m.experts = experts.or(m.experts);
+    m.experts_per_token = per_token.or(m.experts_per_token);
+    m.kv_lora_rank = rank.or(m.kv_lora_rank);
+    m.rope_head_dim = rope.or(m.rope_head_dim);
     if let Some(t) = &a.tied_embeddings {
         m.tied_embeddings = t.v;
     }
