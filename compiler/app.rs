@@ -15,7 +15,8 @@ pub struct App {
     pub annotations: BTreeMap<String, String>,
     pub create_namespace: bool,
     pub managed_by: String,
-    pub serve: Option<Server>,
+    /// `[serve]` (named after the app) first, then each `[servers.NAME]` by name.
+    pub servers: Vec<Server>,
     /// Jobs then schedules, each in name order.
     pub batches: Vec<Batch>,
     /// `[waivers]`: (checkov check ID, reason), written on every pod-bearing object.
@@ -152,6 +153,11 @@ pub struct Security {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Server {
+    /// What the spec calls the server: the app's name for `[serve]`, `NAME` for
+    /// `[servers.NAME]` (`callers` and ingress paths name servers by it).
+    pub name: String,
+    /// Its spec path, for messages: `serve` or `servers.NAME`.
+    pub path: String,
     pub workload: Workload,
     pub ports: Vec<Port>,
     pub service_port: i32,

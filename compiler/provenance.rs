@@ -32,8 +32,9 @@ enum Source {
     /// The same, but only when the last segment of the pointer is a key of that table
     /// (a node selector the user wrote, among ones an accelerator adds).
     SpecEntry(&'static str),
-    /// The object's section key when it is a job or schedule (their names come from it).
-    Batch,
+    /// The object's section key when it names the workload: `[servers.NAME]`, `[jobs.NAME]`,
+    /// `[schedules.NAME]` (their objects are called `APP-NAME`).
+    Named,
     /// The section's `runtime` preset.
     Runtime,
     /// The section's `resources.accelerator`.
@@ -46,7 +47,7 @@ enum Source {
     Waiver,
 }
 
-use Source::{Accelerator, Batch, Defaults, Downloader, Runtime, Spec, SpecEntry, Waiver};
+use Source::{Accelerator, Defaults, Downloader, Named, Runtime, Spec, SpecEntry, Waiver};
 
 /// Where the values under a pointer come from. Patterns match whole segments (the syntax —
 /// `^` and `$` anchors, `*`, `{a,b}`, `kind:KIND ` — is [`crate::pointer`]'s); the first rule
@@ -86,8 +87,8 @@ const RULES: &[(&str, &[Source])] = &[
         "^/metadata/namespace",
         &[Spec("/app.namespace"), Spec("/app.name")],
     ),
-    ("^/metadata/name", &[Batch, Spec("/app.name")]),
-    ("/serviceAccountName", &[Batch, Spec("/app.name")]),
+    ("^/metadata/name", &[Named, Spec("/app.name")]),
+    ("/serviceAccountName", &[Named, Spec("/app.name")]),
     ("/imagePullPolicy", &[Defaults("images")]),
     ("/image", &[Spec("image")]),
     ("/command", &[Spec("command")]),
@@ -343,7 +344,9 @@ impl Context<'_> {
                     .or_else(|| self.table_has(&self.path(key), &last).then(String::new))
                     .filter(|s| !s.is_empty())
             }
-            Batch => (self.section.starts_with("jobs.") || self.section.starts_with("schedules."))
+            Named => ["servers.", "jobs.", "schedules."]
+                .iter()
+                .any(|t| self.section.starts_with(t))
                 .then(|| self.spec_line(&self.section))
                 .flatten(),
             Runtime => {

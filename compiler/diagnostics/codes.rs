@@ -104,6 +104,7 @@ codes! {
     E0141 "invalid-trigger" Error "a KEDA trigger or setting KEDA would reject";
     E0150 "invalid-model-source" Error "a `model.uri` mlspec cannot fetch or mount";
     E0151 "shared-read-write-once-cache" Error "a ReadWriteOnce model cache that more than one pod would mount";
+    E0180 "duplicate-name" Error "two servers, or a server and a job, schedule or Service, with one name";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";

@@ -161,7 +161,7 @@ pub fn generate(app: &App) -> Vec<Object> {
     let mut out = Vec::new();
     out.extend(namespace::generate(app).map(Object::Namespace));
     let workloads = app
-        .serve
+        .servers
         .iter()
         .map(|s| &s.workload)
         .chain(app.batches.iter().map(|b| &b.workload));
@@ -170,7 +170,7 @@ pub fn generate(app: &App) -> Vec<Object> {
         out.extend(config_map::generate(app, w).map(Object::ConfigMap));
         out.extend(model::claim(app, w).map(Object::PersistentVolumeClaim));
     }
-    if let Some(s) = &app.serve {
+    for s in &app.servers {
         out.push(Object::Service(service::generate(app, s)));
         out.push(Object::Deployment(deployment::generate(app, s)));
         out.extend(hpa::generate(app, s).map(Object::HorizontalPodAutoscaler));
@@ -186,7 +186,7 @@ pub fn generate(app: &App) -> Vec<Object> {
         out.extend(job::job(app, b).map(Object::Job));
         out.extend(job::cron_job(app, b).map(Object::CronJob));
     }
-    // Stable: within a kind, objects keep app order (server first, then jobs, then schedules).
+    // Stable: within a kind, objects keep app order (servers, then jobs, then schedules).
     out.sort_by_key(Object::rank);
     out
 }

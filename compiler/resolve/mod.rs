@@ -67,7 +67,11 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
     let labels = check::labels(&mut d, "app.labels", &a.labels, true);
     let annotations = check::labels(&mut d, "app.annotations", &a.annotations, false);
 
-    if spec.serve.is_none() && spec.jobs.is_empty() && spec.schedules.is_empty() {
+    if spec.serve.is_none()
+        && spec.servers.is_empty()
+        && spec.jobs.is_empty()
+        && spec.schedules.is_empty()
+    {
         d.push(
             Diagnostic::new(&codes::E0124, format!("`{name}` has nothing to deploy"))
                 .at(a.span, "an app with no workloads")
@@ -77,10 +81,11 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
 
     let placement = spec.placement.clone().unwrap_or_default();
     let base = scheduling(&mut d, &placement);
-    let serve = spec
-        .serve
-        .as_ref()
-        .map(|s| serve::resolve(&mut d, catalog, &name, s, &base, placement.spread.as_ref()));
+    let servers = spec
+        .servers()
+        .map(|s| serve::resolve(&mut d, catalog, &name, &s, &base, placement.spread.as_ref()))
+        .collect();
+    server_names(&mut d, spec, &name);
     for (key, _) in &spec.schedules {
         if let Some((twin, _)) = spec.jobs.iter().find(|(k, _)| k.v == key.v) {
             d.push(
@@ -115,10 +120,55 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         version,
         labels,
         annotations,
-        serve,
+        servers,
         batches,
     };
     (Some(app), d)
+}
+
+/// A `[servers.NAME]` is named `APP-NAME` like a job or schedule of the same NAME, and is called
+/// NAME by `callers` and ingress paths, like `[serve]` is called by the app's name: each clash
+/// is E0180.
+fn server_names(d: &mut Diagnostics, spec: &Spec, app: &str) {
+    for (key, _) in &spec.servers {
+        let batch = spec
+            .jobs
+            .iter()
+            .map(|(k, _)| ("jobs", k))
+            .chain(spec.schedules.iter().map(|(k, _)| ("schedules", k)))
+            .find(|(_, k)| k.v == key.v);
+        if let Some((table, twin)) = batch {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0180,
+                    format!(
+                        "`servers.{0}` and `{table}.{0}` would both be named `{app}-{0}`",
+                        key.v
+                    ),
+                )
+                .at(key.span, "a server")
+                .also(twin.span, "a batch workload of the same name")
+                .help("give the server and the batch workload different names"),
+            );
+        }
+        if key.v == app
+            && let Some(serve) = &spec.serve
+        {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0180,
+                    format!(
+                        "`servers.{app}` has the name of `[serve]`, which is called after the app"
+                    ),
+                )
+                .at(key.span, "a second server called this")
+                .also(serve.span, "the app's own server")
+                .help(
+                    "give this server another name: `callers` and ingress paths name servers by it",
+                ),
+            );
+        }
+    }
 }
 
 fn scheduling(d: &mut Diagnostics, p: &Placement) -> Scheduling {

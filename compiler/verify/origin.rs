@@ -145,18 +145,24 @@ pub fn trace(root: &Node, doc: &Value, pointer: &str) -> Option<Trace> {
     None
 }
 
-/// The section an object was generated from: `serve`, `jobs.NAME`, `schedules.NAME`, or `app`
-/// for what belongs to the whole application (the Namespace).
+/// The section an object was generated from: `serve`, `servers.NAME`, `jobs.NAME`,
+/// `schedules.NAME`, or `app` for what belongs to the whole application (the Namespace).
+///
+/// Read from the workload's labels, which every object of it carries (`app.kubernetes.io/name`
+/// is the workload's name, `APP` or `APP-NAME`), not from the object's own name, which a spec
+/// may choose (a Service's `service.name`).
 pub fn section(doc: &Value) -> Option<String> {
     let label = |k: &str| {
         doc.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1")))
             .and_then(Value::as_str)
     };
     let app = label("app.kubernetes.io/instance")?;
-    let name = doc.pointer("/metadata/name").and_then(Value::as_str)?;
+    let name = label("app.kubernetes.io/name")
+        .or_else(|| doc.pointer("/metadata/name").and_then(Value::as_str))?;
     let own = || name.strip_prefix(app)?.strip_prefix('-');
     match label("app.kubernetes.io/component") {
-        Some("server") => Some("serve".to_string()),
+        Some("server") if name == app => Some("serve".to_string()),
+        Some("server") => Some(format!("servers.{}", own()?)),
         Some("job") => Some(format!("jobs.{}", own()?)),
         Some("schedule") => Some(format!("schedules.{}", own()?)),
         _ => Some("app".to_string()),
