@@ -5,6 +5,10 @@
 
 use std::collections::BTreeMap;
 
+pub mod traffic;
+
+pub use traffic::{Flow, Peer};
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
     pub name: String,
@@ -21,6 +25,9 @@ pub struct App {
     pub batches: Vec<Batch>,
     /// `[waivers]`: (checkov check ID, reason), written on every pod-bearing object.
     pub waivers: Vec<(String, String)>,
+    /// Everything admitted into the app's workloads, in the order their NetworkPolicy rules are
+    /// written (per workload: the app's own pods first, then what the spec declares).
+    pub flows: Vec<Flow>,
 }
 
 /// What every pod-bearing workload has.
@@ -172,13 +179,12 @@ pub struct Server {
     pub progress_deadline_seconds: i32,
     pub termination_grace_seconds: i64,
     pub pre_stop_sleep_seconds: i64,
-    /// Namespace of the ingress controller admitted by the NetworkPolicy.
-    pub ingress_controller_namespace: Option<String>,
     /// The Prometheus endpoint the runtime serves, if any.
     pub metrics: Option<Metrics>,
 }
 
-/// Where Prometheus scrapes the server: pod annotations, and a NetworkPolicy rule.
+/// Where Prometheus scrapes the server: pod annotations, and a NetworkPolicy rule (a flow from
+/// the scraper's namespace).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metrics {
     /// The container port (one of `Server::ports`).

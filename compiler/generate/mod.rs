@@ -176,13 +176,19 @@ pub fn generate(app: &App) -> Vec<Object> {
         out.extend(hpa::generate(app, s).map(Object::HorizontalPodAutoscaler));
         out.extend(scaled_object::generate(app, s).map(Object::ScaledObject));
         out.extend(pdb::generate(app, s).map(Object::PodDisruptionBudget));
-        out.push(Object::NetworkPolicy(network_policy::server(app, s)));
+        out.push(Object::NetworkPolicy(network_policy::generate(
+            app,
+            &s.workload,
+        )));
         out.extend(ingress::generate(app, s).map(Object::Ingress));
         out.extend(http_route::generate(app, s).map(Object::HttpRoute));
     }
     for b in &app.batches {
         out.extend(service::headless(app, b).map(Object::Service));
-        out.push(Object::NetworkPolicy(network_policy::batch(app, b)));
+        out.push(Object::NetworkPolicy(network_policy::generate(
+            app,
+            &b.workload,
+        )));
         out.extend(job::job(app, b).map(Object::Job));
         out.extend(job::cron_job(app, b).map(Object::CronJob));
     }

@@ -16,6 +16,7 @@ pub mod route;
 pub mod scaling;
 pub mod serve;
 pub mod toleration;
+pub mod traffic;
 pub mod workload;
 
 use crate::app::{App, Scheduling, Toleration};
@@ -81,7 +82,7 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
 
     let placement = spec.placement.clone().unwrap_or_default();
     let base = scheduling(&mut d, &placement);
-    let servers = spec
+    let servers: Vec<crate::app::Server> = spec
         .servers()
         .map(|s| serve::resolve(&mut d, catalog, &name, &s, &base, placement.spread.as_ref()))
         .collect();
@@ -110,6 +111,18 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         batches.push(batch::schedule(&mut d, catalog, &name, key, s, &base));
     }
 
+    let batch_paths: Vec<(String, &crate::app::Batch)> = spec
+        .jobs
+        .iter()
+        .map(|(k, _)| format!("jobs.{}", k.v))
+        .chain(
+            spec.schedules
+                .iter()
+                .map(|(k, _)| format!("schedules.{}", k.v)),
+        )
+        .zip(&batches)
+        .collect();
+    let flows = traffic::flows(catalog, &namespace, &servers, &batch_paths);
     let waivers = lint::waivers(&mut d, spec);
     let app = App {
         waivers,
@@ -122,6 +135,7 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         annotations,
         servers,
         batches,
+        flows,
     };
     (Some(app), d)
 }

@@ -108,10 +108,6 @@ pub fn resolve(
         .as_ref()
         .and_then(|i| ingress(d, catalog, at, &id_name, i));
     let route = route::resolve(d, catalog, at, s);
-    let ingress_controller_namespace = ingress.as_ref().and_then(|i| {
-        let class = i.class.as_deref().unwrap_or("nginx");
-        catalog.defaults.ingress.controllers.get(class).cloned()
-    });
     let spread = match spread {
         Some(sp) => match check::choice(d, "placement.spread", sp, SPREADS) {
             Some("node") => Spread::Node,
@@ -148,7 +144,6 @@ pub fn resolve(
         .unwrap_or(600),
         termination_grace_seconds: secs("termination_grace", &defaults.termination_grace),
         pre_stop_sleep_seconds: secs("pre_stop_sleep", &defaults.pre_stop_sleep),
-        ingress_controller_namespace,
         ports,
         metrics,
     }

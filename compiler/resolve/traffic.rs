@@ -1,0 +1,62 @@
+//! The app's traffic model (`App::flows`), resolved once all servers are: for each server, its
+//! own app's pods, the scraper of its metrics, its ingress controller or Gateway; for a
+//! multi-host slice, its own pods.
+
+use crate::app::{Batch, Flow, Peer, Server};
+use crate::stdlib::Catalog;
+
+/// Every flow into the app's workloads, server by server, then the batch workloads.
+pub fn flows(
+    catalog: &Catalog,
+    namespace: &str,
+    servers: &[Server],
+    batches: &[(String, &Batch)],
+) -> Vec<Flow> {
+    let mut out = Vec::new();
+    for s in servers {
+        let to = s.workload.name.as_str();
+        let ports: Vec<i32> = s.ports.iter().map(|p| p.port).collect();
+        let except = servers
+            .iter()
+            .filter(|o| o.workload.name != to)
+            .map(|o| o.workload.name.clone())
+            .collect();
+        out.push(Flow::new(to, ports, Peer::App { except }, &s.path));
+        if let Some(m) = &s.metrics {
+            // Prometheus scrapes from its own namespace, and reaches the metrics port only (on a
+            // server that serves metrics beside its API, that is the API's port too).
+            let from = Peer::Namespace(Some(m.scraper_namespace.clone()));
+            out.push(Flow::new(to, vec![m.port], from, &s.path));
+        }
+        // The Ingress or HTTPRoute routes to the first port only; the controller may reach
+        // nothing else.
+        let routed: Vec<i32> = s.ports.iter().take(1).map(|p| p.port).collect();
+        if let Some(i) = &s.ingress {
+            // An unknown ingress class has no known namespace: admit its traffic from any
+            // namespace.
+            let class = i.class.as_deref().unwrap_or("nginx");
+            let ns = catalog.defaults.ingress.controllers.get(class).cloned();
+            let origin = format!("{}.ingress", s.path);
+            out.push(Flow::new(to, routed.clone(), Peer::Namespace(ns), origin));
+        }
+        if let Some(r) = &s.route {
+            // The Gateway's proxies run in its namespace (the app's, unless the route names
+            // another), or where the route says they do.
+            let ns = r
+                .proxy_namespace
+                .as_ref()
+                .or(r.namespace.as_ref())
+                .map_or(namespace, String::as_str);
+            let from = Peer::Namespace(Some(ns.to_string()));
+            out.push(Flow::new(to, routed, from, format!("{}.route", s.path)));
+        }
+    }
+    for (path, b) in batches {
+        // The hosts of a slice talk to each other on ports the TPU runtime and framework choose.
+        if b.hosts.is_some() {
+            let w = &b.workload.name;
+            out.push(Flow::new(w, Vec::new(), Peer::Workload(w.clone()), path));
+        }
+    }
+    out
+}
