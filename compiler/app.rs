@@ -167,7 +167,8 @@ pub struct Server {
     pub path: String,
     pub workload: Workload,
     pub ports: Vec<Port>,
-    pub service_port: i32,
+    /// The Service in front of the server.
+    pub service: Service,
     pub replicas: Replicas,
     pub probes: Probes,
     pub rollout: Rollout,
@@ -192,6 +193,44 @@ pub struct Metrics {
     pub path: String,
     /// The namespace the scraper runs in, admitted to `port`.
     pub scraper_namespace: String,
+}
+
+/// The Service in front of a server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub name: String,
+    /// `ClusterIP`, `LoadBalancer` or `NodePort`.
+    pub type_: String,
+    /// What it publishes, in the order of the server's ports.
+    pub ports: Vec<ServicePort>,
+    pub annotations: BTreeMap<String, String>,
+    /// `loadBalancerSourceRanges`.
+    pub source_ranges: Vec<String>,
+    /// `externalTrafficPolicy` (`Local`, `Cluster`), for a load balancer or node port.
+    pub external_traffic_policy: Option<String>,
+}
+
+/// One Service port: a container port (by name) published on a number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePort {
+    /// The container port's name, which the Service port also takes.
+    pub name: String,
+    pub port: i32,
+    /// The container port's number.
+    pub target: i32,
+    pub app_protocol: Option<String>,
+}
+
+impl Service {
+    /// Whether it is reachable from outside the cluster (a load balancer or node port).
+    pub fn is_external(&self) -> bool {
+        self.type_ != "ClusterIP"
+    }
+
+    /// The Service port that publishes a container port, by its name.
+    pub fn port_of(&self, name: &str) -> Option<&ServicePort> {
+        self.ports.iter().find(|p| p.name == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

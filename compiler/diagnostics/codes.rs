@@ -105,6 +105,10 @@ codes! {
     E0150 "invalid-model-source" Error "a `model.uri` mlspec cannot fetch or mount";
     E0151 "shared-read-write-once-cache" Error "a ReadWriteOnce model cache that more than one pod would mount";
     E0180 "duplicate-name" Error "two servers, or a server and a job, schedule or Service, with one name";
+    E0181 "unknown-port" Error "a port a server does not have, named where its ports are published or admitted";
+    E0182 "no-service-port" Error "a Service that publishes no port";
+    E0185 "invalid-cidr" Error "an address block that is not a CIDR in canonical form";
+    E0186 "no-internal-load-balancer" Error "an internal load balancer on a provider that has no annotation for one";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";
@@ -123,6 +127,8 @@ codes! {
     W0008 "waived-check" Warning "a security check waived in the spec";
     W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
     W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
+    W0040 "public-load-balancer" Warning "a public load balancer that accepts every address";
+    W0042 "node-port" Warning "a Service that opens its ports on every node";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
 }
 

@@ -46,7 +46,7 @@ pub fn generate(app: &App, s: &Server) -> Option<Ingress> {
                         path_type: "Prefix".to_string(),
                         backend: IngressBackend {
                             service: Some(IngressServiceBackend {
-                                name: w.name.clone(),
+                                name: s.service.name.clone(),
                                 port: Some(ServiceBackendPort {
                                     name: port_name,
                                     number: None,

@@ -15,6 +15,7 @@ pub mod resources;
 pub mod route;
 pub mod scaling;
 pub mod serve;
+pub mod service;
 pub mod toleration;
 pub mod traffic;
 pub mod workload;
@@ -87,6 +88,7 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         .map(|s| serve::resolve(&mut d, catalog, &name, &s, &base, placement.spread.as_ref()))
         .collect();
     server_names(&mut d, spec, &name);
+    service_names(&mut d, spec, &servers);
     for (key, _) in &spec.schedules {
         if let Some((twin, _)) = spec.jobs.iter().find(|(k, _)| k.v == key.v) {
             d.push(
@@ -182,6 +184,39 @@ fn server_names(d: &mut Diagnostics, spec: &Spec, app: &str) {
                 ),
             );
         }
+    }
+}
+
+/// Two servers whose Services would have one name (`service.name`, or a server's own name):
+/// the second would replace the first.
+fn service_names(d: &mut Diagnostics, spec: &Spec, servers: &[crate::app::Server]) {
+    for (i, s) in servers.iter().enumerate() {
+        let Some(first) = servers[..i]
+            .iter()
+            .find(|o| o.service.name == s.service.name)
+        else {
+            continue;
+        };
+        let span_of = |path: &str| {
+            let serve = spec.server(path)?;
+            let named = serve.service.as_ref().and_then(|v| v.name.as_ref());
+            Some(named.map_or(serve.span, |n| n.span))
+        };
+        let (Some(here), Some(there)) = (span_of(&s.path), span_of(&first.path)) else {
+            continue;
+        };
+        d.push(
+            Diagnostic::new(
+                &codes::E0180,
+                format!(
+                    "`{}` and `{}` would both have the Service `{}`",
+                    first.path, s.path, s.service.name
+                ),
+            )
+            .at(here, "a second Service of this name")
+            .also(there, "the first")
+            .help("give each server's Service its own `service.name`"),
+        );
     }
 }
 

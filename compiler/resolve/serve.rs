@@ -117,6 +117,7 @@ pub fn resolve(
         None if matches!(replicas, Replicas::Fixed(n) if n <= 1) => Spread::None,
         None => Spread::Zone,
     };
+    let service = super::service::resolve(d, catalog, at, &id_name, &ports, s.service.as_ref());
     let mut secs = |key: &str, v: &str| {
         check::seconds(
             d,
@@ -129,7 +130,7 @@ pub fn resolve(
         name: server.name.clone(),
         path: server.path.clone(),
         workload: wl,
-        service_port: i32::from(defaults.service_port),
+        service,
         replicas,
         probes,
         rollout,

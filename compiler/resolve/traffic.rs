@@ -1,6 +1,6 @@
 //! The app's traffic model (`App::flows`), resolved once all servers are: for each server, its
-//! own app's pods, the scraper of its metrics, its ingress controller or Gateway; for a
-//! multi-host slice, its own pods.
+//! own app's pods, the scraper of its metrics, its ingress controller or Gateway, the clients
+//! of its load balancer or node port; for a multi-host slice, its own pods.
 
 use crate::app::{Batch, Flow, Peer, Server};
 use crate::stdlib::Catalog;
@@ -49,6 +49,28 @@ pub fn flows(
                 .map_or(namespace, String::as_str);
             let from = Peer::Namespace(Some(ns.to_string()));
             out.push(Flow::new(to, routed, from, format!("{}.route", s.path)));
+        }
+        if s.service.is_external() {
+            // A load balancer or node port hands its clients to the pods on the published
+            // ports: admit the blocks it accepts.
+            let published: Vec<i32> = s.service.ports.iter().map(|p| p.target).collect();
+            let ranges = if s.service.source_ranges.is_empty() {
+                &catalog.defaults.service.public_ranges
+            } else {
+                &s.service.source_ranges
+            };
+            for cidr in ranges {
+                let from = Peer::Addresses {
+                    cidr: cidr.clone(),
+                    except: Vec::new(),
+                };
+                out.push(Flow::new(
+                    to,
+                    published.clone(),
+                    from,
+                    format!("{}.service", s.path),
+                ));
+            }
         }
     }
     for (path, b) in batches {

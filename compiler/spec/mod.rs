@@ -10,6 +10,7 @@ pub mod model;
 pub mod overlay;
 pub mod read;
 pub mod serve;
+pub mod traffic;
 pub mod tree;
 pub mod workload;
 

@@ -41,6 +41,13 @@ pub struct Serve {
     /// A Gateway API HTTPRoute to the server through a shared Gateway, instead of an Ingress
     /// (and a NetworkPolicy that admits the Gateway's namespace).
     pub route: Option<Route>,
+    /// The Service in front of the server: its name, type (a load balancer, a node port),
+    /// ports and who it accepts.
+    pub service: Option<super::traffic::Service>,
+    /// Who else may call the server: other servers of this spec, other apps, namespaces, pods
+    /// by labels, address blocks, each on some or all ports. The server's own replicas and the
+    /// app's jobs and schedules always may; everyone else is refused.
+    pub callers: Option<Vec<super::traffic::Caller>>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -58,6 +65,8 @@ impl Serve {
             rollout: f.table(d, "rollout", Rollout::read),
             ingress: f.table(d, "ingress", Ingress::read),
             route: f.table(d, "route", Route::read),
+            service: f.table(d, "service", super::traffic::Service::read),
+            callers: super::traffic::read_callers(f, d),
             span: f.span(),
         }
     }

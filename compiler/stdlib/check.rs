@@ -311,6 +311,13 @@ pub fn provider(name: &str, p: &Provider, catalog: &Catalog) -> Vec<Problem> {
             out.check(&key, label_key(k).and(label_value(v)), LABEL);
         }
     }
+    for k in p.internal_load_balancer.keys() {
+        out.check(
+            "internal_load_balancer",
+            label_key(k),
+            "annotation keys are label keys: an optional DNS prefix and `/`, then a name",
+        );
+    }
     out.problems
 }
 

@@ -38,6 +38,9 @@ pub struct Provider {
     /// Accelerator name → the labels such nodes carry under this provider.
     #[serde(default)]
     pub accelerators: BTreeMap<String, BTreeMap<String, String>>,
+    /// The Service annotation(s) that make its load balancer internal (`service.internal`).
+    #[serde(default)]
+    pub internal_load_balancer: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -340,13 +343,25 @@ pub struct Probes {
 pub struct ServeDefaults {
     pub replicas: i32,
     pub cpu_target: String,
-    pub service_port: u16,
     pub revision_history_limit: i32,
     pub progress_deadline: String,
     pub termination_grace: String,
     pub pre_stop_sleep: String,
     pub max_surge: toml::Value,
     pub max_unavailable: toml::Value,
+}
+
+/// A server's Service: its default port, traffic policy and the ranges of a public one; the
+/// provider's internal load balancer annotation, once resolve has applied the provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDefaults {
+    pub port: u16,
+    pub external_traffic_policy: String,
+    pub public_ranges: Vec<String>,
+    /// Filled from the spec's provider (`internal_load_balancer` in providers.toml).
+    #[serde(skip)]
+    pub internal: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -418,6 +433,7 @@ pub struct Defaults {
     pub volumes: DefaultVolumes,
     pub probes: Probes,
     pub serve: ServeDefaults,
+    pub service: ServiceDefaults,
     pub jobs: JobDefaults,
     pub schedules: ScheduleDefaults,
     pub ingress: IngressDefaults,

@@ -2,6 +2,7 @@
 //! the pods a PodDisruptionBudget and a NetworkPolicy select.
 
 use super::{Bundle, Check};
+use crate::values::cidr;
 
 impl Check<'_> {
     pub(super) fn hpa(
@@ -131,6 +132,46 @@ impl Check<'_> {
                 "/spec/podSelector",
                 "the selector matches no pod template in the bundle",
             );
+        }
+        // apimachinery's ValidateNetworkPolicy: a peer is an ipBlock alone or selectors; an
+        // ipBlock's cidr parses and each except lies strictly inside it.
+        for (i, rule) in spec.ingress.iter().flatten().enumerate() {
+            for (j, peer) in rule.from.iter().flatten().enumerate() {
+                let at = format!("/spec/ingress/{i}/from/{j}");
+                let Some(block) = &peer.ip_block else {
+                    if peer.pod_selector.is_none() && peer.namespace_selector.is_none() {
+                        self.fail(
+                            at,
+                            "a peer must set podSelector, namespaceSelector or ipBlock",
+                        );
+                    }
+                    continue;
+                };
+                if peer.pod_selector.is_some() || peer.namespace_selector.is_some() {
+                    self.fail(
+                        at.clone(),
+                        "an ipBlock peer cannot also select pods or namespaces",
+                    );
+                }
+                match cidr::parse_cidr(&block.cidr) {
+                    Err(e) => self.fail(format!("{at}/ipBlock/cidr"), e),
+                    Ok(whole) => {
+                        for (k, e) in block.except.iter().flatten().enumerate() {
+                            let inside =
+                                cidr::parse_cidr(e).is_ok_and(|c| whole.strictly_contains(&c));
+                            if !inside {
+                                self.fail(
+                                    format!("{at}/ipBlock/except/{k}"),
+                                    format!(
+                                        "`{e}` must be a block strictly inside `{}`",
+                                        block.cidr
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
