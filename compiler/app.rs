@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 pub mod traffic;
 
-pub use traffic::{Flow, Peer};
+pub use traffic::{Flow, Peer, Scope};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {

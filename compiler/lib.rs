@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod generate;
 pub mod inventory;
+pub mod link;
 pub mod place;
 pub mod pointer;
 pub mod provenance;
@@ -47,9 +48,12 @@ pub struct Options {
 pub struct Compiled {
     pub objects: Vec<Object>,
     pub diagnostics: Diagnostics,
+    /// What the link stage needs to check this app against the rest of a build (when it built).
+    pub link: Option<link::Unit>,
 }
 
-/// Compile one spec: parse → resolve → validate → generate → verify.
+/// Compile one spec: parse → resolve → validate → generate → verify. What it says about other
+/// apps is left for [`link::check`] over the whole build.
 ///
 /// Every overlay the build does not use is checked too, and its findings that lie inside it are
 /// reported, so a mistake in `[overlays.staging]` is caught while building prod.
@@ -57,6 +61,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     let provider = options.provider.as_deref();
     let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
     let mut objects = Vec::new();
+    let mut link = None;
     if let Some(spec) = &spec {
         for (name, extent) in &spec.overlays {
             if options.env.as_deref() == Some(name.as_str()) {
@@ -70,13 +75,15 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
             }
         }
     }
+    let mut levels = diagnostics::lint::Levels::default();
     if let Some(spec) = &spec {
-        let levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
+        levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
         diagnostics = diagnostics::lint::apply(diagnostics, &levels, &options.lint);
     }
-    if let Some(app) = app
+    if let (Some(app), Some(spec)) = (app, &spec)
         && !diagnostics.has_errors()
     {
+        link = Some(link::unit(spec, &app, levels));
         objects = generate::generate(&app);
         let docs = verify::documents(&objects);
         let found = verify::verify_documents(&docs, options.k8s_version);
@@ -88,11 +95,13 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
                 options.k8s_version,
             ));
             objects.clear();
+            link = None;
         }
     }
     Compiled {
         objects,
         diagnostics: diagnostics.sorted(),
+        link,
     }
 }
 

@@ -30,22 +30,45 @@ pub enum Peer {
     App { except: Vec<String> },
     /// The pods of one workload of this app.
     Workload(String),
-    /// The pods of another app (`app.kubernetes.io/instance: NAME`) in a namespace (`None`:
-    /// this app's).
-    OtherApp {
-        name: String,
-        namespace: Option<String>,
-    },
-    /// Pods with these labels (all of them when empty) in a namespace (`None`: this app's).
+    /// The pods of another app (`app.kubernetes.io/instance: NAME`).
+    OtherApp { name: String, scope: Scope },
+    /// Pods with these labels, or every pod when there are none.
     Pods {
-        namespace: Option<String>,
+        scope: Scope,
         labels: BTreeMap<String, String>,
     },
-    /// Every pod of one namespace, or of every namespace (`None`).
-    Namespace(Option<String>),
     /// Addresses in a CIDR block but those in `except` (clients outside the cluster, a cloud
     /// load balancer's or health checker's ranges).
     Addresses { cidr: String, except: Vec<String> },
+}
+
+/// The namespaces a pod peer is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The app's own namespace.
+    Own,
+    /// Another namespace, by name.
+    Named(String),
+    /// Every namespace.
+    Every,
+}
+
+impl Peer {
+    /// Every pod of one namespace.
+    pub fn namespace(name: &str) -> Peer {
+        Peer::Pods {
+            scope: Scope::Named(name.to_string()),
+            labels: BTreeMap::new(),
+        }
+    }
+
+    /// Every pod of every namespace.
+    pub fn everywhere() -> Peer {
+        Peer::Pods {
+            scope: Scope::Every,
+            labels: BTreeMap::new(),
+        }
+    }
 }
 
 impl Flow {

@@ -107,8 +107,11 @@ codes! {
     E0180 "duplicate-name" Error "two servers, or a server and a job, schedule or Service, with one name";
     E0181 "unknown-port" Error "a port a server does not have, named where its ports are published or admitted";
     E0182 "no-service-port" Error "a Service that publishes no port";
+    E0183 "unknown-server" Error "a caller or an ingress path that names no server of the spec";
+    E0184 "invalid-caller" Error "a `callers` entry that names no caller, or several";
     E0185 "invalid-cidr" Error "an address block that is not a CIDR in canonical form";
     E0186 "no-internal-load-balancer" Error "an internal load balancer on a provider that has no annotation for one";
+    E0187 "caller-in-other-namespace" Error "a caller app that the build runs in another namespace than the entry admits";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";
@@ -128,7 +131,9 @@ codes! {
     W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
     W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
     W0040 "public-load-balancer" Warning "a public load balancer that accepts every address";
+    W0041 "app-outside-build" Warning "a caller app that the build does not contain, so its namespace cannot be checked";
     W0042 "node-port" Warning "a Service that opens its ports on every node";
+    W0043 "caller-from-anywhere" Warning "a caller entry that admits every namespace or every address";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
 }
 

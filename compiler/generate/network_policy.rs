@@ -13,7 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelecto
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::labels;
-use crate::app::{App, Flow, Peer, Workload};
+use crate::app::{App, Flow, Peer, Scope, Workload};
 
 /// The policy of one workload: a rule per flow into it, in `App::flows` order.
 pub fn generate(app: &App, w: &Workload) -> NetworkPolicy {
@@ -80,23 +80,11 @@ pub fn peer(app: &App, p: &Peer) -> NetworkPolicyPeer {
             pod_selector: Some(labels::label_selector(app, w)),
             ..Default::default()
         },
-        Peer::OtherApp { name, namespace } => NetworkPolicyPeer {
-            pod_selector: Some(pods(BTreeMap::from([(
-                labels::INSTANCE.to_string(),
-                name.clone(),
-            )]))),
-            namespace_selector: namespace.as_ref().map(|ns| namespace_selector(Some(ns))),
-            ..Default::default()
-        },
-        Peer::Pods { namespace, labels } => NetworkPolicyPeer {
-            pod_selector: Some(pods(labels.clone())),
-            namespace_selector: namespace.as_ref().map(|ns| namespace_selector(Some(ns))),
-            ..Default::default()
-        },
-        Peer::Namespace(ns) => NetworkPolicyPeer {
-            namespace_selector: Some(namespace_selector(ns.as_ref())),
-            ..Default::default()
-        },
+        Peer::OtherApp { name, scope } => pods_in(
+            scope,
+            BTreeMap::from([(labels::INSTANCE.to_string(), name.clone())]),
+        ),
+        Peer::Pods { scope, labels } => pods_in(scope, labels.clone()),
         Peer::Addresses { cidr, except } => NetworkPolicyPeer {
             ip_block: Some(IPBlock {
                 cidr: cidr.clone(),
@@ -104,6 +92,25 @@ pub fn peer(app: &App, p: &Peer) -> NetworkPolicyPeer {
             }),
             ..Default::default()
         },
+    }
+}
+
+/// Pods with `labels` in the namespaces of `scope`. A namespaceSelector alone selects every pod
+/// of its namespaces; a podSelector alone, pods of the policy's own namespace.
+fn pods_in(scope: &Scope, labels: BTreeMap<String, String>) -> NetworkPolicyPeer {
+    let pod_selector = (!labels.is_empty() || *scope == Scope::Own).then(|| LabelSelector {
+        match_labels: Some(labels),
+        ..Default::default()
+    });
+    let namespace_selector = match scope {
+        Scope::Own => None,
+        Scope::Named(ns) => Some(namespace_selector(Some(ns))),
+        Scope::Every => Some(namespace_selector(None)),
+    };
+    NetworkPolicyPeer {
+        pod_selector,
+        namespace_selector,
+        ..Default::default()
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod accelerator;
 pub mod batch;
+pub mod callers;
 pub mod check;
 pub mod env;
 pub mod lint;
@@ -124,7 +125,7 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         )
         .zip(&batches)
         .collect();
-    let flows = traffic::flows(catalog, &namespace, &servers, &batch_paths);
+    let flows = traffic::flows(&mut d, catalog, spec, &namespace, &servers, &batch_paths);
     let waivers = lint::waivers(&mut d, spec);
     let app = App {
         waivers,

@@ -1,13 +1,18 @@
 //! The app's traffic model (`App::flows`), resolved once all servers are: for each server, its
 //! own app's pods, the scraper of its metrics, its ingress controller or Gateway, the clients
-//! of its load balancer or node port; for a multi-host slice, its own pods.
+//! of its load balancer or node port, and its declared `callers`; for a multi-host slice, its
+//! own pods.
 
 use crate::app::{Batch, Flow, Peer, Server};
+use crate::diagnostics::Diagnostics;
+use crate::spec::Spec;
 use crate::stdlib::Catalog;
 
 /// Every flow into the app's workloads, server by server, then the batch workloads.
 pub fn flows(
+    d: &mut Diagnostics,
     catalog: &Catalog,
+    spec: &Spec,
     namespace: &str,
     servers: &[Server],
     batches: &[(String, &Batch)],
@@ -25,7 +30,7 @@ pub fn flows(
         if let Some(m) = &s.metrics {
             // Prometheus scrapes from its own namespace, and reaches the metrics port only (on a
             // server that serves metrics beside its API, that is the API's port too).
-            let from = Peer::Namespace(Some(m.scraper_namespace.clone()));
+            let from = Peer::namespace(&m.scraper_namespace);
             out.push(Flow::new(to, vec![m.port], from, &s.path));
         }
         // The Ingress or HTTPRoute routes to the first port only; the controller may reach
@@ -35,9 +40,12 @@ pub fn flows(
             // An unknown ingress class has no known namespace: admit its traffic from any
             // namespace.
             let class = i.class.as_deref().unwrap_or("nginx");
-            let ns = catalog.defaults.ingress.controllers.get(class).cloned();
+            let from = match catalog.defaults.ingress.controllers.get(class) {
+                Some(ns) => Peer::namespace(ns),
+                None => Peer::everywhere(),
+            };
             let origin = format!("{}.ingress", s.path);
-            out.push(Flow::new(to, routed.clone(), Peer::Namespace(ns), origin));
+            out.push(Flow::new(to, routed.clone(), from, origin));
         }
         if let Some(r) = &s.route {
             // The Gateway's proxies run in its namespace (the app's, unless the route names
@@ -47,7 +55,7 @@ pub fn flows(
                 .as_ref()
                 .or(r.namespace.as_ref())
                 .map_or(namespace, String::as_str);
-            let from = Peer::Namespace(Some(ns.to_string()));
+            let from = Peer::namespace(ns);
             out.push(Flow::new(to, routed, from, format!("{}.route", s.path)));
         }
         if s.service.is_external() {
@@ -71,6 +79,9 @@ pub fn flows(
                     format!("{}.service", s.path),
                 ));
             }
+        }
+        if let Some(callers) = spec.server(&s.path).and_then(|v| v.callers.as_ref()) {
+            out.extend(super::callers::flows(d, s, callers, servers, namespace));
         }
     }
     for (path, b) in batches {

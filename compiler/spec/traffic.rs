@@ -26,7 +26,7 @@ pub struct Service {
     /// is published on: `{ http = 80, grpc = 8001 }`. Default: every port, the first on 80 and
     /// the others on their own numbers.
     #[schemars(with = "Option<std::collections::BTreeMap<String, u16>>", extend("examples" = [{ "http": 80 }]))]
-    pub ports: Option<Sp<Vec<(Sp<String>, Sp<i64>)>>>,
+    pub ports: Option<Sp<Numbers>>,
     /// `true`: a load balancer inside the cloud network only, by the provider's annotation
     /// (stdlib/providers.toml `internal_load_balancer`).
     pub internal: Option<Sp<bool>>,
@@ -62,12 +62,15 @@ impl Service {
     }
 }
 
-/// A table of names to whole numbers (`{ http = 80 }`), with the table's span.
+/// Names with whole numbers (`{ http = 80 }`), in the order of their keys.
+pub type Numbers = Vec<(Sp<String>, Sp<i64>)>;
+
+/// A table of names to whole numbers, with the table's span.
 fn read_numbers(
     f: &mut Fields,
     d: &mut Diagnostics,
     key: &'static str,
-) -> Option<Sp<Vec<(Sp<String>, Sp<i64>)>>> {
+) -> Option<Sp<Numbers>> {
     let path = f.key_path(key);
     let e = f.entry(key)?;
     let Value::Table(t) = &e.node.value else {

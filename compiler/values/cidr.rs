@@ -50,7 +50,9 @@ fn masked(v: u128, bits: u8, prefix: u8) -> u128 {
 /// or host bits after the prefix are errors.
 pub fn parse_cidr(s: &str) -> Result<Cidr, String> {
     let Some((addr, prefix)) = s.split_once('/') else {
-        return Err(format!("`{s}` is not a CIDR block: it has no prefix length"));
+        return Err(format!(
+            "`{s}` is not a CIDR block: it has no prefix length"
+        ));
     };
     let addr: IpAddr = addr
         .parse()
