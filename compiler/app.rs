@@ -392,11 +392,22 @@ pub enum IntOrPercent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ingress {
-    pub host: String,
-    pub path: String,
+    /// `None`: every host the controller serves.
+    pub host: Option<String>,
+    /// Each path prefix to a server's Service, in the spec's order.
+    pub paths: Vec<IngressPath>,
     pub class: Option<String>,
     pub tls: Option<Tls>,
+    /// The class's, then the spec's (which win).
     pub annotations: BTreeMap<String, String>,
+}
+
+/// One path of an Ingress: a prefix, and the Service port (by name) it routes to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngressPath {
+    pub path: String,
+    pub service: String,
+    pub port: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

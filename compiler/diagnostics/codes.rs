@@ -112,6 +112,8 @@ codes! {
     E0185 "invalid-cidr" Error "an address block that is not a CIDR in canonical form";
     E0186 "no-internal-load-balancer" Error "an internal load balancer on a provider that has no annotation for one";
     E0187 "caller-in-other-namespace" Error "a caller app that the build runs in another namespace than the entry admits";
+    E0188 "mixed-ingress-protocols" Error "an Ingress whose class switches gRPC per Ingress, routing to gRPC and HTTP ports";
+    E0189 "ingress-proxies-unknown" Error "an ingress class whose proxies connect from addresses the spec must give, and does not";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";
@@ -134,6 +136,7 @@ codes! {
     W0041 "app-outside-build" Warning "a caller app that the build does not contain, so its namespace cannot be checked";
     W0042 "node-port" Warning "a Service that opens its ports on every node";
     W0043 "caller-from-anywhere" Warning "a caller entry that admits every namespace or every address";
+    W0044 "unknown-ingress-class" Warning "an ingress class whose proxies mlspec cannot locate, so every namespace is admitted";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
 }
 

@@ -146,8 +146,8 @@ fn peer(
     Some(Peer::Pods { scope, labels })
 }
 
-/// A server of the spec, by the name `callers` use.
-fn own_server<'s>(
+/// A server of the spec, by the name `callers` and ingress paths use, or E0183.
+pub fn own_server<'s>(
     d: &mut Diagnostics,
     at: &str,
     name: &Sp<String>,

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod callers;
 pub mod check;
 pub mod env;
+pub mod ingress;
 pub mod lint;
 pub mod model;
 pub mod provider;
@@ -84,7 +85,7 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
 
     let placement = spec.placement.clone().unwrap_or_default();
     let base = scheduling(&mut d, &placement);
-    let servers: Vec<crate::app::Server> = spec
+    let mut servers: Vec<crate::app::Server> = spec
         .servers()
         .map(|s| serve::resolve(&mut d, catalog, &name, &s, &base, placement.spread.as_ref()))
         .collect();
@@ -125,7 +126,16 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         )
         .zip(&batches)
         .collect();
-    let flows = traffic::flows(&mut d, catalog, spec, &namespace, &servers, &batch_paths);
+    let routed = ingress::resolve(&mut d, catalog, spec, &mut servers);
+    let flows = traffic::flows(
+        &mut d,
+        catalog,
+        spec,
+        &namespace,
+        &servers,
+        &routed,
+        &batch_paths,
+    );
     let waivers = lint::waivers(&mut d, spec);
     let app = App {
         waivers,

@@ -3,12 +3,11 @@
 use super::workload::{self, Ident};
 use super::{check, route, scaling};
 use crate::app::{
-    Ingress, IntOrPercent, Liveness, Metrics, Port, Probes, Replicas, Rollout, Scheduling, Server,
-    Spread, Tls,
+    IntOrPercent, Liveness, Metrics, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
-use crate::spec::{self, Serve, SpecServer};
+use crate::spec::{Serve, SpecServer};
 use crate::stdlib::{Catalog, DEFAULT_RUNTIME, Runtime};
 use crate::values::{names, percent, suggest::suggest};
 
@@ -103,10 +102,6 @@ pub fn resolve(
     }
     let probes = probes(d, catalog, at, s, runtime, &ports, &fill);
     let rollout = rollout(d, catalog, at, s);
-    let ingress = s
-        .ingress
-        .as_ref()
-        .and_then(|i| ingress(d, catalog, at, &id_name, i));
     let route = route::resolve(d, catalog, at, s);
     let spread = match spread {
         Some(sp) => match check::choice(d, "placement.spread", sp, SPREADS) {
@@ -134,7 +129,8 @@ pub fn resolve(
         replicas,
         probes,
         rollout,
-        ingress,
+        // Resolved with the other servers' Services it may route to (`super::ingress`).
+        ingress: None,
         route,
         spread,
         revision_history_limit: defaults.revision_history_limit,
@@ -550,88 +546,4 @@ fn rollout(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> Rollo
         max_surge: surge,
         max_unavailable: unavailable,
     }
-}
-
-fn ingress(
-    d: &mut Diagnostics,
-    catalog: &Catalog,
-    at: &str,
-    workload: &str,
-    i: &spec::Ingress,
-) -> Option<Ingress> {
-    let host = i.host.as_ref().and_then(|h| {
-        check::ok(
-            d,
-            &codes::E0109,
-            &format!("{at}.ingress.host"),
-            h,
-            names::hostname(&h.v),
-            "write a DNS name such as `model.example.com`, without scheme, port or path",
-        )
-        .map(|()| h.v.clone())
-    });
-    let path = match &i.path {
-        Some(sp) => check::http_path(d, &format!("{at}.ingress.path"), sp)
-            .unwrap_or_else(|| "/".to_string()),
-        None => catalog.defaults.ingress.path.clone(),
-    };
-    let class = i
-        .class
-        .as_ref()
-        .and_then(|c| check::subdomain_name(d, &format!("{at}.ingress.class"), c));
-    let tls = i.tls.as_ref().and_then(|t| tls(d, at, workload, t));
-    if i.tls.is_none() {
-        d.push(
-            Diagnostic::new(
-                &codes::W0005,
-                format!("`{at}.ingress` publishes the server without TLS").to_string(),
-            )
-            .at(i.host.as_ref().map_or(i.span, |h| h.span), "served over plain HTTP")
-            .help("add `tls = { cluster_issuer = \"letsencrypt-prod\" }` (cert-manager) or `tls = { secret = \"NAME\" }`"),
-        );
-    }
-    let annotations = check::labels(
-        d,
-        &format!("{at}.ingress.annotations"),
-        &i.annotations,
-        false,
-    );
-    Some(Ingress {
-        host: host?,
-        path,
-        class,
-        tls,
-        annotations,
-    })
-}
-
-fn tls(d: &mut Diagnostics, at: &str, workload: &str, t: &spec::Tls) -> Option<Tls> {
-    if !check::exactly_one(
-        d,
-        &format!("{at}.ingress.tls"),
-        t.span,
-        &[
-            ("secret", &t.secret),
-            ("issuer", &t.issuer),
-            ("cluster_issuer", &t.cluster_issuer),
-        ],
-        "`tls = { cluster_issuer = \"letsencrypt-prod\" }` or `tls = { secret = \"my-tls\" }`",
-    ) {
-        return None;
-    }
-    let secret_name = format!("{workload}-tls");
-    if let Some(s) = &t.secret {
-        return check::subdomain_name(d, &format!("{at}.ingress.tls.secret"), s).map(Tls::Secret);
-    }
-    let (key, sp) = match (&t.issuer, &t.cluster_issuer) {
-        (Some(i), _) => ("cert-manager.io/issuer", i),
-        (None, Some(c)) => ("cert-manager.io/cluster-issuer", c),
-        (None, None) => return None,
-    };
-    let issuer = check::subdomain_name(d, &format!("{at}.ingress.tls"), sp)?;
-    Some(Tls::CertManager {
-        annotation: key.to_string(),
-        issuer,
-        secret: secret_name,
-    })
 }

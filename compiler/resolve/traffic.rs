@@ -15,6 +15,7 @@ pub fn flows(
     spec: &Spec,
     namespace: &str,
     servers: &[Server],
+    ingress: &[Flow],
     batches: &[(String, &Batch)],
 ) -> Vec<Flow> {
     let mut out = Vec::new();
@@ -33,20 +34,9 @@ pub fn flows(
             let from = Peer::namespace(&m.scraper_namespace);
             out.push(Flow::new(to, vec![m.port], from, &s.path));
         }
-        // The Ingress or HTTPRoute routes to the first port only; the controller may reach
-        // nothing else.
+        // The HTTPRoute routes to the first port only; the Gateway may reach nothing else.
         let routed: Vec<i32> = s.ports.iter().take(1).map(|p| p.port).collect();
-        if let Some(i) = &s.ingress {
-            // An unknown ingress class has no known namespace: admit its traffic from any
-            // namespace.
-            let class = i.class.as_deref().unwrap_or("nginx");
-            let from = match catalog.defaults.ingress.controllers.get(class) {
-                Some(ns) => Peer::namespace(ns),
-                None => Peer::everywhere(),
-            };
-            let origin = format!("{}.ingress", s.path);
-            out.push(Flow::new(to, routed.clone(), from, origin));
-        }
+        out.extend(ingress.iter().filter(|f| f.to == to).cloned());
         if let Some(r) = &s.route {
             // The Gateway's proxies run in its namespace (the app's, unless the route names
             // another), or where the route says they do.

@@ -360,23 +360,36 @@ impl Rollout {
     }
 }
 
-/// `[serve.ingress]`: an Ingress to the server.
+/// `[serve.ingress]`: an Ingress to the server, or with `paths` to several servers of the spec.
 #[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Ingress {
-    /// The DNS name the server is reached at (no scheme, no path).
-    #[schemars(required, extend("examples" = ["sentiment.example.com"]))]
+    /// The DNS name the server is reached at (no scheme, no path); without one, every host the
+    /// controller serves (a cloud load balancer's address).
+    #[schemars(extend("examples" = ["sentiment.example.com"]))]
     pub host: Option<Sp<String>>,
-    /// The path prefix; defaults to `/`.
+    /// The path prefix to this server; defaults to `/`. Not with `paths`.
     pub path: Option<Sp<String>>,
-    /// The IngressClass; defaults to `nginx`.
-    #[schemars(extend("examples" = ["nginx"]))]
+    /// Path prefixes to servers of this spec, each on one of its ports:
+    /// `[{ path = "/api", server = "api" }, { path = "/", server = "web" }]`. Not with `path`.
+    pub paths: Option<Vec<IngressPath>>,
+    /// The IngressClass; defaults to `nginx` (stdlib/defaults.toml `[ingress.classes]` says
+    /// where each class's proxies connect from, and its gRPC annotations).
+    #[schemars(extend("examples" = ["nginx", "gce", "alb"]))]
     pub class: Option<Sp<String>>,
     /// TLS for the host; without it, W0005.
     pub tls: Option<Tls>,
     /// Annotations on the Ingress (for the controller).
     #[schemars(with = "Option<crate::schema::ScalarMap>")]
     pub annotations: Vec<(Sp<String>, Sp<String>)>,
+    /// The namespace the controller's proxies run in, admitted by the NetworkPolicy, for a
+    /// class the catalog does not know or that runs elsewhere.
+    #[schemars(extend("examples" = ["kong"]))]
+    pub proxy_namespace: Option<Sp<String>>,
+    /// The address blocks the controller's proxies connect from, when they run outside the
+    /// cluster: the VPC's CIDR for `alb` (in IP target mode), which requires them.
+    #[schemars(extend("examples" = [["10.0.0.0/16"]]))]
+    pub proxy_ranges: Option<Vec<Sp<String>>>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -384,14 +397,63 @@ pub struct Ingress {
 impl Ingress {
     fn read(f: &mut Fields, d: &mut Diagnostics) -> Ingress {
         Ingress {
-            host: f.required(d, "host", |f, d, k| f.string(d, k), "\"model.example.com\""),
+            host: f.string(d, "host"),
             path: f.string(d, "path"),
+            paths: read_paths(f, d),
             class: f.string(d, "class"),
             tls: f.table(d, "tls", Tls::read),
             annotations: f.pairs(d, "annotations").unwrap_or_default(),
+            proxy_namespace: f.string(d, "proxy_namespace"),
+            proxy_ranges: f.strings(d, "proxy_ranges"),
             span: f.span(),
         }
     }
+}
+
+/// One entry of `paths`: a path prefix to a server's port.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IngressPath {
+    /// The path prefix.
+    #[schemars(required, extend("examples" = ["/api"]))]
+    pub path: Option<Sp<String>>,
+    /// The server it routes to, by name (NAME of `[servers.NAME]`, the app's name for
+    /// `[serve]`); default the server the ingress is under.
+    #[schemars(extend("examples" = ["api"]))]
+    pub server: Option<Sp<String>>,
+    /// The server's port, by name; default its first. A gRPC port (`app_protocol` `grpc` or
+    /// `kubernetes.io/h2c`) gets the class's gRPC annotations.
+    #[schemars(extend("examples" = ["http", "grpc"]))]
+    pub port: Option<Sp<String>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+fn read_paths(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<IngressPath>> {
+    let path = f.key_path("paths");
+    let e = f.entry("paths")?;
+    let Value::Array(items) = &e.node.value else {
+        d.push(wrong_type(
+            &path,
+            "an array of tables `{ path, server, port }`",
+            &e.node,
+        ));
+        return None;
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(mut p) = Fields::new(item, &format!("{path}[{i}]"), d) else {
+            continue;
+        };
+        out.push(IngressPath {
+            path: p.required(d, "path", |p, d, k| p.string(d, k), "\"/\""),
+            server: p.string(d, "server"),
+            port: p.string(d, "port"),
+            span: item.span,
+        });
+        p.finish(d);
+    }
+    Some(out)
 }
 
 /// `[serve.route]`: a Gateway API HTTPRoute from a Gateway's listeners to the server.

@@ -66,11 +66,7 @@ impl Service {
 pub type Numbers = Vec<(Sp<String>, Sp<i64>)>;
 
 /// A table of names to whole numbers, with the table's span.
-fn read_numbers(
-    f: &mut Fields,
-    d: &mut Diagnostics,
-    key: &'static str,
-) -> Option<Sp<Numbers>> {
+fn read_numbers(f: &mut Fields, d: &mut Diagnostics, key: &'static str) -> Option<Sp<Numbers>> {
     let path = f.key_path(key);
     let e = f.entry(key)?;
     let Value::Table(t) = &e.node.value else {

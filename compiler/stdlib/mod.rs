@@ -393,7 +393,44 @@ pub struct MetricsDefaults {
 #[serde(deny_unknown_fields)]
 pub struct IngressDefaults {
     pub path: String,
-    pub controllers: BTreeMap<String, String>,
+    /// The class the NetworkPolicy assumes when an Ingress names none.
+    pub class: String,
+    /// `app_protocol`s of backend ports that speak gRPC.
+    pub grpc_protocols: Vec<String>,
+    pub classes: BTreeMap<String, IngressClass>,
+}
+
+/// What one IngressClass needs: where its proxies connect from, its annotations.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngressClass {
+    /// The namespace its proxies run in.
+    pub namespace: Option<String>,
+    /// The address blocks its proxies connect from.
+    #[serde(default)]
+    pub ranges: Vec<String>,
+    /// `"spec"`: the spec must give the blocks (`proxy_ranges`).
+    pub proxy_ranges: Option<String>,
+    /// On every Ingress of the class.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// On every Service the class routes to.
+    #[serde(default)]
+    pub service_annotations: BTreeMap<String, String>,
+    /// Only where a path routes to a gRPC port.
+    #[serde(default)]
+    pub grpc: GrpcAnnotations,
+}
+
+/// The annotations that make a class speak gRPC (HTTP/2) to a backend: on the Ingress, or on
+/// the Service, where `{port}` is the backend port's name.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrpcAnnotations {
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub service_annotations: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
