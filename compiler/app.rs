@@ -184,15 +184,34 @@ pub struct Server {
     pub metrics: Option<Metrics>,
 }
 
-/// Where Prometheus scrapes the server: pod annotations, and a NetworkPolicy rule (a flow from
-/// the scraper's namespace).
+/// Where Prometheus scrapes the server, what tells it to (pod annotations or a monitor object),
+/// and the namespace it scrapes from (a flow to `port`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metrics {
-    /// The container port (one of `Server::ports`).
+    /// The container port (one of `Server::ports`), by number and name.
     pub port: i32,
+    pub port_name: String,
     pub path: String,
     /// The namespace the scraper runs in, admitted to `port`.
     pub scraper_namespace: String,
+    pub monitor: Monitor,
+    /// A monitor object's scrape interval.
+    pub interval: String,
+    /// Labels on a monitor object.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// What tells the scraper about the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Monitor {
+    /// `prometheus.io/scrape|port|path` on the pods.
+    Annotations,
+    /// A Prometheus Operator PodMonitor.
+    PodMonitor,
+    /// A Prometheus Operator ServiceMonitor (the Service must publish the port).
+    ServiceMonitor,
+    /// A GKE Managed Prometheus PodMonitoring.
+    PodMonitoring,
 }
 
 /// The Service in front of a server.

@@ -114,6 +114,7 @@ codes! {
     E0187 "caller-in-other-namespace" Error "a caller app that the build runs in another namespace than the entry admits";
     E0188 "mixed-ingress-protocols" Error "an Ingress whose class switches gRPC per Ingress, routing to gRPC and HTTP ports";
     E0189 "ingress-proxies-unknown" Error "an ingress class whose proxies connect from addresses the spec must give, and does not";
+    E0190 "no-metrics-port" Error "`[serve.metrics]` on a server whose runtime serves no metrics, without a port";
     E0200 "invalid-inventory" Error "an inventory or running-pods file that does not parse or holds a bad node";
     E0201 "unknown-inventory-key" Error "a key the TOML pool format does not know";
     E0202 "invalid-manifest" Error "a Kubernetes object that does not parse";

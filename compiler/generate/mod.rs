@@ -12,6 +12,7 @@ pub mod ingress;
 pub mod job;
 pub mod labels;
 pub mod model;
+pub mod monitor;
 pub mod namespace;
 pub mod network_policy;
 pub mod pdb;
@@ -30,7 +31,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::Serialize;
 
-use self::crd::{HttpRoute, ScaledObject};
+use self::crd::{HttpRoute, PodMonitor, PodMonitoring, ScaledObject, ServiceMonitor};
 use crate::app::App;
 
 /// One generated object. The variant order is the order of documents in a bundle.
@@ -51,6 +52,9 @@ pub enum Object {
     NetworkPolicy(NetworkPolicy),
     Ingress(Ingress),
     HttpRoute(HttpRoute),
+    PodMonitor(PodMonitor),
+    ServiceMonitor(ServiceMonitor),
+    PodMonitoring(PodMonitoring),
     Job(Job),
     CronJob(CronJob),
 }
@@ -71,8 +75,11 @@ impl Object {
             Object::NetworkPolicy(_) => 9,
             Object::Ingress(_) => 10,
             Object::HttpRoute(_) => 11,
-            Object::Job(_) => 12,
-            Object::CronJob(_) => 13,
+            Object::PodMonitor(_) => 12,
+            Object::ServiceMonitor(_) => 13,
+            Object::PodMonitoring(_) => 14,
+            Object::Job(_) => 15,
+            Object::CronJob(_) => 16,
         }
     }
 
@@ -90,6 +97,9 @@ impl Object {
             Object::NetworkPolicy(_) => "NetworkPolicy",
             Object::Ingress(_) => "Ingress",
             Object::HttpRoute(_) => "HTTPRoute",
+            Object::PodMonitor(_) => "PodMonitor",
+            Object::ServiceMonitor(_) => "ServiceMonitor",
+            Object::PodMonitoring(_) => "PodMonitoring",
             Object::Job(_) => "Job",
             Object::CronJob(_) => "CronJob",
         }
@@ -109,6 +119,9 @@ impl Object {
             Object::NetworkPolicy(o) => &o.metadata,
             Object::Ingress(o) => &o.metadata,
             Object::HttpRoute(o) => &o.metadata,
+            Object::PodMonitor(o) => &o.metadata,
+            Object::ServiceMonitor(o) => &o.metadata,
+            Object::PodMonitoring(o) => &o.metadata,
             Object::Job(o) => &o.metadata,
             Object::CronJob(o) => &o.metadata,
         }
@@ -135,6 +148,9 @@ impl Object {
             "NetworkPolicy" => from(v).map(Object::NetworkPolicy),
             "Ingress" => from(v).map(Object::Ingress),
             "HTTPRoute" => from(v).map(Object::HttpRoute),
+            "PodMonitor" => from(v).map(Object::PodMonitor),
+            "ServiceMonitor" => from(v).map(Object::ServiceMonitor),
+            "PodMonitoring" => from(v).map(Object::PodMonitoring),
             "Job" => from(v).map(Object::Job),
             "CronJob" => from(v).map(Object::CronJob),
             other => return Err(format!("mlspec does not emit kind `{other}`")),
@@ -182,6 +198,7 @@ pub fn generate(app: &App) -> Vec<Object> {
         )));
         out.extend(ingress::generate(app, s).map(Object::Ingress));
         out.extend(http_route::generate(app, s).map(Object::HttpRoute));
+        out.extend(monitor::generate(app, s));
     }
     for b in &app.batches {
         out.extend(service::headless(app, b).map(Object::Service));

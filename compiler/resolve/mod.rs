@@ -11,6 +11,7 @@ pub mod check;
 pub mod env;
 pub mod ingress;
 pub mod lint;
+pub mod metrics;
 pub mod model;
 pub mod provider;
 pub mod resources;

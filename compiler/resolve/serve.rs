@@ -3,7 +3,7 @@
 use super::workload::{self, Ident};
 use super::{check, route, scaling};
 use crate::app::{
-    IntOrPercent, Liveness, Metrics, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread,
+    IntOrPercent, Liveness, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
@@ -68,14 +68,6 @@ pub fn resolve(
             .help("serve from a single-host topology, or run the multi-host slice as `[jobs.NAME]` (an Indexed Job with one pod per host)"),
         );
     }
-    let metrics = runtime.and_then(|r| r.metrics.as_ref()).and_then(|m| {
-        let port = ports.iter().find(|p| p.name == m.port)?;
-        Some(Metrics {
-            port: port.port,
-            path: m.path.clone(),
-            scraper_namespace: catalog.defaults.metrics.namespace.clone(),
-        })
-    });
     let replicas = scaling::replicas(d, catalog, at, s);
     if !replicas.has_disruption_budget() {
         let sc = s.scaling.as_ref();
@@ -113,6 +105,15 @@ pub fn resolve(
         None => Spread::Zone,
     };
     let service = super::service::resolve(d, catalog, at, &id_name, &ports, s.service.as_ref());
+    let metrics = super::metrics::resolve(
+        d,
+        catalog,
+        at,
+        runtime,
+        &ports,
+        &service,
+        s.metrics.as_ref(),
+    );
     let mut secs = |key: &str, v: &str| {
         check::seconds(
             d,

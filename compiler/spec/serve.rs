@@ -48,6 +48,9 @@ pub struct Serve {
     /// by labels, address blocks, each on some or all ports. The server's own replicas and the
     /// app's jobs and schedules always may; everyone else is refused.
     pub callers: Option<Vec<super::traffic::Caller>>,
+    /// Who collects the server's Prometheus metrics (a PodMonitor, a ServiceMonitor, GKE's
+    /// PodMonitoring, or pod annotations), from which port and path.
+    pub metrics: Option<super::traffic::Metrics>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -67,6 +70,7 @@ impl Serve {
             route: f.table(d, "route", Route::read),
             service: f.table(d, "service", super::traffic::Service::read),
             callers: super::traffic::read_callers(f, d),
+            metrics: f.table(d, "metrics", super::traffic::Metrics::read),
             span: f.span(),
         }
     }

@@ -151,3 +151,45 @@ pub fn read_callers(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<Caller>> 
     }
     Some(out)
 }
+
+/// `[serve.metrics]`: who collects the server's Prometheus metrics, and from where. Without it,
+/// a runtime that serves metrics is scraped as its provider's default `monitor` says.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Metrics {
+    /// `annotations` (`prometheus.io/*` on the pods, for Prometheus's own `kubernetes-pods`
+    /// job), `pod-monitor` or `service-monitor` (the Prometheus Operator's CRDs, as
+    /// kube-prometheus-stack runs), `pod-monitoring` (GKE Managed Prometheus). Default: the
+    /// provider's (stdlib/providers.toml `monitor`), else `annotations`.
+    #[schemars(extend("enum" = crate::resolve::metrics::MONITORS))]
+    pub monitor: Option<Sp<String>>,
+    /// The port serving metrics, by name; default the runtime's metrics port.
+    #[schemars(extend("examples" = ["metrics", "http"]))]
+    pub port: Option<Sp<String>>,
+    /// The HTTP path of the metrics; default the runtime's, else `/metrics`.
+    #[schemars(extend("examples" = ["/metrics"]))]
+    pub path: Option<Sp<String>>,
+    /// Labels on the monitor object, for a Prometheus that selects monitors by label
+    /// (kube-prometheus-stack's `release`).
+    #[schemars(with = "Option<crate::schema::ScalarMap>", extend("examples" = [{ "release": "kube-prometheus-stack" }]))]
+    pub labels: Pairs,
+    /// The namespace the collector runs in, admitted to the metrics port; default the
+    /// monitor's (stdlib/defaults.toml `[metrics] namespaces`).
+    #[schemars(extend("examples" = ["monitoring"]))]
+    pub namespace: Option<Sp<String>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+impl Metrics {
+    pub fn read(f: &mut Fields, d: &mut Diagnostics) -> Metrics {
+        Metrics {
+            monitor: f.string(d, "monitor"),
+            port: f.string(d, "port"),
+            path: f.string(d, "path"),
+            labels: f.pairs(d, "labels").unwrap_or_default(),
+            namespace: f.string(d, "namespace"),
+            span: f.span(),
+        }
+    }
+}

@@ -41,6 +41,8 @@ pub struct Provider {
     /// The Service annotation(s) that make its load balancer internal (`service.internal`).
     #[serde(default)]
     pub internal_load_balancer: BTreeMap<String, String>,
+    /// What collects servers' metrics by default (`[metrics] monitor` of defaults.toml).
+    pub monitor: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -385,8 +387,13 @@ pub struct ScheduleDefaults {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsDefaults {
-    /// The namespace the Prometheus server runs in, admitted to the metrics port.
-    pub namespace: String,
+    /// What tells the collector (`annotations`, `pod-monitor`, …); the provider's, once resolve
+    /// has applied it.
+    pub monitor: String,
+    /// A monitor object's scrape interval.
+    pub interval: String,
+    /// Monitor → the namespace its collector runs in, admitted to the metrics port.
+    pub namespaces: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

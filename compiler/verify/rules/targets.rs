@@ -175,3 +175,39 @@ impl Check<'_> {
         }
     }
 }
+
+impl Check<'_> {
+    /// A PodMonitor's or PodMonitoring's selector picks pod templates of the bundle; a
+    /// ServiceMonitor's, Services of it.
+    pub(super) fn monitor(
+        &mut self,
+        meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+        services: bool,
+        b: &Bundle,
+    ) {
+        let ns = meta.namespace.as_deref().unwrap_or_default();
+        let found = if services {
+            b.services.iter().any(|((sns, _), s)| {
+                sns == ns
+                    && selector.match_labels.as_ref().is_some_and(|want| {
+                        let have = s.metadata.labels.clone().unwrap_or_default();
+                        want.iter().all(|(k, v)| have.get(k) == Some(v))
+                    })
+            })
+        } else {
+            !b.selected(ns, selector).is_empty()
+        };
+        if !found {
+            self.dangling(
+                b,
+                "/spec/selector",
+                if services {
+                    "the selector matches no Service in the bundle"
+                } else {
+                    "the selector matches no pod template in the bundle"
+                },
+            );
+        }
+    }
+}
