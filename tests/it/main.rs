@@ -14,6 +14,7 @@ mod fuzz;
 mod gitops;
 mod link;
 mod linters;
+mod network;
 mod place;
 mod properties;
 mod robustness;
