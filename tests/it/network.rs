@@ -378,7 +378,7 @@ fn an_ip_block_admits_its_addresses_but_the_exceptions() {
     let v6 =
         policy(json!({"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "::/0"}}]}]}));
     assert!(allowed(
-        &[v6.clone()],
+        std::slice::from_ref(&v6),
         &api(),
         &outside("2001:db8::1"),
         8080
