@@ -50,6 +50,9 @@ pub struct Compiled {
     pub diagnostics: Diagnostics,
     /// What the link stage needs to check this app against the rest of a build (when it built).
     pub link: Option<link::Unit>,
+    /// Origins the generators know of values an object cannot tell (`generate::origins`), for
+    /// `build --annotate`.
+    pub origins: Vec<(String, String, String)>,
 }
 
 /// Compile one spec: parse → resolve → validate → generate → verify. What it says about other
@@ -62,6 +65,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
     let mut objects = Vec::new();
     let mut link = None;
+    let mut origins = Vec::new();
     if let Some(spec) = &spec {
         for (name, extent) in &spec.overlays {
             if options.env.as_deref() == Some(name.as_str()) {
@@ -85,6 +89,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     {
         link = Some(link::unit(spec, &app, levels));
         objects = generate::generate(&app);
+        origins = generate::origins(&app);
         let docs = verify::documents(&objects);
         let found = verify::verify_documents(&docs, options.k8s_version);
         if !found.is_empty() {
@@ -102,6 +107,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
         objects,
         diagnostics: diagnostics.sorted(),
         link,
+        origins,
     }
 }
 

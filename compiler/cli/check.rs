@@ -161,7 +161,8 @@ fn compile_each(
             let catalog = own.as_ref().unwrap_or(catalog);
             let mut compiled = compile(&source, catalog, options);
             let rendered = if want.annotate {
-                let annotator = mlspec::provenance::Annotator::new(&source, catalog);
+                let annotator = mlspec::provenance::Annotator::new(&source, catalog)
+                    .with_origins(&compiled.origins);
                 compiled
                     .objects
                     .iter()
@@ -213,6 +214,7 @@ fn not_compiled(
         objects: Vec::new(),
         diagnostics,
         link: None,
+        origins: Vec::new(),
     };
     (source, compiled, Ok(Vec::new()), files)
 }

@@ -172,6 +172,25 @@ impl Object {
     }
 }
 
+/// Values whose spec key the generators know and `provenance` could not tell from the object
+/// alone: (object id as `Object::id`, JSON pointer, spec key path). Each NetworkPolicy rule's
+/// flow.
+pub fn origins(app: &App) -> Vec<(String, String, String)> {
+    let workloads = app
+        .servers
+        .iter()
+        .map(|s| &s.workload)
+        .chain(app.batches.iter().map(|b| &b.workload));
+    let mut out = Vec::new();
+    for w in workloads {
+        let id = format!("NetworkPolicy/{}/{}", app.namespace, w.name);
+        for (pointer, path) in network_policy::origins(app, w) {
+            out.push((id.clone(), pointer, path));
+        }
+    }
+    out
+}
+
 /// Every object of one app, in bundle order.
 pub fn generate(app: &App) -> Vec<Object> {
     let mut out = Vec::new();

@@ -34,6 +34,17 @@ pub fn generate(app: &App, w: &Workload) -> NetworkPolicy {
     }
 }
 
+/// Where each rule of a workload's policy comes from: its pointer and the spec key of its flow
+/// (for `build --annotate`).
+pub fn origins(app: &App, w: &Workload) -> Vec<(String, String)> {
+    app.flows
+        .iter()
+        .filter(|f| f.to == w.name)
+        .enumerate()
+        .map(|(i, f)| (format!("/spec/ingress/{i}"), f.origin.clone()))
+        .collect()
+}
+
 fn rule(app: &App, f: &Flow) -> NetworkPolicyIngressRule {
     let ports = f
         .ports

@@ -32,7 +32,12 @@ pub fn flows(
             // Prometheus scrapes from its own namespace, and reaches the metrics port only (on a
             // server that serves metrics beside its API, that is the API's port too).
             let from = Peer::namespace(&m.scraper_namespace);
-            out.push(Flow::new(to, vec![m.port], from, &s.path));
+            out.push(Flow::new(
+                to,
+                vec![m.port],
+                from,
+                format!("{}.metrics", s.path),
+            ));
         }
         // The HTTPRoute routes to the first port only; the Gateway may reach nothing else.
         let routed: Vec<i32> = s.ports.iter().take(1).map(|p| p.port).collect();
@@ -52,10 +57,10 @@ pub fn flows(
             // A load balancer or node port hands its clients to the pods on the published
             // ports: admit the blocks it accepts.
             let published: Vec<i32> = s.service.ports.iter().map(|p| p.target).collect();
-            let ranges = if s.service.source_ranges.is_empty() {
-                &catalog.defaults.service.public_ranges
+            let (ranges, key) = if s.service.source_ranges.is_empty() {
+                (&catalog.defaults.service.public_ranges, "type")
             } else {
-                &s.service.source_ranges
+                (&s.service.source_ranges, "source_ranges")
             };
             for cidr in ranges {
                 let from = Peer::Addresses {
@@ -66,7 +71,7 @@ pub fn flows(
                     to,
                     published.clone(),
                     from,
-                    format!("{}.service", s.path),
+                    format!("{}.service.{key}", s.path),
                 ));
             }
         }

@@ -169,11 +169,16 @@ pub fn section(doc: &Value) -> Option<String> {
     }
 }
 
-/// The span of a dotted key path in the tree: a table's key, or a value as written.
+/// The span of a dotted key path in the tree: a table's key, or a value as written. A segment
+/// `key[N]` is the Nth item of the array at `key` (`servers.api.callers[0]`).
 pub fn find(root: &Node, path: &str) -> Option<Span> {
     let mut node = root;
     let mut span = None;
-    for key in path.split('.') {
+    for segment in path.split('.') {
+        let (key, index) = match segment.strip_suffix(']').and_then(|s| s.split_once('[')) {
+            Some((k, i)) => (k, Some(i.parse::<usize>().ok()?)),
+            None => (segment, None),
+        };
         let TomlValue::Table(t) = &node.value else {
             return None;
         };
@@ -183,6 +188,13 @@ pub fn find(root: &Node, path: &str) -> Option<Span> {
             _ => entry.node.span,
         });
         node = &entry.node;
+        if let Some(i) = index {
+            let TomlValue::Array(items) = &node.value else {
+                return None;
+            };
+            node = items.get(i)?;
+            span = Some(node.span);
+        }
     }
     span
 }
