@@ -615,6 +615,48 @@ fn init_writes_a_spec_that_builds_for_every_runtime() {
     }
 }
 
+/// The traffic lines `init` leaves commented out build once uncommented: a caller namespace and
+/// a load balancer that accepts the given block, which the NetworkPolicy admits.
+#[test]
+fn init_traffic_comments_build_when_uncommented() {
+    let catalog = mlspec::stdlib::Catalog::builtin().expect("catalog");
+    for runtime in catalog.runtimes.keys() {
+        let dir = tmp();
+        let o = mlspec(dir.path(), &["init", "--runtime", runtime.as_str()]);
+        assert_eq!(o.status.code(), Some(0), "{runtime}: {}", stderr(&o));
+        let path = dir.path().join("app.toml");
+        let spec = std::fs::read_to_string(&path).expect("app.toml");
+        let mut in_service = false;
+        let opened: Vec<String> = spec
+            .lines()
+            .map(|l| {
+                if l.starts_with("# [serve.") {
+                    in_service = l == "# [serve.service]";
+                }
+                let uncomment = l.starts_with("# callers = ")
+                    || (in_service && (l.starts_with("# [serve.") || l.contains(" = ")));
+                match l.strip_prefix("# ").filter(|_| uncomment) {
+                    Some(code) => code.to_string(),
+                    None => l.to_string(),
+                }
+            })
+            .collect();
+        std::fs::write(&path, opened.join("\n")).expect("write");
+        let o = mlspec(dir.path(), &["build", "app.toml"]);
+        assert_eq!(o.status.code(), Some(0), "{runtime}: {}", stderr(&o));
+        let bundle = stdout(&o);
+        assert!(bundle.contains("type: LoadBalancer"), "{runtime}: {bundle}");
+        assert!(
+            bundle.contains("cidr: 203.0.113.0/24"),
+            "{runtime}: {bundle}"
+        );
+        assert!(
+            bundle.contains("kubernetes.io/metadata.name: web"),
+            "{runtime}"
+        );
+    }
+}
+
 #[test]
 fn init_never_overwrites_and_says_what_it_knows() {
     let dir = tmp();
