@@ -146,11 +146,19 @@ const RULES: &[(&str, &[Source])] = &[
     ),
     (
         "/nodeSelector",
-        &[SpecEntry("/placement.node_selector"), Accelerator],
+        &[
+            SpecEntry("placement.node_selector"),
+            SpecEntry("/placement.node_selector"),
+            Accelerator,
+        ],
     ),
     (
         "/tolerations",
-        &[Accelerator, Spec("/placement.tolerations")],
+        &[
+            Accelerator,
+            Spec("placement.tolerations"),
+            Spec("/placement.tolerations"),
+        ],
     ),
     (
         "/startupProbe/failureThreshold",
@@ -194,16 +202,34 @@ const RULES: &[(&str, &[Source])] = &[
     ("/ports", &[Spec("ports"), Spec("port"), Runtime]),
     (
         "/topologySpreadConstraints",
-        &[Spec("/placement.spread"), Spec("/placement")],
+        &[
+            Spec("placement.spread"),
+            Spec("/placement.spread"),
+            Spec("/placement"),
+        ],
     ),
     (
         "/affinity",
-        &[Spec("/placement.spread"), Spec("/placement")],
+        &[
+            Spec("placement.spread"),
+            Spec("/placement.spread"),
+            Spec("/placement"),
+        ],
     ),
-    ("/priorityClassName", &[Spec("/placement.priority_class")]),
+    (
+        "/priorityClassName",
+        &[
+            Spec("placement.priority_class"),
+            Spec("/placement.priority_class"),
+        ],
+    ),
     (
         "/runtimeClassName",
-        &[Spec("/placement.runtime_class"), Accelerator],
+        &[
+            Spec("placement.runtime_class"),
+            Spec("/placement.runtime_class"),
+            Accelerator,
+        ],
     ),
     ("/securityContext", &[Defaults("security")]),
     ("^/spec/progressDeadlineSeconds", &[Defaults("serve")]),

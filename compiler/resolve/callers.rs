@@ -236,3 +236,63 @@ fn anywhere(d: &mut Diagnostics, at: &str, sp: &Sp<String>, what: &str) {
         .help("name the callers: a namespace, an app, pods by `labels`, or the clients' address blocks"),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// The `from` peers of each rule of the `api` server's policy, for these `callers`.
+    fn peers(callers: &str) -> Vec<Value> {
+        let spec = format!(
+            "[app]\nname = \"shop\"\nnamespace = \"web\"\n\n[servers.web]\nimage = \"x/web:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\n\n[servers.api]\nimage = \"x/api:1{DIGEST}\"\nports = [{{ name = \"http\", port = 8000 }}, {{ name = \"grpc\", port = 9000 }}]\nscaling = {{ replicas = 2 }}\ncallers = [{callers}]\n"
+        );
+        let (objects, d) = crate::compile_str(&spec);
+        assert!(!d.has_errors(), "{d:?}");
+        let docs = crate::verify::documents(&objects);
+        let np = docs
+            .iter()
+            .find(|d| d["kind"] == "NetworkPolicy" && d["metadata"]["name"] == "shop-api")
+            .expect("the api's policy");
+        np["spec"]["ingress"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .skip(1)
+            .map(|r| json!({"from": r["from"][0], "ports": r["ports"]}))
+            .collect()
+    }
+
+    #[test]
+    fn each_caller_is_one_peer_on_its_ports() {
+        let got = peers(
+            "{ server = \"web\", ports = [\"grpc\"] }, { app = \"ui\", namespace = \"web\" }, { app = \"evals\", namespace = \"qa\" }, { labels = { role = \"tester\" } }, { namespace = \"chat\", labels = { app = \"ui\" } }, { cidr = \"10.0.0.0/16\", except = [\"10.0.9.0/24\"] }",
+        );
+        let tcp = |p: i64| json!({"port": p, "protocol": "TCP"});
+        let all = json!([tcp(8000), tcp(9000)]);
+        let ns = |n: &str| json!({"matchLabels": {"kubernetes.io/metadata.name": n}});
+        assert_eq!(
+            got,
+            [
+                json!({"from": {"podSelector": {"matchLabels": {"app.kubernetes.io/instance": "shop", "app.kubernetes.io/name": "shop-web"}}}, "ports": [tcp(9000)]}),
+                // The app's own namespace needs no namespace selector.
+                json!({"from": {"podSelector": {"matchLabels": {"app.kubernetes.io/instance": "ui"}}}, "ports": all}),
+                json!({"from": {"namespaceSelector": ns("qa"), "podSelector": {"matchLabels": {"app.kubernetes.io/instance": "evals"}}}, "ports": all}),
+                json!({"from": {"podSelector": {"matchLabels": {"role": "tester"}}}, "ports": all}),
+                json!({"from": {"namespaceSelector": ns("chat"), "podSelector": {"matchLabels": {"app": "ui"}}}, "ports": all}),
+                json!({"from": {"ipBlock": {"cidr": "10.0.0.0/16", "except": ["10.0.9.0/24"]}}, "ports": all}),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_namespace_alone_and_every_namespace() {
+        let got = peers("{ namespace = \"chat\" }, { namespace = \"*\", ports = [\"http\"] }");
+        assert_eq!(
+            got[0]["from"],
+            json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "chat"}}})
+        );
+        assert_eq!(got[1]["from"], json!({"namespaceSelector": {}}));
+    }
+}

@@ -409,3 +409,152 @@ fn tls(
         secret: secret_name,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    fn build(spec: &str) -> (Vec<Value>, Vec<&'static str>) {
+        let (objects, d) = crate::compile_str(spec);
+        let codes = d.iter().map(|x| x.code.id).collect();
+        (crate::verify::documents(&objects), codes)
+    }
+
+    fn two_servers(ingress: &str) -> String {
+        format!(
+            "[app]\nname = \"shop\"\n\n[servers.web]\nimage = \"x/web:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\n\n[servers.web.ingress]\n{ingress}\ntls = {{ secret = \"shop-tls\" }}\n\n[servers.api]\nimage = \"x/api:1{DIGEST}\"\nports = [{{ name = \"http\", port = 8000 }}, {{ name = \"grpc\", port = 9000, app_protocol = \"grpc\" }}]\nscaling = {{ replicas = 2 }}\n"
+        )
+    }
+
+    fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
+        docs.iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{kind} {name}"))
+    }
+
+    /// The namespaces and blocks admitted to `name`'s pods, as rendered.
+    fn sources(docs: &[Value], name: &str) -> Vec<String> {
+        find(docs, "NetworkPolicy", name)["spec"]["ingress"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|r| {
+                let from = &r["from"][0];
+                let what = from["ipBlock"]["cidr"]
+                    .as_str()
+                    .or(
+                        from["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                            .as_str(),
+                    )
+                    .unwrap_or("pods");
+                format!("{what} {}", r["ports"][0]["port"])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_gce_ingress_routes_paths_to_servers_and_admits_googles_ranges_to_each_port() {
+        let spec = two_servers(
+            "class = \"gce\"\npaths = [{ path = \"/api\", server = \"api\" }, { path = \"/\" }]",
+        );
+        let (docs, codes) = build(&spec);
+        assert!(!codes.contains(&"E0181"), "{codes:?}");
+        let ing = find(&docs, "Ingress", "shop-web");
+        let rule = &ing["spec"]["rules"][0];
+        assert!(rule.get("host").is_none(), "host-less: {rule}");
+        let backends: Vec<(String, String)> = rule["http"]["paths"]
+            .as_array()
+            .expect("paths")
+            .iter()
+            .map(|p| {
+                (
+                    p["path"].as_str().unwrap_or_default().to_string(),
+                    p["backend"]["service"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            backends,
+            [
+                ("/api".into(), "shop-api".into()),
+                ("/".into(), "shop-web".into())
+            ]
+        );
+        assert_eq!(
+            sources(&docs, "shop-api"),
+            ["pods 8000", "35.191.0.0/16 8000", "130.211.0.0/22 8000"]
+        );
+        assert_eq!(
+            sources(&docs, "shop-web"),
+            ["pods 8080", "35.191.0.0/16 8080", "130.211.0.0/22 8080"]
+        );
+        let neg =
+            &find(&docs, "Service", "shop-api")["metadata"]["annotations"]["cloud.google.com/neg"];
+        assert_eq!(neg, "{\"ingress\": true}");
+    }
+
+    #[test]
+    fn a_grpc_path_gets_its_classs_grpc_annotation() {
+        let spec = two_servers("paths = [{ path = \"/\", server = \"api\", port = \"grpc\" }]");
+        let (docs, _) = build(&spec);
+        let ing = find(&docs, "Ingress", "shop-web");
+        assert_eq!(
+            ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"],
+            "GRPC"
+        );
+        assert_eq!(sources(&docs, "shop-api")[1], "ingress-nginx 9000");
+        let traefik = two_servers(
+            "class = \"traefik\"\npaths = [{ path = \"/\", server = \"api\", port = \"grpc\" }]",
+        );
+        let (docs, _) = build(&traefik);
+        assert_eq!(
+            find(&docs, "Service", "shop-api")["metadata"]["annotations"]["traefik.ingress.kubernetes.io/service.serversscheme"],
+            "h2c"
+        );
+        assert!(
+            find(&docs, "Ingress", "shop-web")["metadata"]
+                .get("annotations")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_unknown_class_is_placed_by_the_spec_or_admitted_from_everywhere() {
+        let (docs, codes) = build(&two_servers("class = \"kong\""));
+        assert!(codes.contains(&"W0044"), "{codes:?}");
+        assert_eq!(sources(&docs, "shop-web")[1], "pods 8080");
+        let (docs, codes) = build(&two_servers("class = \"kong\"\nproxy_namespace = \"kong\""));
+        assert!(!codes.contains(&"W0044"), "{codes:?}");
+        assert_eq!(sources(&docs, "shop-web")[1], "kong 8080");
+        let (docs, codes) = build(&two_servers(
+            "class = \"alb\"\nproxy_ranges = [\"10.20.0.0/16\"]",
+        ));
+        assert!(!codes.iter().any(|c| c.starts_with('E')), "{codes:?}");
+        assert_eq!(sources(&docs, "shop-web")[1], "10.20.0.0/16 8080");
+        assert_eq!(
+            find(&docs, "Ingress", "shop-web")["metadata"]["annotations"]["alb.ingress.kubernetes.io/target-type"],
+            "ip"
+        );
+    }
+
+    #[test]
+    fn misrouted_paths_are_coded() {
+        let (_, codes) = build(&two_servers(
+            "paths = [{ path = \"/\", server = \"apj\" }, { path = \"/m\", server = \"api\", port = \"metrics\" }]",
+        ));
+        assert_eq!(
+            codes
+                .iter()
+                .filter(|c| c.starts_with('E'))
+                .collect::<Vec<_>>(),
+            [&"E0183", &"E0181"]
+        );
+        let (_, codes) = build(&two_servers("path = \"/\"\npaths = [{ path = \"/\" }]"));
+        assert!(codes.contains(&"E0007"), "{codes:?}");
+    }
+}

@@ -126,3 +126,77 @@ pub fn resolve(
         labels,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    fn docs(provider: &str, metrics: &str) -> Vec<Value> {
+        let spec = format!(
+            "[app]\nname = \"llm\"\nprovider = \"{provider}\"\n\n[serve]\nimage = \"vllm/vllm-openai:v0.6.3{DIGEST}\"\nruntime = \"vllm\"\nscaling = {{ replicas = 2 }}\n{metrics}"
+        );
+        let (objects, d) = crate::compile_str(&spec);
+        assert!(!d.has_errors(), "{d:?}");
+        crate::verify::documents(&objects)
+    }
+
+    fn kinds(docs: &[Value]) -> Vec<&str> {
+        docs.iter().filter_map(|d| d["kind"].as_str()).collect()
+    }
+
+    fn scraper(docs: &[Value]) -> String {
+        let np = docs
+            .iter()
+            .find(|d| d["kind"] == "NetworkPolicy")
+            .expect("a policy");
+        np["spec"]["ingress"][1]["from"][0]["namespaceSelector"]["matchLabels"]
+            ["kubernetes.io/metadata.name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[test]
+    fn each_provider_gets_its_collector_and_the_spec_can_pick_another() {
+        let gke = docs("gke", "");
+        assert!(kinds(&gke).contains(&"PodMonitoring"), "{:?}", kinds(&gke));
+        assert_eq!(scraper(&gke), "gmp-system");
+        let generic = docs("generic", "");
+        assert!(
+            !kinds(&generic)
+                .iter()
+                .any(|k| k.ends_with("Monitor") || *k == "PodMonitoring")
+        );
+        let dep = generic
+            .iter()
+            .find(|d| d["kind"] == "Deployment")
+            .expect("a Deployment");
+        assert_eq!(
+            dep["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"],
+            "8000"
+        );
+        assert_eq!(scraper(&generic), "monitoring");
+        let operator = docs(
+            "gke",
+            "[serve.metrics]\nmonitor = \"service-monitor\"\nlabels = { release = \"prom\" }\nnamespace = \"observability\"\n",
+        );
+        let sm = operator
+            .iter()
+            .find(|d| d["kind"] == "ServiceMonitor")
+            .expect("a ServiceMonitor");
+        assert_eq!(sm["metadata"]["labels"]["release"], "prom");
+        assert_eq!(sm["spec"]["endpoints"][0]["port"], "http");
+        assert_eq!(scraper(&operator), "observability");
+        let dep = operator
+            .iter()
+            .find(|d| d["kind"] == "Deployment")
+            .expect("a Deployment");
+        assert!(
+            dep["spec"]["template"]["metadata"]
+                .get("annotations")
+                .is_none()
+        );
+    }
+}

@@ -85,11 +85,40 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
     }
 
     let placement = spec.placement.clone().unwrap_or_default();
-    let base = scheduling(&mut d, &placement);
-    let mut servers: Vec<crate::app::Server> = spec
-        .servers()
-        .map(|s| serve::resolve(&mut d, catalog, &name, &s, &base, placement.spread.as_ref()))
-        .collect();
+    let base = scheduling(&mut d, "placement", &placement);
+    let mut servers: Vec<crate::app::Server> = Vec::new();
+    for s in spec.servers() {
+        // A server's own `placement` keys win over the app's; its tolerations and node labels
+        // add to them.
+        let (own, spread) = match &s.serve.placement {
+            Some(p) => {
+                let at = format!("{}.placement", s.path);
+                let own = scheduling(&mut d, &at, p);
+                let spread = p.spread.as_ref().map(|sp| (format!("{at}.spread"), sp));
+                (Some(own), spread)
+            }
+            None => (None, None),
+        };
+        let spread = spread.or_else(|| {
+            placement
+                .spread
+                .as_ref()
+                .map(|sp| ("placement.spread".to_string(), sp))
+        });
+        let scheduling = match own {
+            Some(own) => overridden(&base, own),
+            None => base.clone(),
+        };
+        let spread = spread.as_ref().map(|(path, sp)| (path.as_str(), *sp));
+        servers.push(serve::resolve(
+            &mut d,
+            catalog,
+            &name,
+            &s,
+            &scheduling,
+            spread,
+        ));
+    }
     server_names(&mut d, spec, &name);
     service_names(&mut d, spec, &servers);
     for (key, _) in &spec.schedules {
@@ -232,10 +261,26 @@ fn service_names(d: &mut Diagnostics, spec: &Spec, servers: &[crate::app::Server
     }
 }
 
-fn scheduling(d: &mut Diagnostics, p: &Placement) -> Scheduling {
+/// `base` with a server's own placement over it: its node labels and tolerations added (its
+/// labels winning), its classes replacing the app's.
+fn overridden(base: &Scheduling, own: Scheduling) -> Scheduling {
+    let mut out = base.clone();
+    out.node_selector.extend(own.node_selector);
+    for t in own.tolerations {
+        if !out.tolerations.contains(&t) {
+            out.tolerations.push(t);
+        }
+    }
+    out.priority_class = own.priority_class.or(out.priority_class);
+    out.runtime_class = own.runtime_class.or(out.runtime_class);
+    out
+}
+
+/// `[placement]`, or a server's own `placement` (at `at`), resolved.
+fn scheduling(d: &mut Diagnostics, at: &str, p: &Placement) -> Scheduling {
     let mut tolerations: Vec<Toleration> = Vec::new();
     for (i, t) in p.tolerations.iter().enumerate() {
-        let path = format!("placement.tolerations[{i}]");
+        let path = format!("{at}.tolerations[{i}]");
         let (r, span) = match t {
             TolerationSpec::Short(sp) => (toleration::parse(&sp.v), sp.span),
             TolerationSpec::Table {
@@ -264,15 +309,50 @@ fn scheduling(d: &mut Diagnostics, p: &Placement) -> Scheduling {
         }
     }
     Scheduling {
-        node_selector: check::labels(d, "placement.node_selector", &p.node_selector, true),
+        node_selector: check::labels(d, &format!("{at}.node_selector"), &p.node_selector, true),
         tolerations,
         priority_class: p
             .priority_class
             .as_ref()
-            .and_then(|x| check::subdomain_name(d, "placement.priority_class", x)),
+            .and_then(|x| check::subdomain_name(d, &format!("{at}.priority_class"), x)),
         runtime_class: p
             .runtime_class
             .as_ref()
-            .and_then(|x| check::subdomain_name(d, "placement.runtime_class", x)),
+            .and_then(|x| check::subdomain_name(d, &format!("{at}.runtime_class"), x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    #[test]
+    fn a_servers_own_placement_goes_over_the_apps() {
+        let spec = format!(
+            "[app]\nname = \"shop\"\n\n[placement]\nnode_selector = {{ pool = \"general\", disk = \"ssd\" }}\ntolerations = [\"dedicated=shop:NoSchedule\"]\npriority_class = \"normal\"\n\n[servers.web]\nimage = \"x/web:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\nplacement = {{ node_selector = {{ pool = \"edge\" }}, tolerations = [\"edge:NoSchedule\"], spread = \"node\", priority_class = \"high\" }}\n\n[servers.api]\nimage = \"x/api:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\n"
+        );
+        let (objects, d) = crate::compile_str(&spec);
+        assert!(!d.has_errors(), "{d:?}");
+        let docs = crate::verify::documents(&objects);
+        let pod = |name: &str| {
+            docs.iter()
+                .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name)
+                .map(|d| d["spec"]["template"]["spec"].clone())
+                .expect(name)
+        };
+        let web = pod("shop-web");
+        assert_eq!(web["nodeSelector"]["pool"], "edge");
+        assert_eq!(web["nodeSelector"]["disk"], "ssd");
+        assert_eq!(web["tolerations"].as_array().map(Vec::len), Some(2));
+        assert_eq!(web["priorityClassName"], "high");
+        assert!(
+            web["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+                .is_array()
+        );
+        let api = pod("shop-api");
+        assert_eq!(api["nodeSelector"]["pool"], "general");
+        assert_eq!(api["tolerations"].as_array().map(Vec::len), Some(1));
+        assert_eq!(api["priorityClassName"], "normal");
+        assert!(api["topologySpreadConstraints"].is_array());
     }
 }

@@ -22,7 +22,7 @@ pub fn resolve(
     app: &str,
     server: &SpecServer,
     base: &Scheduling,
-    spread: Option<&Sp<String>>,
+    spread: Option<(&str, &Sp<String>)>,
 ) -> Server {
     let s = server.serve;
     let at = server.path.as_str();
@@ -96,7 +96,7 @@ pub fn resolve(
     let rollout = rollout(d, catalog, at, s);
     let route = route::resolve(d, catalog, at, s);
     let spread = match spread {
-        Some(sp) => match check::choice(d, "placement.spread", sp, SPREADS) {
+        Some((path, sp)) => match check::choice(d, path, sp, SPREADS) {
             Some("node") => Spread::Node,
             Some("none") => Spread::None,
             _ => Spread::Zone,

@@ -303,3 +303,92 @@ fn port_list(ports: &[Port]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// The objects of a spec (with `[app] name = "m"` and a Triton server), as JSON, by kind.
+    fn docs(extra: &str) -> Vec<Value> {
+        let spec = format!(
+            "[app]\nname = \"m\"\nprovider = \"gke\"\n\n[serve]\nimage = \"nvcr.io/nvidia/tritonserver:24.08-py3{DIGEST}\"\nruntime = \"triton\"\nscaling = {{ replicas = 2 }}\n{extra}"
+        );
+        let (objects, d) = crate::compile_str(&spec);
+        assert!(!d.has_errors(), "{d:?}");
+        crate::verify::documents(&objects)
+    }
+
+    fn of<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
+        docs.iter().find(|d| d["kind"] == kind).expect(kind)
+    }
+
+    #[test]
+    fn by_default_every_port_is_published_the_first_on_80() {
+        let d = docs("");
+        let svc = of(&d, "Service");
+        let ports: Vec<(i64, &str)> = svc["spec"]["ports"]
+            .as_array()
+            .expect("ports")
+            .iter()
+            .map(|p| {
+                (
+                    p["port"].as_i64().unwrap_or(0),
+                    p["name"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(ports, [(80, "http"), (8001, "grpc"), (8002, "metrics")]);
+        assert_eq!(svc["spec"]["type"], "ClusterIP");
+        assert_eq!(svc["metadata"]["name"], "m");
+        assert!(svc["spec"].get("externalTrafficPolicy").is_none());
+    }
+
+    #[test]
+    fn an_internal_load_balancer_publishes_the_named_ports_in_the_servers_order() {
+        let d = docs(
+            "\n[serve.service]\nname = \"triton-svc\"\ntype = \"load-balancer\"\ninternal = true\nports = { metrics = 9102, http = 80 }\nsource_ranges = [\"10.0.0.0/8\"]\n",
+        );
+        let svc = of(&d, "Service");
+        assert_eq!(svc["metadata"]["name"], "triton-svc");
+        assert_eq!(
+            svc["metadata"]["annotations"]["networking.gke.io/load-balancer-type"],
+            "Internal"
+        );
+        let names: Vec<&str> = svc["spec"]["ports"]
+            .as_array()
+            .expect("ports")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["http", "metrics"]);
+        assert_eq!(svc["spec"]["externalTrafficPolicy"], "Local");
+        assert_eq!(svc["spec"]["loadBalancerSourceRanges"][0], "10.0.0.0/8");
+        // The policy admits the block on the published ports' container numbers, not on gRPC.
+        let np = of(&d, "NetworkPolicy");
+        let rule = np["spec"]["ingress"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .find(|r| r["from"][0]["ipBlock"]["cidr"] == "10.0.0.0/8")
+            .expect("a rule for the block");
+        let ports: Vec<i64> = rule["ports"]
+            .as_array()
+            .expect("ports")
+            .iter()
+            .filter_map(|p| p["port"].as_i64())
+            .collect();
+        assert_eq!(ports, [8000, 8002]);
+    }
+
+    #[test]
+    fn misplaced_load_balancer_keys_are_refused() {
+        let spec = format!(
+            "[app]\nname = \"m\"\n[serve]\nimage = \"x/y:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\n[serve.service]\nsource_ranges = [\"10.0.0.0/8\"]\nexternal_traffic_policy = \"local\"\nname = \"9lives\"\n"
+        );
+        let (_, d) = crate::compile_str(&spec);
+        let codes: Vec<&str> = d.iter().map(|x| x.code.id).collect();
+        assert_eq!(codes, ["E0007", "E0007", "E0101"], "{d:?}");
+    }
+}

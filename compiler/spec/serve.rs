@@ -51,6 +51,9 @@ pub struct Serve {
     /// Who collects the server's Prometheus metrics (a PodMonitor, a ServiceMonitor, GKE's
     /// PodMonitoring, or pod annotations), from which port and path.
     pub metrics: Option<super::traffic::Metrics>,
+    /// Where this server's pods may run, over the app's `[placement]`: its keys win, its node
+    /// labels and tolerations add to the app's.
+    pub placement: Option<super::app::Placement>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -71,6 +74,7 @@ impl Serve {
             service: f.table(d, "service", super::traffic::Service::read),
             callers: super::traffic::read_callers(f, d),
             metrics: f.table(d, "metrics", super::traffic::Metrics::read),
+            placement: f.table(d, "placement", super::app::Placement::read),
             span: f.span(),
         }
     }
