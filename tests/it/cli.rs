@@ -755,3 +755,41 @@ fn progress_shows_on_a_terminal_only() {
         "cleared at the end: {screen:?}"
     );
 }
+
+/// `place` takes a built bundle as it is written, monitors and several servers included: the
+/// custom resources it does not schedule are skipped, every Deployment is placed.
+#[test]
+fn place_accepts_the_traffic_examples_bundles() {
+    for example in ["triton-gke-loadbalancer", "vllm-production-stack"] {
+        let dir = tmp();
+        let spec = root().join("examples").join(example).join("app.toml");
+        let bundle = dir.path().join("bundle.yaml");
+        let o = mlspec(
+            dir.path(),
+            &["build", spec.to_str().expect("utf-8"), "-o", "bundle.yaml"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{example}: {}", stderr(&o));
+        let inventory = root().join("examples").join(example).join("inventory.toml");
+        let o = mlspec(
+            dir.path(),
+            &[
+                "place",
+                bundle.to_str().expect("utf-8"),
+                "--inventory",
+                inventory.to_str().expect("utf-8"),
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{example}: {}", stderr(&o));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+        assert_eq!(report["feasible"], true, "{example}: {report}");
+        let placed = report["workloads"].as_array().map_or(0, Vec::len);
+        let servers = if example == "vllm-production-stack" {
+            2
+        } else {
+            1
+        };
+        assert_eq!(placed, servers, "{example}: {report}");
+    }
+}
