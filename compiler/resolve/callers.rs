@@ -241,16 +241,14 @@ fn anywhere(d: &mut Diagnostics, at: &str, sp: &Sp<String>, what: &str) {
 mod tests {
     use serde_json::{Value, json};
 
-    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    use super::super::testing::{DIGEST, documents};
 
     /// The `from` peers of each rule of the `api` server's policy, for these `callers`.
     fn peers(callers: &str) -> Vec<Value> {
         let spec = format!(
             "[app]\nname = \"shop\"\nnamespace = \"web\"\n\n[servers.web]\nimage = \"x/web:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\n\n[servers.api]\nimage = \"x/api:1{DIGEST}\"\nports = [{{ name = \"http\", port = 8000 }}, {{ name = \"grpc\", port = 9000 }}]\nscaling = {{ replicas = 2 }}\ncallers = [{callers}]\n"
         );
-        let (objects, d) = crate::compile_str(&spec);
-        assert!(!d.has_errors(), "{d:?}");
-        let docs = crate::verify::documents(&objects);
+        let docs = documents(&spec);
         let np = docs
             .iter()
             .find(|d| d["kind"] == "NetworkPolicy" && d["metadata"]["name"] == "shop-api")

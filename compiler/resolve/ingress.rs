@@ -414,7 +414,7 @@ fn tls(
 mod tests {
     use serde_json::Value;
 
-    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    use super::super::testing::DIGEST;
 
     fn build(spec: &str) -> (Vec<Value>, Vec<&'static str>) {
         let (objects, d) = crate::compile_str(spec);

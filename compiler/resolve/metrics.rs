@@ -131,15 +131,13 @@ pub fn resolve(
 mod tests {
     use serde_json::Value;
 
-    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    use super::super::testing::{DIGEST, documents};
 
     fn docs(provider: &str, metrics: &str) -> Vec<Value> {
         let spec = format!(
             "[app]\nname = \"llm\"\nprovider = \"{provider}\"\n\n[serve]\nimage = \"vllm/vllm-openai:v0.6.3{DIGEST}\"\nruntime = \"vllm\"\nscaling = {{ replicas = 2 }}\n{metrics}"
         );
-        let (objects, d) = crate::compile_str(&spec);
-        assert!(!d.has_errors(), "{d:?}");
-        crate::verify::documents(&objects)
+        documents(&spec)
     }
 
     fn kinds(docs: &[Value]) -> Vec<&str> {

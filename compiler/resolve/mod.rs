@@ -322,18 +322,30 @@ fn scheduling(d: &mut Diagnostics, at: &str, p: &Placement) -> Scheduling {
     }
 }
 
+/// Helpers for the resolvers' tests: a spec's objects as JSON, and a digest to pin images by.
+#[cfg(test)]
+pub(crate) mod testing {
+    pub const DIGEST: &str =
+        "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// The objects `spec` compiles to, as JSON; it must compile without errors.
+    pub fn documents(spec: &str) -> Vec<serde_json::Value> {
+        let (objects, d) = crate::compile_str(spec);
+        assert!(!d.has_errors(), "{d:?}");
+        crate::verify::documents(&objects)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    use super::testing::{DIGEST, documents};
 
     #[test]
     fn a_servers_own_placement_goes_over_the_apps() {
         let spec = format!(
             "[app]\nname = \"shop\"\n\n[placement]\nnode_selector = {{ pool = \"general\", disk = \"ssd\" }}\ntolerations = [\"dedicated=shop:NoSchedule\"]\npriority_class = \"normal\"\n\n[servers.web]\nimage = \"x/web:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\nplacement = {{ node_selector = {{ pool = \"edge\" }}, tolerations = [\"edge:NoSchedule\"], spread = \"node\", priority_class = \"high\" }}\n\n[servers.api]\nimage = \"x/api:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\n"
         );
-        let (objects, d) = crate::compile_str(&spec);
-        assert!(!d.has_errors(), "{d:?}");
-        let docs = crate::verify::documents(&objects);
+        let docs = documents(&spec);
         let pod = |name: &str| {
             docs.iter()
                 .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name)

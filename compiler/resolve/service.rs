@@ -308,16 +308,14 @@ fn port_list(ports: &[Port]) -> String {
 mod tests {
     use serde_json::Value;
 
-    const DIGEST: &str = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    use super::super::testing::{DIGEST, documents};
 
     /// The objects of a spec (with `[app] name = "m"` and a Triton server), as JSON, by kind.
     fn docs(extra: &str) -> Vec<Value> {
         let spec = format!(
             "[app]\nname = \"m\"\nprovider = \"gke\"\n\n[serve]\nimage = \"nvcr.io/nvidia/tritonserver:24.08-py3{DIGEST}\"\nruntime = \"triton\"\nscaling = {{ replicas = 2 }}\n{extra}"
         );
-        let (objects, d) = crate::compile_str(&spec);
-        assert!(!d.has_errors(), "{d:?}");
-        crate::verify::documents(&objects)
+        documents(&spec)
     }
 
     fn of<'a>(docs: &'a [Value], kind: &str) -> &'a Value {

@@ -2,8 +2,7 @@
 
 use schemars::JsonSchema;
 
-use super::read::{Fields, Sp, wrong_type};
-use super::tree::Value;
+use super::read::{Fields, Sp};
 use super::workload::Container;
 use crate::diagnostics::Diagnostics;
 use crate::source::Span;
@@ -98,30 +97,17 @@ pub struct PortSpec {
 }
 
 fn read_ports(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<PortSpec>> {
-    let path = f.key_path("ports");
-    let e = f.entry("ports")?;
-    let Value::Array(items) = &e.node.value else {
-        d.push(wrong_type(
-            &path,
-            "an array of tables `{ name, port }`",
-            &e.node,
-        ));
-        return None;
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let Some(mut p) = Fields::new(item, &format!("{path}[{i}]"), d) else {
-            continue;
-        };
-        out.push(PortSpec {
+    f.tables(
+        d,
+        "ports",
+        "an array of tables `{ name, port }`",
+        |p, d, span| PortSpec {
             name: p.required(d, "name", |p, d, k| p.string(d, k), "\"http\""),
             port: p.required(d, "port", |p, d, k| p.int(d, k), "8080"),
             app_protocol: p.string(d, "app_protocol"),
-            span: item.span,
-        });
-        p.finish(d);
-    }
-    Some(out)
+            span,
+        },
+    )
 }
 
 /// `[serve.health]`: the server's probes (the runtime's paths by default).
@@ -438,30 +424,13 @@ pub struct IngressPath {
 }
 
 fn read_paths(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<IngressPath>> {
-    let path = f.key_path("paths");
-    let e = f.entry("paths")?;
-    let Value::Array(items) = &e.node.value else {
-        d.push(wrong_type(
-            &path,
-            "an array of tables `{ path, server, port }`",
-            &e.node,
-        ));
-        return None;
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let Some(mut p) = Fields::new(item, &format!("{path}[{i}]"), d) else {
-            continue;
-        };
-        out.push(IngressPath {
-            path: p.required(d, "path", |p, d, k| p.string(d, k), "\"/\""),
-            server: p.string(d, "server"),
-            port: p.string(d, "port"),
-            span: item.span,
-        });
-        p.finish(d);
-    }
-    Some(out)
+    let expected = "an array of tables `{ path, server, port }`";
+    f.tables(d, "paths", expected, |p, d, span| IngressPath {
+        path: p.required(d, "path", |p, d, k| p.string(d, k), "\"/\""),
+        server: p.string(d, "server"),
+        port: p.string(d, "port"),
+        span,
+    })
 }
 
 /// `[serve.route]`: a Gateway API HTTPRoute from a Gateway's listeners to the server.

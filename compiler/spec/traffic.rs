@@ -122,34 +122,17 @@ pub struct Caller {
 
 /// `callers`: an array of `{ server | app | namespace | labels | cidr, ports }` tables.
 pub fn read_callers(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<Caller>> {
-    let path = f.key_path("callers");
-    let e = f.entry("callers")?;
-    let Value::Array(items) = &e.node.value else {
-        d.push(wrong_type(
-            &path,
-            "an array of tables `{ server = \"NAME\" }`",
-            &e.node,
-        ));
-        return None;
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let Some(mut c) = Fields::new(item, &format!("{path}[{i}]"), d) else {
-            continue;
-        };
-        out.push(Caller {
-            server: c.string(d, "server"),
-            app: c.string(d, "app"),
-            namespace: c.string(d, "namespace"),
-            labels: c.pairs(d, "labels").unwrap_or_default(),
-            cidr: c.string(d, "cidr"),
-            except: c.strings(d, "except"),
-            ports: c.strings(d, "ports"),
-            span: item.span,
-        });
-        c.finish(d);
-    }
-    Some(out)
+    let expected = "an array of tables `{ server = \"NAME\" }`";
+    f.tables(d, "callers", expected, |c, d, span| Caller {
+        server: c.string(d, "server"),
+        app: c.string(d, "app"),
+        namespace: c.string(d, "namespace"),
+        labels: c.pairs(d, "labels").unwrap_or_default(),
+        cidr: c.string(d, "cidr"),
+        except: c.strings(d, "except"),
+        ports: c.strings(d, "ports"),
+        span,
+    })
 }
 
 /// `[serve.metrics]`: who collects the server's Prometheus metrics, and from where. Without it,
