@@ -28,7 +28,7 @@ use mlspec::app::{App, Flow, Peer, Scope};
 use mlspec::source::SourceFile;
 use serde_json::{Value, json};
 
-use crate::support::{catalog, examples, root};
+use crate::support::{catalog, examples, labels, root};
 
 // ---------------------------------------------------------------------------------------------
 // The evaluator.
@@ -59,20 +59,10 @@ pub struct Dest {
     pub ports: Vec<(String, i64, String)>,
 }
 
-fn labels_of(v: Option<&Value>) -> BTreeMap<String, String> {
-    v.and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// A LabelSelector: every matchLabels pair and every matchExpressions requirement holds (an
 /// empty selector selects everything).
 pub fn selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
-    let match_labels = labels_of(selector.get("matchLabels"));
+    let match_labels = labels(selector.get("matchLabels"));
     if !match_labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return false;
     }
@@ -450,7 +440,7 @@ fn templates(docs: &[Value]) -> Vec<(Dest, Source)> {
             _ => continue,
         };
         let ns = d["metadata"]["namespace"].as_str().expect("namespaced");
-        let labels = labels_of(template["metadata"].get("labels"));
+        let labels = labels(template["metadata"].get("labels"));
         let name = format!(
             "{}/{}",
             d["kind"].as_str().unwrap_or("?"),
