@@ -61,9 +61,9 @@ pub struct Dest {
 
 /// A LabelSelector: every matchLabels pair and every matchExpressions requirement holds (an
 /// empty selector selects everything).
-pub fn selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
+pub fn selects(selector: &Value, pod_labels: &BTreeMap<String, String>) -> bool {
     let match_labels = labels(selector.get("matchLabels"));
-    if !match_labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+    if !match_labels.iter().all(|(k, v)| pod_labels.get(k) == Some(v)) {
         return false;
     }
     let expressions = selector
@@ -77,7 +77,7 @@ pub fn selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let have = labels.get(key).map(String::as_str);
+        let have = pod_labels.get(key).map(String::as_str);
         match e["operator"].as_str().unwrap_or_default() {
             "In" => have.is_some_and(|h| values.contains(&h)),
             "NotIn" => have.is_none_or(|h| !values.contains(&h)),
