@@ -105,6 +105,22 @@ pub fn resolve(
         None => Spread::Zone,
     };
     let service = super::service::resolve(d, catalog, at, &id_name, &ports, s.service.as_ref());
+    // An HTTPRoute reaches the server's first port through its Service.
+    let first = ports.first().map(|p| p.name.as_str()).unwrap_or_default();
+    let route = match (route, &s.route) {
+        (Some(_), Some(r)) if service.port_of(first).is_none() => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0181,
+                    format!("`{at}.route` routes to the port `{first}`, which its Service does not publish"),
+                )
+                .at(r.gateway.as_ref().map_or(r.span, |g| g.span), "not published")
+                .help(format!("add `{first} = NUMBER` to `[{at}.service] ports`")),
+            );
+            None
+        }
+        (route, _) => route,
+    };
     let metrics = super::metrics::resolve(
         d,
         catalog,

@@ -63,7 +63,10 @@ pub struct Dest {
 /// empty selector selects everything).
 pub fn selects(selector: &Value, pod_labels: &BTreeMap<String, String>) -> bool {
     let match_labels = labels(selector.get("matchLabels"));
-    if !match_labels.iter().all(|(k, v)| pod_labels.get(k) == Some(v)) {
+    if !match_labels
+        .iter()
+        .all(|(k, v)| pod_labels.get(k) == Some(v))
+    {
         return false;
     }
     let expressions = selector
