@@ -5,6 +5,10 @@
 
 use std::collections::BTreeMap;
 
+pub mod traffic;
+
+pub use traffic::{Flow, Peer, Scope};
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
     pub name: String,
@@ -15,11 +19,15 @@ pub struct App {
     pub annotations: BTreeMap<String, String>,
     pub create_namespace: bool,
     pub managed_by: String,
-    pub serve: Option<Server>,
+    /// `[serve]` (named after the app) first, then each `[servers.NAME]` by name.
+    pub servers: Vec<Server>,
     /// Jobs then schedules, each in name order.
     pub batches: Vec<Batch>,
     /// `[waivers]`: (checkov check ID, reason), written on every pod-bearing object.
     pub waivers: Vec<(String, String)>,
+    /// Everything admitted into the app's workloads, in the order their NetworkPolicy rules are
+    /// written (per workload: the app's own pods first, then what the spec declares).
+    pub flows: Vec<Flow>,
 }
 
 /// What every pod-bearing workload has.
@@ -152,9 +160,15 @@ pub struct Security {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Server {
+    /// What the spec calls the server: the app's name for `[serve]`, `NAME` for
+    /// `[servers.NAME]` (`callers` and ingress paths name servers by it).
+    pub name: String,
+    /// Its spec path, for messages: `serve` or `servers.NAME`.
+    pub path: String,
     pub workload: Workload,
     pub ports: Vec<Port>,
-    pub service_port: i32,
+    /// The Service in front of the server.
+    pub service: Service,
     pub replicas: Replicas,
     pub probes: Probes,
     pub rollout: Rollout,
@@ -166,20 +180,76 @@ pub struct Server {
     pub progress_deadline_seconds: i32,
     pub termination_grace_seconds: i64,
     pub pre_stop_sleep_seconds: i64,
-    /// Namespace of the ingress controller admitted by the NetworkPolicy.
-    pub ingress_controller_namespace: Option<String>,
     /// The Prometheus endpoint the runtime serves, if any.
     pub metrics: Option<Metrics>,
 }
 
-/// Where Prometheus scrapes the server: pod annotations, and a NetworkPolicy rule.
+/// Where Prometheus scrapes the server, what tells it to (pod annotations or a monitor object),
+/// and the namespace it scrapes from (a flow to `port`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metrics {
-    /// The container port (one of `Server::ports`).
+    /// The container port (one of `Server::ports`), by number and name.
     pub port: i32,
+    pub port_name: String,
     pub path: String,
     /// The namespace the scraper runs in, admitted to `port`.
     pub scraper_namespace: String,
+    pub monitor: Monitor,
+    /// A monitor object's scrape interval.
+    pub interval: String,
+    /// Labels on a monitor object.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// What tells the scraper about the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Monitor {
+    /// `prometheus.io/scrape|port|path` on the pods.
+    Annotations,
+    /// A Prometheus Operator PodMonitor.
+    PodMonitor,
+    /// A Prometheus Operator ServiceMonitor (the Service must publish the port).
+    ServiceMonitor,
+    /// A GKE Managed Prometheus PodMonitoring.
+    PodMonitoring,
+}
+
+/// The Service in front of a server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub name: String,
+    /// `ClusterIP`, `LoadBalancer` or `NodePort`.
+    pub type_: String,
+    /// What it publishes, in the order of the server's ports.
+    pub ports: Vec<ServicePort>,
+    pub annotations: BTreeMap<String, String>,
+    /// `loadBalancerSourceRanges`.
+    pub source_ranges: Vec<String>,
+    /// `externalTrafficPolicy` (`Local`, `Cluster`), for a load balancer or node port.
+    pub external_traffic_policy: Option<String>,
+}
+
+/// One Service port: a container port (by name) published on a number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePort {
+    /// The container port's name, which the Service port also takes.
+    pub name: String,
+    pub port: i32,
+    /// The container port's number.
+    pub target: i32,
+    pub app_protocol: Option<String>,
+}
+
+impl Service {
+    /// Whether it is reachable from outside the cluster (a load balancer or node port).
+    pub fn is_external(&self) -> bool {
+        self.type_ != "ClusterIP"
+    }
+
+    /// The Service port that publishes a container port, by its name.
+    pub fn port_of(&self, name: &str) -> Option<&ServicePort> {
+        self.ports.iter().find(|p| p.name == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -341,11 +411,22 @@ pub enum IntOrPercent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ingress {
-    pub host: String,
-    pub path: String,
+    /// `None`: every host the controller serves.
+    pub host: Option<String>,
+    /// Each path prefix to a server's Service, in the spec's order.
+    pub paths: Vec<IngressPath>,
     pub class: Option<String>,
     pub tls: Option<Tls>,
+    /// The class's, then the spec's (which win).
     pub annotations: BTreeMap<String, String>,
+}
+
+/// One path of an Ingress: a prefix, and the Service port (by name) it routes to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngressPath {
+    pub path: String,
+    pub service: String,
+    pub port: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

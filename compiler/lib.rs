@@ -12,6 +12,7 @@ pub mod emit;
 pub mod generate;
 pub mod inventory;
 pub mod memory;
+pub mod link;
 pub mod place;
 pub mod pointer;
 pub mod provenance;
@@ -50,9 +51,15 @@ pub struct Compiled {
     pub diagnostics: Diagnostics,
     /// Each LLM server's memory account, for `mlspec memory` (empty when the spec has none).
     pub memory: Vec<memory::Assessment>,
+    /// What the link stage needs to check this app against the rest of a build (when it built).
+    pub link: Option<link::Unit>,
+    /// Origins the generators know of values an object cannot tell (`generate::origins`), for
+    /// `build --annotate`.
+    pub origins: Vec<(String, String, String)>,
 }
 
-/// Compile one spec: parse → resolve → validate → generate → verify.
+/// Compile one spec: parse → resolve → validate → generate → verify. What it says about other
+/// apps is left for [`link::check`] over the whole build.
 ///
 /// Every overlay the build does not use is checked too, and its findings that lie inside it are
 /// reported, so a mistake in `[overlays.staging]` is caught while building prod.
@@ -65,6 +72,8 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
         _ => Vec::new(),
     };
     let mut objects = Vec::new();
+    let mut link = None;
+    let mut origins = Vec::new();
     if let Some(spec) = &spec {
         for (name, extent) in &spec.overlays {
             if options.env.as_deref() == Some(name.as_str()) {
@@ -78,14 +87,17 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
             }
         }
     }
+    let mut levels = diagnostics::lint::Levels::default();
     if let Some(spec) = &spec {
-        let levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
+        levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
         diagnostics = diagnostics::lint::apply(diagnostics, &levels, &options.lint);
     }
-    if let Some(app) = app
+    if let (Some(app), Some(spec)) = (app, &spec)
         && !diagnostics.has_errors()
     {
+        link = Some(link::unit(spec, &app, levels));
         objects = generate::generate(&app);
+        origins = generate::origins(&app);
         let docs = verify::documents(&objects);
         let found = verify::verify_documents(&docs, options.k8s_version);
         if !found.is_empty() {
@@ -96,12 +108,15 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
                 options.k8s_version,
             ));
             objects.clear();
+            link = None;
         }
     }
     Compiled {
         objects,
         diagnostics: diagnostics.sorted(),
         memory,
+        link,
+        origins,
     }
 }
 

@@ -32,8 +32,9 @@ enum Source {
     /// The same, but only when the last segment of the pointer is a key of that table
     /// (a node selector the user wrote, among ones an accelerator adds).
     SpecEntry(&'static str),
-    /// The object's section key when it is a job or schedule (their names come from it).
-    Batch,
+    /// The object's section key when it names the workload: `[servers.NAME]`, `[jobs.NAME]`,
+    /// `[schedules.NAME]` (their objects are called `APP-NAME`).
+    Named,
     /// The section's `runtime` preset.
     Runtime,
     /// The section's `resources.accelerator`.
@@ -46,7 +47,7 @@ enum Source {
     Waiver,
 }
 
-use Source::{Accelerator, Batch, Defaults, Downloader, Runtime, Spec, SpecEntry, Waiver};
+use Source::{Accelerator, Defaults, Downloader, Named, Runtime, Spec, SpecEntry, Waiver};
 
 /// Where the values under a pointer come from. Patterns match whole segments (the syntax —
 /// `^` and `$` anchors, `*`, `{a,b}`, `kind:KIND ` — is [`crate::pointer`]'s); the first rule
@@ -65,10 +66,39 @@ const RULES: &[(&str, &[Source])] = &[
         "/{app.kubernetes.io~1name,app.kubernetes.io~1instance,app.kubernetes.io~1part-of}",
         &[Spec("/app.name")],
     ),
+    (
+        "kind:PodMonitor ^/metadata/labels",
+        &[SpecEntry("metrics.labels"), SpecEntry("/app.labels")],
+    ),
+    (
+        "kind:ServiceMonitor ^/metadata/labels",
+        &[SpecEntry("metrics.labels"), SpecEntry("/app.labels")],
+    ),
+    (
+        "kind:PodMonitoring ^/metadata/labels",
+        &[SpecEntry("metrics.labels"), SpecEntry("/app.labels")],
+    ),
     ("/metadata/labels", &[SpecEntry("/app.labels")]),
     (
         "/{cert-manager.io~1issuer,cert-manager.io~1cluster-issuer}",
         &[Spec("ingress.tls")],
+    ),
+    (
+        "kind:Service ^/metadata/annotations",
+        &[
+            SpecEntry("service.annotations"),
+            SpecEntry("/app.annotations"),
+            Spec("service.internal"),
+            Defaults("ingress"),
+        ],
+    ),
+    (
+        "kind:Ingress ^/metadata/annotations",
+        &[
+            SpecEntry("ingress.annotations"),
+            SpecEntry("/app.annotations"),
+            Defaults("ingress"),
+        ],
     ),
     (
         "/metadata/annotations",
@@ -86,8 +116,12 @@ const RULES: &[(&str, &[Source])] = &[
         "^/metadata/namespace",
         &[Spec("/app.namespace"), Spec("/app.name")],
     ),
-    ("^/metadata/name", &[Batch, Spec("/app.name")]),
-    ("/serviceAccountName", &[Batch, Spec("/app.name")]),
+    (
+        "kind:Service ^/metadata/name",
+        &[Spec("service.name"), Named, Spec("/app.name")],
+    ),
+    ("^/metadata/name", &[Named, Spec("/app.name")]),
+    ("/serviceAccountName", &[Named, Spec("/app.name")]),
     ("/imagePullPolicy", &[Defaults("images")]),
     ("/image", &[Spec("image")]),
     ("/command", &[Spec("command")]),
@@ -112,11 +146,19 @@ const RULES: &[(&str, &[Source])] = &[
     ),
     (
         "/nodeSelector",
-        &[SpecEntry("/placement.node_selector"), Accelerator],
+        &[
+            SpecEntry("placement.node_selector"),
+            SpecEntry("/placement.node_selector"),
+            Accelerator,
+        ],
     ),
     (
         "/tolerations",
-        &[Accelerator, Spec("/placement.tolerations")],
+        &[
+            Accelerator,
+            Spec("placement.tolerations"),
+            Spec("/placement.tolerations"),
+        ],
     ),
     (
         "/startupProbe/failureThreshold",
@@ -132,19 +174,62 @@ const RULES: &[(&str, &[Source])] = &[
     ),
     ("/lifecycle", &[Defaults("serve")]),
     ("/terminationGracePeriodSeconds", &[Defaults("serve")]),
+    ("kind:Service ^/spec/type", &[Spec("service.type")]),
+    (
+        "kind:Service ^/spec/ports/0/port",
+        &[Spec("service.ports"), Defaults("service")],
+    ),
+    (
+        "kind:Service ^/spec/ports/*/port",
+        &[Spec("service.ports"), Spec("ports"), Spec("port"), Runtime],
+    ),
+    (
+        "kind:Service ^/spec/loadBalancerSourceRanges",
+        &[Spec("service.source_ranges")],
+    ),
+    (
+        "kind:Service ^/spec/externalTrafficPolicy",
+        &[Spec("service.external_traffic_policy"), Defaults("service")],
+    ),
+    (
+        "^/spec/{endpoints,podMetricsEndpoints}/*/interval",
+        &[Defaults("metrics")],
+    ),
+    (
+        "^/spec/{endpoints,podMetricsEndpoints}",
+        &[Spec("metrics"), Runtime],
+    ),
     ("/ports", &[Spec("ports"), Spec("port"), Runtime]),
     (
         "/topologySpreadConstraints",
-        &[Spec("/placement.spread"), Spec("/placement")],
+        &[
+            Spec("placement.spread"),
+            Spec("/placement.spread"),
+            Spec("/placement"),
+        ],
     ),
     (
         "/affinity",
-        &[Spec("/placement.spread"), Spec("/placement")],
+        &[
+            Spec("placement.spread"),
+            Spec("/placement.spread"),
+            Spec("/placement"),
+        ],
     ),
-    ("/priorityClassName", &[Spec("/placement.priority_class")]),
+    (
+        "/priorityClassName",
+        &[
+            Spec("placement.priority_class"),
+            Spec("/placement.priority_class"),
+        ],
+    ),
     (
         "/runtimeClassName",
-        &[Spec("/placement.runtime_class"), Accelerator],
+        &[
+            Spec("placement.runtime_class"),
+            Spec("/placement.runtime_class"),
+            Accelerator,
+        ],
     ),
     ("/securityContext", &[Defaults("security")]),
     ("^/spec/progressDeadlineSeconds", &[Defaults("serve")]),
@@ -219,11 +304,19 @@ const RULES: &[(&str, &[Source])] = &[
     ("kind:Ingress ^/spec/rules/*/host", &[Spec("ingress.host")]),
     (
         "kind:Ingress ^/spec/rules/*/http/paths/*/path",
-        &[Spec("ingress.path"), Defaults("ingress")],
+        &[
+            Spec("ingress.paths"),
+            Spec("ingress.path"),
+            Defaults("ingress"),
+        ],
     ),
     ("kind:Ingress ^/spec/tls/*/hosts", &[Spec("ingress.host")]),
     ("kind:Ingress ^/spec/tls", &[Spec("ingress.tls")]),
     ("kind:ConfigMap ^/data", &[Spec("files")]),
+    (
+        "kind:Ingress ^/spec/rules/*/http/paths",
+        &[Spec("ingress.paths")],
+    ),
 ];
 
 /// [`RULES`], parsed once for every value of every object.
@@ -235,6 +328,8 @@ struct Context<'a> {
     source: &'a SourceFile,
     catalog: &'a Catalog,
     root: &'a Node,
+    /// (pointer, spec key) the generators recorded for this object.
+    recorded: &'a [(String, String)],
     doc: &'a Value,
     kind: String,
     /// `serve`, `jobs.NAME`, `schedules.NAME` or `app`.
@@ -246,6 +341,8 @@ pub struct Annotator<'a> {
     source: &'a SourceFile,
     catalog: &'a Catalog,
     root: Node,
+    /// Object id → (pointer, spec key) the generators recorded (`generate::origins`).
+    recorded: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl<'a> Annotator<'a> {
@@ -256,7 +353,20 @@ impl<'a> Annotator<'a> {
             source,
             catalog,
             root,
+            recorded: BTreeMap::new(),
         }
+    }
+
+    /// Origins the generators recorded, as `Compiled::origins` holds them: (object id, pointer,
+    /// spec key). They win over `RULES` for the values under their pointer.
+    pub fn with_origins(mut self, origins: &[(String, String, String)]) -> Self {
+        for (id, pointer, path) in origins {
+            self.recorded
+                .entry(id.clone())
+                .or_default()
+                .push((pointer.clone(), path.clone()));
+        }
+        self
     }
 
     /// An object rendered as [`crate::emit::render`] does, with the comments of
@@ -278,10 +388,18 @@ impl<'a> Annotator<'a> {
         let Some(section) = origin::section(doc) else {
             return yaml.to_string();
         };
+        let id = crate::generate::Object::from_json(doc.clone())
+            .map(|o| o.id())
+            .unwrap_or_default();
         let cx = Context {
             source: self.source,
             catalog: self.catalog,
             root: &self.root,
+            recorded: self
+                .recorded
+                .get(&id)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
             doc,
             kind: doc
                 .get("kind")
@@ -324,6 +442,23 @@ impl Context<'_> {
 
     /// The comment for the value at `pointer`, if its origin is known.
     fn origin(&self, pointer: &str) -> Option<String> {
+        let recorded = self.recorded.iter().find(|(at, _)| {
+            pointer == at
+                || pointer
+                    .strip_prefix(at.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        });
+        if let Some((_, path)) = recorded {
+            // The key itself, else the nearest table above it the file has (a runtime's metrics
+            // flow names `serve.metrics`, which the file may leave out).
+            let mut key = path.as_str();
+            loop {
+                if let Some(line) = self.spec_line(key) {
+                    return Some(line);
+                }
+                key = key.rsplit_once('.')?.0;
+            }
+        }
         if let Some(note) = self.model(pointer) {
             return note;
         }
@@ -343,7 +478,9 @@ impl Context<'_> {
                     .or_else(|| self.table_has(&self.path(key), &last).then(String::new))
                     .filter(|s| !s.is_empty())
             }
-            Batch => (self.section.starts_with("jobs.") || self.section.starts_with("schedules."))
+            Named => ["servers.", "jobs.", "schedules."]
+                .iter()
+                .any(|t| self.section.starts_with(t))
                 .then(|| self.spec_line(&self.section))
                 .flatten(),
             Runtime => {
@@ -637,6 +774,7 @@ max = 4
             .find(|o| o.id().starts_with(id))
             .unwrap_or_else(|| panic!("no {id} in {:?}", compiled.diagnostics));
         let yaml = Annotator::new(&source, &catalog)
+            .with_origins(&compiled.origins)
             .render(object)
             .expect("YAML")
             .text;
@@ -669,6 +807,51 @@ max = 4
         }
         assert!(
             !line_with(&y, "nvidia.com/gpu.product").contains('#'),
+            "{y}"
+        );
+    }
+
+    #[test]
+    fn traffic_values_and_each_policy_rule_say_which_key_opened_them() {
+        let spec = r#"[app]
+name = "shop"
+provider = "gke"
+
+[servers.web]
+image = "registry.example.com/shop/web:1.0"
+port = 3000
+
+[servers.api]
+image = "registry.example.com/shop/api:1.0"
+port = 8000
+callers = [{ server = "web" }]
+
+[servers.api.service]
+name = "api-service"
+type = "load-balancer"
+internal = true
+source_ranges = ["10.0.0.0/8"]
+"#;
+        let (_, y) = object(spec, "Service/shop/api-service");
+        for (needle, note) in [
+            ("name: api-service", "# app.toml:15"),
+            ("type: LoadBalancer", "# app.toml:16"),
+            ("  annotations:", "# app.toml:17"),
+            ("loadBalancerSourceRanges:", "# app.toml:18"),
+            ("externalTrafficPolicy: Local", "# stdlib defaults service"),
+            ("port: 80", "# stdlib defaults service"),
+        ] {
+            assert!(line_with(&y, needle).ends_with(note), "{needle}: {y}");
+        }
+        let (_, y) = object(spec, "NetworkPolicy/shop/shop-api");
+        let rules: Vec<&str> = y.lines().filter(|l| l.starts_with("  - from:")).collect();
+        assert_eq!(
+            rules,
+            [
+                "  - from:  # app.toml:9",
+                "  - from:  # app.toml:18",
+                "  - from:  # app.toml:12"
+            ],
             "{y}"
         );
     }

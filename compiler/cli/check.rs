@@ -68,8 +68,9 @@ pub fn compile_all(
     })?;
     let mut unreadable = false;
     let bar = super::progress::specs(paths.len());
-    let results = compile_each(&paths, catalog, options, want, &bar);
+    let mut results = compile_each(&paths, catalog, options, want, &bar);
     bar.finish_and_clear();
+    link(&mut results, &options.lint);
     for read in results {
         let (source, compiled, rendered, catalog_files) = match read {
             Ok(done) => done,
@@ -117,6 +118,34 @@ pub fn compile_all(
     Ok(outcome)
 }
 
+/// The link stage over every spec that built: what it finds joins each spec's diagnostics, and a
+/// spec it gives an error (a denied warning too) writes nothing.
+fn link(results: &mut [Result<Done, ReadError>], cli: &mlspec::diagnostics::lint::Levels) {
+    let found = {
+        let units: Vec<&mlspec::link::Unit> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok()?.1.link.as_ref())
+            .collect();
+        mlspec::link::check(&units, cli)
+    };
+    let mut found = found.into_iter();
+    for (_, compiled, rendered, _) in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
+        if compiled.link.is_none() {
+            continue;
+        }
+        let Some(more) = found.next().filter(|d| !d.is_empty()) else {
+            continue;
+        };
+        let mut all = std::mem::take(&mut compiled.diagnostics);
+        all.extend(more);
+        compiled.diagnostics = all.sorted();
+        if compiled.diagnostics.has_errors() {
+            compiled.objects.clear();
+            *rendered = Ok(Vec::new());
+        }
+    }
+}
+
 /// Read and compile every spec, on every core: the specs are independent and the compiler is
 /// pure, so the results (in input order) are the same as one by one.
 fn compile_each(
@@ -138,7 +167,8 @@ fn compile_each(
             let catalog = own.as_ref().unwrap_or(catalog);
             let mut compiled = compile(&source, catalog, options);
             let rendered = if want.annotate {
-                let annotator = mlspec::provenance::Annotator::new(&source, catalog);
+                let annotator = mlspec::provenance::Annotator::new(&source, catalog)
+                    .with_origins(&compiled.origins);
                 compiled
                     .objects
                     .iter()
@@ -190,6 +220,8 @@ fn not_compiled(
         objects: Vec::new(),
         diagnostics,
         memory: Vec::new(),
+        link: None,
+        origins: Vec::new(),
     };
     (source, compiled, Ok(Vec::new()), files)
 }

@@ -174,7 +174,9 @@ fn starter(
          image = {}\n\
          # Ports, health checks, writable directories and the startup budget come from the\n\
          # catalog's `{runtime}` entry (stdlib/runtimes.toml in the mlspec repository).\n\
-         runtime = {}",
+         runtime = {}\n\
+         # Its own app's pods may call it; who else may is declared (docs/traffic.md):\n\
+         # callers = [{{ namespace = \"web\" }}]",
         quoted(&s.image),
         quoted(runtime)
     );
@@ -218,6 +220,20 @@ fn starter(
         "\n[serve.scaling]\n\
          # Two or more replicas get a PodDisruptionBudget; the HPA scales on CPU.\n\
          min = 2\nmax = 4\ntarget = {{ cpu = \"70%\" }}"
+    );
+    let _ = writeln!(
+        t,
+        "\n# Clients in the cluster reach it as http://{name}.default (port 80). To publish it,\n\
+         # a load balancer that accepts only your clients' addresses (docs/traffic.md):\n\
+         # [serve.service]\n\
+         # type = \"load-balancer\"\n\
+         # ports = {{ {port} = 80 }}\n\
+         # source_ranges = [\"203.0.113.0/24\"]\n\
+         # or an Ingress through your ingress controller:\n\
+         # [serve.ingress]\n\
+         # host = \"{name}.example.com\"\n\
+         # tls = {{ cluster_issuer = \"letsencrypt-prod\" }}",
+        port = rt.ports.first().map_or("http", |p| p.name.as_str())
     );
     t
 }

@@ -1,5 +1,7 @@
 //! Typed structs for the custom resources mlspec emits and k8s-openapi lacks: KEDA's
-//! `ScaledObject` (keda.sh/v1alpha1) and Gateway API's `HTTPRoute` (gateway.networking.k8s.io/v1).
+//! `ScaledObject` (keda.sh/v1alpha1), Gateway API's `HTTPRoute` (gateway.networking.k8s.io/v1),
+//! the Prometheus Operator's `PodMonitor` and `ServiceMonitor` (monitoring.coreos.com/v1) and
+//! GKE Managed Prometheus's `PodMonitoring` (monitoring.googleapis.com/v1).
 //!
 //! Only the fields mlspec writes or `place` reads are modelled. They serialize like k8s-openapi
 //! objects: `apiVersion`, `kind`, `metadata`, `spec`, then every field in alphabetical order of
@@ -8,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What a custom resource says about itself.
@@ -97,6 +99,64 @@ resource!(
     "gateway.networking.k8s.io/v1",
     "HTTPRoute"
 );
+
+resource!(
+    /// A Prometheus Operator PodMonitor: Prometheus scrapes the selected pods' named port.
+    PodMonitor,
+    PodMonitorSpec,
+    "monitoring.coreos.com/v1",
+    "PodMonitor"
+);
+
+resource!(
+    /// A Prometheus Operator ServiceMonitor: Prometheus scrapes the endpoints of the selected
+    /// Services' named port.
+    ServiceMonitor,
+    ServiceMonitorSpec,
+    "monitoring.coreos.com/v1",
+    "ServiceMonitor"
+);
+
+resource!(
+    /// A GKE Managed Prometheus PodMonitoring: its collectors scrape the selected pods' port.
+    PodMonitoring,
+    PodMonitoringSpec,
+    "monitoring.googleapis.com/v1",
+    "PodMonitoring"
+);
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMonitorSpec {
+    pub pod_metrics_endpoints: Vec<ScrapeEndpoint>,
+    pub selector: LabelSelector,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceMonitorSpec {
+    pub endpoints: Vec<ScrapeEndpoint>,
+    pub selector: LabelSelector,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMonitoringSpec {
+    pub endpoints: Vec<ScrapeEndpoint>,
+    pub selector: LabelSelector,
+}
+
+/// Where and how often to scrape: a port by name and an HTTP path.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScrapeEndpoint {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -14,7 +14,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{labels, pod};
-use crate::app::{App, IntOrPercent, Liveness, Replicas, Rollout, Server, Spread};
+use crate::app::{App, IntOrPercent, Liveness, Monitor, Replicas, Rollout, Server, Spread};
 
 pub fn generate(app: &App, s: &Server) -> Deployment {
     let w = &s.workload;
@@ -80,9 +80,13 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
     }
 
     let mut template = pod::template(app, w, c, None);
-    if let (Some(m), Some(meta)) = (&s.metrics, template.metadata.as_mut()) {
+    let annotated = s
+        .metrics
+        .as_ref()
+        .filter(|m| m.monitor == Monitor::Annotations);
+    if let (Some(m), Some(meta)) = (annotated, template.metadata.as_mut()) {
         // The convention Prometheus' own kubernetes-pods example job and most charts follow;
-        // it needs no CRD (a PodMonitor would need the Prometheus Operator's).
+        // it needs no CRD (the monitors of `monitor.rs` need their operator's).
         meta.annotations = Some(BTreeMap::from([
             ("prometheus.io/path".to_string(), m.path.clone()),
             ("prometheus.io/port".to_string(), m.port.to_string()),

@@ -5,7 +5,7 @@ use super::crd::{
     BackendRef, HttpPathMatch, HttpRoute, HttpRouteMatch, HttpRouteRule, HttpRouteSpec,
     ParentReference,
 };
-use super::{labels, service};
+use super::labels;
 use crate::app::{App, Server};
 
 pub fn generate(app: &App, s: &Server) -> Option<HttpRoute> {
@@ -24,8 +24,12 @@ pub fn generate(app: &App, s: &Server) -> Option<HttpRoute> {
             rules: vec![HttpRouteRule {
                 backend_refs: vec![BackendRef {
                     kind: Some("Service".to_string()),
-                    name: w.name.clone(),
-                    port: Some(service::front_port(s)),
+                    name: s.service.name.clone(),
+                    port: s
+                        .ports
+                        .first()
+                        .and_then(|p| s.service.port_of(&p.name))
+                        .map(|p| p.port),
                 }],
                 matches: vec![HttpRouteMatch {
                     path: HttpPathMatch {

@@ -1,4 +1,5 @@
-//! The server's Ingress: one host and path to the Service, TLS by Secret or cert-manager.
+//! An Ingress: an optional host, each path to a server's Service port, TLS by Secret or
+//! cert-manager, and the class's and the spec's annotations.
 
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
@@ -27,35 +28,37 @@ pub fn generate(app: &App, s: &Server) -> Option<Ingress> {
             }
         };
         vec![IngressTLS {
-            hosts: Some(vec![i.host.clone()]),
+            hosts: i.host.clone().map(|h| vec![h]),
             secret_name: Some(secret),
         }]
     });
     meta.annotations = (!annotations.is_empty()).then_some(annotations);
-    let port_name = s.ports.first().map(|p| p.name.clone());
+    let paths = i
+        .paths
+        .iter()
+        .map(|p| HTTPIngressPath {
+            path: Some(p.path.clone()),
+            path_type: "Prefix".to_string(),
+            backend: IngressBackend {
+                service: Some(IngressServiceBackend {
+                    name: p.service.clone(),
+                    port: Some(ServiceBackendPort {
+                        name: Some(p.port.clone()),
+                        number: None,
+                    }),
+                }),
+                resource: None,
+            },
+        })
+        .collect();
     Some(Ingress {
         metadata: meta,
         spec: Some(IngressSpec {
             ingress_class_name: i.class.clone(),
             tls,
             rules: Some(vec![IngressRule {
-                host: Some(i.host.clone()),
-                http: Some(HTTPIngressRuleValue {
-                    paths: vec![HTTPIngressPath {
-                        path: Some(i.path.clone()),
-                        path_type: "Prefix".to_string(),
-                        backend: IngressBackend {
-                            service: Some(IngressServiceBackend {
-                                name: w.name.clone(),
-                                port: Some(ServiceBackendPort {
-                                    name: port_name,
-                                    number: None,
-                                }),
-                            }),
-                            resource: None,
-                        },
-                    }],
-                }),
+                host: i.host.clone(),
+                http: Some(HTTPIngressRuleValue { paths }),
             }]),
             ..Default::default()
         }),

@@ -6,11 +6,18 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use crate::app::App;
 
+/// The app a pod belongs to: its `[app] name`.
+pub const INSTANCE: &str = "app.kubernetes.io/instance";
+/// The workload a pod belongs to: `APP`, or `APP-NAME` for a `[servers.NAME]`, job or schedule.
+pub const NAME: &str = "app.kubernetes.io/name";
+/// The label the API server puts on every namespace, with its name (immutable).
+pub const NAMESPACE: &str = "kubernetes.io/metadata.name";
+
 /// Labels that identify a workload's pods; stable across versions, so selectors never change.
 pub fn selector(app: &App, workload: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("app.kubernetes.io/instance".to_string(), app.name.clone()),
-        ("app.kubernetes.io/name".to_string(), workload.to_string()),
+        (INSTANCE.to_string(), app.name.clone()),
+        (NAME.to_string(), workload.to_string()),
     ])
 }
 

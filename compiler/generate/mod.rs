@@ -12,6 +12,7 @@ pub mod ingress;
 pub mod job;
 pub mod labels;
 pub mod model;
+pub mod monitor;
 pub mod namespace;
 pub mod network_policy;
 pub mod pdb;
@@ -30,7 +31,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::Serialize;
 
-use self::crd::{HttpRoute, ScaledObject};
+use self::crd::{HttpRoute, PodMonitor, PodMonitoring, ScaledObject, ServiceMonitor};
 use crate::app::App;
 
 /// One generated object. The variant order is the order of documents in a bundle.
@@ -51,6 +52,9 @@ pub enum Object {
     NetworkPolicy(NetworkPolicy),
     Ingress(Ingress),
     HttpRoute(HttpRoute),
+    PodMonitor(PodMonitor),
+    ServiceMonitor(ServiceMonitor),
+    PodMonitoring(PodMonitoring),
     Job(Job),
     CronJob(CronJob),
 }
@@ -71,8 +75,11 @@ impl Object {
             Object::NetworkPolicy(_) => 9,
             Object::Ingress(_) => 10,
             Object::HttpRoute(_) => 11,
-            Object::Job(_) => 12,
-            Object::CronJob(_) => 13,
+            Object::PodMonitor(_) => 12,
+            Object::ServiceMonitor(_) => 13,
+            Object::PodMonitoring(_) => 14,
+            Object::Job(_) => 15,
+            Object::CronJob(_) => 16,
         }
     }
 
@@ -90,6 +97,9 @@ impl Object {
             Object::NetworkPolicy(_) => "NetworkPolicy",
             Object::Ingress(_) => "Ingress",
             Object::HttpRoute(_) => "HTTPRoute",
+            Object::PodMonitor(_) => "PodMonitor",
+            Object::ServiceMonitor(_) => "ServiceMonitor",
+            Object::PodMonitoring(_) => "PodMonitoring",
             Object::Job(_) => "Job",
             Object::CronJob(_) => "CronJob",
         }
@@ -109,6 +119,9 @@ impl Object {
             Object::NetworkPolicy(o) => &o.metadata,
             Object::Ingress(o) => &o.metadata,
             Object::HttpRoute(o) => &o.metadata,
+            Object::PodMonitor(o) => &o.metadata,
+            Object::ServiceMonitor(o) => &o.metadata,
+            Object::PodMonitoring(o) => &o.metadata,
             Object::Job(o) => &o.metadata,
             Object::CronJob(o) => &o.metadata,
         }
@@ -135,6 +148,9 @@ impl Object {
             "NetworkPolicy" => from(v).map(Object::NetworkPolicy),
             "Ingress" => from(v).map(Object::Ingress),
             "HTTPRoute" => from(v).map(Object::HttpRoute),
+            "PodMonitor" => from(v).map(Object::PodMonitor),
+            "ServiceMonitor" => from(v).map(Object::ServiceMonitor),
+            "PodMonitoring" => from(v).map(Object::PodMonitoring),
             "Job" => from(v).map(Object::Job),
             "CronJob" => from(v).map(Object::CronJob),
             other => return Err(format!("mlspec does not emit kind `{other}`")),
@@ -156,12 +172,31 @@ impl Object {
     }
 }
 
+/// Values whose spec key the generators know and `provenance` could not tell from the object
+/// alone: (object id as `Object::id`, JSON pointer, spec key path). Each NetworkPolicy rule's
+/// flow.
+pub fn origins(app: &App) -> Vec<(String, String, String)> {
+    let workloads = app
+        .servers
+        .iter()
+        .map(|s| &s.workload)
+        .chain(app.batches.iter().map(|b| &b.workload));
+    let mut out = Vec::new();
+    for w in workloads {
+        let id = format!("NetworkPolicy/{}/{}", app.namespace, w.name);
+        for (pointer, path) in network_policy::origins(app, w) {
+            out.push((id.clone(), pointer, path));
+        }
+    }
+    out
+}
+
 /// Every object of one app, in bundle order.
 pub fn generate(app: &App) -> Vec<Object> {
     let mut out = Vec::new();
     out.extend(namespace::generate(app).map(Object::Namespace));
     let workloads = app
-        .serve
+        .servers
         .iter()
         .map(|s| &s.workload)
         .chain(app.batches.iter().map(|b| &b.workload));
@@ -170,23 +205,30 @@ pub fn generate(app: &App) -> Vec<Object> {
         out.extend(config_map::generate(app, w).map(Object::ConfigMap));
         out.extend(model::claim(app, w).map(Object::PersistentVolumeClaim));
     }
-    if let Some(s) = &app.serve {
+    for s in &app.servers {
         out.push(Object::Service(service::generate(app, s)));
         out.push(Object::Deployment(deployment::generate(app, s)));
         out.extend(hpa::generate(app, s).map(Object::HorizontalPodAutoscaler));
         out.extend(scaled_object::generate(app, s).map(Object::ScaledObject));
         out.extend(pdb::generate(app, s).map(Object::PodDisruptionBudget));
-        out.push(Object::NetworkPolicy(network_policy::server(app, s)));
+        out.push(Object::NetworkPolicy(network_policy::generate(
+            app,
+            &s.workload,
+        )));
         out.extend(ingress::generate(app, s).map(Object::Ingress));
         out.extend(http_route::generate(app, s).map(Object::HttpRoute));
+        out.extend(monitor::generate(app, s));
     }
     for b in &app.batches {
         out.extend(service::headless(app, b).map(Object::Service));
-        out.push(Object::NetworkPolicy(network_policy::batch(app, b)));
+        out.push(Object::NetworkPolicy(network_policy::generate(
+            app,
+            &b.workload,
+        )));
         out.extend(job::job(app, b).map(Object::Job));
         out.extend(job::cron_job(app, b).map(Object::CronJob));
     }
-    // Stable: within a kind, objects keep app order (server first, then jobs, then schedules).
+    // Stable: within a kind, objects keep app order (servers, then jobs, then schedules).
     out.sort_by_key(Object::rank);
     out
 }

@@ -1,117 +1,134 @@
-//! NetworkPolicies: a server admits the app's own pods, its ingress controller or its Gateway's
-//! namespace (on its first port) and Prometheus's namespace (on its metrics port); a batch
-//! workload admits nothing, but a multi-host TPU slice admits its own pods (the hosts of a slice
-//! talk to each other on ports the TPU runtime and framework choose).
+//! NetworkPolicies: one per workload, admitting exactly the flows of `App::flows` into it (the
+//! app's own pods, its ingress controller or Gateway, Prometheus, and whatever the spec
+//! declares), each flow a rule with its peer and its ports. A workload no flow reaches (a job)
+//! admits nothing.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    IPBlock, NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
     NetworkPolicySpec,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::labels;
-use crate::app::{App, Batch, Server, Workload};
+use crate::app::{App, Flow, Peer, Scope, Workload};
 
-pub fn server(app: &App, s: &Server) -> NetworkPolicy {
-    let ports: Vec<NetworkPolicyPort> = s
-        .ports
+/// The policy of one workload: a rule per flow into it, in `App::flows` order.
+pub fn generate(app: &App, w: &Workload) -> NetworkPolicy {
+    let rules: Vec<NetworkPolicyIngressRule> = app
+        .flows
         .iter()
-        .map(|p| NetworkPolicyPort {
-            port: Some(IntOrString::Int(p.port)),
-            protocol: Some("TCP".to_string()),
-            ..Default::default()
-        })
+        .filter(|f| f.to == w.name)
+        .map(|f| rule(app, f))
         .collect();
-    let same_app = NetworkPolicyPeer {
-        pod_selector: Some(LabelSelector {
-            match_labels: Some(BTreeMap::from([(
-                "app.kubernetes.io/instance".to_string(),
-                app.name.clone(),
-            )])),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    // The Ingress or HTTPRoute routes to the first port only; the controller may reach nothing
-    // else.
-    let routed: Vec<NetworkPolicyPort> = ports.iter().take(1).cloned().collect();
-    let mut rules = vec![NetworkPolicyIngressRule {
-        from: Some(vec![same_app]),
-        ports: Some(ports),
-    }];
-    if let Some(m) = &s.metrics {
-        // Prometheus scrapes from its own namespace, and reaches the metrics port only (on a
-        // server that serves metrics beside its API, that is the API's port too).
-        rules.push(NetworkPolicyIngressRule {
-            from: Some(vec![namespace(Some(&m.scraper_namespace))]),
-            ports: Some(vec![NetworkPolicyPort {
-                port: Some(IntOrString::Int(m.port)),
-                protocol: Some("TCP".to_string()),
-                ..Default::default()
-            }]),
-        });
-    }
-    if s.ingress.is_some() {
-        // An unknown ingress class has no known namespace: admit its traffic from any namespace.
-        rules.push(NetworkPolicyIngressRule {
-            from: Some(vec![namespace(s.ingress_controller_namespace.as_ref())]),
-            ports: Some(routed.clone()),
-        });
-    }
-    if let Some(r) = &s.route {
-        // The Gateway's proxies run in its namespace (the app's, unless the route names another),
-        // or where the route says they do.
-        let ns = r
-            .proxy_namespace
-            .as_ref()
-            .or(r.namespace.as_ref())
-            .unwrap_or(&app.namespace);
-        rules.push(NetworkPolicyIngressRule {
-            from: Some(vec![namespace(Some(ns))]),
-            ports: Some(routed),
-        });
-    }
-    policy(app, &s.workload, Some(rules))
-}
-
-/// Every pod of one namespace (by its immutable name label), or of every namespace.
-fn namespace(name: Option<&String>) -> NetworkPolicyPeer {
-    NetworkPolicyPeer {
-        namespace_selector: Some(LabelSelector {
-            match_labels: name.map(|ns| {
-                BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.clone())])
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-pub fn batch(app: &App, b: &Batch) -> NetworkPolicy {
-    let w = &b.workload;
-    let rules = b.hosts.map(|_| {
-        vec![NetworkPolicyIngressRule {
-            from: Some(vec![NetworkPolicyPeer {
-                pod_selector: Some(labels::label_selector(app, &w.name)),
-                ..Default::default()
-            }]),
-            ports: None,
-        }]
-    });
-    policy(app, w, rules)
-}
-
-fn policy(app: &App, w: &Workload, rules: Option<Vec<NetworkPolicyIngressRule>>) -> NetworkPolicy {
     NetworkPolicy {
         metadata: labels::meta(app, &w.name, &w.name, &w.component),
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(labels::label_selector(app, &w.name)),
             policy_types: Some(vec!["Ingress".to_string()]),
-            ingress: rules,
+            ingress: (!rules.is_empty()).then_some(rules),
             ..Default::default()
         }),
+    }
+}
+
+/// Where each rule of a workload's policy comes from: its pointer and the spec key of its flow
+/// (for `build --annotate`).
+pub fn origins(app: &App, w: &Workload) -> Vec<(String, String)> {
+    app.flows
+        .iter()
+        .filter(|f| f.to == w.name)
+        .enumerate()
+        .map(|(i, f)| (format!("/spec/ingress/{i}"), f.origin.clone()))
+        .collect()
+}
+
+fn rule(app: &App, f: &Flow) -> NetworkPolicyIngressRule {
+    let ports = f
+        .ports
+        .iter()
+        .map(|p| NetworkPolicyPort {
+            port: Some(IntOrString::Int(*p)),
+            protocol: Some("TCP".to_string()),
+            ..Default::default()
+        })
+        .collect::<Vec<_>>();
+    NetworkPolicyIngressRule {
+        from: Some(vec![peer(app, &f.from)]),
+        ports: (!ports.is_empty()).then_some(ports),
+    }
+}
+
+/// A flow's peer as the API server matches it: pods by a podSelector (in this namespace) or a
+/// namespaceSelector (by the immutable `kubernetes.io/metadata.name` label) or both, addresses
+/// by an ipBlock.
+pub fn peer(app: &App, p: &Peer) -> NetworkPolicyPeer {
+    let pods = |labels: BTreeMap<String, String>| LabelSelector {
+        match_labels: Some(labels),
+        ..Default::default()
+    };
+    match p {
+        Peer::App { except } => {
+            let mut selector = pods(BTreeMap::from([(
+                labels::INSTANCE.to_string(),
+                app.name.clone(),
+            )]));
+            if !except.is_empty() {
+                selector.match_expressions = Some(vec![LabelSelectorRequirement {
+                    key: labels::NAME.to_string(),
+                    operator: "NotIn".to_string(),
+                    values: Some(except.clone()),
+                }]);
+            }
+            NetworkPolicyPeer {
+                pod_selector: Some(selector),
+                ..Default::default()
+            }
+        }
+        Peer::Workload(w) => NetworkPolicyPeer {
+            pod_selector: Some(labels::label_selector(app, w)),
+            ..Default::default()
+        },
+        Peer::OtherApp { name, scope } => pods_in(
+            scope,
+            BTreeMap::from([(labels::INSTANCE.to_string(), name.clone())]),
+        ),
+        Peer::Pods { scope, labels } => pods_in(scope, labels.clone()),
+        Peer::Addresses { cidr, except } => NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: cidr.clone(),
+                except: (!except.is_empty()).then(|| except.clone()),
+            }),
+            ..Default::default()
+        },
+    }
+}
+
+/// Pods with `labels` in the namespaces of `scope`. A namespaceSelector alone selects every pod
+/// of its namespaces; a podSelector alone, pods of the policy's own namespace.
+fn pods_in(scope: &Scope, labels: BTreeMap<String, String>) -> NetworkPolicyPeer {
+    let pod_selector = (!labels.is_empty() || *scope == Scope::Own).then(|| LabelSelector {
+        match_labels: Some(labels),
+        ..Default::default()
+    });
+    let namespace_selector = match scope {
+        Scope::Own => None,
+        Scope::Named(ns) => Some(namespace_selector(Some(ns))),
+        Scope::Every => Some(namespace_selector(None)),
+    };
+    NetworkPolicyPeer {
+        pod_selector,
+        namespace_selector,
+        ..Default::default()
+    }
+}
+
+/// Every pod of one namespace (by its immutable name label), or of every namespace.
+fn namespace_selector(name: Option<&String>) -> LabelSelector {
+    LabelSelector {
+        match_labels: name.map(|ns| BTreeMap::from([(labels::NAMESPACE.to_string(), ns.clone())])),
+        ..Default::default()
     }
 }

@@ -1,6 +1,7 @@
-//! The server's ClusterIP Service: the first port is published on the catalog's service port
-//! (80), the others on their own numbers, all targeting the container's named ports. And the
-//! headless Service of a job on a multi-host TPU slice, which gives its pods stable DNS names.
+//! The server's Service: its name and type (ClusterIP, or a load balancer or node port with its
+//! source ranges and traffic policy), the ports it publishes, each targeting the container's
+//! named port. And the headless Service of a job on a multi-host TPU slice, which gives its pods
+//! stable DNS names.
 
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -10,25 +11,34 @@ use crate::app::{App, Batch, Server};
 
 pub fn generate(app: &App, s: &Server) -> Service {
     let w = &s.workload;
-    let ports = s
+    let svc = &s.service;
+    let ports = svc
         .ports
         .iter()
-        .enumerate()
-        .map(|(i, p)| ServicePort {
+        .map(|p| ServicePort {
             name: Some(p.name.clone()),
-            port: if i == 0 { s.service_port } else { p.port },
+            port: p.port,
             target_port: Some(IntOrString::String(p.name.clone())),
             protocol: Some("TCP".to_string()),
             app_protocol: p.app_protocol.clone(),
             ..Default::default()
         })
         .collect();
+    let mut meta = labels::meta(app, &svc.name, &w.name, &w.component);
+    if !svc.annotations.is_empty() {
+        meta.annotations
+            .get_or_insert_with(Default::default)
+            .extend(svc.annotations.clone());
+    }
     Service {
-        metadata: labels::meta(app, &w.name, &w.name, &w.component),
+        metadata: meta,
         spec: Some(ServiceSpec {
-            type_: Some("ClusterIP".to_string()),
+            type_: Some(svc.type_.clone()),
             selector: Some(labels::selector(app, &w.name)),
             ports: Some(ports),
+            load_balancer_source_ranges: (!svc.source_ranges.is_empty())
+                .then(|| svc.source_ranges.clone()),
+            external_traffic_policy: svc.external_traffic_policy.clone(),
             ..Default::default()
         }),
         ..Default::default()
@@ -50,9 +60,4 @@ pub fn headless(app: &App, b: &Batch) -> Option<Service> {
         }),
         ..Default::default()
     })
-}
-
-/// The Service port number that fronts the server's first container port.
-pub fn front_port(s: &Server) -> i32 {
-    s.service_port
 }

@@ -99,10 +99,12 @@ impl Verdict {
 pub fn assess(spec: &Spec, app: &App, catalog: &Catalog) -> (Vec<Assessment>, Diagnostics) {
     let mut d = Diagnostics::default();
     let mut out = Vec::new();
-    if let (Some(s), Some(server)) = (&spec.serve, &app.serve)
-        && let Some(a) = server_memory(&mut d, catalog, "serve", s, &server.workload)
-    {
-        out.push(a);
+    for server in &app.servers {
+        if let Some(s) = spec.server(&server.path)
+            && let Some(a) = server_memory(&mut d, catalog, &server.path, s, &server.workload)
+        {
+            out.push(a);
+        }
     }
     (out, d)
 }

@@ -6,16 +6,21 @@
 
 pub mod accelerator;
 pub mod batch;
+pub mod callers;
 pub mod check;
 pub mod env;
+pub mod ingress;
 pub mod lint;
+pub mod metrics;
 pub mod model;
 pub mod provider;
 pub mod resources;
 pub mod route;
 pub mod scaling;
 pub mod serve;
+pub mod service;
 pub mod toleration;
+pub mod traffic;
 pub mod workload;
 
 use crate::app::{App, Scheduling, Toleration};
@@ -67,7 +72,11 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
     let labels = check::labels(&mut d, "app.labels", &a.labels, true);
     let annotations = check::labels(&mut d, "app.annotations", &a.annotations, false);
 
-    if spec.serve.is_none() && spec.jobs.is_empty() && spec.schedules.is_empty() {
+    if spec.serve.is_none()
+        && spec.servers.is_empty()
+        && spec.jobs.is_empty()
+        && spec.schedules.is_empty()
+    {
         d.push(
             Diagnostic::new(&codes::E0124, format!("`{name}` has nothing to deploy"))
                 .at(a.span, "an app with no workloads")
@@ -76,11 +85,42 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
     }
 
     let placement = spec.placement.clone().unwrap_or_default();
-    let base = scheduling(&mut d, &placement);
-    let serve = spec
-        .serve
-        .as_ref()
-        .map(|s| serve::resolve(&mut d, catalog, &name, s, &base, placement.spread.as_ref()));
+    let base = scheduling(&mut d, "placement", &placement);
+    let mut servers: Vec<crate::app::Server> = Vec::new();
+    for s in spec.servers() {
+        // A server's own `placement` keys win over the app's; its tolerations and node labels
+        // add to them.
+        let (own, spread) = match &s.serve.placement {
+            Some(p) => {
+                let at = format!("{}.placement", s.path);
+                let own = scheduling(&mut d, &at, p);
+                let spread = p.spread.as_ref().map(|sp| (format!("{at}.spread"), sp));
+                (Some(own), spread)
+            }
+            None => (None, None),
+        };
+        let spread = spread.or_else(|| {
+            placement
+                .spread
+                .as_ref()
+                .map(|sp| ("placement.spread".to_string(), sp))
+        });
+        let scheduling = match own {
+            Some(own) => overridden(&base, own),
+            None => base.clone(),
+        };
+        let spread = spread.as_ref().map(|(path, sp)| (path.as_str(), *sp));
+        servers.push(serve::resolve(
+            &mut d,
+            catalog,
+            &name,
+            &s,
+            &scheduling,
+            spread,
+        ));
+    }
+    server_names(&mut d, spec, &name);
+    service_names(&mut d, spec, &servers);
     for (key, _) in &spec.schedules {
         if let Some((twin, _)) = spec.jobs.iter().find(|(k, _)| k.v == key.v) {
             d.push(
@@ -105,6 +145,27 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         batches.push(batch::schedule(&mut d, catalog, &name, key, s, &base));
     }
 
+    let batch_paths: Vec<(String, &crate::app::Batch)> = spec
+        .jobs
+        .iter()
+        .map(|(k, _)| format!("jobs.{}", k.v))
+        .chain(
+            spec.schedules
+                .iter()
+                .map(|(k, _)| format!("schedules.{}", k.v)),
+        )
+        .zip(&batches)
+        .collect();
+    let routed = ingress::resolve(&mut d, catalog, spec, &mut servers);
+    let flows = traffic::flows(
+        &mut d,
+        catalog,
+        spec,
+        &namespace,
+        &servers,
+        &routed,
+        &batch_paths,
+    );
     let waivers = lint::waivers(&mut d, spec);
     let app = App {
         waivers,
@@ -115,16 +176,111 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         version,
         labels,
         annotations,
-        serve,
+        servers,
         batches,
+        flows,
     };
     (Some(app), d)
 }
 
-fn scheduling(d: &mut Diagnostics, p: &Placement) -> Scheduling {
+/// A `[servers.NAME]` is named `APP-NAME` like a job or schedule of the same NAME, and is called
+/// NAME by `callers` and ingress paths, like `[serve]` is called by the app's name: each clash
+/// is E0180.
+fn server_names(d: &mut Diagnostics, spec: &Spec, app: &str) {
+    for (key, _) in &spec.servers {
+        let batch = spec
+            .jobs
+            .iter()
+            .map(|(k, _)| ("jobs", k))
+            .chain(spec.schedules.iter().map(|(k, _)| ("schedules", k)))
+            .find(|(_, k)| k.v == key.v);
+        if let Some((table, twin)) = batch {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0180,
+                    format!(
+                        "`servers.{0}` and `{table}.{0}` would both be named `{app}-{0}`",
+                        key.v
+                    ),
+                )
+                .at(key.span, "a server")
+                .also(twin.span, "a batch workload of the same name")
+                .help("give the server and the batch workload different names"),
+            );
+        }
+        if key.v == app
+            && let Some(serve) = &spec.serve
+        {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0180,
+                    format!(
+                        "`servers.{app}` has the name of `[serve]`, which is called after the app"
+                    ),
+                )
+                .at(key.span, "a second server called this")
+                .also(serve.span, "the app's own server")
+                .help(
+                    "give this server another name: `callers` and ingress paths name servers by it",
+                ),
+            );
+        }
+    }
+}
+
+/// Two servers whose Services would have one name (`service.name`, or a server's own name):
+/// the second would replace the first.
+fn service_names(d: &mut Diagnostics, spec: &Spec, servers: &[crate::app::Server]) {
+    for (i, s) in servers.iter().enumerate() {
+        let Some(first) = servers[..i]
+            .iter()
+            .find(|o| o.service.name == s.service.name)
+        else {
+            continue;
+        };
+        let span_of = |path: &str| {
+            let serve = spec.server(path)?;
+            let named = serve.service.as_ref().and_then(|v| v.name.as_ref());
+            Some(named.map_or(serve.span, |n| n.span))
+        };
+        let (Some(here), Some(there)) = (span_of(&s.path), span_of(&first.path)) else {
+            continue;
+        };
+        d.push(
+            Diagnostic::new(
+                &codes::E0180,
+                format!(
+                    "`{}` and `{}` would both have the Service `{}`",
+                    first.path, s.path, s.service.name
+                ),
+            )
+            .at(here, "a second Service of this name")
+            .also(there, "the first")
+            .help("give each server's Service its own `service.name`"),
+        );
+    }
+}
+
+/// `base` with a server's own placement over it: its node labels and tolerations added (its
+/// labels winning), its classes replacing the app's.
+fn overridden(base: &Scheduling, own: Scheduling) -> Scheduling {
+    let mut out = base.clone();
+    out.node_selector.extend(own.node_selector);
+    for t in own.tolerations {
+        if !out.tolerations.contains(&t) {
+            out.tolerations.push(t);
+        }
+    }
+    out.priority_class = own.priority_class.or(out.priority_class);
+    out.runtime_class = own.runtime_class.or(out.runtime_class);
+    out
+}
+
+/// `[placement]`, or a server's own `placement` (at `at`), resolved.
+fn scheduling(d: &mut Diagnostics, at: &str, p: &Placement) -> Scheduling {
     let mut tolerations: Vec<Toleration> = Vec::new();
     for (i, t) in p.tolerations.iter().enumerate() {
-        let path = format!("placement.tolerations[{i}]");
+        let path = format!("{at}.tolerations[{i}]");
         let (r, span) = match t {
             TolerationSpec::Short(sp) => (toleration::parse(&sp.v), sp.span),
             TolerationSpec::Table {
@@ -153,15 +309,62 @@ fn scheduling(d: &mut Diagnostics, p: &Placement) -> Scheduling {
         }
     }
     Scheduling {
-        node_selector: check::labels(d, "placement.node_selector", &p.node_selector, true),
+        node_selector: check::labels(d, &format!("{at}.node_selector"), &p.node_selector, true),
         tolerations,
         priority_class: p
             .priority_class
             .as_ref()
-            .and_then(|x| check::subdomain_name(d, "placement.priority_class", x)),
+            .and_then(|x| check::subdomain_name(d, &format!("{at}.priority_class"), x)),
         runtime_class: p
             .runtime_class
             .as_ref()
-            .and_then(|x| check::subdomain_name(d, "placement.runtime_class", x)),
+            .and_then(|x| check::subdomain_name(d, &format!("{at}.runtime_class"), x)),
+    }
+}
+
+/// Helpers for the resolvers' tests: a spec's objects as JSON, and a digest to pin images by.
+#[cfg(test)]
+pub(crate) mod testing {
+    pub const DIGEST: &str =
+        "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// The objects `spec` compiles to, as JSON; it must compile without errors.
+    pub fn documents(spec: &str) -> Vec<serde_json::Value> {
+        let (objects, d) = crate::compile_str(spec);
+        assert!(!d.has_errors(), "{d:?}");
+        crate::verify::documents(&objects)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{DIGEST, documents};
+
+    #[test]
+    fn a_servers_own_placement_goes_over_the_apps() {
+        let spec = format!(
+            "[app]\nname = \"shop\"\n\n[placement]\nnode_selector = {{ pool = \"general\", disk = \"ssd\" }}\ntolerations = [\"dedicated=shop:NoSchedule\"]\npriority_class = \"normal\"\n\n[servers.web]\nimage = \"x/web:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\nplacement = {{ node_selector = {{ pool = \"edge\" }}, tolerations = [\"edge:NoSchedule\"], spread = \"node\", priority_class = \"high\" }}\n\n[servers.api]\nimage = \"x/api:1{DIGEST}\"\nscaling = {{ replicas = 2 }}\n"
+        );
+        let docs = documents(&spec);
+        let pod = |name: &str| {
+            docs.iter()
+                .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name)
+                .map(|d| d["spec"]["template"]["spec"].clone())
+                .expect(name)
+        };
+        let web = pod("shop-web");
+        assert_eq!(web["nodeSelector"]["pool"], "edge");
+        assert_eq!(web["nodeSelector"]["disk"], "ssd");
+        assert_eq!(web["tolerations"].as_array().map(Vec::len), Some(2));
+        assert_eq!(web["priorityClassName"], "high");
+        assert!(
+            web["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+                .is_array()
+        );
+        let api = pod("shop-api");
+        assert_eq!(api["nodeSelector"]["pool"], "general");
+        assert_eq!(api["tolerations"].as_array().map(Vec::len), Some(1));
+        assert_eq!(api["priorityClassName"], "normal");
+        assert!(api["topologySpreadConstraints"].is_array());
     }
 }

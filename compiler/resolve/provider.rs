@@ -1,6 +1,8 @@
 //! The cloud provider a spec targets (`[app] provider`, else `--provider`, else `generic`):
 //! its labels replace the accelerators' own in the catalog the rest of resolve reads, so every
-//! node selector an accelerator adds is the one that provider's nodes carry.
+//! node selector an accelerator adds is the one that provider's nodes carry, and its internal
+//! load balancer annotation becomes the Services' (`service.internal`) and its `monitor` the
+//! servers' default collector.
 
 use std::borrow::Cow;
 
@@ -38,12 +40,20 @@ pub fn catalog<'a>(
         None => default.unwrap_or(DEFAULT_PROVIDER),
     };
     match catalog.provider(name) {
-        Some(p) if !p.accelerators.is_empty() => {
+        Some(p)
+            if !p.accelerators.is_empty()
+                || !p.internal_load_balancer.is_empty()
+                || p.monitor.is_some() =>
+        {
             let mut own = catalog.clone();
             for (acc, labels) in &p.accelerators {
                 if let Some(entry) = own.accelerators.get_mut(acc) {
                     entry.node_selector = labels.clone();
                 }
+            }
+            own.defaults.service.internal = p.internal_load_balancer.clone();
+            if let Some(m) = &p.monitor {
+                own.defaults.metrics.monitor = m.clone();
             }
             (Cow::Owned(own), d)
         }

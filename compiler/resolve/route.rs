@@ -7,33 +7,37 @@ use crate::spec::{self, Serve};
 use crate::stdlib::Catalog;
 use crate::values::names;
 
-pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Option<Route> {
+pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> Option<Route> {
     let r = s.route.as_ref()?;
     if let Some(i) = &s.ingress {
         d.push(
             Diagnostic::new(
                 &codes::E0007,
-                "`serve.route` and `serve.ingress` cannot both be set",
+                format!("`{at}.route` and `{at}.ingress` cannot both be set"),
             )
             .at(r.span, "a Gateway API route")
             .also(i.span, "an Ingress")
-            .help("publish the server one way: `[serve.route]` through a shared Gateway, or `[serve.ingress]` through an ingress controller"),
+            .help(format!("publish the server one way: `[{at}.route]` through a shared Gateway, or `[{at}.ingress]` through an ingress controller")),
         );
     }
-    route(d, catalog, r)
+    route(d, catalog, at, r)
 }
 
-fn route(d: &mut Diagnostics, catalog: &Catalog, r: &spec::Route) -> Option<Route> {
+fn route(d: &mut Diagnostics, catalog: &Catalog, at: &str, r: &spec::Route) -> Option<Route> {
     let gateway = r
         .gateway
         .as_ref()
-        .and_then(|g| check::subdomain_name(d, "serve.route.gateway", g));
+        .and_then(|g| check::subdomain_name(d, &format!("{at}.route.gateway"), g));
     let namespace = match &r.namespace {
-        Some(ns) => Some(check::label_name(d, "serve.route.namespace", ns)?),
+        Some(ns) => Some(check::label_name(d, &format!("{at}.route.namespace"), ns)?),
         None => None,
     };
     let proxy_namespace = match &r.proxy_namespace {
-        Some(ns) => Some(check::label_name(d, "serve.route.proxy_namespace", ns)?),
+        Some(ns) => Some(check::label_name(
+            d,
+            &format!("{at}.route.proxy_namespace"),
+            ns,
+        )?),
         None => None,
     };
     let mut hostnames = Vec::new();
@@ -41,7 +45,7 @@ fn route(d: &mut Diagnostics, catalog: &Catalog, r: &spec::Route) -> Option<Rout
         let ok = check::ok(
             d,
             &codes::E0109,
-            &format!("serve.route.hostnames[{i}]"),
+            &format!("{at}.route.hostnames[{i}]"),
             h,
             names::hostname(&h.v),
             "write a DNS name such as `chat.example.com` or `*.example.com`, without scheme, port or path",
@@ -51,7 +55,7 @@ fn route(d: &mut Diagnostics, catalog: &Catalog, r: &spec::Route) -> Option<Rout
         }
     }
     let path = match &r.path {
-        Some(sp) => check::http_path(d, "serve.route.path", sp)?,
+        Some(sp) => check::http_path(d, &format!("{at}.route.path"), sp)?,
         None => catalog.defaults.ingress.path.clone(),
     };
     Some(Route {

@@ -10,7 +10,7 @@ use crate::spec::{self, Serve};
 use crate::stdlib::Catalog;
 use crate::values::{cron, names, percent, timezone};
 
-pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
+pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> Replicas {
     let defaults = &catalog.defaults.serve;
     let Some(sc) = &s.scaling else {
         return Replicas::Fixed(defaults.replicas);
@@ -19,7 +19,7 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
         d.push(
             Diagnostic::new(
                 &codes::E0007,
-                "`serve.scaling.replicas` cannot be used with `min`/`max`",
+                format!("`{at}.scaling.replicas` cannot be used with `min`/`max`"),
             )
             .at(r.span, "a fixed count here")
             .also(other.span, "autoscaling bounds here")
@@ -37,7 +37,7 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
                 d.push(
                     Diagnostic::new(
                         &codes::E0007,
-                        format!("`serve.scaling.{key}` needs `min` and `max`, not `replicas`"),
+                        format!("`{at}.scaling.{key}` needs `min` and `max`, not `replicas`"),
                     )
                     .at(span, "an autoscaler")
                     .also(r.span, "with a fixed count")
@@ -51,18 +51,24 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
         (None, None) => {
             if let Some(k) = &sc.keda {
                 d.push(
-                    Diagnostic::new(&codes::E0004, "`serve.scaling.max` is required with `keda`")
-                        .at(k.span, "scaling on these triggers up to where?")
-                        .help("add `min = 0` and `max = 4` to `[serve.scaling]`"),
+                    Diagnostic::new(
+                        &codes::E0004,
+                        format!("`{at}.scaling.max` is required with `keda`"),
+                    )
+                    .at(k.span, "scaling on these triggers up to where?")
+                    .help(format!("add `min = 0` and `max = 4` to `[{at}.scaling]`")),
                 );
             }
             return Replicas::Fixed(defaults.replicas);
         }
         (Some(m), None) => {
             d.push(
-                Diagnostic::new(&codes::E0004, "`serve.scaling.max` is required with `min`")
-                    .at(m.span, "autoscaling from here to where?")
-                    .help(format!("add `max = {}`", (m.v.max(1)).saturating_mul(4))),
+                Diagnostic::new(
+                    &codes::E0004,
+                    format!("`{at}.scaling.max` is required with `min`"),
+                )
+                .at(m.span, "autoscaling from here to where?")
+                .help(format!("add `max = {}`", (m.v.max(1)).saturating_mul(4))),
             );
             (m.v, m.v)
         }
@@ -74,7 +80,7 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
             d.push(
                 Diagnostic::new(
                     &codes::E0007,
-                    "`serve.scaling.target` and `serve.scaling.keda` cannot both be set",
+                    format!("`{at}.scaling.target` and `{at}.scaling.keda` cannot both be set"),
                 )
                 .at(t.span, "an HPA target")
                 .also(k.span, "KEDA's triggers")
@@ -84,13 +90,13 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
         return Replicas::Keda {
             min,
             max,
-            keda: keda(d, catalog, k),
+            keda: keda(d, catalog, at, k),
         };
     }
     let target = sc
         .target
         .as_ref()
-        .and_then(|t| target(d, t))
+        .and_then(|t| target(d, at, t))
         .unwrap_or_else(|| {
             Target::CpuUtilization(
                 percent::parse_percent(&defaults.cpu_target).map_or(70, |p| p as i32),
@@ -99,10 +105,10 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
     Replicas::Auto { min, max, target }
 }
 
-fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
+fn target(d: &mut Diagnostics, at: &str, t: &spec::Target) -> Option<Target> {
     if !check::exactly_one(
         d,
-        "serve.scaling.target",
+        &format!("{at}.scaling.target"),
         t.span,
         &[
             ("cpu", &t.cpu),
@@ -118,7 +124,7 @@ fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
     let misplaced = |d: &mut Diagnostics, key: &str, span: Span, with: &str| {
         let mut diag = Diagnostic::new(
             &codes::E0007,
-            format!("`serve.scaling.target.{key}` goes with {with} only"),
+            format!("`{at}.scaling.target.{key}` goes with {with} only"),
         )
         .at(span, "not used by this target");
         if let Some(n) = named {
@@ -146,7 +152,7 @@ fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
         let p = check::ok(
             d,
             &codes::E0116,
-            &format!("serve.scaling.target.{key}"),
+            &format!("{at}.scaling.target.{key}"),
             sp,
             percent::parse_percent(&sp.v),
             "write a utilisation of the request such as `70%`",
@@ -155,7 +161,7 @@ fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
             d.push(
                 Diagnostic::new(
                     &codes::E0116,
-                    format!("`serve.scaling.target.{key}` must be above 0%"),
+                    format!("`{at}.scaling.target.{key}` must be above 0%"),
                 )
                 .at(sp.span, "zero")
                 .help("a target of 0% would scale to `max` at once"),
@@ -179,18 +185,23 @@ fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
     let name = check::ok(
         d,
         &codes::E0140,
-        &format!("serve.scaling.target.{key}"),
+        &format!("{at}.scaling.target.{key}"),
         sp,
         names::metric_name(&sp.v),
         "write the name the metrics adapter serves, such as `vllm:num_requests_waiting`",
     );
-    let selector = check::labels(d, "serve.scaling.target.selector", &t.selector, true);
+    let selector = check::labels(
+        d,
+        &format!("{at}.scaling.target.selector"),
+        &t.selector,
+        true,
+    );
     let amount = match (&t.average, &t.value) {
         (Some(a), Some(v)) if key == "external" => {
             d.push(
                 Diagnostic::new(
                     &codes::E0007,
-                    "`serve.scaling.target.average` and `value` cannot both be set",
+                    format!("`{at}.scaling.target.average` and `value` cannot both be set"),
                 )
                 .at(v.span, "the metric as a whole")
                 .also(a.span, "the metric per replica")
@@ -199,11 +210,11 @@ fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
             return None;
         }
         (Some(a), _) => Amount::Average(
-            check::quantity(d, "serve.scaling.target.average", a).map(|_| a.v.clone())?,
+            check::quantity(d, &format!("{at}.scaling.target.average"), a).map(|_| a.v.clone())?,
         ),
-        (None, Some(v)) if key == "external" => {
-            Amount::Value(check::quantity(d, "serve.scaling.target.value", v).map(|_| v.v.clone())?)
-        }
+        (None, Some(v)) if key == "external" => Amount::Value(
+            check::quantity(d, &format!("{at}.scaling.target.value"), v).map(|_| v.v.clone())?,
+        ),
         _ => {
             let also = if key == "external" {
                 " (or `value`)"
@@ -213,7 +224,7 @@ fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
             d.push(
                 Diagnostic::new(
                     &codes::E0004,
-                    format!("`serve.scaling.target.average`{also} is required with `{key}`"),
+                    format!("`{at}.scaling.target.average`{also} is required with `{key}`"),
                 )
                 .at(sp.span, "per-pod average of this metric")
                 .help("add `average = 5`: the value per pod the autoscaler keeps the metric at"),
@@ -238,13 +249,13 @@ fn target(d: &mut Diagnostics, t: &spec::Target) -> Option<Target> {
 
 /// `[serve.scaling.keda]`: every trigger checked; polling and cooldown from the spec or
 /// `stdlib/defaults.toml`.
-fn keda(d: &mut Diagnostics, catalog: &Catalog, k: &spec::Keda) -> Keda {
+fn keda(d: &mut Diagnostics, catalog: &Catalog, at: &str, k: &spec::Keda) -> Keda {
     let defaults = &catalog.defaults.keda;
     let mut secs = |key: &str, given: &Option<Sp<String>>, default: &str| -> i32 {
         let sp = given
             .clone()
             .unwrap_or_else(|| Sp::new(default.to_string(), Span::default()));
-        let n = check::seconds(d, &format!("serve.scaling.keda.{key}"), &sp).unwrap_or(0);
+        let n = check::seconds(d, &format!("{at}.scaling.keda.{key}"), &sp).unwrap_or(0);
         i32::try_from(n).unwrap_or(i32::MAX)
     };
     let polling_seconds = secs("polling", &k.polling, &defaults.polling);
@@ -255,7 +266,7 @@ fn keda(d: &mut Diagnostics, catalog: &Catalog, k: &spec::Keda) -> Keda {
         d.push(
             Diagnostic::new(
                 &codes::E0141,
-                "`serve.scaling.keda.polling` must be at least 1s",
+                format!("`{at}.scaling.keda.polling` must be at least 1s"),
             )
             .at(p.span, "never polls")
             .help("KEDA checks its triggers every `polling`; `30s` is its default"),
@@ -263,14 +274,14 @@ fn keda(d: &mut Diagnostics, catalog: &Catalog, k: &spec::Keda) -> Keda {
     }
     let mut triggers = Vec::new();
     if let Some(p) = &k.prometheus {
-        triggers.extend(prometheus(d, p));
+        triggers.extend(prometheus(d, at, p));
     }
     if let Some(c) = &k.cron {
-        triggers.extend(cron_trigger(d, c));
+        triggers.extend(cron_trigger(d, at, c));
     }
     if k.prometheus.is_none() && k.cron.is_none() {
         d.push(
-            Diagnostic::new(&codes::E0004, "`serve.scaling.keda` needs a trigger")
+            Diagnostic::new(&codes::E0004, format!("`{at}.scaling.keda` needs a trigger"))
                 .at(k.span, "nothing to scale on")
                 .help("add `prometheus = { server, query, threshold }` or `cron = { timezone, start, end, replicas }`"),
         );
@@ -292,8 +303,8 @@ fn number(s: &str, zero_ok: bool) -> Result<(), String> {
     }
 }
 
-fn prometheus(d: &mut Diagnostics, p: &spec::Prometheus) -> Option<Trigger> {
-    let at = "serve.scaling.keda.prometheus";
+fn prometheus(d: &mut Diagnostics, at: &str, p: &spec::Prometheus) -> Option<Trigger> {
+    let at = &format!("{at}.scaling.keda.prometheus");
     let server = p.server.as_ref().and_then(|sp| {
         let rest =
             sp.v.strip_prefix("http://")
@@ -355,8 +366,8 @@ fn prometheus(d: &mut Diagnostics, p: &spec::Prometheus) -> Option<Trigger> {
     })
 }
 
-fn cron_trigger(d: &mut Diagnostics, c: &spec::Cron) -> Option<Trigger> {
-    let at = "serve.scaling.keda.cron";
+fn cron_trigger(d: &mut Diagnostics, at: &str, c: &spec::Cron) -> Option<Trigger> {
+    let at = &format!("{at}.scaling.keda.cron");
     let timezone = c.timezone.as_ref().and_then(|tz| {
         check::ok(
             d,

@@ -3,12 +3,11 @@
 use super::workload::{self, Ident};
 use super::{check, route, scaling};
 use crate::app::{
-    Ingress, IntOrPercent, Liveness, Metrics, Port, Probes, Replicas, Rollout, Scheduling, Server,
-    Spread, Tls,
+    IntOrPercent, Liveness, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
-use crate::spec::{self, Serve};
+use crate::spec::{Serve, SpecServer};
 use crate::stdlib::{Catalog, DEFAULT_RUNTIME, Runtime};
 use crate::values::{names, percent, suggest::suggest};
 
@@ -21,30 +20,35 @@ pub fn resolve(
     d: &mut Diagnostics,
     catalog: &Catalog,
     app: &str,
-    s: &Serve,
+    server: &SpecServer,
     base: &Scheduling,
-    spread: Option<&Sp<String>>,
+    spread: Option<(&str, &Sp<String>)>,
 ) -> Server {
-    let runtime = runtime(d, catalog, s);
+    let s = server.serve;
+    let at = server.path.as_str();
+    if let Some(key) = server.key {
+        own_name(d, app, key);
+    }
+    let runtime = runtime(d, catalog, at, s);
     let defaults = &catalog.defaults.serve;
     let id = Ident {
         app,
-        name: app.to_string(),
+        name: workload_name(app, server),
         component: "server".to_string(),
         container: "server".to_string(),
-        path: "serve".to_string(),
+        path: server.path.clone(),
     };
-    let ports = ports(d, s, runtime);
+    let ports = ports(d, at, s, runtime);
     let model_name = s.model_name.as_ref();
     if let (Some(m), Some(r)) = (model_name, runtime) {
-        model_name_applies(d, s, m, r);
+        model_name_applies(d, at, s, m, r);
     } else if let (Some(uri), Some(r), None) = (
         s.container.model.as_ref().and_then(|m| m.uri.as_ref()),
         runtime,
         s.container.command.as_ref(),
     ) {
         let flags = model_flags(s, r);
-        repeated_flags(d, s, &flags, uri.span, "model");
+        repeated_flags(d, at, s, &flags, uri.span, "model");
     }
     let fill = workload::Fill::new(
         app,
@@ -52,29 +56,22 @@ pub fn resolve(
         &s.container.env,
         ports.first().map(|p| p.port),
     );
+    let id_name = id.name.clone();
     let wl = workload::resolve(d, catalog, id, &s.container, runtime, &fill, base);
     if let Some((hosts, t)) = super::accelerator::tpu_hosts(catalog, &s.container) {
         d.push(
             Diagnostic::new(
                 &codes::E0129,
-                format!("`serve` asks for the multi-host TPU topology `{}` ({hosts} hosts): a server is one pod on one host", t.v),
+                format!("`{at}` asks for the multi-host TPU topology `{}` ({hosts} hosts): a server is one pod on one host", t.v),
             )
             .at(t.span, "spans several hosts")
             .help("serve from a single-host topology, or run the multi-host slice as `[jobs.NAME]` (an Indexed Job with one pod per host)"),
         );
     }
-    let metrics = runtime.and_then(|r| r.metrics.as_ref()).and_then(|m| {
-        let port = ports.iter().find(|p| p.name == m.port)?;
-        Some(Metrics {
-            port: port.port,
-            path: m.path.clone(),
-            scraper_namespace: catalog.defaults.metrics.namespace.clone(),
-        })
-    });
-    let replicas = scaling::replicas(d, catalog, s);
+    let replicas = scaling::replicas(d, catalog, at, s);
     if !replicas.has_disruption_budget() {
         let sc = s.scaling.as_ref();
-        let at = sc
+        let span = sc
             .and_then(|c| {
                 c.replicas
                     .as_ref()
@@ -86,25 +83,20 @@ pub fn resolve(
             Diagnostic::new(
                 &codes::W0004,
                 format!(
-                    "`serve` can run as few as {} replica{}, so it gets no PodDisruptionBudget",
+                    "`{at}` can run as few as {} replica{}, so it gets no PodDisruptionBudget",
                     replicas.min(),
                     if replicas.min() == 1 { "" } else { "s" }
                 ),
             )
-            .at(at, "one replica")
+            .at(span, "one replica")
             .help("a node drain or upgrade takes the server down until a new pod loads the model; run `replicas = 2` (or `min = 2`)"),
         );
     }
-    let probes = probes(d, catalog, s, runtime, &ports, &fill);
-    let rollout = rollout(d, catalog, s);
-    let ingress = s.ingress.as_ref().and_then(|i| ingress(d, catalog, app, i));
-    let route = route::resolve(d, catalog, s);
-    let ingress_controller_namespace = ingress.as_ref().and_then(|i| {
-        let class = i.class.as_deref().unwrap_or("nginx");
-        catalog.defaults.ingress.controllers.get(class).cloned()
-    });
+    let probes = probes(d, catalog, at, s, runtime, &ports, &fill);
+    let rollout = rollout(d, catalog, at, s);
+    let route = route::resolve(d, catalog, at, s);
     let spread = match spread {
-        Some(sp) => match check::choice(d, "placement.spread", sp, SPREADS) {
+        Some((path, sp)) => match check::choice(d, path, sp, SPREADS) {
             Some("node") => Spread::Node,
             Some("none") => Spread::None,
             _ => Spread::Zone,
@@ -112,6 +104,32 @@ pub fn resolve(
         None if matches!(replicas, Replicas::Fixed(n) if n <= 1) => Spread::None,
         None => Spread::Zone,
     };
+    let service = super::service::resolve(d, catalog, at, &id_name, &ports, s.service.as_ref());
+    // An HTTPRoute reaches the server's first port through its Service.
+    let first = ports.first().map(|p| p.name.as_str()).unwrap_or_default();
+    let route = match (route, &s.route) {
+        (Some(_), Some(r)) if service.port_of(first).is_none() => {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0181,
+                    format!("`{at}.route` routes to the port `{first}`, which its Service does not publish"),
+                )
+                .at(r.gateway.as_ref().map_or(r.span, |g| g.span), "not published")
+                .help(format!("add `{first} = NUMBER` to `[{at}.service] ports`")),
+            );
+            None
+        }
+        (route, _) => route,
+    };
+    let metrics = super::metrics::resolve(
+        d,
+        catalog,
+        at,
+        runtime,
+        &ports,
+        &service,
+        s.metrics.as_ref(),
+    );
     let mut secs = |key: &str, v: &str| {
         check::seconds(
             d,
@@ -121,12 +139,15 @@ pub fn resolve(
         .unwrap_or(0)
     };
     Server {
+        name: server.name.clone(),
+        path: server.path.clone(),
         workload: wl,
-        service_port: i32::from(defaults.service_port),
+        service,
         replicas,
         probes,
         rollout,
-        ingress,
+        // Resolved with the other servers' Services it may route to (`super::ingress`).
+        ingress: None,
         route,
         spread,
         revision_history_limit: defaults.revision_history_limit,
@@ -137,9 +158,45 @@ pub fn resolve(
         .unwrap_or(600),
         termination_grace_seconds: secs("termination_grace", &defaults.termination_grace),
         pre_stop_sleep_seconds: secs("pre_stop_sleep", &defaults.pre_stop_sleep),
-        ingress_controller_namespace,
         ports,
         metrics,
+    }
+}
+
+/// `[servers.NAME]`: NAME is a DNS label, and `APP-NAME` fits a label value and a Service name.
+fn own_name(d: &mut Diagnostics, app: &str, key: &Sp<String>) {
+    let path = format!("servers.{}", key.v);
+    if check::label_name(d, &path, key).is_none() {
+        return;
+    }
+    let name = format!("{app}-{}", key.v);
+    if name.len() > MAX_SERVER_NAME {
+        d.push(
+            Diagnostic::new(
+                &codes::E0125,
+                format!(
+                    "the object name `{name}` has {} characters; a server's name may have {MAX_SERVER_NAME}",
+                    name.len()
+                ),
+            )
+            .at(key.span, "app name + this name")
+            .help(format!(
+                "shorten this name or `app.name` by {} characters",
+                name.len() - MAX_SERVER_NAME
+            )),
+        );
+    }
+}
+
+/// A server's name is its Service's (a DNS-1035 label) and its pods' `app.kubernetes.io/name`.
+const MAX_SERVER_NAME: usize = 63;
+
+/// The name of a server's objects and `app.kubernetes.io/name`: the app's for `[serve]`,
+/// `APP-NAME` for `[servers.NAME]`.
+pub fn workload_name(app: &str, server: &SpecServer) -> String {
+    match server.key {
+        None => app.to_string(),
+        Some(k) => format!("{app}-{}", k.v),
     }
 }
 
@@ -152,7 +209,7 @@ fn model_flags(s: &Serve, r: &Runtime) -> Vec<String> {
 
 /// `serve.model_name` fills the runtime's model flags, so it needs a runtime that has some (or
 /// names `{model}` elsewhere), no `command` that drops them, and no args that repeat them.
-fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtime) {
+fn model_name_applies(d: &mut Diagnostics, at: &str, s: &Serve, m: &Sp<String>, r: &Runtime) {
     let name = s.runtime.as_ref().map_or(DEFAULT_RUNTIME, |r| r.v.as_str());
     let flags = model_flags(s, r);
     let used = flags.iter().any(|a| a.contains("{model}"))
@@ -163,14 +220,14 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
             .any(|p| p.contains("{model}"));
     if !used {
         let with_source = if s.container.model.is_some() {
-            " when it loads `serve.model`'s files"
+            &format!(" when it loads `{at}.model`'s files")
         } else {
             ""
         };
         d.push(
             Diagnostic::new(
                 &codes::E0134,
-                format!("runtime `{name}` has no flag or setting that `serve.model_name` fills in{with_source}"),
+                format!("runtime `{name}` has no flag or setting that `{at}.model_name` fills in{with_source}"),
             )
             .at(m.span, "not used by this runtime")
             .help("pass the model to your server in `args` or `env`, and drop `model_name`"),
@@ -178,14 +235,14 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
         return;
     }
     if let Some(cmd) = s.container.command.as_ref().filter(|_| !flags.is_empty()) {
-        let at = cmd.first().map_or(m.span, |c| c.span);
+        let replaced = cmd.first().map_or(m.span, |c| c.span);
         d.push(
             Diagnostic::new(
                 &codes::E0134,
-                format!("`serve.command` replaces runtime `{name}`'s flags, so `serve.model_name` would not reach the server"),
+                format!("`{at}.command` replaces runtime `{name}`'s flags, so `{at}.model_name` would not reach the server"),
             )
             .at(m.span, "its flags are dropped")
-            .also(at, "the entrypoint is replaced here")
+            .also(replaced, "the entrypoint is replaced here")
             .help(format!(
                 "drop `command` to run the runtime's server, or pass the model in `args` yourself: {}",
                 flags.join(" ")
@@ -193,12 +250,13 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
         );
         return;
     }
-    repeated_flags(d, s, &flags, m.span, "model_name");
+    repeated_flags(d, at, s, &flags, m.span, "model_name");
 }
 
 /// `serve.args` setting a flag that mlspec already fills in from `serve.KEY` (at `span`).
 fn repeated_flags(
     d: &mut Diagnostics,
+    at: &str,
     s: &Serve,
     fills: &[String],
     span: crate::source::Span,
@@ -215,7 +273,7 @@ fn repeated_flags(
             d.push(
                 Diagnostic::new(
                     &codes::E0134,
-                    format!("`serve.args` sets `{flag}`, which `serve.{key}` already fills in"),
+                    format!("`{at}.args` sets `{flag}`, which `{at}.{key}` already fills in"),
                 )
                 .at(a.span, "set twice")
                 .also(span, "the model is named here")
@@ -227,7 +285,12 @@ fn repeated_flags(
     }
 }
 
-fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&'c Runtime> {
+fn runtime<'c>(
+    d: &mut Diagnostics,
+    catalog: &'c Catalog,
+    at: &str,
+    s: &Serve,
+) -> Option<&'c Runtime> {
     let Some(sp) = &s.runtime else {
         return catalog.runtime(DEFAULT_RUNTIME);
     };
@@ -236,7 +299,7 @@ fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&
     }
     let mut diag = Diagnostic::new(
         &codes::E0112,
-        format!("unknown runtime `{}` in `serve.runtime`", sp.v),
+        format!("unknown runtime `{}` in `{at}.runtime`", sp.v),
     )
     .at(sp.span, "not in the catalog");
     diag = match suggest(&sp.v, catalog.runtimes.keys()) {
@@ -255,7 +318,7 @@ fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&
     catalog.runtime(DEFAULT_RUNTIME)
 }
 
-fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port> {
+fn ports(d: &mut Diagnostics, at: &str, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port> {
     let preset: Vec<Port> = runtime
         .map(|r| {
             r.ports
@@ -287,7 +350,7 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
             d.push(
                 Diagnostic::new(
                     &codes::E0007,
-                    "`serve.port` and `serve.ports` cannot both be set",
+                    format!("`{at}.port` and `{at}.ports` cannot both be set"),
                 )
                 .at(p.span, "one port here")
                 .also(first, "a list of ports here")
@@ -301,7 +364,7 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
                 port: 8080,
                 app_protocol: Some("http".to_string()),
             });
-            if let Some(n) = number(d, "serve.port", p) {
+            if let Some(n) = number(d, &format!("{at}.port"), p) {
                 first.port = n;
             }
             vec![first]
@@ -310,7 +373,7 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
             let mut out: Vec<Port> = Vec::new();
             let mut spans: Vec<(String, i32, crate::source::Span)> = Vec::new();
             for (i, p) in list.iter().enumerate() {
-                let path = format!("serve.ports[{i}]");
+                let path = format!("{at}.ports[{i}]");
                 let name = p.name.as_ref().and_then(|n| {
                     check::ok(d, &codes::E0105, &format!("{path}.name"), n, names::port_name(&n.v),
                         "port names are up to 15 lowercase letters, digits and `-`, with at least one letter")
@@ -352,6 +415,7 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
 fn probes(
     d: &mut Diagnostics,
     catalog: &Catalog,
+    at: &str,
     s: &Serve,
     runtime: Option<&Runtime>,
     ports: &[Port],
@@ -363,7 +427,7 @@ fn probes(
     let path =
         |d: &mut Diagnostics, key: &str, given: Option<&Sp<String>>, preset: Option<&String>| {
             match given {
-                Some(sp) => check::http_path(d, &format!("serve.health.{key}"), sp),
+                Some(sp) => check::http_path(d, &format!("{at}.health.{key}"), sp),
                 None => preset.map(fill),
             }
         };
@@ -391,7 +455,7 @@ fn probes(
         shared.or(liveness)
     };
     let budget = match &h.startup_timeout {
-        Some(sp) => check::seconds(d, "serve.health.startup_timeout", sp),
+        Some(sp) => check::seconds(d, &format!("{at}.health.startup_timeout"), sp),
         None => runtime.and_then(|r| {
             check::seconds(
                 d,
@@ -434,11 +498,12 @@ fn probes(
     }
 }
 
-fn rollout(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Rollout {
+fn rollout(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> Rollout {
     let defaults = &catalog.defaults.serve;
     let r = s.rollout.clone().unwrap_or_default();
     if let Some(st) = &r.strategy
-        && check::choice(d, "serve.rollout.strategy", st, ROLLOUT_STRATEGIES) == Some("recreate")
+        && check::choice(d, &format!("{at}.rollout.strategy"), st, ROLLOUT_STRATEGIES)
+            == Some("recreate")
     {
         return Rollout::Recreate;
     }
@@ -458,7 +523,7 @@ fn rollout(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Rollout {
             let v = check::ok(
                 d,
                 &codes::E0116,
-                &format!("serve.rollout.{key}"),
+                &format!("{at}.rollout.{key}"),
                 &text,
                 percent::parse_int_or_percent(&text.v),
                 "write a pod count such as `1` or a percentage such as `25%`",
@@ -481,7 +546,9 @@ fn rollout(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Rollout {
     if zero(&surge) && zero(&unavailable) {
         let mut diag = Diagnostic::new(
             &codes::E0122,
-            "`serve.rollout` allows no surge and no unavailable pods, so a rollout cannot start",
+            format!(
+                "`{at}.rollout` allows no surge and no unavailable pods, so a rollout cannot start"
+            ),
         );
         for sp in [&r.max_surge, &r.max_unavailable].into_iter().flatten() {
             diag = if diag.primary.is_none() {
@@ -496,83 +563,4 @@ fn rollout(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Rollout {
         max_surge: surge,
         max_unavailable: unavailable,
     }
-}
-
-fn ingress(
-    d: &mut Diagnostics,
-    catalog: &Catalog,
-    app: &str,
-    i: &spec::Ingress,
-) -> Option<Ingress> {
-    let host = i.host.as_ref().and_then(|h| {
-        check::ok(
-            d,
-            &codes::E0109,
-            "serve.ingress.host",
-            h,
-            names::hostname(&h.v),
-            "write a DNS name such as `model.example.com`, without scheme, port or path",
-        )
-        .map(|()| h.v.clone())
-    });
-    let path = match &i.path {
-        Some(sp) => {
-            check::http_path(d, "serve.ingress.path", sp).unwrap_or_else(|| "/".to_string())
-        }
-        None => catalog.defaults.ingress.path.clone(),
-    };
-    let class = i
-        .class
-        .as_ref()
-        .and_then(|c| check::subdomain_name(d, "serve.ingress.class", c));
-    let tls = i.tls.as_ref().and_then(|t| tls(d, app, t));
-    if i.tls.is_none() {
-        d.push(
-            Diagnostic::new(
-                &codes::W0005,
-                "`serve.ingress` publishes the server without TLS".to_string(),
-            )
-            .at(i.host.as_ref().map_or(i.span, |h| h.span), "served over plain HTTP")
-            .help("add `tls = { cluster_issuer = \"letsencrypt-prod\" }` (cert-manager) or `tls = { secret = \"NAME\" }`"),
-        );
-    }
-    let annotations = check::labels(d, "serve.ingress.annotations", &i.annotations, false);
-    Some(Ingress {
-        host: host?,
-        path,
-        class,
-        tls,
-        annotations,
-    })
-}
-
-fn tls(d: &mut Diagnostics, app: &str, t: &spec::Tls) -> Option<Tls> {
-    if !check::exactly_one(
-        d,
-        "serve.ingress.tls",
-        t.span,
-        &[
-            ("secret", &t.secret),
-            ("issuer", &t.issuer),
-            ("cluster_issuer", &t.cluster_issuer),
-        ],
-        "`tls = { cluster_issuer = \"letsencrypt-prod\" }` or `tls = { secret = \"my-tls\" }`",
-    ) {
-        return None;
-    }
-    let secret_name = format!("{app}-tls");
-    if let Some(s) = &t.secret {
-        return check::subdomain_name(d, "serve.ingress.tls.secret", s).map(Tls::Secret);
-    }
-    let (key, sp) = match (&t.issuer, &t.cluster_issuer) {
-        (Some(i), _) => ("cert-manager.io/issuer", i),
-        (None, Some(c)) => ("cert-manager.io/cluster-issuer", c),
-        (None, None) => return None,
-    };
-    let issuer = check::subdomain_name(d, "serve.ingress.tls", sp)?;
-    Some(Tls::CertManager {
-        annotation: key.to_string(),
-        issuer,
-        secret: secret_name,
-    })
 }

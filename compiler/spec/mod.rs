@@ -11,6 +11,7 @@ pub mod model;
 pub mod overlay;
 pub mod read;
 pub mod serve;
+pub mod traffic;
 pub mod tree;
 pub mod workload;
 
@@ -43,8 +44,14 @@ pub struct Spec {
     /// labels.
     pub app: AppSection,
     /// The long-running model server: a Deployment and a Service, with its probes, autoscaler,
-    /// disruption budget and ingress.
+    /// disruption budget and ingress. Its objects are named after the app.
     pub serve: Option<Serve>,
+    /// More servers of the same app, one Deployment and Service per `[servers.NAME]` table
+    /// (named `APP-NAME`), with the keys of `[serve]`: a router and its engines, a web front end,
+    /// a model API and a cache. They share the app's identity and `[placement]`, and reach each
+    /// other only as their `callers` declare.
+    #[schemars(with = "Option<BTreeMap<String, Serve>>")]
+    pub servers: Vec<(Sp<String>, Serve)>,
     /// One-off batch work, one Job per `[jobs.NAME]` table.
     #[schemars(with = "Option<BTreeMap<String, Batch>>")]
     pub jobs: Vec<(Sp<String>, Batch)>,
@@ -70,6 +77,44 @@ pub struct Spec {
     // Held here as each overlay's name and the span its keys and values cover.
     #[schemars(with = "Option<crate::schema::Overlays>")]
     pub overlays: Vec<(String, Span)>,
+}
+
+impl Spec {
+    /// Every server with its spec path (`serve`, `servers.NAME`) and its name (the app's for
+    /// `[serve]`, else NAME), in the order of `App::servers`: `[serve]` first, then the
+    /// `[servers.NAME]` tables by name.
+    pub fn servers(&self) -> impl Iterator<Item = SpecServer<'_>> {
+        let app = self.app.name.as_ref().map_or("", |n| n.v.as_str());
+        self.serve
+            .iter()
+            .map(move |s| SpecServer {
+                path: "serve".to_string(),
+                name: app.to_string(),
+                key: None,
+                serve: s,
+            })
+            .chain(self.servers.iter().map(|(k, s)| SpecServer {
+                path: format!("servers.{}", k.v),
+                name: k.v.clone(),
+                key: Some(k),
+                serve: s,
+            }))
+    }
+
+    /// The server at a spec path (`serve`, `servers.NAME`).
+    pub fn server(&self, path: &str) -> Option<&Serve> {
+        self.servers().find(|s| s.path == path).map(|s| s.serve)
+    }
+}
+
+/// One server table of a spec, as [`Spec::servers`] yields it.
+#[derive(Debug, Clone)]
+pub struct SpecServer<'a> {
+    pub path: String,
+    pub name: String,
+    /// The `NAME` key of `[servers.NAME]`; `None` for `[serve]`.
+    pub key: Option<&'a Sp<String>>,
+    pub serve: &'a Serve,
 }
 
 /// Parse a spec, applying `[overlays.<env>]` when `env` is given.
@@ -184,6 +229,7 @@ fn read_spec(root: &Node, d: &mut Diagnostics) -> Option<Spec> {
     );
     let spec = Spec {
         serve: f.table(d, "serve", Serve::read),
+        servers: f.named_tables(d, "servers", Serve::read),
         jobs: f.named_tables(d, "jobs", Batch::read),
         schedules: f.named_tables(d, "schedules", Schedule::read),
         placement: f.table(d, "placement", Placement::read),

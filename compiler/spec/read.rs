@@ -193,6 +193,32 @@ impl<'n> Fields<'n> {
         Some(out)
     }
 
+    /// An array of tables (`ports = [{ name = "http", port = 8080 }]`), each read by `read`
+    /// (given the item's span) with its own unknown-key check; `expected` says what the array
+    /// holds when it is not one.
+    pub fn tables<T>(
+        &mut self,
+        d: &mut Diagnostics,
+        key: &'static str,
+        expected: &str,
+        mut read: impl FnMut(&mut Fields<'n>, &mut Diagnostics, Span) -> T,
+    ) -> Option<Vec<T>> {
+        let path = self.key_path(key);
+        let e = self.entry(key)?;
+        let Value::Array(items) = &e.node.value else {
+            d.push(wrong_type(&path, expected, &e.node));
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(mut f) = Fields::new(item, &format!("{path}[{i}]"), d) {
+                out.push(read(&mut f, d, item.span));
+                f.finish(d);
+            }
+        }
+        Some(out)
+    }
+
     /// A table of scalar values, each turned into its string form (`WORKERS = 4` → "4").
     pub fn pairs(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<Pairs> {
         let path = self.key_path(key);

@@ -2,8 +2,7 @@
 
 use schemars::JsonSchema;
 
-use super::read::{Fields, Sp, wrong_type};
-use super::tree::Value;
+use super::read::{Fields, Sp};
 use super::workload::Container;
 use crate::diagnostics::Diagnostics;
 use crate::source::Span;
@@ -45,6 +44,19 @@ pub struct Serve {
     /// A Gateway API HTTPRoute to the server through a shared Gateway, instead of an Ingress
     /// (and a NetworkPolicy that admits the Gateway's namespace).
     pub route: Option<Route>,
+    /// The Service in front of the server: its name, type (a load balancer, a node port),
+    /// ports and who it accepts.
+    pub service: Option<super::traffic::Service>,
+    /// Who else may call the server: other servers of this spec, other apps, namespaces, pods
+    /// by labels, address blocks, each on some or all ports. The server's own replicas and the
+    /// app's jobs and schedules always may; everyone else is refused.
+    pub callers: Option<Vec<super::traffic::Caller>>,
+    /// Who collects the server's Prometheus metrics (a PodMonitor, a ServiceMonitor, GKE's
+    /// PodMonitoring, or pod annotations), from which port and path.
+    pub metrics: Option<super::traffic::Metrics>,
+    /// Where this server's pods may run, over the app's `[placement]`: its keys win, its node
+    /// labels and tolerations add to the app's.
+    pub placement: Option<super::app::Placement>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -63,6 +75,10 @@ impl Serve {
             rollout: f.table(d, "rollout", Rollout::read),
             ingress: f.table(d, "ingress", Ingress::read),
             route: f.table(d, "route", Route::read),
+            service: f.table(d, "service", super::traffic::Service::read),
+            callers: super::traffic::read_callers(f, d),
+            metrics: f.table(d, "metrics", super::traffic::Metrics::read),
+            placement: f.table(d, "placement", super::app::Placement::read),
             span: f.span(),
         }
     }
@@ -86,30 +102,17 @@ pub struct PortSpec {
 }
 
 fn read_ports(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<PortSpec>> {
-    let path = f.key_path("ports");
-    let e = f.entry("ports")?;
-    let Value::Array(items) = &e.node.value else {
-        d.push(wrong_type(
-            &path,
-            "an array of tables `{ name, port }`",
-            &e.node,
-        ));
-        return None;
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let Some(mut p) = Fields::new(item, &format!("{path}[{i}]"), d) else {
-            continue;
-        };
-        out.push(PortSpec {
+    f.tables(
+        d,
+        "ports",
+        "an array of tables `{ name, port }`",
+        |p, d, span| PortSpec {
             name: p.required(d, "name", |p, d, k| p.string(d, k), "\"http\""),
             port: p.required(d, "port", |p, d, k| p.int(d, k), "8080"),
             app_protocol: p.string(d, "app_protocol"),
-            span: item.span,
-        });
-        p.finish(d);
-    }
-    Some(out)
+            span,
+        },
+    )
 }
 
 /// `[serve.health]`: the server's probes (the runtime's paths by default).
@@ -356,23 +359,36 @@ impl Rollout {
     }
 }
 
-/// `[serve.ingress]`: an Ingress to the server.
+/// `[serve.ingress]`: an Ingress to the server, or with `paths` to several servers of the spec.
 #[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Ingress {
-    /// The DNS name the server is reached at (no scheme, no path).
-    #[schemars(required, extend("examples" = ["sentiment.example.com"]))]
+    /// The DNS name the server is reached at (no scheme, no path); without one, every host the
+    /// controller serves (a cloud load balancer's address).
+    #[schemars(extend("examples" = ["sentiment.example.com"]))]
     pub host: Option<Sp<String>>,
-    /// The path prefix; defaults to `/`.
+    /// The path prefix to this server; defaults to `/`. Not with `paths`.
     pub path: Option<Sp<String>>,
-    /// The IngressClass; defaults to `nginx`.
-    #[schemars(extend("examples" = ["nginx"]))]
+    /// Path prefixes to servers of this spec, each on one of its ports:
+    /// `[{ path = "/api", server = "api" }, { path = "/", server = "web" }]`. Not with `path`.
+    pub paths: Option<Vec<IngressPath>>,
+    /// The IngressClass; defaults to `nginx` (stdlib/defaults.toml `[ingress.classes]` says
+    /// where each class's proxies connect from, and its gRPC annotations).
+    #[schemars(extend("examples" = ["nginx", "gce", "alb"]))]
     pub class: Option<Sp<String>>,
     /// TLS for the host; without it, W0005.
     pub tls: Option<Tls>,
     /// Annotations on the Ingress (for the controller).
     #[schemars(with = "Option<crate::schema::ScalarMap>")]
     pub annotations: Vec<(Sp<String>, Sp<String>)>,
+    /// The namespace the controller's proxies run in, admitted by the NetworkPolicy, for a
+    /// class the catalog does not know or that runs elsewhere.
+    #[schemars(extend("examples" = ["kong"]))]
+    pub proxy_namespace: Option<Sp<String>>,
+    /// The address blocks the controller's proxies connect from, when they run outside the
+    /// cluster: the VPC's CIDR for `alb` (in IP target mode), which requires them.
+    #[schemars(extend("examples" = [["10.0.0.0/16"]]))]
+    pub proxy_ranges: Option<Vec<Sp<String>>>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -380,14 +396,46 @@ pub struct Ingress {
 impl Ingress {
     fn read(f: &mut Fields, d: &mut Diagnostics) -> Ingress {
         Ingress {
-            host: f.required(d, "host", |f, d, k| f.string(d, k), "\"model.example.com\""),
+            host: f.string(d, "host"),
             path: f.string(d, "path"),
+            paths: read_paths(f, d),
             class: f.string(d, "class"),
             tls: f.table(d, "tls", Tls::read),
             annotations: f.pairs(d, "annotations").unwrap_or_default(),
+            proxy_namespace: f.string(d, "proxy_namespace"),
+            proxy_ranges: f.strings(d, "proxy_ranges"),
             span: f.span(),
         }
     }
+}
+
+/// One entry of `paths`: a path prefix to a server's port.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IngressPath {
+    /// The path prefix.
+    #[schemars(required, extend("examples" = ["/api"]))]
+    pub path: Option<Sp<String>>,
+    /// The server it routes to, by name (NAME of `[servers.NAME]`, the app's name for
+    /// `[serve]`); default the server the ingress is under.
+    #[schemars(extend("examples" = ["api"]))]
+    pub server: Option<Sp<String>>,
+    /// The server's port, by name; default its first. A gRPC port (`app_protocol` `grpc` or
+    /// `kubernetes.io/h2c`) gets the class's gRPC annotations.
+    #[schemars(extend("examples" = ["http", "grpc"]))]
+    pub port: Option<Sp<String>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+fn read_paths(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<IngressPath>> {
+    let expected = "an array of tables `{ path, server, port }`";
+    f.tables(d, "paths", expected, |p, d, span| IngressPath {
+        path: p.required(d, "path", |p, d, k| p.string(d, k), "\"/\""),
+        server: p.string(d, "server"),
+        port: p.string(d, "port"),
+        span,
+    })
 }
 
 /// `[serve.route]`: a Gateway API HTTPRoute from a Gateway's listeners to the server.

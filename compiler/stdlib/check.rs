@@ -315,6 +315,22 @@ pub fn provider(name: &str, p: &Provider, catalog: &Catalog) -> Vec<Problem> {
             out.check(&key, label_key(k).and(label_value(v)), LABEL);
         }
     }
+    if let Some(m) = &p.monitor
+        && !crate::resolve::metrics::MONITORS.contains(&m.as_str())
+    {
+        out.check(
+            "monitor",
+            Err(format!("`{m}` is not a collector mlspec writes for")),
+            "use one of `annotations`, `pod-monitor`, `service-monitor`, `pod-monitoring`",
+        );
+    }
+    for k in p.internal_load_balancer.keys() {
+        out.check(
+            "internal_load_balancer",
+            label_key(k),
+            "annotation keys are label keys: an optional DNS prefix and `/`, then a name",
+        );
+    }
     out.problems
 }
 

@@ -41,6 +41,11 @@ pub struct Provider {
     /// Accelerator name → the labels such nodes carry under this provider.
     #[serde(default)]
     pub accelerators: BTreeMap<String, BTreeMap<String, String>>,
+    /// The Service annotation(s) that make its load balancer internal (`service.internal`).
+    #[serde(default)]
+    pub internal_load_balancer: BTreeMap<String, String>,
+    /// What collects servers' metrics by default (`[metrics] monitor` of defaults.toml).
+    pub monitor: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -362,13 +367,25 @@ pub struct Probes {
 pub struct ServeDefaults {
     pub replicas: i32,
     pub cpu_target: String,
-    pub service_port: u16,
     pub revision_history_limit: i32,
     pub progress_deadline: String,
     pub termination_grace: String,
     pub pre_stop_sleep: String,
     pub max_surge: toml::Value,
     pub max_unavailable: toml::Value,
+}
+
+/// A server's Service: its default port, traffic policy and the ranges of a public one; the
+/// provider's internal load balancer annotation, once resolve has applied the provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDefaults {
+    pub port: u16,
+    pub external_traffic_policy: String,
+    pub public_ranges: Vec<String>,
+    /// Filled from the spec's provider (`internal_load_balancer` in providers.toml).
+    #[serde(skip)]
+    pub internal: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -392,15 +409,57 @@ pub struct ScheduleDefaults {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsDefaults {
-    /// The namespace the Prometheus server runs in, admitted to the metrics port.
-    pub namespace: String,
+    /// What tells the collector (`annotations`, `pod-monitor`, …); the provider's, once resolve
+    /// has applied it.
+    pub monitor: String,
+    /// A monitor object's scrape interval.
+    pub interval: String,
+    /// Monitor → the namespace its collector runs in, admitted to the metrics port.
+    pub namespaces: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngressDefaults {
     pub path: String,
-    pub controllers: BTreeMap<String, String>,
+    /// The class the NetworkPolicy assumes when an Ingress names none.
+    pub class: String,
+    /// `app_protocol`s of backend ports that speak gRPC.
+    pub grpc_protocols: Vec<String>,
+    pub classes: BTreeMap<String, IngressClass>,
+}
+
+/// What one IngressClass needs: where its proxies connect from, its annotations.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngressClass {
+    /// The namespace its proxies run in.
+    pub namespace: Option<String>,
+    /// The address blocks its proxies connect from.
+    #[serde(default)]
+    pub ranges: Vec<String>,
+    /// `"spec"`: the spec must give the blocks (`proxy_ranges`).
+    pub proxy_ranges: Option<String>,
+    /// On every Ingress of the class.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// On every Service the class routes to.
+    #[serde(default)]
+    pub service_annotations: BTreeMap<String, String>,
+    /// Only where a path routes to a gRPC port.
+    #[serde(default)]
+    pub grpc: GrpcAnnotations,
+}
+
+/// The annotations that make a class speak gRPC (HTTP/2) to a backend: on the Ingress, or on
+/// the Service, where `{port}` is the backend port's name.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrpcAnnotations {
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub service_annotations: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -440,6 +499,7 @@ pub struct Defaults {
     pub volumes: DefaultVolumes,
     pub probes: Probes,
     pub serve: ServeDefaults,
+    pub service: ServiceDefaults,
     pub jobs: JobDefaults,
     pub schedules: ScheduleDefaults,
     pub ingress: IngressDefaults,

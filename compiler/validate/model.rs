@@ -9,7 +9,11 @@ use crate::source::Span;
 use crate::spec::{Container, Spec};
 
 pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
-    if let (Some(s), Some(server)) = (&spec.serve, &app.serve) {
+    for server in &app.servers {
+        let Some(s) = spec.server(&server.path) else {
+            continue;
+        };
+        let path = server.path.as_str();
         let (pods, why) = match &server.replicas {
             Replicas::Fixed(n) => (*n, format!("{n} replicas")),
             Replicas::Auto { max, .. } | Replicas::Keda { max, .. } => (
@@ -33,7 +37,7 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
         if pods > 1 {
             shared(
                 d,
-                "serve",
+                path,
                 &s.container,
                 &server.workload,
                 &why,
@@ -48,12 +52,14 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
                 .map(|m| m.span);
             shared(
                 d,
-                "serve",
+                path,
                 &s.container,
                 &server.workload,
                 "a rolling update that starts the new pod before the old one stops",
                 rollout,
-                "or let the old pod stop first: `[serve.rollout] strategy = \"recreate\"`",
+                &format!(
+                    "or let the old pod stop first: `[{path}.rollout] strategy = \"recreate\"`"
+                ),
             );
         }
     }

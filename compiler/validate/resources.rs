@@ -7,8 +7,10 @@ use crate::spec::{Container, Spec};
 use crate::values::quantity::Quantity;
 
 pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
-    if let (Some(s), Some(server)) = (&spec.serve, &app.serve) {
-        shm(d, "serve", &s.container, &server.workload);
+    for server in &app.servers {
+        if let Some(s) = spec.server(&server.path) {
+            shm(d, &server.path, &s.container, &server.workload);
+        }
     }
     for ((path, b, _), wl) in super::batches(spec).zip(&app.batches) {
         shm(d, &path, &b.container, &wl.workload);

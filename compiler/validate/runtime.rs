@@ -11,20 +11,22 @@ use crate::stdlib::{Catalog, DEFAULT_RUNTIME, Runtime, TensorParallel};
 use crate::values::{duration, quantity::Quantity};
 
 pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App, catalog: &Catalog) {
-    let (Some(s), Some(server)) = (&spec.serve, &app.serve) else {
-        return;
-    };
-    let name = s.runtime.as_ref().map_or(DEFAULT_RUNTIME, |r| r.v.as_str());
-    let Some(runtime) = catalog.runtime(name) else {
-        return;
-    };
-    startup_budget(d, s, name, runtime);
-    if let Some(tp) = &runtime.tensor_parallel {
-        tensor_parallel(d, s, server, catalog, tp);
+    for server in &app.servers {
+        let Some(s) = spec.server(&server.path) else {
+            continue;
+        };
+        let name = s.runtime.as_ref().map_or(DEFAULT_RUNTIME, |r| r.v.as_str());
+        let Some(runtime) = catalog.runtime(name) else {
+            continue;
+        };
+        startup_budget(d, &server.path, s, name, runtime);
+        if let Some(tp) = &runtime.tensor_parallel {
+            tensor_parallel(d, s, server, catalog, tp);
+        }
     }
 }
 
-fn startup_budget(d: &mut Diagnostics, s: &Serve, name: &str, runtime: &Runtime) {
+fn startup_budget(d: &mut Diagnostics, path: &str, s: &Serve, name: &str, runtime: &Runtime) {
     let Some(given) = s.health.as_ref().and_then(|h| h.startup_timeout.as_ref()) else {
         return;
     };
@@ -39,7 +41,7 @@ fn startup_budget(d: &mut Diagnostics, s: &Serve, name: &str, runtime: &Runtime)
             Diagnostic::new(
                 &codes::W0010,
                 format!(
-                    "`serve.health.startup_timeout` is {}, shorter than runtime `{name}`'s default of {}",
+                    "`{path}.health.startup_timeout` is {}, shorter than runtime `{name}`'s default of {}",
                     given.v, runtime.startup_timeout
                 ),
             )
@@ -87,6 +89,7 @@ fn tensor_parallel(
         return;
     };
     let w = &server.workload;
+    let path = &server.path;
     // Pipeline stages multiply the GPUs: each stage holds a tensor-parallel group.
     let stages = crate::memory::pipeline_stages(catalog, s, w);
     let n = tensor * stages;
@@ -113,14 +116,14 @@ fn tensor_parallel(
             diag = diag.also(a.span, "one device per pod by default");
         }
         d.push(diag.help(if gpus == 0 {
-            format!("add `accelerator` and `gpus = {n}` to `[serve.resources]`")
+            format!("add `accelerator` and `gpus = {n}` to `[{path}.resources]`")
         } else if stages > 1 {
             format!(
-                "set `gpus = {n}` in `[serve.resources]`, or degrees whose product is {gpus}: each shard of each stage needs its own GPU"
+                "set `gpus = {n}` in `[{path}.resources]`, or degrees whose product is {gpus}: each shard of each stage needs its own GPU"
             )
         } else {
             format!(
-                "set `gpus = {n}` in `[serve.resources]`, or the degree to {gpus}: each shard needs its own GPU, and a GPU without a shard sits idle"
+                "set `gpus = {n}` in `[{path}.resources]`, or the degree to {gpus}: each shard needs its own GPU, and a GPU without a shard sits idle"
             )
         }));
     }
@@ -152,7 +155,7 @@ fn tensor_parallel(
         diag = diag.also(shm.span, "shared memory");
     }
     d.push(diag.help(format!(
-        "set `shm` in `[serve.resources]` to {floor} or more (vLLM and SGLang suggest 16Gi), with `memory` above it"
+        "set `shm` in `[{path}.resources]` to {floor} or more (vLLM and SGLang suggest 16Gi), with `memory` above it"
     )));
 }
 

@@ -1,17 +1,19 @@
 //! Scaling bounds: `min ≤ max`, and no scale-to-zero without KEDA (an HPA cannot scale to or
 //! from zero).
 
-use crate::app::{App, Replicas};
+use crate::app::{App, Replicas, Server};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::Spec;
 
 pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
-    let (Some(server), Some(sc)) = (
-        &app.serve,
-        spec.serve.as_ref().and_then(|s| s.scaling.as_ref()),
-    ) else {
-        return;
-    };
+    for server in &app.servers {
+        if let Some(sc) = spec.server(&server.path).and_then(|s| s.scaling.as_ref()) {
+            bounds(d, &server.path, server, sc);
+        }
+    }
+}
+
+fn bounds(d: &mut Diagnostics, at: &str, server: &Server, sc: &crate::spec::Scaling) {
     let (min, max, keda) = match server.replicas {
         Replicas::Fixed(_) => return,
         Replicas::Auto { min, max, .. } => (min, max, false),
@@ -23,7 +25,7 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
         d.push(
             Diagnostic::new(
                 &codes::E0118,
-                format!("`serve.scaling.min` ({min}) is greater than `serve.scaling.max` ({max})"),
+                format!("`{at}.scaling.min` ({min}) is greater than `{at}.scaling.max` ({max})"),
             )
             .at(lo.span, "minimum here")
             .also(hi.span, "maximum here")
@@ -33,9 +35,12 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
     if max == 0 {
         if let Some(hi) = &sc.max {
             d.push(
-                Diagnostic::new(&codes::E0118, "`serve.scaling.max` must be at least 1")
-                    .at(hi.span, "no pods, ever")
-                    .help("drop `[serve]` if the server should not run"),
+                Diagnostic::new(
+                    &codes::E0118,
+                    format!("`{at}.scaling.max` must be at least 1"),
+                )
+                .at(hi.span, "no pods, ever")
+                .help(format!("drop `[{at}]` if the server should not run")),
             );
         }
     } else if min == 0
@@ -45,10 +50,10 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
         d.push(
             Diagnostic::new(
                 &codes::E0118,
-                "`serve.scaling.min = 0` needs an event-driven autoscaler",
+                format!("`{at}.scaling.min = 0` needs an event-driven autoscaler"),
             )
             .at(lo.span, "scale to zero")
-            .help("a HorizontalPodAutoscaler cannot scale to or from zero: add `[serve.scaling.keda]` with a trigger (e.g. `prometheus = { server, query, threshold }`) to scale to zero through KEDA, or set `min = 1`"),
+            .help(format!("a HorizontalPodAutoscaler cannot scale to or from zero: add `[{at}.scaling.keda]` with a trigger (e.g. `prometheus = {{ server, query, threshold }}`) to scale to zero through KEDA, or set `min = 1`")),
         );
     }
 }

@@ -1,9 +1,10 @@
 //! Parsers of small things: quantities, durations, cron lines, names, image references, time
-//! zones, percentages, secret-looking literals, and "did you mean" suggestions.
+//! zones, percentages, CIDR blocks, secret-looking literals, and "did you mean" suggestions.
 //!
 //! Each returns a span-less `Result<_, String>` whose message names the value and says what was
 //! expected; the caller attaches the span.
 
+pub mod cidr;
 pub mod cron;
 pub mod duration;
 pub mod image;
@@ -157,6 +158,7 @@ mod tests {
             let _ = secret::looks_like_secret(&s, &s);
             let _ = secret::looks_like_secret("TOKEN", &s);
             let _ = suggest::suggest(&s, ["image", s.as_str(), ""]);
+            let _ = cidr::parse_cidr(&s).map(|c| c.contains(c.addr));
         }
     }
 
@@ -172,6 +174,7 @@ mod tests {
                 names::hostname(&s).err(),
                 image::parse_image(&s).err(),
                 percent::parse_int_or_percent(&s).err(),
+                cidr::parse_cidr(&s).err(),
             ];
             for e in errors.into_iter().flatten() {
                 assert!(!e.is_empty() && !e.ends_with('.'), "{s:?}: {e}");

@@ -55,11 +55,20 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("/ports", &["ports", "port", "runtime"]),
     ("/volumeMounts", &["files", "resources.shm", "runtime"]),
     ("/volumes", &["files", "resources.shm", "runtime"]),
-    ("/nodeSelector", &["resources.accelerator", "/placement"]),
-    ("/tolerations", &["resources.accelerator", "/placement"]),
-    ("/affinity", &["/placement", "resources.accelerator"]),
-    ("/topologySpreadConstraints", &["/placement"]),
-    ("/priorityClassName", &["/placement"]),
+    (
+        "/nodeSelector",
+        &["resources.accelerator", "placement", "/placement"],
+    ),
+    (
+        "/tolerations",
+        &["resources.accelerator", "placement", "/placement"],
+    ),
+    (
+        "/affinity",
+        &["placement", "/placement", "resources.accelerator"],
+    ),
+    ("/topologySpreadConstraints", &["placement", "/placement"]),
+    ("/priorityClassName", &["placement", "/placement"]),
     ("/runtimeClassName", &["resources.accelerator"]),
     ("^/spec/schedule", &["cron"]),
     ("^/spec/timeZone", &["timezone"]),
@@ -145,29 +154,40 @@ pub fn trace(root: &Node, doc: &Value, pointer: &str) -> Option<Trace> {
     None
 }
 
-/// The section an object was generated from: `serve`, `jobs.NAME`, `schedules.NAME`, or `app`
-/// for what belongs to the whole application (the Namespace).
+/// The section an object was generated from: `serve`, `servers.NAME`, `jobs.NAME`,
+/// `schedules.NAME`, or `app` for what belongs to the whole application (the Namespace).
+///
+/// Read from the workload's labels, which every object of it carries (`app.kubernetes.io/name`
+/// is the workload's name, `APP` or `APP-NAME`), not from the object's own name, which a spec
+/// may choose (a Service's `service.name`).
 pub fn section(doc: &Value) -> Option<String> {
     let label = |k: &str| {
         doc.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1")))
             .and_then(Value::as_str)
     };
     let app = label("app.kubernetes.io/instance")?;
-    let name = doc.pointer("/metadata/name").and_then(Value::as_str)?;
+    let name = label("app.kubernetes.io/name")
+        .or_else(|| doc.pointer("/metadata/name").and_then(Value::as_str))?;
     let own = || name.strip_prefix(app)?.strip_prefix('-');
     match label("app.kubernetes.io/component") {
-        Some("server") => Some("serve".to_string()),
+        Some("server") if name == app => Some("serve".to_string()),
+        Some("server") => Some(format!("servers.{}", own()?)),
         Some("job") => Some(format!("jobs.{}", own()?)),
         Some("schedule") => Some(format!("schedules.{}", own()?)),
         _ => Some("app".to_string()),
     }
 }
 
-/// The span of a dotted key path in the tree: a table's key, or a value as written.
+/// The span of a dotted key path in the tree: a table's key, or a value as written. A segment
+/// `key[N]` is the Nth item of the array at `key` (`servers.api.callers[0]`).
 pub fn find(root: &Node, path: &str) -> Option<Span> {
     let mut node = root;
     let mut span = None;
-    for key in path.split('.') {
+    for segment in path.split('.') {
+        let (key, index) = match segment.strip_suffix(']').and_then(|s| s.split_once('[')) {
+            Some((k, i)) => (k, Some(i.parse::<usize>().ok()?)),
+            None => (segment, None),
+        };
         let TomlValue::Table(t) = &node.value else {
             return None;
         };
@@ -177,6 +197,13 @@ pub fn find(root: &Node, path: &str) -> Option<Span> {
             _ => entry.node.span,
         });
         node = &entry.node;
+        if let Some(i) = index {
+            let TomlValue::Array(items) = &node.value else {
+                return None;
+            };
+            node = items.get(i)?;
+            span = Some(node.span);
+        }
     }
     span
 }

@@ -2,8 +2,8 @@
 //! embedded. The schemas are strict (`additionalProperties: false`), so an unknown field fails
 //! like a wrong type or a missing required field does.
 //!
-//! Custom resources (KEDA's ScaledObject, Gateway API's HTTPRoute) are checked against their
-//! CRDs' schemas, vendored under `schemas/crd/` (one per CRD version, whatever the Kubernetes
+//! Custom resources (KEDA's ScaledObject, Gateway API's HTTPRoute, the Prometheus Operator's
+//! PodMonitor and ServiceMonitor, GKE's PodMonitoring) are checked against their CRDs' schemas, vendored under `schemas/crd/` (one per CRD version, whatever the Kubernetes
 //! version).
 //!
 //! A validator is built the first time a kind is checked for a version and kept for the process,
@@ -186,7 +186,7 @@ struct Crd {
 }
 
 /// Every custom resource mlspec emits.
-const CRDS: [Crd; 2] = [
+const CRDS: [Crd; 5] = [
     Crd {
         kind: Kind {
             api_version: "keda.sh/v1alpha1",
@@ -200,6 +200,27 @@ const CRDS: [Crd; 2] = [
             kind: "HTTPRoute",
         },
         schema: include_str!("../../schemas/crd/httproute-gateway-v1.json"),
+    },
+    Crd {
+        kind: Kind {
+            api_version: "monitoring.coreos.com/v1",
+            kind: "PodMonitor",
+        },
+        schema: include_str!("../../schemas/crd/podmonitor-monitoring-coreos-v1.json"),
+    },
+    Crd {
+        kind: Kind {
+            api_version: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+        },
+        schema: include_str!("../../schemas/crd/servicemonitor-monitoring-coreos-v1.json"),
+    },
+    Crd {
+        kind: Kind {
+            api_version: "monitoring.googleapis.com/v1",
+            kind: "PodMonitoring",
+        },
+        schema: include_str!("../../schemas/crd/podmonitoring-monitoring-googleapis-v1.json"),
     },
 ];
 

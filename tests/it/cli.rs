@@ -615,6 +615,48 @@ fn init_writes_a_spec_that_builds_for_every_runtime() {
     }
 }
 
+/// The traffic lines `init` leaves commented out build once uncommented: a caller namespace and
+/// a load balancer that accepts the given block, which the NetworkPolicy admits.
+#[test]
+fn init_traffic_comments_build_when_uncommented() {
+    let catalog = mlspec::stdlib::Catalog::builtin().expect("catalog");
+    for runtime in catalog.runtimes.keys() {
+        let dir = tmp();
+        let o = mlspec(dir.path(), &["init", "--runtime", runtime.as_str()]);
+        assert_eq!(o.status.code(), Some(0), "{runtime}: {}", stderr(&o));
+        let path = dir.path().join("app.toml");
+        let spec = std::fs::read_to_string(&path).expect("app.toml");
+        let mut in_service = false;
+        let opened: Vec<String> = spec
+            .lines()
+            .map(|l| {
+                if l.starts_with("# [serve.") {
+                    in_service = l == "# [serve.service]";
+                }
+                let uncomment = l.starts_with("# callers = ")
+                    || (in_service && (l.starts_with("# [serve.") || l.contains(" = ")));
+                match l.strip_prefix("# ").filter(|_| uncomment) {
+                    Some(code) => code.to_string(),
+                    None => l.to_string(),
+                }
+            })
+            .collect();
+        std::fs::write(&path, opened.join("\n")).expect("write");
+        let o = mlspec(dir.path(), &["build", "app.toml"]);
+        assert_eq!(o.status.code(), Some(0), "{runtime}: {}", stderr(&o));
+        let bundle = stdout(&o);
+        assert!(bundle.contains("type: LoadBalancer"), "{runtime}: {bundle}");
+        assert!(
+            bundle.contains("cidr: 203.0.113.0/24"),
+            "{runtime}: {bundle}"
+        );
+        assert!(
+            bundle.contains("kubernetes.io/metadata.name: web"),
+            "{runtime}"
+        );
+    }
+}
+
 #[test]
 fn init_never_overwrites_and_says_what_it_knows() {
     let dir = tmp();
@@ -712,4 +754,42 @@ fn progress_shows_on_a_terminal_only() {
         screen.trim_end().ends_with("\u{1b}[2K"),
         "cleared at the end: {screen:?}"
     );
+}
+
+/// `place` takes a built bundle as it is written, monitors and several servers included: the
+/// custom resources it does not schedule are skipped, every Deployment is placed.
+#[test]
+fn place_accepts_the_traffic_examples_bundles() {
+    for example in ["triton-gke-loadbalancer", "vllm-production-stack"] {
+        let dir = tmp();
+        let spec = root().join("examples").join(example).join("app.toml");
+        let bundle = dir.path().join("bundle.yaml");
+        let o = mlspec(
+            dir.path(),
+            &["build", spec.to_str().expect("utf-8"), "-o", "bundle.yaml"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{example}: {}", stderr(&o));
+        let inventory = root().join("examples").join(example).join("inventory.toml");
+        let o = mlspec(
+            dir.path(),
+            &[
+                "place",
+                bundle.to_str().expect("utf-8"),
+                "--inventory",
+                inventory.to_str().expect("utf-8"),
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{example}: {}", stderr(&o));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+        assert_eq!(report["feasible"], true, "{example}: {report}");
+        let placed = report["workloads"].as_array().map_or(0, Vec::len);
+        let servers = if example == "vllm-production-stack" {
+            2
+        } else {
+            1
+        };
+        assert_eq!(placed, servers, "{example}: {report}");
+    }
 }

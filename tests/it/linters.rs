@@ -13,7 +13,7 @@ use mlspec::values::image::parse_image;
 use mlspec::{Options, compile, verify};
 use serde_json::Value;
 
-use crate::support::{catalog, envs, examples};
+use crate::support::{catalog, envs, examples, labels};
 
 /// Every example's documents, for the base spec and each overlay: (label, documents).
 fn bundles() -> Vec<(String, Vec<Value>)> {
@@ -55,16 +55,6 @@ fn template(doc: &Value) -> Option<&Value> {
         "CronJob" => doc.pointer("/spec/jobTemplate/spec/template"),
         _ => None,
     }
-}
-
-fn labels(v: Option<&Value>) -> BTreeMap<String, String> {
-    v.and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// `matchLabels` (the only form mlspec writes) against a pod's labels.

@@ -450,3 +450,47 @@ fn json_file(path: &Path) -> Value {
         .unwrap_or_else(|e| panic!("{} was not written by the snippet: {e}", path.display()));
     serde_json::from_str(&text).expect("the schema is JSON")
 }
+
+/// docs/traffic.md, the full reference of the traffic keys, names every key the schema gives
+/// `[serve.service]`, `callers`, `[serve.ingress]` (and its `paths`) and `[serve.metrics]`,
+/// every ingress class of the catalog with where its proxies connect from, and every traffic
+/// diagnostic.
+#[test]
+fn the_traffic_reference_covers_every_key_class_and_code() {
+    let doc = std::fs::read_to_string(root().join("docs/traffic.md")).expect("docs/traffic.md");
+    let schema = json_file(&root().join("schemas/mlspec.schema.json"));
+    for def in ["Service", "Caller", "Ingress", "IngressPath", "Metrics"] {
+        let props = schema["definitions"][def]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("the schema defines {def}"));
+        for key in props.keys() {
+            assert!(
+                doc.contains(&format!("| `{key}` |")),
+                "docs/traffic.md has no row for `{key}` of {def}"
+            );
+        }
+    }
+    let catalog = crate::support::catalog();
+    for (name, class) in &catalog.defaults.ingress.classes {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("docs/traffic.md has no row for ingress class `{name}`"));
+        for source in class.namespace.iter().chain(&class.ranges) {
+            assert!(
+                row.contains(source.as_str()),
+                "{name}: {source} not in {row}"
+            );
+        }
+    }
+    for code in mlspec::diagnostics::codes::ALL {
+        let ours = code.id.starts_with("E018") || code.id == "E0190" || code.id.starts_with("W004");
+        if ours {
+            assert!(
+                doc.contains(&format!("| {} | `{}` |", code.id, code.name)),
+                "docs/traffic.md does not list {}",
+                code.id
+            );
+        }
+    }
+}

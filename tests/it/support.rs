@@ -121,3 +121,14 @@ pub fn run_line(dir: &Path, command: &str) -> Output {
     }
     out
 }
+
+/// The string entries of a JSON object (labels, a selector's `matchLabels`), or none.
+pub fn labels(v: Option<&serde_json::Value>) -> std::collections::BTreeMap<String, String> {
+    v.and_then(serde_json::Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}

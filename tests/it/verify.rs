@@ -335,6 +335,60 @@ const MUTATIONS: &[Mutation] = &[
         rule: Rule::Api,
         pointer: "/spec/scaleTargetRef",
     },
+    Mutation {
+        name: "an ipBlock exception outside its block",
+        example: "iris-loadbalancer",
+        plant: |d| {
+            at(find(d, "NetworkPolicy"), "/spec/ingress/1/from/0/ipBlock")["except"] =
+                json!(["10.0.0.0/24"])
+        },
+        rule: Rule::Api,
+        pointer: "/spec/ingress/1/from/0/ipBlock/except/0",
+    },
+    Mutation {
+        name: "an ipBlock that is not a CIDR",
+        example: "iris-loadbalancer",
+        plant: |d| {
+            at(find(d, "NetworkPolicy"), "/spec/ingress/1/from/0/ipBlock")["cidr"] =
+                json!("203.0.113.7")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/ingress/1/from/0/ipBlock/cidr",
+    },
+    Mutation {
+        name: "a load balancer source range that is not a CIDR",
+        example: "iris-loadbalancer",
+        plant: |d| at(find(d, "Service"), "/spec/loadBalancerSourceRanges")[0] = json!("x"),
+        rule: Rule::Api,
+        pointer: "/spec/loadBalancerSourceRanges/0",
+    },
+    Mutation {
+        name: "externalTrafficPolicy on a ClusterIP Service",
+        example: "iris-loadbalancer",
+        plant: |d| at(find(d, "Service"), "/spec")["type"] = json!("ClusterIP"),
+        rule: Rule::Api,
+        pointer: "/spec/externalTrafficPolicy",
+    },
+    Mutation {
+        name: "a ServiceMonitor selecting no Service",
+        example: "vllm-production-stack",
+        plant: |d| {
+            at(find(d, "ServiceMonitor"), "/spec/selector/matchLabels")["app.kubernetes.io/name"] =
+                json!("gone")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/selector",
+    },
+    Mutation {
+        name: "a PodMonitoring endpoint without its required interval",
+        example: "triton-gke-loadbalancer",
+        plant: |d| {
+            let e = at(find(d, "PodMonitoring"), "/spec/endpoints/0");
+            e.as_object_mut().map(|o| o.remove("interval"));
+        },
+        rule: Rule::Schema,
+        pointer: "/spec/endpoints/0",
+    },
 ];
 
 #[test]

@@ -164,8 +164,8 @@ mod tests {
         let w = &app
             .as_ref()
             .expect("an app")
-            .serve
-            .as_ref()
+            .servers
+            .first()
             .expect("a server")
             .workload;
         w.model.as_ref().expect("a model")

@@ -11,7 +11,7 @@
 //! PersistentVolumeClaim), `pod.rs` (pod templates and their containers), `resources.rs`
 //! (quantities, requests and limits), `workloads.rs` (Deployment, Job, CronJob), `bundle.rs`
 //! (the index references resolve against), `services.rs` (Service, Ingress, HTTPRoute) and
-//! `targets.rs` (HPA, ScaledObject, PDB, NetworkPolicy).
+//! `targets.rs` (HPA, ScaledObject, PDB, NetworkPolicy, the monitors).
 
 mod bundle;
 mod data;
@@ -54,6 +54,9 @@ pub fn check(objects: &[(usize, Object)], complete: bool) -> Vec<(usize, Finding
             Object::Ingress(o) => c.ingress(o, &bundle),
             Object::ScaledObject(o) => c.scaled_object(o, &bundle),
             Object::HttpRoute(o) => c.http_route(o, &bundle),
+            Object::PodMonitor(o) => c.monitor(&o.metadata, &o.spec.selector, false, &bundle),
+            Object::ServiceMonitor(o) => c.monitor(&o.metadata, &o.spec.selector, true, &bundle),
+            Object::PodMonitoring(o) => c.monitor(&o.metadata, &o.spec.selector, false, &bundle),
             Object::Job(o) => c.job(o, &bundle),
             Object::CronJob(o) => c.cron_job(o, &bundle),
         }

@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Bundle, Check};
-use crate::values::names;
+use crate::values::{cidr, names};
 
 impl Check<'_> {
     pub(super) fn service(&mut self, o: &k8s_openapi::api::core::v1::Service, b: &Bundle) {
@@ -31,6 +31,23 @@ impl Check<'_> {
             }
             pods
         };
+        let external = matches!(spec.type_.as_deref(), Some("LoadBalancer" | "NodePort"));
+        if spec.external_traffic_policy.is_some() && !external {
+            self.fail(
+                "/spec/externalTrafficPolicy",
+                "externalTrafficPolicy may only be set on NodePort and LoadBalancer services",
+            );
+        }
+        for (i, r) in spec
+            .load_balancer_source_ranges
+            .iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Err(e) = cidr::parse_cidr(r) {
+                self.fail(format!("/spec/loadBalancerSourceRanges/{i}"), e);
+            }
+        }
         let ports = spec.ports.as_deref().unwrap_or_default();
         let mut names = BTreeSet::new();
         let mut numbers = BTreeSet::new();

@@ -2,6 +2,7 @@
 //! the pods a PodDisruptionBudget and a NetworkPolicy select.
 
 use super::{Bundle, Check};
+use crate::values::cidr;
 
 impl Check<'_> {
     pub(super) fn hpa(
@@ -130,6 +131,82 @@ impl Check<'_> {
                 b,
                 "/spec/podSelector",
                 "the selector matches no pod template in the bundle",
+            );
+        }
+        // apimachinery's ValidateNetworkPolicy: a peer is an ipBlock alone or selectors; an
+        // ipBlock's cidr parses and each except lies strictly inside it.
+        for (i, rule) in spec.ingress.iter().flatten().enumerate() {
+            for (j, peer) in rule.from.iter().flatten().enumerate() {
+                let at = format!("/spec/ingress/{i}/from/{j}");
+                let Some(block) = &peer.ip_block else {
+                    if peer.pod_selector.is_none() && peer.namespace_selector.is_none() {
+                        self.fail(
+                            at,
+                            "a peer must set podSelector, namespaceSelector or ipBlock",
+                        );
+                    }
+                    continue;
+                };
+                if peer.pod_selector.is_some() || peer.namespace_selector.is_some() {
+                    self.fail(
+                        at.clone(),
+                        "an ipBlock peer cannot also select pods or namespaces",
+                    );
+                }
+                match cidr::parse_cidr(&block.cidr) {
+                    Err(e) => self.fail(format!("{at}/ipBlock/cidr"), e),
+                    Ok(whole) => {
+                        for (k, e) in block.except.iter().flatten().enumerate() {
+                            let inside =
+                                cidr::parse_cidr(e).is_ok_and(|c| whole.strictly_contains(&c));
+                            if !inside {
+                                self.fail(
+                                    format!("{at}/ipBlock/except/{k}"),
+                                    format!(
+                                        "`{e}` must be a block strictly inside `{}`",
+                                        block.cidr
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Check<'_> {
+    /// A PodMonitor's or PodMonitoring's selector picks pod templates of the bundle; a
+    /// ServiceMonitor's, Services of it.
+    pub(super) fn monitor(
+        &mut self,
+        meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+        services: bool,
+        b: &Bundle,
+    ) {
+        let ns = meta.namespace.as_deref().unwrap_or_default();
+        let found = if services {
+            b.services.iter().any(|((sns, _), s)| {
+                sns == ns
+                    && selector.match_labels.as_ref().is_some_and(|want| {
+                        let have = s.metadata.labels.clone().unwrap_or_default();
+                        want.iter().all(|(k, v)| have.get(k) == Some(v))
+                    })
+            })
+        } else {
+            !b.selected(ns, selector).is_empty()
+        };
+        if !found {
+            self.dangling(
+                b,
+                "/spec/selector",
+                if services {
+                    "the selector matches no Service in the bundle"
+                } else {
+                    "the selector matches no pod template in the bundle"
+                },
             );
         }
     }
