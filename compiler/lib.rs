@@ -8,9 +8,11 @@
 
 pub mod app;
 pub mod diagnostics;
+pub mod document;
 pub mod emit;
 pub mod generate;
 pub mod inventory;
+pub mod kinds;
 pub mod place;
 pub mod pointer;
 pub mod provenance;
@@ -24,6 +26,7 @@ pub mod values;
 pub mod verify;
 
 use diagnostics::Diagnostics;
+use document::Document;
 use generate::Object;
 use source::SourceFile;
 use stdlib::Catalog;
@@ -45,7 +48,8 @@ pub struct Options {
 /// diagnostic, sorted by position.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    pub objects: Vec<Object>,
+    /// The objects as JSON documents, in bundle order.
+    pub objects: Vec<Document>,
     pub diagnostics: Diagnostics,
 }
 
@@ -77,7 +81,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     if let Some(app) = app
         && !diagnostics.has_errors()
     {
-        objects = generate::generate(&app);
+        objects = document::documents(&generate::generate(&app));
         let docs = verify::documents(&objects);
         let found = verify::verify_documents(&docs, options.k8s_version);
         if !found.is_empty() {
@@ -128,5 +132,6 @@ pub fn compile_str(text: &str) -> (Vec<Object>, Diagnostics) {
         &catalog,
         &Options::default(),
     );
-    (c.objects, c.diagnostics)
+    let objects = c.objects.iter().filter_map(|d| d.typed().ok()).collect();
+    (objects, c.diagnostics)
 }

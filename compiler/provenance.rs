@@ -263,12 +263,10 @@ impl<'a> Annotator<'a> {
     /// [`Annotator::annotate`].
     pub fn render(
         &self,
-        object: &crate::generate::Object,
+        object: &crate::document::Document,
     ) -> Result<crate::emit::Rendered, String> {
         let mut rendered = crate::emit::render(object)?;
-        let doc = serde_json::to_value(object)
-            .map_err(|e| format!("cannot read {}: {e}", rendered.id))?;
-        rendered.text = self.annotate(&doc, &rendered.text);
+        rendered.text = self.annotate(&object.value, &rendered.text);
         Ok(rendered)
     }
 
@@ -640,7 +638,7 @@ max = 4
             .render(object)
             .expect("YAML")
             .text;
-        (serde_json::to_value(object).expect("JSON"), yaml)
+        (object.value.clone(), yaml)
     }
 
     fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {

@@ -21,6 +21,7 @@ use std::str::FromStr;
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::document::Document;
 use crate::generate::Object;
 use crate::source::SourceFile;
 
@@ -121,15 +122,12 @@ pub struct Located {
 }
 
 /// Objects as the JSON documents the checks read (and a test may edit).
-pub fn documents(objects: &[Object]) -> Vec<Value> {
-    objects
-        .iter()
-        .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
-        .collect()
+pub fn documents(objects: &[Document]) -> Vec<Value> {
+    objects.iter().map(|o| o.value.clone()).collect()
 }
 
-/// Verify typed objects, as generated.
-pub fn verify(objects: &[Object], version: KubeVersion) -> Vec<Located> {
+/// Verify a bundle's objects, as compiled.
+pub fn verify(objects: &[Document], version: KubeVersion) -> Vec<Located> {
     verify_documents(&documents(objects), version)
 }
 
