@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod kinds;
 pub mod place;
 pub mod pointer;
+pub mod policy;
 pub mod provenance;
 pub mod resolve;
 pub mod schema;

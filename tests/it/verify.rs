@@ -224,7 +224,7 @@ const MUTATIONS: &[Mutation] = &[
         plant: |d| {
             at(find(d, "Service"), "/spec/selector")["app.kubernetes.io/name"] = json!("gone")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/selector",
     },
     Mutation {
@@ -243,7 +243,7 @@ const MUTATIONS: &[Mutation] = &[
                 "/spec/rules/0/http/paths/0/backend/service",
             )["name"] = json!("nowhere")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/backend/service/name",
     },
     Mutation {
@@ -253,7 +253,7 @@ const MUTATIONS: &[Mutation] = &[
             at(find(d, "HorizontalPodAutoscaler"), "/spec/scaleTargetRef")["name"] =
                 json!("nowhere")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/scaleTargetRef",
     },
     Mutation {
@@ -273,7 +273,7 @@ const MUTATIONS: &[Mutation] = &[
         plant: |d| {
             at(find(d, "Deployment"), "/spec/template/spec")["serviceAccountName"] = json!("robot")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/template/spec/serviceAccountName",
     },
     Mutation {
@@ -332,7 +332,7 @@ const MUTATIONS: &[Mutation] = &[
         name: "ScaledObject targeting a Deployment not in the bundle",
         example: "keda-scale-to-zero",
         plant: |d| at(find(d, "ScaledObject"), "/spec/scaleTargetRef")["name"] = json!("other"),
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/scaleTargetRef",
     },
 ];

@@ -115,12 +115,13 @@ impl Check<'_> {
                 let mut paths = BTreeSet::new();
                 for (j, m) in c.volume_mounts.iter().flatten().enumerate() {
                     if !volumes.contains(m.name.as_str()) {
-                        self.fail(
+                        self.fail_with(
                             format!("{cat}/volumeMounts/{j}/name"),
                             format!(
                                 "the mount names volume `{}`, which the pod does not have",
                                 m.name
                             ),
+                            vec![(self.index, format!("{at}/volumes"))],
                         );
                     }
                     if !m.mount_path.starts_with('/') {
@@ -148,9 +149,10 @@ impl Check<'_> {
                     if let Some(IntOrString::String(n)) = port
                         && !own_ports.contains(n.as_str())
                     {
-                        self.fail(
+                        self.fail_with(
                             format!("{cat}/{name}/httpGet/port"),
                             format!("the probe uses port `{n}`, which the container does not name"),
+                            vec![(self.index, format!("{cat}/ports"))],
                         );
                     }
                 }
@@ -184,6 +186,7 @@ impl Check<'_> {
                         b,
                         format!("{vat}/configMap/name"),
                         format!("ConfigMap `{}` is not in the bundle", cm.name),
+                        Vec::new(),
                     ),
                     Some(keys) => {
                         for (j, item) in cm.items.iter().flatten().enumerate() {
@@ -206,6 +209,7 @@ impl Check<'_> {
                 b,
                 format!("{at}/serviceAccountName"),
                 format!("ServiceAccount `{sa}` is not in the bundle"),
+                Vec::new(),
             );
         }
     }

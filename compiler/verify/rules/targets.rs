@@ -90,6 +90,7 @@ impl Check<'_> {
                 b,
                 "/spec/scaleTargetRef",
                 format!("the target {kind} `{name}` is not in the bundle"),
+                Vec::new(),
             );
         }
     }
@@ -113,6 +114,7 @@ impl Check<'_> {
                 b,
                 "/spec/selector",
                 "the selector matches no pod template in the bundle",
+                b.pod_labels(ns),
             ),
         }
     }
@@ -130,6 +132,7 @@ impl Check<'_> {
                 b,
                 "/spec/podSelector",
                 "the selector matches no pod template in the bundle",
+                b.pod_labels(ns),
             );
         }
     }
