@@ -13,6 +13,7 @@ pub mod emit;
 pub mod generate;
 pub mod inventory;
 pub mod kinds;
+pub mod patch;
 pub mod place;
 pub mod pointer;
 pub mod policy;
@@ -54,51 +55,92 @@ pub struct Compiled {
     pub diagnostics: Diagnostics,
 }
 
-/// Compile one spec: parse → resolve → validate → generate → verify.
+/// Compile one spec: parse → resolve → validate → generate → verify → patch → verify.
 ///
 /// Every overlay the build does not use is checked too, and its findings that lie inside it are
-/// reported, so a mistake in `[overlays.staging]` is caught while building prod.
+/// reported, so a mistake in `[overlays.staging]` is caught while building prod. Lint levels
+/// apply last, so a warning the patch stage finds can be denied like any other.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
     let provider = options.provider.as_deref();
+    let version = options.k8s_version;
     let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
     let mut objects = Vec::new();
-    if let Some(spec) = &spec {
-        for (name, extent) in &spec.overlays {
-            if options.env.as_deref() == Some(name.as_str()) {
-                continue;
-            }
-            let (_, found, _) = check(source, catalog, Some(name), provider);
-            for d in found {
-                if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
-                    diagnostics.push(d);
-                }
+    let Some(spec) = &spec else {
+        return Compiled {
+            objects,
+            diagnostics: diagnostics.sorted(),
+        };
+    };
+    for (name, extent) in &spec.overlays {
+        if options.env.as_deref() == Some(name.as_str()) {
+            continue;
+        }
+        let (other, mut found, other_app) = check(source, catalog, Some(name), provider);
+        // An overlay's patches are checked against what that overlay builds.
+        if let (Some(other), Some(other_app)) = (&other, &other_app)
+            && !found.has_errors()
+            && other.patches.iter().any(|(_, p)| p.touches(*extent))
+        {
+            build(source, other, other_app, version, &mut found);
+        }
+        for d in found {
+            if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
+                diagnostics.push(d);
             }
         }
     }
-    if let Some(spec) = &spec {
-        let levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
-        diagnostics = diagnostics::lint::apply(diagnostics, &levels, &options.lint);
-    }
+    let levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
     if let Some(app) = app
         && !diagnostics.has_errors()
     {
-        objects = document::documents(&generate::generate(&app));
-        let docs = verify::documents(&objects);
-        let found = verify::verify_documents(&docs, options.k8s_version);
-        if !found.is_empty() {
-            diagnostics.extend(verify::diagnostics(
-                source,
-                &docs,
-                &found,
-                options.k8s_version,
-            ));
-            objects.clear();
-        }
+        objects = build(source, spec, &app, version, &mut diagnostics);
+    }
+    diagnostics = diagnostics::lint::apply(diagnostics, &levels, &options.lint);
+    if diagnostics.has_errors() {
+        objects.clear();
     }
     Compiled {
         objects,
         diagnostics: diagnostics.sorted(),
     }
+}
+
+/// Generate, verify, patch and verify again: the bundle's objects, or none after an error.
+///
+/// The generated objects are verified before any patch, so a finding there is mlspec's bug
+/// (E0300/E0301) and one after is a patch's (E0313–E0315).
+fn build(
+    source: &SourceFile,
+    spec: &spec::Spec,
+    app: &app::App,
+    version: verify::KubeVersion,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Document> {
+    let mut docs = document::documents(&generate::generate(app));
+    let found = verify::verify(&docs, version);
+    if !found.is_empty() {
+        let values = verify::documents(&docs);
+        diagnostics.extend(verify::diagnostics(source, &values, &found, version));
+        return Vec::new();
+    }
+    if spec.patches.is_empty() {
+        return docs;
+    }
+    let mut patched = Diagnostics::default();
+    let applied = patch::apply(spec, &mut docs, &mut patched);
+    let failed = patched.has_errors();
+    diagnostics.extend(patched);
+    if failed {
+        return Vec::new();
+    }
+    let found = verify::verify(&docs, version);
+    if !found.is_empty() {
+        diagnostics.extend(patch::blame::findings(
+            spec, &docs, &applied, &found, version,
+        ));
+        return Vec::new();
+    }
+    docs
 }
 
 /// Everything but generation, for one choice of overlay.

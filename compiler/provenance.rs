@@ -15,6 +15,7 @@ use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
+use crate::document::Origin;
 use crate::generate::model::CREDENTIALS;
 use crate::pointer;
 use crate::resolve::model::VOLUME;
@@ -236,6 +237,8 @@ struct Context<'a> {
     catalog: &'a Catalog,
     root: &'a Node,
     doc: &'a Value,
+    /// The values patches set: recorded, so they come before every rule.
+    patched: &'a BTreeMap<String, Origin>,
     kind: String,
     /// `serve`, `jobs.NAME`, `schedules.NAME` or `app`.
     section: String,
@@ -266,13 +269,14 @@ impl<'a> Annotator<'a> {
         object: &crate::document::Document,
     ) -> Result<crate::emit::Rendered, String> {
         let mut rendered = crate::emit::render(object)?;
-        rendered.text = self.annotate(&object.value, &rendered.text);
+        rendered.text = self.annotate(object, &rendered.text);
         Ok(rendered)
     }
 
-    /// `yaml` (one rendered object, `doc` as JSON) with a comment on each line whose value has
-    /// a known origin in the spec or the catalog.
-    pub fn annotate(&self, doc: &Value, yaml: &str) -> String {
+    /// `yaml` (one rendered object) with a comment on each line whose value has a known origin
+    /// in the spec (a key, or the patch that set it) or the catalog.
+    pub fn annotate(&self, object: &crate::document::Document, yaml: &str) -> String {
+        let doc = &object.value;
         let Some(section) = origin::section(doc) else {
             return yaml.to_string();
         };
@@ -281,6 +285,7 @@ impl<'a> Annotator<'a> {
             catalog: self.catalog,
             root: &self.root,
             doc,
+            patched: &object.origins,
             kind: doc
                 .get("kind")
                 .and_then(Value::as_str)
@@ -322,6 +327,10 @@ impl Context<'_> {
 
     /// The comment for the value at `pointer`, if its origin is known.
     fn origin(&self, pointer: &str) -> Option<String> {
+        if let Some(o) = self.patch(pointer) {
+            let (line, _) = self.source.line_col(o.span.start);
+            return Some(format!("{}:{line}", self.source.name));
+        }
         if let Some(note) = self.model(pointer) {
             return note;
         }
@@ -371,6 +380,17 @@ impl Context<'_> {
                 self.catalog.source(scheme)?;
                 Some(format!("stdlib source {scheme}"))
             }
+        }
+    }
+
+    /// The patch that set the value at `pointer` or a collection it is in.
+    fn patch(&self, pointer: &str) -> Option<Origin> {
+        let mut at = pointer;
+        loop {
+            if let Some(o) = self.patched.get(at) {
+                return Some(*o);
+            }
+            at = &at[..at.rfind('/')?];
         }
     }
 

@@ -64,6 +64,8 @@ pub enum Target<'a> {
 impl Patch {
     pub fn read(f: &mut Fields, d: &mut Diagnostics) -> Patch {
         let path = f.path().to_string();
+        // A key given with a wrong type is reported as such, not as missing.
+        let asks = ["merge", "remove", "delete"].iter().any(|k| f.has(k));
         let merge = f.entry("merge").and_then(|e| match &e.node.value {
             Value::Table(_) => Some(e.node.clone()),
             _ => {
@@ -89,7 +91,7 @@ impl Patch {
             delete: f.bool(d, "delete"),
             span: f.span(),
         };
-        p.check(&path, f.span(), d);
+        p.check(&path, f.span(), asks, d);
         p
     }
 
@@ -102,13 +104,23 @@ impl Patch {
         }
     }
 
+    /// Whether any of the patch's keys or values lies in `extent` (an overlay's).
+    pub fn touches(&self, extent: Span) -> bool {
+        let meets = |s: Span| s.start < extent.end && extent.start < s.end;
+        let strings = [&self.kind, &self.name, &self.pods];
+        strings.into_iter().flatten().any(|v| meets(v.span))
+            || self.remove.iter().flatten().any(|v| meets(v.span))
+            || self.delete.as_ref().is_some_and(|v| meets(v.span))
+            || self.merge.as_ref().is_some_and(|m| meets(m.extent()))
+    }
+
     /// Whether the patch removes its object from the bundle.
     pub fn deletes(&self) -> bool {
         self.delete.as_ref().is_some_and(|d| d.v)
     }
 
     /// The keys that must come together, and those that exclude each other.
-    fn check(&self, path: &str, span: Span, d: &mut Diagnostics) {
+    fn check(&self, path: &str, span: Span, asks: bool, d: &mut Diagnostics) {
         let head = Span::new(span.start, span.start + 1);
         let object = self.kind.as_ref().or(self.name.as_ref());
         match (&self.pods, object) {
@@ -161,7 +173,7 @@ impl Patch {
                 .help("delete one object by `kind` and `name`; a workload's pods go with its section"),
             ),
             Some(del) if del.v => {}
-            _ if !edits => d.push(
+            _ if !asks => d.push(
                 Diagnostic::new(&codes::E0004, format!("`{path}` changes nothing"))
                     .at(head, "`merge`, `remove` or `delete` is missing here")
                     .help("add `merge = { … }` with the fields to set, `remove = [\"/json/pointer\"]`, or `delete = true`"),
