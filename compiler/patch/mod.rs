@@ -84,7 +84,10 @@ pub fn apply(spec: &Spec, docs: &mut Vec<Document>, d: &mut Diagnostics) -> Appl
             d.push(e);
         }
         if !changed && !failed {
-            let what: Vec<String> = targets.iter().map(|(i, _)| docs[*i].id()).collect();
+            let what: Vec<String> = targets
+                .iter()
+                .map(|(i, _)| describe(&docs[*i].value))
+                .collect();
             d.push(
                 Diagnostic::new(
                     &codes::W0060,

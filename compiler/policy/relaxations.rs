@@ -94,7 +94,7 @@ pub static ALL: &[Relaxation] = &[
             "CKV_K8S_39",
             "PSS Capabilities",
         ],
-        help: "drop `ALL` and add back only what the process needs; a platform can forbid it with `--deny added-capability`",
+        help: "drop `ALL` and add back only the capability the process needs",
         test: Test::Pod(capabilities),
     },
     Relaxation {

@@ -289,6 +289,18 @@ const MUTATIONS: &[Mutation] = &[
         pointer: "/volumeMounts/0/name",
     },
     Mutation {
+        name: "privileged container that may not escalate",
+        example: "sentiment",
+        plant: |d| {
+            at(
+                find(d, "Deployment"),
+                &format!("{CONTAINER}/securityContext"),
+            )["privileged"] = json!(true)
+        },
+        rule: Rule::Api,
+        pointer: "/securityContext/allowPrivilegeEscalation",
+    },
+    Mutation {
         name: "cron schedule out of range",
         example: "nightly-retrain",
         plant: |d| at(find(d, "CronJob"), "/spec")["schedule"] = json!("61 2 * * *"),

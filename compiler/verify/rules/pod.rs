@@ -112,6 +112,9 @@ impl Check<'_> {
                 if let Some(r) = &c.resources {
                     self.resources(&format!("{cat}/resources"), r);
                 }
+                if let Some(sc) = &c.security_context {
+                    self.escalation(&cat, sc);
+                }
                 let mut paths = BTreeSet::new();
                 for (j, m) in c.volume_mounts.iter().flatten().enumerate() {
                     if !volumes.contains(m.name.as_str()) {
@@ -212,5 +215,30 @@ impl Check<'_> {
                 Vec::new(),
             );
         }
+    }
+
+    /// The API server refuses `allowPrivilegeEscalation: false` beside what grants privilege
+    /// anyway: a privileged container, or `CAP_SYS_ADMIN`.
+    fn escalation(&mut self, at: &str, sc: &k8s_openapi::api::core::v1::SecurityContext) {
+        if sc.allow_privilege_escalation != Some(false) {
+            return;
+        }
+        let admin = sc
+            .capabilities
+            .as_ref()
+            .and_then(|c| c.add.as_ref())
+            .is_some_and(|add| add.iter().any(|c| c == "SYS_ADMIN" || c == "CAP_SYS_ADMIN"));
+        let why = if sc.privileged == Some(true) {
+            "a privileged container"
+        } else if admin {
+            "a container with CAP_SYS_ADMIN"
+        } else {
+            return;
+        };
+        self.fail_with(
+            format!("{at}/securityContext/allowPrivilegeEscalation"),
+            format!("allowPrivilegeEscalation cannot be false in {why}"),
+            vec![(self.index, format!("{at}/securityContext"))],
+        );
     }
 }
