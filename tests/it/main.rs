@@ -13,6 +13,7 @@ mod formats;
 mod fuzz;
 mod gitops;
 mod linters;
+mod patches;
 mod place;
 mod properties;
 mod robustness;
