@@ -134,19 +134,25 @@ pub fn documents(objects: &[Document]) -> Vec<Value> {
 
 /// Verify a bundle's objects, as compiled.
 pub fn verify(objects: &[Document], version: KubeVersion) -> Vec<Located> {
-    verify_documents(&documents(objects), version)
+    let docs: Vec<&Value> = objects.iter().map(|d| &d.value).collect();
+    check(&docs, version)
 }
 
 /// Verify objects as JSON documents: each against its schema, then the API-server rules over
 /// those that read back as a kind mlspec emits (a document that does not has already failed its
 /// schema).
 pub fn verify_documents(docs: &[Value], version: KubeVersion) -> Vec<Located> {
+    let docs: Vec<&Value> = docs.iter().collect();
+    check(&docs, version)
+}
+
+fn check(docs: &[&Value], version: KubeVersion) -> Vec<Located> {
     let mut out = Vec::new();
     let mut typed = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         let mut found = Vec::new();
         schema::check(doc, version, &mut found);
-        match Object::from_json(doc.clone()) {
+        match Object::from_json((*doc).clone()) {
             Ok(o) => typed.push((i, o)),
             // The schema accepts what the API server would read, so this is rare: a number
             // where the typed object wants a string (a quantity written as `2`), say.
@@ -168,7 +174,7 @@ pub fn verify_documents(docs: &[Value], version: KubeVersion) -> Vec<Located> {
     for (i, finding) in rules::check(&typed, complete) {
         out.push(Located {
             object: i,
-            id: describe(&docs[i]),
+            id: describe(docs[i]),
             finding,
         });
     }

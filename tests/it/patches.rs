@@ -517,3 +517,24 @@ fn the_spot_example_patches_and_says_why() {
     let term = "/spec/jobTemplate/spec/template/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/0/weight";
     assert_eq!(cron.pointer(term), Some(&json!(100)));
 }
+
+/// Every patch on docs/patches.md builds on the page's spec with no error.
+#[test]
+fn the_patches_page_examples_build() {
+    let page = std::fs::read_to_string(root().join("docs/patches.md")).expect("docs/patches.md");
+    let blocks: Vec<String> = crate::support::code_blocks(&page)
+        .into_iter()
+        .filter(|(info, _)| info == "toml")
+        .map(|(_, text)| text)
+        .collect();
+    let (base, patches) = blocks.split_first().expect("the page's spec");
+    assert!(patches.len() >= 5);
+    for patch in patches {
+        let (source, c) = build(&format!("{base}\n{patch}"));
+        assert!(
+            !c.diagnostics.has_errors() && !c.objects.is_empty(),
+            "{patch}\n{}",
+            crate::support::rendered(&source, &c)
+        );
+    }
+}
