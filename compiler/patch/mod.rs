@@ -241,8 +241,10 @@ fn ticks<S: AsRef<str>>(items: &[S]) -> String {
         .join(", ")
 }
 
-/// A patch that changed what the object is filed by (E0311), at the value that did.
+/// A patch that changed what the object is filed by (E0311): one error per patch value that
+/// did, naming every such field it changed.
 fn identity(spec: &Spec, was: &Value, doc: &Document, d: &mut Diagnostics) {
+    let mut by_origin: BTreeMap<(usize, usize), (Origin, Vec<String>)> = BTreeMap::new();
     for pointer in IDENTITY {
         if was.pointer(pointer) == doc.value.pointer(pointer) {
             continue;
@@ -251,13 +253,20 @@ fn identity(spec: &Spec, was: &Value, doc: &Document, d: &mut Diagnostics) {
             continue;
         };
         let field = crate::pointer::unescape(pointer.trim_start_matches('/'));
+        by_origin
+            .entry((origin.span.start, origin.span.end))
+            .or_insert((origin, Vec::new()))
+            .1
+            .push(format!("`{}`", field.replacen('/', ".", 2)));
+    }
+    for (origin, fields) in by_origin.into_values() {
         d.push(
             Diagnostic::new(
                 &codes::E0311,
                 format!(
-                    "`{}` changes `{}` of {}, which mlspec names and files the object by",
+                    "`{}` changes {} of {}, which mlspec names and files the object by",
                     patch_path(spec, origin.patch),
-                    field.replace('/', "."),
+                    fields.join(", "),
                     describe(was)
                 ),
             )
