@@ -411,6 +411,22 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_the_kinds_table_has_a_schema() {
+        for k in crate::kinds::ALL {
+            let doc = json!({"apiVersion": k.api_version, "kind": k.name});
+            let mut found = Vec::new();
+            check(&doc, KubeVersion::V1_33, &mut found);
+            assert!(
+                found
+                    .iter()
+                    .all(|f| !f.message.contains("no vendored schema")),
+                "{}: {found:?}",
+                k.name
+            );
+        }
+    }
+
+    #[test]
     fn the_fields_of_an_object_come_from_its_definition() {
         let d = json!({"apiVersion": "apps/v1", "kind": "Deployment"});
         let at = "/spec/template/spec/containers/0";

@@ -451,6 +451,27 @@ fn a_widened_network_policy_rule_is_a_warning_and_a_narrower_one_is_not() {
     assert!(!codes(&c).contains(&"W0028"), "{:?}", codes(&c));
 }
 
+/// Every object an example generates is of a kind of the kinds table, with its `apiVersion`:
+/// the table is what patches find their targets and pod templates by.
+#[test]
+fn every_generated_kind_is_in_the_kinds_table() {
+    for path in examples() {
+        let (_, c) = crate::support::compile_file(&path, None);
+        for doc in &c.objects {
+            let kind = mlspec::kinds::find(doc.kind()).unwrap_or_else(|| panic!("{}", doc.id()));
+            assert_eq!(
+                doc.value["apiVersion"].as_str(),
+                Some(kind.api_version),
+                "{}",
+                doc.id()
+            );
+            for t in kind.templates {
+                assert!(doc.value.pointer(t).is_some(), "{} has no {t}", doc.id());
+            }
+        }
+    }
+}
+
 /// No relaxation holds in an example's pods unless the example opens it with the row's key.
 #[test]
 fn no_relaxation_fires_on_an_example_that_uses_no_relaxing_key() {
