@@ -6,22 +6,22 @@
 
 pub mod gitops;
 
-use crate::generate::Object;
+use crate::document::Document;
 
 /// Serialize objects (already in bundle order) as `---`-separated YAML documents.
-pub fn yaml(objects: &[Object]) -> Result<String, String> {
+pub fn yaml(objects: &[Document]) -> Result<String, String> {
     let docs = objects.iter().map(render).collect::<Result<Vec<_>, _>>()?;
     Ok(join(&docs))
 }
 
 /// One object as a YAML document, with what ordering and the duplicate check need: the same
 /// text `yaml` writes for it, but made on its own (on any thread, and without keeping the
-/// typed object alive).
+/// document alive).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub id: String,
     pub rank: u8,
-    pub kind: &'static str,
+    pub kind: String,
     pub name: String,
     /// The app the object belongs to (its `app.kubernetes.io/part-of` label, the spec's
     /// `[app] name`): its folder under `--out-dir`.
@@ -29,24 +29,21 @@ pub struct Rendered {
     pub text: String,
 }
 
-pub fn render(o: &Object) -> Result<Rendered, String> {
-    let mut text = serde_saphyr::to_string_with_options(o, options())
+pub fn render(o: &Document) -> Result<Rendered, String> {
+    let mut text = serde_saphyr::to_string_with_options(&o.ordered(), options())
         .map_err(|e| format!("cannot write {}: {e}", o.id()))?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    let meta = o.metadata();
-    let app = meta
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(PART_OF))
+    let app = o
+        .label(PART_OF)
         .ok_or_else(|| format!("{} has no `{PART_OF}` label", o.id()))?;
     Ok(Rendered {
         id: o.id(),
         rank: o.rank(),
-        kind: o.kind(),
-        name: meta.name.clone().unwrap_or_default(),
-        app: app.clone(),
+        kind: o.kind().to_string(),
+        name: o.name().to_string(),
+        app: app.to_string(),
         text,
     })
 }
@@ -180,7 +177,7 @@ mod tests {
         }
         let (objects, d) = compile_str(&text);
         assert!(!d.has_errors(), "{d:?}");
-        let yaml = super::yaml(&objects).expect("serializes");
+        let yaml = super::yaml(&crate::document::documents(&objects)).expect("serializes");
         let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&yaml).expect("reads back");
         let deployment = docs
             .iter()

@@ -8,13 +8,17 @@
 
 pub mod app;
 pub mod diagnostics;
+pub mod document;
 pub mod emit;
 pub mod generate;
 pub mod inventory;
+pub mod kinds;
 pub mod link;
 pub mod memory;
+pub mod patch;
 pub mod place;
 pub mod pointer;
+pub mod policy;
 pub mod provenance;
 pub mod resolve;
 pub mod schema;
@@ -26,6 +30,7 @@ pub mod values;
 pub mod verify;
 
 use diagnostics::Diagnostics;
+use document::Document;
 use generate::Object;
 use source::SourceFile;
 use stdlib::Catalog;
@@ -47,7 +52,8 @@ pub struct Options {
 /// diagnostic, sorted by position.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    pub objects: Vec<Object>,
+    /// The objects as JSON documents, in bundle order.
+    pub objects: Vec<Document>,
     pub diagnostics: Diagnostics,
     /// Each LLM server's memory account, for `mlspec memory` (empty when the spec has none).
     pub memory: Vec<memory::Assessment>,
@@ -58,13 +64,15 @@ pub struct Compiled {
     pub origins: Vec<(String, String, String)>,
 }
 
-/// Compile one spec: parse → resolve → validate → generate → verify. What it says about other
-/// apps is left for [`link::check`] over the whole build.
+/// Compile one spec: parse → resolve → validate → generate → verify → patch → verify. What it
+/// says about other apps is left for [`link::check`] over the whole build.
 ///
 /// Every overlay the build does not use is checked too, and its findings that lie inside it are
-/// reported, so a mistake in `[overlays.staging]` is caught while building prod.
+/// reported, so a mistake in `[overlays.staging]` is caught while building prod. Lint levels
+/// apply last, so a warning the patch stage finds can be denied like any other.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
     let provider = options.provider.as_deref();
+    let version = options.k8s_version;
     let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
     // The validate stage reported what the accounts mean; the report wants the accounts.
     let memory = match (&spec, &app) {
@@ -74,42 +82,46 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     let mut objects = Vec::new();
     let mut link = None;
     let mut origins = Vec::new();
-    if let Some(spec) = &spec {
-        for (name, extent) in &spec.overlays {
-            if options.env.as_deref() == Some(name.as_str()) {
-                continue;
-            }
-            let (_, found, _) = check(source, catalog, Some(name), provider);
-            for d in found {
-                if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
-                    diagnostics.push(d);
-                }
+    let Some(spec) = &spec else {
+        return Compiled {
+            objects,
+            diagnostics: diagnostics.sorted(),
+            memory,
+            link,
+            origins,
+        };
+    };
+    for (name, extent) in &spec.overlays {
+        if options.env.as_deref() == Some(name.as_str()) {
+            continue;
+        }
+        let (other, mut found, other_app) = check(source, catalog, Some(name), provider);
+        // An overlay's patches are checked against what that overlay builds.
+        if let (Some(other), Some(other_app)) = (&other, &other_app)
+            && !found.has_errors()
+            && other.patches.iter().any(|(_, p)| p.touches(*extent))
+        {
+            build(source, other, other_app, version, &mut found);
+        }
+        for d in found {
+            if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
+                diagnostics.push(d);
             }
         }
     }
-    let mut levels = diagnostics::lint::Levels::default();
-    if let Some(spec) = &spec {
-        levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
-        diagnostics = diagnostics::lint::apply(diagnostics, &levels, &options.lint);
-    }
-    if let (Some(app), Some(spec)) = (app, &spec)
+    let levels = resolve::lint::levels(&mut diagnostics, spec, &source.name);
+    if let Some(app) = app
         && !diagnostics.has_errors()
     {
-        link = Some(link::unit(spec, &app, levels));
-        objects = generate::generate(&app);
+        objects = build(source, spec, &app, version, &mut diagnostics);
+        link = Some(link::unit(spec, &app, levels.clone()));
         origins = generate::origins(&app);
-        let docs = verify::documents(&objects);
-        let found = verify::verify_documents(&docs, options.k8s_version);
-        if !found.is_empty() {
-            diagnostics.extend(verify::diagnostics(
-                source,
-                &docs,
-                &found,
-                options.k8s_version,
-            ));
-            objects.clear();
-            link = None;
-        }
+    }
+    diagnostics = diagnostics::lint::apply(diagnostics, &levels, &options.lint);
+    if diagnostics.has_errors() {
+        objects.clear();
+        link = None;
+        origins.clear();
     }
     Compiled {
         objects,
@@ -118,6 +130,44 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
         link,
         origins,
     }
+}
+
+/// Generate, verify, patch and verify again: the bundle's objects, or none after an error.
+///
+/// The generated objects are verified before any patch, so a finding there is mlspec's bug
+/// (E0300/E0301) and one after is a patch's (E0313–E0315).
+fn build(
+    source: &SourceFile,
+    spec: &spec::Spec,
+    app: &app::App,
+    version: verify::KubeVersion,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Document> {
+    let mut docs = document::documents(&generate::generate(app));
+    let found = verify::verify(&docs, version);
+    if !found.is_empty() {
+        let values = verify::documents(&docs);
+        diagnostics.extend(verify::diagnostics(source, &values, &found, version));
+        return Vec::new();
+    }
+    if spec.patches.is_empty() {
+        return docs;
+    }
+    let mut patched = Diagnostics::default();
+    let applied = patch::apply(spec, &mut docs, &mut patched);
+    let failed = patched.has_errors();
+    diagnostics.extend(patched);
+    if failed {
+        return Vec::new();
+    }
+    let found = verify::verify(&docs, version);
+    if !found.is_empty() {
+        diagnostics.extend(patch::blame::findings(
+            spec, &docs, &applied, &found, version,
+        ));
+        return Vec::new();
+    }
+    docs
 }
 
 /// Everything but generation, for one choice of overlay.
@@ -152,5 +202,6 @@ pub fn compile_str(text: &str) -> (Vec<Object>, Diagnostics) {
         &catalog,
         &Options::default(),
     );
-    (c.objects, c.diagnostics)
+    let objects = c.objects.iter().filter_map(|d| d.typed().ok()).collect();
+    (objects, c.diagnostics)
 }

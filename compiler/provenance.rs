@@ -15,6 +15,7 @@ use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
+use crate::document::Origin;
 use crate::generate::model::CREDENTIALS;
 use crate::pointer;
 use crate::resolve::model::VOLUME;
@@ -331,6 +332,8 @@ struct Context<'a> {
     /// (pointer, spec key) the generators recorded for this object.
     recorded: &'a [(String, String)],
     doc: &'a Value,
+    /// The values patches set: recorded, so they come before every rule.
+    patched: &'a BTreeMap<String, Origin>,
     kind: String,
     /// `serve`, `jobs.NAME`, `schedules.NAME` or `app`.
     section: String,
@@ -373,18 +376,17 @@ impl<'a> Annotator<'a> {
     /// [`Annotator::annotate`].
     pub fn render(
         &self,
-        object: &crate::generate::Object,
+        object: &crate::document::Document,
     ) -> Result<crate::emit::Rendered, String> {
         let mut rendered = crate::emit::render(object)?;
-        let doc = serde_json::to_value(object)
-            .map_err(|e| format!("cannot read {}: {e}", rendered.id))?;
-        rendered.text = self.annotate(&doc, &rendered.text);
+        rendered.text = self.annotate(object, &rendered.text);
         Ok(rendered)
     }
 
-    /// `yaml` (one rendered object, `doc` as JSON) with a comment on each line whose value has
-    /// a known origin in the spec or the catalog.
-    pub fn annotate(&self, doc: &Value, yaml: &str) -> String {
+    /// `yaml` (one rendered object) with a comment on each line whose value has a known origin
+    /// in the spec (a key, or the patch that set it) or the catalog.
+    pub fn annotate(&self, object: &crate::document::Document, yaml: &str) -> String {
+        let doc = &object.value;
         let Some(section) = origin::section(doc) else {
             return yaml.to_string();
         };
@@ -401,6 +403,7 @@ impl<'a> Annotator<'a> {
                 .map(Vec::as_slice)
                 .unwrap_or_default(),
             doc,
+            patched: &object.origins,
             kind: doc
                 .get("kind")
                 .and_then(Value::as_str)
@@ -442,6 +445,10 @@ impl Context<'_> {
 
     /// The comment for the value at `pointer`, if its origin is known.
     fn origin(&self, pointer: &str) -> Option<String> {
+        if let Some(o) = self.patch(pointer) {
+            let (line, _) = self.source.line_col(o.span.start);
+            return Some(format!("{}:{line}", self.source.name));
+        }
         let recorded = self.recorded.iter().find(|(at, _)| {
             pointer == at
                 || pointer
@@ -510,6 +517,17 @@ impl Context<'_> {
                 self.catalog.source(scheme)?;
                 Some(format!("stdlib source {scheme}"))
             }
+        }
+    }
+
+    /// The patch that set the value at `pointer` or a collection it is in.
+    fn patch(&self, pointer: &str) -> Option<Origin> {
+        let mut at = pointer;
+        loop {
+            if let Some(o) = self.patched.get(at) {
+                return Some(*o);
+            }
+            at = &at[..at.rfind('/')?];
         }
     }
 
@@ -778,7 +796,7 @@ max = 4
             .render(object)
             .expect("YAML")
             .text;
-        (serde_json::to_value(object).expect("JSON"), yaml)
+        (object.value.clone(), yaml)
     }
 
     fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {

@@ -222,6 +222,17 @@ schema_type!(
 );
 
 schema_type!(
+    /// A patch's `merge`: any table of Kubernetes fields; the kind's own schema checks it once
+    /// applied.
+    PatchMerge,
+    "PatchMerge",
+    json_schema!({
+        "type": "object",
+        "examples": [{ "spec": { "containers": [{ "name": "server", "workingDir": "/srv" }] } }]
+    })
+);
+
+schema_type!(
     /// `[waivers]`: a checkov Kubernetes check ID → the reason the workload needs it waived.
     Waivers,
     "Waivers",

@@ -1,8 +1,8 @@
 //! `mlspec build`: compile specs into one bundle on stdout or in a file (atomically), or one
 //! file per object under `--out-dir` (`out_dir.rs`); with `--check` say whether that is stale.
 
+use mlspec::document::Document;
 use mlspec::emit;
-use mlspec::generate::Object;
 
 use super::args::BuildArgs;
 use super::check::{Want, compile_all};
@@ -44,7 +44,7 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
     emit::order(&mut docs);
     // Placement meets the objects in bundle order, as `kubectl apply -f` of the bundle would.
     let mut objects = outcome.objects;
-    objects.sort_by_key(Object::rank);
+    objects.sort_by_key(Document::rank);
     if let Err(code) = super::place::fits(&a.cluster, &catalog, &options.lint, &objects, out) {
         return code;
     }

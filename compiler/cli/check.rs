@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use mlspec::diagnostics::{Diagnostic, Diagnostics};
+use mlspec::document::Document;
 use mlspec::emit::{self, Rendered};
-use mlspec::generate::Object;
 use mlspec::source::SourceFile;
 use mlspec::stdlib::Catalog;
 use mlspec::{Compiled, Options, compile};
@@ -19,14 +19,14 @@ use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE};
 pub struct Want {
     /// Each object as its YAML document (made on the worker that compiled it).
     pub rendered: bool,
-    /// The typed objects themselves (for placement); otherwise they are dropped early.
+    /// The objects themselves (for placement); otherwise they are dropped early.
     pub objects: bool,
     /// Each rendered value with a comment saying where it came from (`build --annotate`).
     pub annotate: bool,
 }
 
 pub struct Outcome {
-    pub objects: Vec<Object>,
+    pub objects: Vec<Document>,
     pub rendered: Vec<Rendered>,
     /// (spec, app name) for every spec whose objects were rendered, in input order.
     pub apps: Vec<(String, String)>,

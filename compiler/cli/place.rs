@@ -5,7 +5,7 @@ use std::path::Path;
 
 use mlspec::compile;
 use mlspec::diagnostics::lint::{self, Levels};
-use mlspec::generate::Object;
+use mlspec::document::Document;
 use mlspec::inventory::{self, ExistingPod, Inventory};
 use mlspec::place::{self, Manifest, Report, Strategy};
 use mlspec::stdlib::Catalog;
@@ -91,7 +91,7 @@ fn read(path: &Path, out: &Reporter) -> Result<mlspec::source::SourceFile, i32> 
     }
 }
 
-pub fn manifests(objects: &[Object]) -> Vec<Manifest> {
+pub fn manifests(objects: &[Document]) -> Vec<Manifest> {
     place::manifests::from_objects(objects).0
 }
 
@@ -115,7 +115,7 @@ pub fn fits(
     args: &ClusterArgs,
     catalog: &Catalog,
     levels: &Levels,
-    objects: &[Object],
+    objects: &[Document],
     out: &Reporter,
 ) -> Result<(), i32> {
     if args.inventory.is_none() {

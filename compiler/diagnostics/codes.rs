@@ -4,8 +4,9 @@
 //! Codes are stable: never reuse or renumber one. `E0001`–`E0099` are about the file's shape
 //! (syntax, keys, types), `E0100`–`E0199` about values and how they fit together, `E0200`–`E0219`
 //! about inventories and manifests for `place`, `E0220`–`E0229` about whether a model fits the
-//! memory of its accelerators, `E0300`–`E0399` are internal errors the verify
-//! stage finds in generated objects. `W0xxx` are warnings, grouped the same way: `W0001`–`W0199`
+//! memory of its accelerators, `E0300`–`E0399` what the verify stage finds: in generated objects
+//! an internal error (`E0300`, `E0301`), in patched ones the patch's (`E0310`–`E0319`, with the
+//! other errors a `[patches]` entry can cause). `W0xxx` are warnings, grouped the same way: `W0001`–`W0199`
 //! about a spec, `W0200`–`W0299` about the inventory and running-pods files of `place`.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -132,6 +133,12 @@ codes! {
     E0227 "context-longer-than-model" Error "a maximum context longer than the model's";
     E0300 "schema-violation" Error "internal error: a generated object fails its Kubernetes JSON schema";
     E0301 "api-rule-violation" Error "internal error: a generated object breaks a rule the API server enforces";
+    E0310 "unknown-patch-target" Error "a patch names an object or workload the spec does not generate";
+    E0311 "patch-changes-identity" Error "a patch changes an object's apiVersion, kind, name, namespace or the labels mlspec files it by";
+    E0312 "patch-cannot-apply" Error "a patch that cannot be applied as written";
+    E0313 "patched-schema-violation" Error "a patch makes an object fail its Kubernetes JSON schema";
+    E0314 "patched-api-rule-violation" Error "a patch makes an object break a rule the API server enforces";
+    E0315 "patch-breaks-reference" Error "a patch leaves a reference in the bundle pointing at nothing";
     W0001 "mutable-image-tag" Warning "an image by `latest` or no tag";
     W0002 "image-without-digest" Warning "an image pinned by a tag, not a digest";
     W0003 "no-cpu-limit" Warning "a container without a CPU limit";
@@ -142,11 +149,23 @@ codes! {
     W0008 "waived-check" Warning "a security check waived in the spec";
     W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
     W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
+    W0020 "writable-root-filesystem" Warning "a container whose root filesystem is writable";
+    W0021 "added-capability" Warning "a container that adds Linux capabilities or keeps some";
+    W0022 "host-namespace" Warning "a pod in the host's network, IPC or PID namespace";
+    W0023 "runs-as-root" Warning "a container that may run as root";
+    W0024 "mounted-token" Warning "a pod with a ServiceAccount token mounted";
+    W0025 "requests-below-limits" Warning "a memory or device request below its limit, or a removed limit";
+    W0026 "host-path-volume" Warning "a pod that mounts a path of the node";
+    W0027 "privileged" Warning "a privileged container, or one that may gain privileges";
+    W0028 "network-policy-widened" Warning "a NetworkPolicy that admits more than the spec declares, or none";
+    W0029 "seccomp-unconfined" Warning "a container without a RuntimeDefault or Localhost seccomp profile";
     W0040 "public-load-balancer" Warning "a public load balancer that accepts every address";
     W0041 "app-outside-build" Warning "a caller app that the build does not contain, so its namespace cannot be checked";
     W0042 "node-port" Warning "a Service that opens its ports on every node";
     W0043 "caller-from-anywhere" Warning "a caller entry that admits every namespace or every address";
     W0044 "unknown-ingress-class" Warning "an ingress class whose proxies mlspec cannot locate, so every namespace is admitted";
+    W0060 "patch-changes-nothing" Warning "a patch that leaves its objects as they were";
+    W0061 "host-port" Warning "a container port bound to a port of the node";
     W0070 "few-sequences" Warning "a KV cache that holds only a few sequences of the maximum context";
     W0071 "unknown-model" Warning "a model mlspec does not know, so its memory is not checked";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";

@@ -154,7 +154,8 @@ mod tests {
         for text in specs {
             let (objects, d) = compile_str(text);
             assert!(!d.has_errors(), "{d:?}");
-            out.extend(objects.iter().map(|o| render(o).expect("renders")));
+            let docs = crate::document::documents(&objects);
+            out.extend(docs.iter().map(|o| render(o).expect("renders")));
         }
         order(&mut out);
         out

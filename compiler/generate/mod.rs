@@ -60,27 +60,9 @@ pub enum Object {
 }
 
 impl Object {
-    /// Position of this kind in the fixed document order.
+    /// Position of this kind in the fixed document order ([`crate::kinds::ALL`]).
     pub fn rank(&self) -> u8 {
-        match self {
-            Object::Namespace(_) => 0,
-            Object::ServiceAccount(_) => 1,
-            Object::ConfigMap(_) => 2,
-            Object::PersistentVolumeClaim(_) => 3,
-            Object::Service(_) => 4,
-            Object::Deployment(_) => 5,
-            Object::HorizontalPodAutoscaler(_) => 6,
-            Object::ScaledObject(_) => 7,
-            Object::PodDisruptionBudget(_) => 8,
-            Object::NetworkPolicy(_) => 9,
-            Object::Ingress(_) => 10,
-            Object::HttpRoute(_) => 11,
-            Object::PodMonitor(_) => 12,
-            Object::ServiceMonitor(_) => 13,
-            Object::PodMonitoring(_) => 14,
-            Object::Job(_) => 15,
-            Object::CronJob(_) => 16,
-        }
+        crate::kinds::rank(self.kind())
     }
 
     pub fn kind(&self) -> &'static str {

@@ -367,11 +367,8 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 
 /// The compiler's own objects, as placement reads them (through their JSON form, exactly as a
 /// user's manifests would be read).
-pub fn from_objects(objects: &[crate::generate::Object]) -> (Vec<Manifest>, Diagnostics) {
-    let docs = objects
-        .iter()
-        .filter_map(|o| serde_json::to_value(o).ok())
-        .collect();
+pub fn from_objects(objects: &[crate::document::Document]) -> (Vec<Manifest>, Diagnostics) {
+    let docs = objects.iter().map(|o| o.value.clone()).collect();
     manifests_from_json(docs)
 }
 

@@ -419,7 +419,10 @@ mod tests {
     fn build(spec: &str) -> (Vec<Value>, Vec<&'static str>) {
         let (objects, d) = crate::compile_str(spec);
         let codes = d.iter().map(|x| x.code.id).collect();
-        (crate::verify::documents(&objects), codes)
+        (
+            crate::verify::documents(&crate::document::documents(&objects)),
+            codes,
+        )
     }
 
     fn two_servers(ingress: &str) -> String {

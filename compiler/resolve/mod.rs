@@ -332,7 +332,7 @@ pub(crate) mod testing {
     pub fn documents(spec: &str) -> Vec<serde_json::Value> {
         let (objects, d) = crate::compile_str(spec);
         assert!(!d.has_errors(), "{d:?}");
-        crate::verify::documents(&objects)
+        crate::verify::documents(&crate::document::documents(&objects))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod architecture;
 pub mod batch;
 pub mod model;
 pub mod overlay;
+pub mod patch;
 pub mod read;
 pub mod serve;
 pub mod traffic;
@@ -24,6 +25,7 @@ use crate::source::{SourceFile, Span};
 use crate::values::suggest::suggest;
 pub use app::{AppSection, Placement, TolerationSpec};
 pub use batch::{Batch, History, Schedule};
+pub use patch::Patch;
 use read::{Fields, Pairs, Sp};
 pub use serve::{
     Cron, Health, Ingress, Keda, PortSpec, Prometheus, Rollout, Route, Scaling, Serve, Target, Tls,
@@ -68,6 +70,10 @@ pub struct Spec {
     /// as a `checkov.io/skipN` annotation and reported as W0008.
     #[schemars(with = "Option<crate::schema::Waivers>")]
     pub waivers: Pairs,
+    /// `[patches.NAME]`: changes to generated objects for what no key covers, applied in name
+    /// order before verification; the patched objects pass the same checks.
+    #[schemars(with = "Option<BTreeMap<String, Patch>>")]
+    pub patches: Vec<(Sp<String>, Patch)>,
     /// The overlay that was applied, if any.
     #[schemars(skip)]
     pub env: Option<String>,
@@ -235,6 +241,7 @@ fn read_spec(root: &Node, d: &mut Diagnostics) -> Option<Spec> {
         placement: f.table(d, "placement", Placement::read),
         lint: f.pairs(d, "lint").unwrap_or_default(),
         waivers: f.pairs(d, "waivers").unwrap_or_default(),
+        patches: f.named_tables(d, "patches", Patch::read),
         app: app.unwrap_or_default(),
         env: None,
         overlays: Vec::new(),

@@ -21,6 +21,7 @@ use std::str::FromStr;
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::document::Document;
 use crate::generate::Object;
 use crate::source::SourceFile;
 
@@ -98,8 +99,10 @@ impl FromStr for KubeVersion {
 pub enum Rule {
     /// The kind's JSON schema.
     Schema,
-    /// A rule the API server enforces in code, or a reference the bundle must resolve.
+    /// A rule the API server enforces in code.
     Api,
+    /// A reference the bundle must resolve within itself (a selector, a name).
+    Reference,
 }
 
 /// One problem in one object.
@@ -109,6 +112,10 @@ pub struct Finding {
     /// JSON pointer into the object (`/spec/template/spec/containers/0/image`), or empty.
     pub pointer: String,
     pub message: String,
+    /// The other values the finding depends on, as (object index, JSON pointer): the pod
+    /// labels a selector failed to match, the volumes a mount failed to find. A finding is a
+    /// patch's fault when a patch set its value or one of these.
+    pub related: Vec<(usize, String)>,
 }
 
 /// A finding with the object it is about (an index into the checked documents).
@@ -121,41 +128,53 @@ pub struct Located {
 }
 
 /// Objects as the JSON documents the checks read (and a test may edit).
-pub fn documents(objects: &[Object]) -> Vec<Value> {
-    objects
-        .iter()
-        .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
-        .collect()
+pub fn documents(objects: &[Document]) -> Vec<Value> {
+    objects.iter().map(|o| o.value.clone()).collect()
 }
 
-/// Verify typed objects, as generated.
-pub fn verify(objects: &[Object], version: KubeVersion) -> Vec<Located> {
-    verify_documents(&documents(objects), version)
+/// Verify a bundle's objects, as compiled.
+pub fn verify(objects: &[Document], version: KubeVersion) -> Vec<Located> {
+    let docs: Vec<&Value> = objects.iter().map(|d| &d.value).collect();
+    check(&docs, version)
 }
 
 /// Verify objects as JSON documents: each against its schema, then the API-server rules over
 /// those that read back as a kind mlspec emits (a document that does not has already failed its
 /// schema).
 pub fn verify_documents(docs: &[Value], version: KubeVersion) -> Vec<Located> {
+    let docs: Vec<&Value> = docs.iter().collect();
+    check(&docs, version)
+}
+
+fn check(docs: &[&Value], version: KubeVersion) -> Vec<Located> {
     let mut out = Vec::new();
     let mut typed = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         let mut found = Vec::new();
         schema::check(doc, version, &mut found);
+        match Object::from_json((*doc).clone()) {
+            Ok(o) => typed.push((i, o)),
+            // The schema accepts what the API server would read, so this is rare: a number
+            // where the typed object wants a string (a quantity written as `2`), say.
+            Err(e) if found.is_empty() => found.push(Finding {
+                rule: Rule::Schema,
+                pointer: String::new(),
+                message: format!("the object does not read back as a {}: {e}", kind_of(doc)),
+                related: Vec::new(),
+            }),
+            Err(_) => {}
+        }
         out.extend(found.into_iter().map(|finding| Located {
             object: i,
             id: describe(doc),
             finding,
         }));
-        if let Ok(o) = Object::from_json(doc.clone()) {
-            typed.push((i, o));
-        }
     }
     let complete = typed.len() == docs.len();
     for (i, finding) in rules::check(&typed, complete) {
         out.push(Located {
             object: i,
-            id: describe(&docs[i]),
+            id: describe(docs[i]),
             finding,
         });
     }
@@ -176,7 +195,7 @@ pub fn diagnostics(
     for l in found {
         let (code, what) = match l.finding.rule {
             Rule::Schema => (&codes::E0300, format!("the Kubernetes {version} schema")),
-            Rule::Api => (
+            Rule::Api | Rule::Reference => (
                 &codes::E0301,
                 format!("the Kubernetes {version} API server"),
             ),
@@ -206,6 +225,10 @@ pub fn diagnostics(
         out.push(d);
     }
     out
+}
+
+fn kind_of(doc: &Value) -> &str {
+    doc.get("kind").and_then(Value::as_str).unwrap_or("?")
 }
 
 /// `Deployment team/name`, read from a document that may be malformed.

@@ -172,6 +172,7 @@ pub fn check(object: &Value, version: KubeVersion, out: &mut Vec<Finding>) {
                 api_version.unwrap_or("(none)"),
                 kind.unwrap_or("(none)")
             ),
+            related: Vec::new(),
         });
         return;
     };
@@ -245,6 +246,7 @@ fn report(built: &Built, object: &Value, out: &mut Vec<Finding>) {
                     rule: Rule::Schema,
                     pointer: e.instance_path().to_string(),
                     message: e.to_string(),
+                    related: Vec::new(),
                 });
             }
         }
@@ -252,6 +254,7 @@ fn report(built: &Built, object: &Value, out: &mut Vec<Finding>) {
             rule: Rule::Schema,
             pointer: String::new(),
             message: e.clone(),
+            related: Vec::new(),
         }),
     }
 }
@@ -302,6 +305,86 @@ fn build(version: KubeVersion, index: usize) -> Built {
         })
 }
 
+/// The fields the schema of `doc`'s kind allows in the object at `pointer`, with the name of
+/// its definition when it has one (`Container`): what a "did you mean" for an unknown field
+/// picks from. `None` when the schema does not describe an object there.
+pub fn fields_at(
+    doc: &Value,
+    version: KubeVersion,
+    pointer: &str,
+) -> Option<(Option<String>, Vec<String>)> {
+    let api_version = doc.get("apiVersion").and_then(Value::as_str);
+    let kind = doc.get("kind").and_then(Value::as_str);
+    let same = |k: &Kind| Some(k.api_version) == api_version && Some(k.kind) == kind;
+    let (root, defs) = if let Some(i) = CRDS.iter().position(|c| same(&c.kind)) {
+        (
+            CRD_PARSED[i].get_or_init(|| serde_json::from_str(CRDS[i].schema).ok()),
+            None,
+        )
+    } else {
+        let i = KINDS.iter().position(same)?;
+        let v = version.index();
+        let root = PARSED[v][i].get_or_init(|| serde_json::from_str(FILES[v].kinds[i]).ok());
+        let defs = DEFS_PARSED[v].get_or_init(|| serde_json::from_str(FILES[v].definitions).ok());
+        (root, defs.as_ref())
+    };
+    let mut name = None;
+    let mut node = follow(root.as_ref()?, defs, &mut name)?;
+    for segment in crate::pointer::segments(pointer) {
+        let key = crate::pointer::unescape(segment);
+        let next = node
+            .get("properties")
+            .and_then(|p| p.get(&key))
+            .or_else(|| node.get("items").filter(|_| key.parse::<usize>().is_ok()))
+            .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))?;
+        name = None;
+        node = follow(next, defs, &mut name)?;
+    }
+    let fields = node
+        .get("properties")?
+        .as_object()?
+        .keys()
+        .cloned()
+        .collect();
+    Some((name, fields))
+}
+
+/// `node` with its `$ref`s (into the version's `_definitions.json`) and single `allOf`s
+/// followed; `name` becomes the last definition's short name.
+fn follow<'a>(
+    mut node: &'a Value,
+    defs: Option<&'a Value>,
+    name: &mut Option<String>,
+) -> Option<&'a Value> {
+    for _ in 0..32 {
+        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            let (_, def) = r.split_once("#/$defs/")?;
+            *name = def.rsplit('.').next().map(str::to_string);
+            node = defs?.get("$defs")?.get(def)?;
+        } else if let Some([one]) = node
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            node = one;
+        } else {
+            return Some(node);
+        }
+    }
+    None
+}
+
+/// The vendored schemas as JSON, parsed on first use (only a patch's unknown field needs them).
+type Parsed = OnceLock<Option<Value>>;
+#[allow(clippy::declare_interior_mutable_const)]
+const UNPARSED: Parsed = OnceLock::new();
+#[allow(clippy::declare_interior_mutable_const)]
+const UNPARSED_ROW: [Parsed; KINDS.len()] = [UNPARSED; KINDS.len()];
+static PARSED: [[Parsed; KINDS.len()]; KubeVersion::ALL.len()] =
+    [UNPARSED_ROW; KubeVersion::ALL.len()];
+static DEFS_PARSED: [Parsed; KubeVersion::ALL.len()] = [UNPARSED; KubeVersion::ALL.len()];
+static CRD_PARSED: [Parsed; CRDS.len()] = [UNPARSED; CRDS.len()];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +429,37 @@ mod tests {
         check(&route, KubeVersion::V1_37, &mut found);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].pointer.ends_with("/path/type"), "{found:?}");
+    }
+
+    #[test]
+    fn every_kind_of_the_kinds_table_has_a_schema() {
+        for k in crate::kinds::ALL {
+            let doc = json!({"apiVersion": k.api_version, "kind": k.name});
+            let mut found = Vec::new();
+            check(&doc, KubeVersion::V1_33, &mut found);
+            assert!(
+                found
+                    .iter()
+                    .all(|f| !f.message.contains("no vendored schema")),
+                "{}: {found:?}",
+                k.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_fields_of_an_object_come_from_its_definition() {
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment"});
+        let at = "/spec/template/spec/containers/0";
+        let (name, fields) = fields_at(&d, KubeVersion::V1_37, at).expect("a container");
+        assert_eq!(name.as_deref(), Some("Container"));
+        assert!(fields.iter().any(|f| f == "workingDir"), "{fields:?}");
+        let (_, labels) = fields_at(&d, KubeVersion::V1_33, "/metadata").expect("metadata");
+        assert!(labels.iter().any(|f| f == "labels"));
+        assert_eq!(fields_at(&d, KubeVersion::V1_37, "/spec/replicas"), None);
+        let so = json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject"});
+        let (_, spec) = fields_at(&so, KubeVersion::V1_37, "/spec").expect("a CRD's spec");
+        assert!(spec.iter().any(|f| f == "minReplicaCount"), "{spec:?}");
     }
 
     #[test]

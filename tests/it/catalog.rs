@@ -28,7 +28,7 @@ fn every_accelerator_builds_in_every_shape_it_offers() {
         }
         for p in &a.mig {
             let objects = build(&job(&format!("{{ type = \"{name}\", mig = \"{p}\" }}")));
-            let yaml = mlspec::emit::yaml(&objects).expect("yaml");
+            let yaml = mlspec::emit::yaml(&mlspec::document::documents(&objects)).expect("yaml");
             assert!(
                 yaml.contains(&format!("nvidia.com/mig-{p}: \"1\"")),
                 "{name} {p}"

@@ -712,7 +712,7 @@ fn a_multi_app_build_is_the_library_bundle_of_all_apps_in_kind_order() {
         let (_, compiled) = crate::support::compile_file(p, None);
         objects.extend(compiled.objects);
     }
-    objects.sort_by_key(mlspec::generate::Object::rank);
+    objects.sort_by_key(mlspec::document::Document::rank);
     assert_eq!(stdout(&o), mlspec::emit::yaml(&objects).expect("yaml"));
     assert_eq!(
         stdout(&mlspec(&root(), &args)),

@@ -16,6 +16,7 @@ mod link;
 mod linters;
 mod memory;
 mod network;
+mod patches;
 mod place;
 mod properties;
 mod robustness;

@@ -319,7 +319,7 @@ fn build(text: &str, env: Option<&str>) -> Option<String> {
     if let Some(d) = out
         .diagnostics
         .iter()
-        .find(|d| d.code.id.starts_with("E03"))
+        .find(|d| d.code.id.starts_with("E030"))
     {
         panic!("an accepted spec failed verification: {d:?}\n{text}");
     }

@@ -130,7 +130,7 @@ fn gpu_workloads_with_default_memory_build_with_a_smaller_shm() {
         "{:?}",
         d.iter().map(|x| &x.message).collect::<Vec<_>>()
     );
-    let yaml = mlspec::emit::yaml(&objects).expect("yaml");
+    let yaml = mlspec::emit::yaml(&mlspec::document::documents(&objects)).expect("yaml");
     let flat: Vec<&str> = yaml.lines().map(str::trim).collect();
     assert!(
         flat.windows(2)

@@ -224,7 +224,7 @@ const MUTATIONS: &[Mutation] = &[
         plant: |d| {
             at(find(d, "Service"), "/spec/selector")["app.kubernetes.io/name"] = json!("gone")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/selector",
     },
     Mutation {
@@ -243,7 +243,7 @@ const MUTATIONS: &[Mutation] = &[
                 "/spec/rules/0/http/paths/0/backend/service",
             )["name"] = json!("nowhere")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/backend/service/name",
     },
     Mutation {
@@ -253,7 +253,7 @@ const MUTATIONS: &[Mutation] = &[
             at(find(d, "HorizontalPodAutoscaler"), "/spec/scaleTargetRef")["name"] =
                 json!("nowhere")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/scaleTargetRef",
     },
     Mutation {
@@ -273,7 +273,7 @@ const MUTATIONS: &[Mutation] = &[
         plant: |d| {
             at(find(d, "Deployment"), "/spec/template/spec")["serviceAccountName"] = json!("robot")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/template/spec/serviceAccountName",
     },
     Mutation {
@@ -287,6 +287,18 @@ const MUTATIONS: &[Mutation] = &[
         },
         rule: Rule::Api,
         pointer: "/volumeMounts/0/name",
+    },
+    Mutation {
+        name: "privileged container that may not escalate",
+        example: "sentiment",
+        plant: |d| {
+            at(
+                find(d, "Deployment"),
+                &format!("{CONTAINER}/securityContext"),
+            )["privileged"] = json!(true)
+        },
+        rule: Rule::Api,
+        pointer: "/securityContext/allowPrivilegeEscalation",
     },
     Mutation {
         name: "cron schedule out of range",
@@ -332,7 +344,7 @@ const MUTATIONS: &[Mutation] = &[
         name: "ScaledObject targeting a Deployment not in the bundle",
         example: "keda-scale-to-zero",
         plant: |d| at(find(d, "ScaledObject"), "/spec/scaleTargetRef")["name"] = json!("other"),
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/scaleTargetRef",
     },
     Mutation {
@@ -376,7 +388,7 @@ const MUTATIONS: &[Mutation] = &[
             at(find(d, "ServiceMonitor"), "/spec/selector/matchLabels")["app.kubernetes.io/name"] =
                 json!("gone")
         },
-        rule: Rule::Api,
+        rule: Rule::Reference,
         pointer: "/spec/selector",
     },
     Mutation {

@@ -15,8 +15,8 @@ pub(super) struct Bundle<'a> {
     pub(super) names: BTreeSet<(&'static str, String, String)>,
     pub(super) config_maps: BTreeMap<(String, String), BTreeSet<String>>,
     pub(super) services: BTreeMap<(String, String), &'a k8s_openapi::api::core::v1::Service>,
-    /// Namespace and template of every pod-bearing object.
-    pub(super) templates: Vec<(String, &'a PodTemplateSpec)>,
+    /// Every pod template: its namespace, object index and JSON pointer, and the template.
+    pub(super) templates: Vec<(String, usize, &'static str, &'a PodTemplateSpec)>,
     /// Every document is here, so a reference that resolves to nothing is a finding.
     pub(super) complete: bool,
 }
@@ -30,7 +30,7 @@ impl<'a> Bundle<'a> {
             templates: Vec::new(),
             complete: true,
         };
-        for (_, o) in objects {
+        for (index, o) in objects {
             let m = o.metadata();
             let ns = m.namespace.clone().unwrap_or_default();
             let name = m.name.clone().unwrap_or_default();
@@ -46,8 +46,8 @@ impl<'a> Bundle<'a> {
                     b.services.insert((ns, name), s);
                 }
                 _ => {
-                    if let Some((_, t)) = template(o) {
-                        b.templates.push((ns, t));
+                    if let Some((at, t)) = template(o) {
+                        b.templates.push((ns, *index, at, t));
                     }
                 }
             }
@@ -61,17 +61,28 @@ impl<'a> Bundle<'a> {
             .any(|(k, ns, n)| *k == kind && ns == namespace && n == name)
     }
 
-    /// Pod templates in `namespace` whose labels the selector matches.
+    /// Pod templates in `namespace` whose labels the selector matches, with where they are
+    /// (object index, pointer).
     pub(super) fn selected(
         &self,
         namespace: &str,
         selector: &LabelSelector,
-    ) -> Vec<&'a PodTemplateSpec> {
+    ) -> Vec<(usize, &'static str, &'a PodTemplateSpec)> {
         let sel = Selector(Some(selector.clone()));
         self.templates
             .iter()
-            .filter(|(ns, t)| ns == namespace && sel.matches(&labels(t)))
-            .map(|(_, t)| *t)
+            .filter(|(ns, _, _, t)| ns == namespace && sel.matches(&labels(t)))
+            .map(|(_, i, at, t)| (*i, *at, *t))
+            .collect()
+    }
+
+    /// The labels of every pod template in `namespace`, as (object index, pointer): what a
+    /// selector that matches nothing was matched against.
+    pub(super) fn pod_labels(&self, namespace: &str) -> Vec<(usize, String)> {
+        self.templates
+            .iter()
+            .filter(|(ns, ..)| ns == namespace)
+            .map(|(_, i, at, _)| (*i, format!("{at}/metadata/labels")))
             .collect()
     }
 }

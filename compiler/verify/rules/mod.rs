@@ -77,21 +77,48 @@ struct Check<'o> {
 
 impl Check<'_> {
     fn fail(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.record(Rule::Api, pointer.into(), message.into(), Vec::new());
+    }
+
+    /// A finding that depends on other values too (`related`: object index, JSON pointer).
+    fn fail_with(
+        &mut self,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+        related: Vec<(usize, String)>,
+    ) {
+        self.record(Rule::Api, pointer.into(), message.into(), related);
+    }
+
+    fn record(
+        &mut self,
+        rule: Rule,
+        pointer: String,
+        message: String,
+        related: Vec<(usize, String)>,
+    ) {
         self.out.push((
             self.index,
             Finding {
-                rule: Rule::Api,
-                pointer: pointer.into(),
-                message: message.into(),
+                rule,
+                pointer,
+                message,
+                related,
             },
         ));
     }
 
     /// A reference that resolves to nothing in the bundle, reported only when the bundle is
-    /// complete.
-    fn dangling(&mut self, b: &Bundle, pointer: impl Into<String>, message: impl Into<String>) {
+    /// complete; `related` are the values it was matched against.
+    fn dangling(
+        &mut self,
+        b: &Bundle,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+        related: Vec<(usize, String)>,
+    ) {
         if b.complete {
-            self.fail(pointer, message);
+            self.record(Rule::Reference, pointer.into(), message.into(), related);
         }
     }
 }

@@ -112,15 +112,19 @@ impl Check<'_> {
                 if let Some(r) = &c.resources {
                     self.resources(&format!("{cat}/resources"), r);
                 }
+                if let Some(sc) = &c.security_context {
+                    self.escalation(&cat, sc);
+                }
                 let mut paths = BTreeSet::new();
                 for (j, m) in c.volume_mounts.iter().flatten().enumerate() {
                     if !volumes.contains(m.name.as_str()) {
-                        self.fail(
+                        self.fail_with(
                             format!("{cat}/volumeMounts/{j}/name"),
                             format!(
                                 "the mount names volume `{}`, which the pod does not have",
                                 m.name
                             ),
+                            vec![(self.index, format!("{at}/volumes"))],
                         );
                     }
                     if !m.mount_path.starts_with('/') {
@@ -148,9 +152,10 @@ impl Check<'_> {
                     if let Some(IntOrString::String(n)) = port
                         && !own_ports.contains(n.as_str())
                     {
-                        self.fail(
+                        self.fail_with(
                             format!("{cat}/{name}/httpGet/port"),
                             format!("the probe uses port `{n}`, which the container does not name"),
+                            vec![(self.index, format!("{cat}/ports"))],
                         );
                     }
                 }
@@ -184,6 +189,7 @@ impl Check<'_> {
                         b,
                         format!("{vat}/configMap/name"),
                         format!("ConfigMap `{}` is not in the bundle", cm.name),
+                        Vec::new(),
                     ),
                     Some(keys) => {
                         for (j, item) in cm.items.iter().flatten().enumerate() {
@@ -206,7 +212,33 @@ impl Check<'_> {
                 b,
                 format!("{at}/serviceAccountName"),
                 format!("ServiceAccount `{sa}` is not in the bundle"),
+                Vec::new(),
             );
         }
+    }
+
+    /// The API server refuses `allowPrivilegeEscalation: false` beside what grants privilege
+    /// anyway: a privileged container, or `CAP_SYS_ADMIN`.
+    fn escalation(&mut self, at: &str, sc: &k8s_openapi::api::core::v1::SecurityContext) {
+        if sc.allow_privilege_escalation != Some(false) {
+            return;
+        }
+        let admin = sc
+            .capabilities
+            .as_ref()
+            .and_then(|c| c.add.as_ref())
+            .is_some_and(|add| add.iter().any(|c| c == "SYS_ADMIN" || c == "CAP_SYS_ADMIN"));
+        let why = if sc.privileged == Some(true) {
+            "a privileged container"
+        } else if admin {
+            "a container with CAP_SYS_ADMIN"
+        } else {
+            return;
+        };
+        self.fail_with(
+            format!("{at}/securityContext/allowPrivilegeEscalation"),
+            format!("allowPrivilegeEscalation cannot be false in {why}"),
+            vec![(self.index, format!("{at}/securityContext"))],
+        );
     }
 }

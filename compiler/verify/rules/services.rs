@@ -27,6 +27,7 @@ impl Check<'_> {
                     b,
                     "/spec/selector",
                     "the selector matches no pod template in the bundle",
+                    b.pod_labels(ns),
                 );
             }
             pods
@@ -84,7 +85,7 @@ impl Check<'_> {
                 );
             }
             if let Some(IntOrString::String(target)) = &p.target_port {
-                let found = pods.iter().any(|t| {
+                let found = pods.iter().any(|(_, _, t)| {
                     t.spec.iter().flat_map(|s| &s.containers).any(|c| {
                         c.ports
                             .iter()
@@ -93,9 +94,14 @@ impl Check<'_> {
                     })
                 });
                 if !pods.is_empty() && !found {
-                    self.fail(
+                    let containers = pods
+                        .iter()
+                        .map(|(i, tat, _)| (*i, format!("{tat}/spec/containers")))
+                        .collect();
+                    self.fail_with(
                         format!("{at}/targetPort"),
                         format!("no selected pod has a container port named `{target}`"),
+                        containers,
                     );
                 }
             }
@@ -194,6 +200,7 @@ impl Check<'_> {
                 b,
                 format!("{at}/name"),
                 format!("Service `{name}` is not in the bundle"),
+                Vec::new(),
             );
             return;
         };

@@ -91,6 +91,7 @@ impl Check<'_> {
                 b,
                 "/spec/scaleTargetRef",
                 format!("the target {kind} `{name}` is not in the bundle"),
+                Vec::new(),
             );
         }
     }
@@ -114,6 +115,7 @@ impl Check<'_> {
                 b,
                 "/spec/selector",
                 "the selector matches no pod template in the bundle",
+                b.pod_labels(ns),
             ),
         }
     }
@@ -131,6 +133,7 @@ impl Check<'_> {
                 b,
                 "/spec/podSelector",
                 "the selector matches no pod template in the bundle",
+                b.pod_labels(ns),
             );
         }
         // apimachinery's ValidateNetworkPolicy: a peer is an ipBlock alone or selectors; an
@@ -206,6 +209,11 @@ impl Check<'_> {
                     "the selector matches no Service in the bundle"
                 } else {
                     "the selector matches no pod template in the bundle"
+                },
+                if services {
+                    Vec::new()
+                } else {
+                    b.pod_labels(ns)
                 },
             );
         }

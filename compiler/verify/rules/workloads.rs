@@ -15,10 +15,12 @@ use crate::values::names;
 use crate::values::timezone::timezone;
 
 impl Check<'_> {
+    /// `at` is the selector's pointer, `template` the template's.
     fn selector_matches_template(
         &mut self,
         at: &str,
         selector: &LabelSelector,
+        template: &str,
         t: &PodTemplateSpec,
     ) {
         let empty = selector
@@ -32,14 +34,23 @@ impl Check<'_> {
         if empty {
             self.fail(at, "the selector is empty, so it would select every pod");
         } else if !Selector(Some(selector.clone())).matches(&labels(t)) {
-            self.fail(at, "the selector does not match the pod template's labels");
+            self.fail_with(
+                at,
+                "the selector does not match the pod template's labels",
+                vec![(self.index, format!("{template}/metadata/labels"))],
+            );
         }
     }
 
     pub(super) fn deployment(&mut self, o: &k8s_openapi::api::apps::v1::Deployment, b: &Bundle) {
         let Some(spec) = &o.spec else { return };
         let ns = o.metadata.namespace.as_deref().unwrap_or_default();
-        self.selector_matches_template("/spec/selector", &spec.selector, &spec.template);
+        self.selector_matches_template(
+            "/spec/selector",
+            &spec.selector,
+            "/spec/template",
+            &spec.template,
+        );
         if spec.replicas.is_some_and(|r| r < 0) {
             self.fail("/spec/replicas", "replicas is negative");
         }
@@ -131,7 +142,7 @@ impl Check<'_> {
         if let Some(sel) = &spec.selector
             && spec.manual_selector == Some(true)
         {
-            self.selector_matches_template(&format!("{at}/selector"), sel, &spec.template);
+            self.selector_matches_template(&format!("{at}/selector"), sel, &tpl, &spec.template);
         }
     }
 
