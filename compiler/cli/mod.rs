@@ -14,6 +14,7 @@ mod place;
 mod progress;
 mod report;
 mod schema;
+mod stage;
 mod stdlib;
 
 use clap::Parser;
