@@ -58,6 +58,8 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, s: &Serve) -> Replicas {
             }
             return Replicas::Fixed(defaults.replicas);
         }
+        // A `max` whose value was refused is reported where it is, not as missing.
+        (Some(m), None) if sc.max_written => (m.v, m.v),
         (Some(m), None) => {
             d.push(
                 Diagnostic::new(&codes::E0004, "`serve.scaling.max` is required with `min`")

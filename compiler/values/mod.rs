@@ -1,5 +1,6 @@
 //! Parsers of small things: quantities, durations, cron lines, names, image references, time
-//! zones, percentages, secret-looking literals, and "did you mean" suggestions.
+//! zones, percentages, secret-looking literals, "did you mean" suggestions, and the one-pass
+//! filling of catalog templates.
 //!
 //! Each returns a span-less `Result<_, String>` whose message names the value and says what was
 //! expected; the caller attaches the span.
@@ -12,6 +13,7 @@ pub mod percent;
 pub mod quantity;
 pub mod secret;
 pub mod suggest;
+pub mod template;
 pub mod timezone;
 
 #[cfg(test)]

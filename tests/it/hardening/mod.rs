@@ -2,6 +2,7 @@
 //! The linear-time items (13–16) are checked for their outcome here and measured by
 //! `scripts/bench-hostile` (figures in docs/performance.md), never timed in a test.
 
+mod answers;
 mod writes;
 
 use std::collections::BTreeMap;
