@@ -1,6 +1,7 @@
 //! Source files and byte spans: what a diagnostic points at.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -42,10 +43,24 @@ impl From<Range<usize>> for Span {
 }
 
 /// The text of one input file and the name to show for it.
+///
+/// The text is never changed after `new`: the line index and the printable copy built on first
+/// use describe it, so that each diagnostic costs the length of its lines, not of the file.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    view: OnceLock<View>,
+}
+
+/// What rendering needs of a text, made once.
+#[derive(Debug, Clone)]
+struct View {
+    /// Byte offset where each line starts (the first is 0), and whether the line is ASCII (so
+    /// a column in characters is a column in bytes).
+    lines: Vec<(usize, bool)>,
+    /// The text as a terminal may show it, when it differs (see [`SourceFile::shown`]).
+    shown: Option<String>,
 }
 
 impl SourceFile {
@@ -53,26 +68,69 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
+            view: OnceLock::new(),
         }
+    }
+
+    fn view(&self) -> &View {
+        self.view.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut lines = Vec::new();
+            let mut start = 0;
+            for (i, b) in bytes.iter().enumerate() {
+                if *b == b'\n' {
+                    lines.push((start, bytes[start..i].is_ascii()));
+                    start = i + 1;
+                }
+            }
+            lines.push((start, bytes[start..].is_ascii()));
+            let shown = self
+                .text
+                .chars()
+                .any(unprintable_at_all)
+                .then(|| printable_same_length(&self.text));
+            View { lines, shown }
+        })
+    }
+
+    /// The 0-based line an offset is on.
+    fn line_of(&self, offset: usize) -> usize {
+        let lines = &self.view().lines;
+        lines
+            .partition_point(|(start, _)| *start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte range of a 0-based line, without its line break.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let lines = &self.view().lines;
+        let start = lines.get(line).map_or(self.text.len(), |(s, _)| *s);
+        let end = lines
+            .get(line + 1)
+            .map_or(self.text.len(), |(next, _)| next - 1);
+        start..end.max(start)
     }
 
     /// 1-based line and column (in characters) of a byte offset; offsets past the end clamp.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let mut line = 1;
-        let mut line_start = 0;
-        for (i, b) in self.text.as_bytes()[..offset].iter().enumerate() {
-            if *b == b'\n' {
-                line += 1;
-                line_start = i + 1;
-            }
-        }
-        let col = self
-            .text
-            .get(line_start..offset)
-            .map_or(offset - line_start, |s| s.chars().count())
-            + 1;
-        (line, col)
+        let line = self.line_of(offset);
+        let (line_start, ascii) = self.view().lines[line];
+        let col = if ascii {
+            offset - line_start
+        } else {
+            self.text
+                .get(line_start..offset)
+                .map_or(offset - line_start, |s| s.chars().count())
+        };
+        (line + 1, col + 1)
+    }
+
+    /// The text with every character a terminal would act on (ESC, BEL, a lone carriage
+    /// return, a bidirectional override) replaced by as many `?` as it has bytes, so spans
+    /// still point at the same places: what a report may print of the file.
+    pub fn shown(&self) -> &str {
+        self.view().shown.as_deref().unwrap_or(&self.text)
     }
 
     /// The file's first character (nothing in an empty file): where a diagnostic about the whole
@@ -95,6 +153,51 @@ impl SourceFile {
     }
 }
 
+/// A character no terminal output should carry as it is: a control character (but a line
+/// break or a tab), or a bidirectional override that reorders what is shown.
+pub fn unprintable(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// [`unprintable`], or a carriage return (which a text may hold before its line breaks).
+fn unprintable_at_all(c: char) -> bool {
+    unprintable(c) || c == '\r'
+}
+
+/// `text` with each unprintable character as `?`s of its byte length; `\r\n` is kept.
+fn printable_same_length(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            out.push(c);
+        } else if unprintable_at_all(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `text` with each unprintable character written as its escape (`\u{1b}`): for messages
+/// and paths, which a report prints whole.
+pub fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(unprintable) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unprintable(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +209,26 @@ mod tests {
         assert_eq!(f.line_col(6), (2, 1));
         assert_eq!(f.line_col(9), (2, 3));
         assert_eq!(f.line_col(999), (3, 1));
+    }
+
+    #[test]
+    fn line_col_is_the_same_on_long_and_non_ascii_lines() {
+        let long = format!("{}\né{}\n", "a".repeat(10_000), "b".repeat(10));
+        let f = SourceFile::new("a.toml", long.as_str());
+        assert_eq!(f.line_col(9_999), (1, 10_000));
+        assert_eq!(f.line_col(10_001), (2, 1));
+        assert_eq!(f.line_col(10_003), (2, 2));
+        assert_eq!(f.line_range(1), 10_001..10_013);
+        assert_eq!(f.line_range(2), 10_014..10_014);
+    }
+
+    #[test]
+    fn what_a_terminal_would_act_on_is_never_shown() {
+        let f = SourceFile::new("a.toml", "a = \"\u{1b}[2J\u{7}\"\r\nb = \"\r\u{202e}x\"\n");
+        assert_eq!(f.shown(), "a = \"?[2J?\"\r\nb = \"????x\"\n");
+        assert_eq!(f.shown().len(), f.text.len());
+        assert_eq!(escaped("x\u{1b}]0;t\u{7}"), "x\\u{1b}]0;t\\u{7}");
+        assert_eq!(escaped("line\nnext\ttab"), "line\nnext\ttab");
     }
 
     #[test]

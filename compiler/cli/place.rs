@@ -190,7 +190,10 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
     }
     let report = simulate(&cluster, &all);
     let text = match a.format {
-        Format::Human | Format::Sarif | Format::Github => report.to_text(),
+        // Names come from the manifests: nothing in them may act on the terminal.
+        Format::Human | Format::Sarif | Format::Github => {
+            mlspec::source::escaped(&report.to_text()).into_owned()
+        }
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
             s.push('\n');

@@ -44,8 +44,9 @@ impl Reporter {
             match self.format {
                 Format::Human => {
                     let src = (!source.text.is_empty()).then_some(source);
-                    eprint(&render::human(d, src, self.style));
-                    eprint("\n");
+                    // Rendered with its user text escaped, and with colour codes of its own.
+                    write_stderr(&render::human(d, src, self.style));
+                    write_stderr("\n");
                 }
                 Format::Github => self.write(&machine::github(d, source)),
                 Format::Json => self.collected.borrow_mut().push(machine::json(d, source)),
@@ -79,7 +80,8 @@ impl Reporter {
             Format::Json => Value::Array(results),
             Format::Sarif => machine::sarif_log(results, env!("CARGO_PKG_VERSION")),
         };
-        let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+        let mut text =
+            json_printable(&serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
         text.push('\n');
         self.write(&text);
         Ok(())
@@ -93,6 +95,23 @@ impl Reporter {
             eprint(text);
         }
     }
+}
+
+/// JSON with every character a terminal would act on written as a `\\uXXXX` escape (serde_json
+/// leaves C1 controls and bidirectional overrides as they are): the same document to a parser.
+fn json_printable(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if mlspec::source::unprintable(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Decide colour and box drawing from the flag, the terminal and `NO_COLOR`.
@@ -114,8 +133,13 @@ pub fn style(color: Color) -> Style {
     }
 }
 
-/// Write to stderr, ignoring a closed stream.
+/// Write to stderr, ignoring a closed stream. Any character a terminal would act on (ESC,
+/// BEL; a path or a name from an input can hold them) is written as its escape.
 pub fn eprint(text: &str) {
+    write_stderr(&mlspec::source::escaped(text));
+}
+
+fn write_stderr(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     let _ = err.flush();

@@ -122,6 +122,7 @@ pub fn simulate(
             workload: w.id.clone(),
             moments: [s, m, surge],
             assignments,
+            component: w.component.clone(),
         });
     }
     for k in 0..3 {

@@ -23,6 +23,8 @@ pub struct Workload {
     pub surge: u32,
     /// maxUnavailable resolved at `max`: 0 means a surge pod that cannot fit stalls the rollout.
     pub max_unavailable: u32,
+    /// The part of a spec a managed workload comes from (see `report::component`).
+    pub component: Option<String>,
 }
 
 /// The most replicas one workload may ask for; beyond this the input is not a real cluster.
@@ -226,6 +228,7 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
             max,
             surge,
             max_unavailable: unavailable,
+            component: super::report::component(meta.labels.as_ref()),
         });
     }
     out

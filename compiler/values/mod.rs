@@ -8,6 +8,7 @@
 pub mod cron;
 pub mod duration;
 pub mod image;
+pub mod limits;
 pub mod names;
 pub mod percent;
 pub mod quantity;
