@@ -52,17 +52,26 @@ pub struct Compiled {
 /// Compile one spec: parse → resolve → validate → generate → verify.
 ///
 /// Every overlay the build does not use is checked too, and its findings that lie inside it are
-/// reported, so a mistake in `[overlays.staging]` is caught while building prod.
+/// reported, so a mistake in `[overlays.staging]` is caught while building prod. The file is
+/// parsed once for all of them.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
     let provider = options.provider.as_deref();
-    let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
+    let mut diagnostics = Diagnostics::default();
+    let Some(tree) = spec::Tree::parse(source, &mut diagnostics) else {
+        return Compiled {
+            objects: Vec::new(),
+            diagnostics: diagnostics.sorted(),
+        };
+    };
+    let (spec, found, app) = check(&tree, catalog, options.env.as_deref(), provider);
+    diagnostics.extend(found);
     let mut objects = Vec::new();
-    if let Some(spec) = &spec {
-        for (name, extent) in &spec.overlays {
+    if spec.is_some() {
+        for (name, extent) in tree.overlays() {
             if options.env.as_deref() == Some(name.as_str()) {
                 continue;
             }
-            let (_, found, _) = check(source, catalog, Some(name), provider);
+            let (_, found, _) = check(&tree, catalog, Some(name), provider);
             for d in found {
                 if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
                     diagnostics.push(d);
@@ -98,12 +107,12 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
 
 /// Everything but generation, for one choice of overlay.
 fn check(
-    source: &SourceFile,
+    tree: &spec::Tree,
     catalog: &Catalog,
     env: Option<&str>,
     provider: Option<&str>,
 ) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
-    let (spec, mut diagnostics) = spec::parse(source, env);
+    let (spec, mut diagnostics) = tree.read(env);
     let Some(spec) = spec else {
         return (None, diagnostics, None);
     };

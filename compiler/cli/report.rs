@@ -12,6 +12,9 @@ use serde_json::Value;
 use super::args::{Color, Format};
 use super::io;
 
+/// The most diagnostics of one file printed for people (and as GitHub annotations).
+pub const MAX_SHOWN_PER_FILE: usize = 50;
+
 /// Where the diagnostics of one run go, and in what form. JSON and SARIF are one document per
 /// run, so they are collected and written by [`Reporter::finish`].
 pub struct Reporter {
@@ -33,33 +36,61 @@ impl Reporter {
         }
     }
 
-    /// Report every diagnostic of one file; returns (errors, warnings).
+    /// Report the diagnostics of one file; returns (errors, warnings), all of them counted.
+    /// People and GitHub get the first [`MAX_SHOWN_PER_FILE`] and a line saying how many more
+    /// there are (a YAML bundle checked as a spec by mistake has thousands); JSON and SARIF,
+    /// read by programs, get every one.
     pub fn diagnostics<'a>(
         &self,
         source: &SourceFile,
         diags: impl IntoIterator<Item = &'a Diagnostic>,
     ) -> (usize, usize) {
         let mut counts = (0, 0);
-        for d in diags {
+        let mut hidden = (0, 0);
+        for (i, d) in diags.into_iter().enumerate() {
+            let shown = i < MAX_SHOWN_PER_FILE;
             match self.format {
-                Format::Human => {
+                Format::Human if shown => {
                     let src = (!source.text.is_empty()).then_some(source);
                     // Rendered with its user text escaped, and with colour codes of its own.
                     write_stderr(&render::human(d, src, self.style));
                     write_stderr("\n");
                 }
-                Format::Github => self.write(&machine::github(d, source)),
+                Format::Github if shown => self.write(&machine::github(d, source)),
+                Format::Human | Format::Github => {}
                 Format::Json => self.collected.borrow_mut().push(machine::json(d, source)),
                 Format::Sarif => self
                     .collected
                     .borrow_mut()
                     .push(machine::sarif_result(d, source)),
             }
-            if d.is_error() {
-                counts.0 += 1;
+            let count = if d.is_error() {
+                &mut counts.0
             } else {
-                counts.1 += 1;
+                &mut counts.1
+            };
+            *count += 1;
+            if !shown {
+                if d.is_error() {
+                    hidden.0 += 1;
+                } else {
+                    hidden.1 += 1;
+                }
             }
+        }
+        if hidden != (0, 0) && matches!(self.format, Format::Human | Format::Github) {
+            let more = |n: usize, what: &str| {
+                (n > 0).then(|| format!("{n} more {what}{}", if n == 1 { "" } else { "s" }))
+            };
+            let parts: Vec<String> = [more(hidden.0, "error"), more(hidden.1, "warning")]
+                .into_iter()
+                .flatten()
+                .collect();
+            eprint(&format!(
+                "note: {} in `{}` not shown; fix the ones above first (is this the file you meant?), or list every one with `--format json`\n\n",
+                parts.join(" and "),
+                source.name
+            ));
         }
         counts
     }

@@ -9,7 +9,7 @@
 //! every other resource (memory, ephemeral-storage, pods, extended resources) in whole units,
 //! rounded up.
 
-mod node_stream;
+mod list_stream;
 pub mod nodes;
 pub mod pods;
 pub mod pool_file;
@@ -131,13 +131,15 @@ pub fn parse(source: &SourceFile, catalog: &Catalog) -> (Option<Inventory>, Diag
 }
 
 /// Parse a Kubernetes quantity into the integer the scheduler compares: millicores for `cpu`,
-/// whole units (rounded up) for everything else.
+/// whole units (rounded up) for everything else. Negative amounts and amounts beyond what the
+/// scheduler's 64-bit integers hold are errors, never clamped: clamped, they would fit.
 pub fn quantity_units(resource: &str, text: &str) -> Result<i64, String> {
     let q = crate::values::quantity::Quantity::parse(text)?;
-    Ok(if resource == "cpu" {
-        q.milli_ceil()
-    } else {
-        q.units_ceil()
+    if q.is_negative() {
+        return Err(format!("`{text}` is negative"));
+    }
+    q.scheduler_units(resource).ok_or_else(|| {
+        format!("`{text}` is beyond the largest amount the scheduler counts (2^63 - 1 units)")
     })
 }
 

@@ -26,6 +26,7 @@ pub mod manifests;
 pub mod moments;
 pub mod pod;
 pub mod report;
+pub mod sanity;
 pub mod score;
 pub mod verdict;
 pub mod workload;

@@ -45,7 +45,7 @@ pub fn fenceposts(
             Some(IntOrString::Int(n)) => u32::try_from(*n).unwrap_or(0),
             Some(IntOrString::String(s)) => {
                 let pct: u64 = s.trim_end_matches('%').trim().parse().unwrap_or(0);
-                let scaled = pct * u64::from(replicas);
+                let scaled = pct.saturating_mul(u64::from(replicas));
                 let n = if up {
                     scaled.div_ceil(100)
                 } else {

@@ -117,3 +117,58 @@ fn item_24_a_zero_cpu_or_memory_is_an_error() {
         );
     }
 }
+
+const NODE_7EI: &str = r#"{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Node",
+  "metadata": {"name": "n1"}, "status": {"allocatable": {"cpu": "64", "memory": "ALLOC", "pods": "110"}}}]}"#;
+
+const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: REPLICAS\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: x/y:1\n        resources: {requests: {cpu: \"1\", memory: 3Ei}}\n";
+
+#[test]
+fn item_8_quantities_add_up_without_overflow_and_negatives_are_input_errors() {
+    let dir = tmp();
+    let root = dir.path();
+    let place = |alloc: &str, replicas: &str| {
+        std::fs::write(root.join("nodes.json"), NODE_7EI.replace("ALLOC", alloc)).expect("write");
+        std::fs::write(root.join("web.yaml"), WEB.replace("REPLICAS", replicas)).expect("write");
+        mlspec(
+            root,
+            &[
+                "place",
+                "--inventory",
+                "nodes.json",
+                "web.yaml",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    // Three 3Ei pods on a 7Ei node: two fit, the third does not (it used to wrap round).
+    let o = place("7Ei", "3");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(report["moments"]["steady"]["placed"], 2, "{report:#}");
+    assert_eq!(report["feasible"], false);
+    let memory = &report["utilization"]["n1"]["memory"];
+    assert!(
+        memory.as_f64().is_some_and(|m| (0.0..=1.0).contains(&m)),
+        "{memory}"
+    );
+
+    // A negative allocatable is an input error, not an empty node that nothing fits.
+    let o = place("-7Ei", "1");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("E0200") && stderr(&o).contains("negative"),
+        "{}",
+        stderr(&o)
+    );
+    // `replicas: -1` is an input error, not zero pods that trivially fit.
+    let o = place("7Ei", "-1");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("E0202") && stderr(&o).contains("`spec.replicas` is -1"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty(), "no report for a broken input");
+}

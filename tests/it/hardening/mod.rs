@@ -3,6 +3,7 @@
 //! `scripts/bench-hostile` (figures in docs/performance.md), never timed in a test.
 
 mod answers;
+mod limits;
 mod messages;
 mod writes;
 
