@@ -63,15 +63,21 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
             diagnostics: diagnostics.sorted(),
         };
     };
-    let (spec, found, app) = check(&tree, catalog, options.env.as_deref(), provider);
+    let env = options.env.as_deref();
+    let (spec, found, app) = check(&tree, catalog, env, provider);
     diagnostics.extend(found);
     let mut objects = Vec::new();
     if spec.is_some() {
         for (name, extent) in tree.overlays() {
-            if options.env.as_deref() == Some(name.as_str()) {
+            if env == Some(name.as_str()) {
                 continue;
             }
-            let (_, found, _) = check(&tree, catalog, Some(name), provider);
+            let (_, mut found, app) = check(&tree, catalog, Some(name), provider);
+            // What this overlay would put in the bundle, checked too (a secret in its args).
+            if let Some(app) = app.filter(|_| !found.has_errors()) {
+                let docs = verify::documents(&generate::generate(&app));
+                found.extend(verify::strings::check(&tree.merged(Some(name)), &docs));
+            }
             for d in found {
                 if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
                     diagnostics.push(d);
@@ -88,8 +94,12 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     {
         objects = generate::generate(&app);
         let docs = verify::documents(&objects);
+        let leaks = verify::strings::check(&tree.merged(env), &docs);
         let found = verify::verify_documents(&docs, options.k8s_version);
-        if !found.is_empty() {
+        if leaks.has_errors() {
+            diagnostics.extend(leaks);
+            objects.clear();
+        } else if !found.is_empty() {
             diagnostics.extend(verify::diagnostics(
                 source,
                 &docs,

@@ -66,6 +66,8 @@ codes! {
     E0008 "invalid-choice" Error "a value outside the allowed set";
     E0009 "input-too-large" Error "the input is beyond mlspec's limits";
     E0010 "invalid-catalog" Error "an entry of a user catalog (`--stdlib`) that mlspec cannot use";
+    E0011 "nul-character" Error "a program argument or variable with a NUL character in it";
+    E0012 "secret-in-bundle" Error "a literal that looks like a secret in args, command, annotations, labels, files or a URL";
     E0101 "invalid-name" Error "a name that Kubernetes would reject";
     E0102 "invalid-label" Error "a label or annotation key or value that Kubernetes would reject";
     E0103 "invalid-image" Error "an image reference that does not parse";

@@ -132,22 +132,28 @@ impl Tree {
         &self.extents
     }
 
+    /// The value tree with `[overlays.<env>]` merged over the file when `env` names one.
+    pub fn merged(&self, env: Option<&str>) -> std::borrow::Cow<'_, Node> {
+        let overlay = env.and_then(|env| self.overlays.iter().find(|(n, _)| n.v == env));
+        match overlay {
+            Some((_, node)) => {
+                let mut root = self.root.clone();
+                overlay::merge(&mut root, node);
+                std::borrow::Cow::Owned(root)
+            }
+            None => std::borrow::Cow::Borrowed(&self.root),
+        }
+    }
+
     /// The spec with `[overlays.<env>]` merged over the file when `env` is given (its
     /// `overlays` are left empty: they are the tree's, [`Tree::overlays`]).
     pub fn read(&self, env: Option<&str>) -> (Option<Spec>, Diagnostics) {
         let mut d = Diagnostics::default();
-        let mut merged = None;
-        if let Some(env) = env {
-            match self.overlays.iter().find(|(n, _)| n.v == env) {
-                Some((_, node)) => {
-                    let mut root = self.root.clone();
-                    overlay::merge(&mut root, node);
-                    merged = Some(root);
-                }
-                None => d.push(unknown_env(env, &self.overlays)),
-            }
+        if let Some(env) = env.filter(|env| !self.overlays.iter().any(|(n, _)| n.v == *env)) {
+            d.push(unknown_env(env, &self.overlays));
         }
-        let root = merged.as_ref().unwrap_or(&self.root);
+        let merged = self.merged(env);
+        let root = merged.as_ref();
         let spec = read_spec(root, &mut d).map(|mut s| {
             s.env = env.map(str::to_string);
             s

@@ -5,6 +5,7 @@
 mod answers;
 mod limits;
 mod messages;
+mod secrets;
 mod writes;
 
 use std::collections::BTreeMap;
