@@ -19,7 +19,7 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
         objects: a.cluster.inventory.is_some(),
         annotate: a.annotate,
     };
-    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), out) {
+    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), &options.lint, out) {
         Ok(c) => c,
         Err(code) => return code,
     };

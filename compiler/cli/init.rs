@@ -13,7 +13,7 @@ use super::report::Reporter;
 use super::{EXIT_OK, EXIT_USAGE, io, report};
 
 pub fn run(a: &InitArgs, out: &Reporter) -> i32 {
-    let catalog = match super::catalog::load(a.stdlib.as_deref(), out) {
+    let catalog = match super::catalog::load(a.stdlib.as_deref(), &Default::default(), out) {
         Ok(c) => c,
         Err(code) => return code,
     };

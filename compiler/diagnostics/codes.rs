@@ -5,7 +5,8 @@
 //! (syntax, keys, types), `E0100`–`E0199` about values and how they fit together, `E0200`–`E0299`
 //! about inventories and manifests for `place`, `E0300`–`E0399` are internal errors the verify
 //! stage finds in generated objects. `W0xxx` are warnings, grouped the same way: `W0001`–`W0199`
-//! about a spec, `W0200`–`W0299` about the inventory and running-pods files of `place`.
+//! about a spec, `W0200`–`W0299` about files no spec owns: the inventory and running-pods files
+//! of `place`, and user catalogs (which a spec may load, but must not silence).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -32,8 +33,8 @@ pub struct Code {
 }
 
 impl Code {
-    /// Whether a spec's `[lint]` can set this warning's level: W02xx are about `place`'s input
-    /// files, not about a spec, so only the command line reaches them.
+    /// Whether a spec's `[lint]` can set this warning's level: W02xx are about files a spec
+    /// does not own (`place`'s inputs, a catalog), so only the command line reaches them.
     pub fn in_spec_lint(&self) -> bool {
         self.severity == Severity::Warning && !self.id.starts_with("W02")
     }
@@ -125,6 +126,8 @@ codes! {
     W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
     W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
+    W0201 "tolerates-every-taint" Warning "a catalog toleration without a key, which tolerates every taint";
+    W0202 "control-plane-placement" Warning "a catalog entry that selects or tolerates the control plane";
 }
 
 /// Look a code up by id, case-insensitively (`e0101` works too).
