@@ -61,6 +61,31 @@ impl<'a> Out<'a> {
         });
     }
 
+    /// Items of a list (`key`) two of which share a name or their other identity (a port's
+    /// number, a volume's path): one would shadow the other in the pod.
+    fn unique<'i>(
+        &mut self,
+        key: &str,
+        items: impl Iterator<Item = (&'i str, String)>,
+        shared: &str,
+        help: &'static str,
+    ) {
+        let mut names = std::collections::BTreeMap::new();
+        let mut others = std::collections::BTreeMap::new();
+        for (name, other) in items {
+            let first = names.get(name).or_else(|| others.get(&other)).cloned();
+            if let Some((n, o)) = first {
+                self.check(
+                    key,
+                    Err(format!("`{n}` ({o}) and `{name}` ({other}) share {shared}")),
+                    help,
+                );
+            }
+            names.entry(name).or_insert((name, other.clone()));
+            others.entry(other.clone()).or_insert((name, other));
+        }
+    }
+
     /// A literal secret among an environment's values (`key` is the table's key).
     fn env_secrets<'v>(
         &mut self,
@@ -356,20 +381,15 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
         nonempty(&r.ports, "port"),
         "the first port is the one the Service and Ingress use",
     );
-    for (i, p) in r.ports.iter().enumerate() {
-        if let Some(twin) = r.ports[..i]
+    out.unique(
+        "ports",
+        r.ports
             .iter()
-            .find(|q| q.name == p.name || q.port == p.port)
-        {
-            out.check(
-                "ports",
-                Err(format!(
-                    "ports `{}` ({}) and `{}` ({}) share a name or a number",
-                    twin.name, twin.port, p.name, p.port
-                )),
-                "each port of a container has a name and a number of its own",
-            );
-        }
+            .map(|p| (p.name.as_str(), p.port.to_string())),
+        "a name or a number",
+        "each port of a container has a name and a number of its own",
+    );
+    for p in &r.ports {
         out.check(
             "ports",
             port_name(&p.name),
@@ -419,7 +439,13 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
     {
         out.check("resources", quantity(q), QUANTITY);
     }
-    for (i, v) in r.volumes.iter().enumerate() {
+    out.unique(
+        "volumes",
+        r.volumes.iter().map(|v| (v.name.as_str(), v.path.clone())),
+        "a name or a path, so one would be lost",
+        "give each volume a name and a path of its own",
+    );
+    for v in &r.volumes {
         out.check(
             "volumes",
             dns1123_label(&v.name)
@@ -428,19 +454,6 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
             "each volume is `{ name = \"cache\", path = \"/cache\", size = \"10Gi\" }`",
         );
         out.mount_path("volumes", &v.path);
-        if let Some(twin) = r.volumes[..i]
-            .iter()
-            .find(|w| w.name == v.name || w.path == v.path)
-        {
-            out.check(
-                "volumes",
-                Err(format!(
-                    "volumes `{}` ({}) and `{}` ({}) share a name or a path, so one would be lost",
-                    twin.name, twin.path, v.name, v.path
-                )),
-                "give each volume a name and a path of its own",
-            );
-        }
         if RESERVED_VOLUMES.contains(&v.name.as_str()) {
             out.check(
                 "volumes",
