@@ -53,14 +53,29 @@ pub struct SourceFile {
     view: OnceLock<View>,
 }
 
-/// What rendering needs of a text, made once.
+/// What rendering needs of a text, made once: 4 bytes per line and a few per 64 KiB.
 #[derive(Debug, Clone)]
 struct View {
-    /// Byte offset where each line starts (the first is 0), and whether the line is ASCII (so
-    /// a column in characters is a column in bytes).
-    lines: Vec<(usize, bool)>,
+    /// Byte offset where each line starts (the first is 0). Texts past 4 GiB are not indexed
+    /// past it (no input is that large: `cli::io::MAX_INPUT_BYTES`).
+    lines: Vec<u32>,
+    /// For a text that is not all ASCII: (byte offset, characters before it) every
+    /// [`CHECKPOINT`] bytes, so a column in characters costs at most that much counting, even on
+    /// a minified file's one long line.
+    checkpoints: Option<Vec<(u32, u32)>>,
     /// The text as a terminal may show it, when it differs (see [`SourceFile::shown`]).
     shown: Option<String>,
+}
+
+const CHECKPOINT: usize = 64 * 1024;
+
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Characters that start in `bytes` (a slice of UTF-8, cut anywhere).
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
 }
 
 impl SourceFile {
@@ -75,39 +90,63 @@ impl SourceFile {
     fn view(&self) -> &View {
         self.view.get_or_init(|| {
             let bytes = self.text.as_bytes();
-            let mut lines = Vec::new();
-            let mut start = 0;
-            for (i, b) in bytes.iter().enumerate() {
-                if *b == b'\n' {
-                    lines.push((start, bytes[start..i].is_ascii()));
-                    start = i + 1;
+            let mut lines = vec![0];
+            lines.extend(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .map(|(i, _)| small(i + 1)),
+            );
+            let checkpoints = (!bytes.is_ascii()).then(|| {
+                let mut out = Vec::new();
+                let mut chars = 0;
+                for (k, block) in bytes.chunks(CHECKPOINT).enumerate() {
+                    out.push((small(k * CHECKPOINT), small(chars)));
+                    chars += chars_in(block);
                 }
-            }
-            lines.push((start, bytes[start..].is_ascii()));
+                out
+            });
             let shown = self
                 .text
                 .chars()
                 .any(unprintable_at_all)
                 .then(|| printable_same_length(&self.text));
-            View { lines, shown }
+            View {
+                lines,
+                checkpoints,
+                shown,
+            }
         })
+    }
+
+    /// Characters before byte `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        let Some(points) = &self.view().checkpoints else {
+            return offset;
+        };
+        let at = points.partition_point(|(byte, _)| *byte as usize <= offset);
+        let (byte, chars) = points.get(at.saturating_sub(1)).copied().unwrap_or((0, 0));
+        let from = (byte as usize).min(offset);
+        chars as usize + chars_in(&self.text.as_bytes()[from..offset])
     }
 
     /// The 0-based line an offset is on.
     fn line_of(&self, offset: usize) -> usize {
         let lines = &self.view().lines;
         lines
-            .partition_point(|(start, _)| *start <= offset)
+            .partition_point(|start| *start as usize <= offset)
             .saturating_sub(1)
     }
 
     /// The byte range of a 0-based line, without its line break.
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
         let lines = &self.view().lines;
-        let start = lines.get(line).map_or(self.text.len(), |(s, _)| *s);
+        let len = self.text.len();
+        let start = lines.get(line).map_or(len, |s| (*s as usize).min(len));
         let end = lines
             .get(line + 1)
-            .map_or(self.text.len(), |(next, _)| next - 1);
+            .map_or(len, |next| (*next as usize).saturating_sub(1).min(len));
         start..end.max(start)
     }
 
@@ -115,14 +154,8 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_of(offset);
-        let (line_start, ascii) = self.view().lines[line];
-        let col = if ascii {
-            offset - line_start
-        } else {
-            self.text
-                .get(line_start..offset)
-                .map_or(offset - line_start, |s| s.chars().count())
-        };
+        let start = self.line_range(line).start.min(offset);
+        let col = self.chars_before(offset) - self.chars_before(start);
         (line + 1, col + 1)
     }
 
@@ -220,6 +253,36 @@ mod tests {
         assert_eq!(f.line_col(10_003), (2, 2));
         assert_eq!(f.line_range(1), 10_001..10_013);
         assert_eq!(f.line_range(2), 10_014..10_014);
+    }
+
+    #[test]
+    fn columns_on_a_long_non_ascii_line_are_counted_in_characters() {
+        let text = format!("a\n{}x{}\nz", "é".repeat(100_000), "日".repeat(50_000));
+        let f = SourceFile::new("a.json", text.as_str());
+        let naive = |offset: usize| {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            text[start..offset].chars().count() + 1
+        };
+        for offset in [
+            0,
+            2,
+            3,
+            4,
+            200_001,
+            200_002,
+            200_003,
+            350_000,
+            350_002,
+            text.len(),
+        ] {
+            let offset = (0..=offset)
+                .rev()
+                .find(|o| text.is_char_boundary(*o))
+                .unwrap_or(0);
+            assert_eq!(f.line_col(offset).1, naive(offset), "at {offset}");
+        }
+        assert_eq!(f.line_col(200_002), (2, 100_001));
+        assert_eq!(f.line_col(text.len()), (3, 2));
     }
 
     #[test]

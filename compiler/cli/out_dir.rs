@@ -203,10 +203,10 @@ fn is_folder(dir: &Path) -> Result<(), String> {
 /// build that waited on a removed one takes the new one instead.
 const LOCK: &str = ".mlspec.lock";
 
-struct Lock {
-    path: PathBuf,
-    _file: File,
-}
+/// The lock held for a build; `None` in a folder no one can write to (a read-only checkout),
+/// where a build that changes nothing still succeeds and one that would change something fails
+/// at its first write, leaving the folder as it was.
+struct Lock(Option<(PathBuf, File)>);
 
 impl Lock {
     fn take(dir: &Path) -> Result<Lock, String> {
@@ -227,17 +227,21 @@ impl Lock {
                     path.display()
                 ));
             }
-            let file = std::fs::OpenOptions::new()
+            let opened = std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
                 .truncate(false)
-                .open(&path)
-                .map_err(cannot)?;
+                .open(&path);
+            let file = match opened {
+                Ok(f) => f,
+                Err(e) if read_only(&e) => return Ok(Lock(None)),
+                Err(e) => return Err(cannot(e)),
+            };
             file.lock().map_err(cannot)?;
             let held = file.metadata().map_err(cannot)?;
             if std::fs::symlink_metadata(&path).is_ok_and(|now| same_file(&held, &now)) {
-                return Ok(Lock { path, _file: file });
+                return Ok(Lock(Some((path, file))));
             }
         }
         Err(format!(
@@ -250,8 +254,18 @@ impl Lock {
 impl Drop for Lock {
     fn drop(&mut self) {
         // Removed while still held, so no build can take a lock on a file about to vanish.
-        let _ = std::fs::remove_file(&self.path);
+        if let Some((path, _)) = &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
     }
+}
+
+/// A folder mlspec may not write to at all.
+fn read_only(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 #[cfg(unix)]

@@ -94,6 +94,8 @@ pub struct Tree {
     overlays: Vec<(Sp<String>, Node)>,
     /// Each overlay's name and the span its keys and values cover, worked out once.
     extents: Vec<(String, Span)>,
+    /// Each overlay's position by name, so reading one never scans them all.
+    index: BTreeMap<String, usize>,
 }
 
 impl Tree {
@@ -120,10 +122,16 @@ impl Tree {
             .iter()
             .map(|(n, node)| (n.v.clone(), Span::new(n.span.start, node.extent().end)))
             .collect();
+        let index = overlays
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (n.v.clone(), i))
+            .collect();
         Some(Tree {
             root,
             overlays,
             extents,
+            index,
         })
     }
 
@@ -134,7 +142,9 @@ impl Tree {
 
     /// The value tree with `[overlays.<env>]` merged over the file when `env` names one.
     pub fn merged(&self, env: Option<&str>) -> std::borrow::Cow<'_, Node> {
-        let overlay = env.and_then(|env| self.overlays.iter().find(|(n, _)| n.v == env));
+        let overlay = env
+            .and_then(|env| self.index.get(env))
+            .and_then(|&i| self.overlays.get(i));
         match overlay {
             Some((_, node)) => {
                 let mut root = self.root.clone();
@@ -149,7 +159,7 @@ impl Tree {
     /// `overlays` are left empty: they are the tree's, [`Tree::overlays`]).
     pub fn read(&self, env: Option<&str>) -> (Option<Spec>, Diagnostics) {
         let mut d = Diagnostics::default();
-        if let Some(env) = env.filter(|env| !self.overlays.iter().any(|(n, _)| n.v == *env)) {
+        if let Some(env) = env.filter(|env| !self.index.contains_key(*env)) {
             d.push(unknown_env(env, &self.overlays));
         }
         let merged = self.merged(env);

@@ -82,6 +82,22 @@ fn item_2_output_keeps_links_writes_devices_in_place_and_dash_is_stdout() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("kind: Deployment"), "{}", stdout(&o));
 
+    // A FIFO is written in place, for whoever reads it, and stays a FIFO.
+    let fifo = root.join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let path = fifo.clone();
+        let reader = std::thread::spawn(move || std::fs::read_to_string(path).expect("read"));
+        let o = mlspec(root, &["build", "app.toml", "-o", "pipe", "-A", "warnings"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(reader.join().expect("reader").contains("kind: Deployment"));
+        use std::os::unix::fs::FileTypeExt;
+        let kind = std::fs::symlink_metadata(&fifo)
+            .expect("exists")
+            .file_type();
+        assert!(kind.is_fifo());
+    }
+
     // A link to a file: the file is written, the link stays, so does a dangling one's target.
     symlink("real.yaml", root.join("link.yaml")).expect("link");
     let o = mlspec(
