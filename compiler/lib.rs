@@ -68,20 +68,29 @@ pub struct Compiled {
 /// says about other apps is left for [`link::check`] over the whole build.
 ///
 /// Every overlay the build does not use is checked too, and its findings that lie inside it are
-/// reported, so a mistake in `[overlays.staging]` is caught while building prod. Lint levels
-/// apply last, so a warning the patch stage finds can be denied like any other.
+/// reported, so a mistake in `[overlays.staging]` is caught while building prod. The file is
+/// parsed once for all of them. Lint levels apply last, so a warning the patch stage finds can
+/// be denied like any other.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
     let provider = options.provider.as_deref();
     let version = options.k8s_version;
-    let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
-    // The validate stage reported what the accounts mean; the report wants the accounts.
-    let memory = match (&spec, &app) {
-        (Some(spec), Some(app)) => memory::assess(spec, app, catalog).0,
-        _ => Vec::new(),
-    };
+    let env = options.env.as_deref();
+    let mut diagnostics = Diagnostics::default();
     let mut objects = Vec::new();
+    let mut memory = Vec::new();
     let mut link = None;
     let mut origins = Vec::new();
+    let Some(tree) = spec::Tree::parse(source, &mut diagnostics) else {
+        return Compiled {
+            objects,
+            diagnostics: diagnostics.sorted(),
+            memory,
+            link,
+            origins,
+        };
+    };
+    let (spec, found, app) = check(&tree, catalog, env, provider);
+    diagnostics.extend(found);
     let Some(spec) = &spec else {
         return Compiled {
             objects,
@@ -91,17 +100,32 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
             origins,
         };
     };
-    for (name, extent) in &spec.overlays {
-        if options.env.as_deref() == Some(name.as_str()) {
+    // The validate stage reported what the accounts mean; the report wants the accounts.
+    if let Some(app) = &app {
+        memory = memory::assess(spec, app, catalog).0;
+    }
+    for (name, extent) in tree.overlays() {
+        if env == Some(name.as_str()) {
             continue;
         }
-        let (other, mut found, other_app) = check(source, catalog, Some(name), provider);
-        // An overlay's patches are checked against what that overlay builds.
+        let (other, mut found, other_app) = check(&tree, catalog, Some(name), provider);
         if let (Some(other), Some(other_app)) = (&other, &other_app)
             && !found.has_errors()
-            && other.patches.iter().any(|(_, p)| p.touches(*extent))
         {
-            build(source, other, other_app, version, &mut found);
+            if other.patches.iter().any(|(_, p)| p.touches(*extent)) {
+                // An overlay's patches are checked against what that overlay builds.
+                let target = Target {
+                    source,
+                    tree: &tree,
+                    env: Some(name),
+                    version,
+                };
+                build(&target, other, other_app, &mut found);
+            } else {
+                // What this overlay would put in the bundle, checked too (a secret in its args).
+                let docs = verify::documents(&document::documents(&generate::generate(other_app)));
+                found.extend(verify::strings::check(&tree.merged(Some(name)), &docs));
+            }
         }
         for d in found {
             if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
@@ -113,7 +137,13 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     if let Some(app) = app
         && !diagnostics.has_errors()
     {
-        objects = build(source, spec, &app, version, &mut diagnostics);
+        let target = Target {
+            source,
+            tree: &tree,
+            env,
+            version,
+        };
+        objects = build(&target, spec, &app, &mut diagnostics);
         link = Some(link::unit(spec, &app, levels.clone()));
         origins = generate::origins(&app);
     }
@@ -132,39 +162,60 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     }
 }
 
-/// Generate, verify, patch and verify again: the bundle's objects, or none after an error.
+/// What [`build`] builds for: the file, its parsed tree and overlay, the Kubernetes version.
+struct Target<'a> {
+    source: &'a SourceFile,
+    tree: &'a spec::Tree,
+    env: Option<&'a str>,
+    version: verify::KubeVersion,
+}
+
+/// Generate, verify, patch and verify again, then look for literal secrets in every string of
+/// the result: the bundle's objects, or none after an error.
 ///
 /// The generated objects are verified before any patch, so a finding there is mlspec's bug
-/// (E0300/E0301) and one after is a patch's (E0313–E0315).
+/// (E0300/E0301) and one after is a patch's (E0313–E0315). Secrets are looked for last, in the
+/// patched objects, so one a patch brings is caught too.
 fn build(
-    source: &SourceFile,
+    target: &Target,
     spec: &spec::Spec,
     app: &app::App,
-    version: verify::KubeVersion,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Document> {
+    let version = target.version;
     let mut docs = document::documents(&generate::generate(app));
     let found = verify::verify(&docs, version);
     if !found.is_empty() {
         let values = verify::documents(&docs);
-        diagnostics.extend(verify::diagnostics(source, &values, &found, version));
+        // A literal secret is the user's error, and may be what broke an object (a 3 MB value).
+        let leaks = verify::strings::check(&target.tree.merged(target.env), &values);
+        if leaks.has_errors() {
+            diagnostics.extend(leaks);
+        } else {
+            diagnostics.extend(verify::diagnostics(target.source, &values, &found, version));
+        }
         return Vec::new();
     }
-    if spec.patches.is_empty() {
-        return docs;
+    if !spec.patches.is_empty() {
+        let mut patched = Diagnostics::default();
+        let applied = patch::apply(spec, &mut docs, &mut patched);
+        let failed = patched.has_errors();
+        diagnostics.extend(patched);
+        if failed {
+            return Vec::new();
+        }
+        let found = verify::verify(&docs, version);
+        if !found.is_empty() {
+            diagnostics.extend(patch::blame::findings(
+                spec, &docs, &applied, &found, version,
+            ));
+            return Vec::new();
+        }
     }
-    let mut patched = Diagnostics::default();
-    let applied = patch::apply(spec, &mut docs, &mut patched);
-    let failed = patched.has_errors();
-    diagnostics.extend(patched);
+    let leaks = verify::strings::check(&target.tree.merged(target.env), &verify::documents(&docs));
+    let failed = leaks.has_errors();
+    diagnostics.extend(leaks);
     if failed {
-        return Vec::new();
-    }
-    let found = verify::verify(&docs, version);
-    if !found.is_empty() {
-        diagnostics.extend(patch::blame::findings(
-            spec, &docs, &applied, &found, version,
-        ));
         return Vec::new();
     }
     docs
@@ -172,12 +223,12 @@ fn build(
 
 /// Everything but generation, for one choice of overlay.
 fn check(
-    source: &SourceFile,
+    tree: &spec::Tree,
     catalog: &Catalog,
     env: Option<&str>,
     provider: Option<&str>,
 ) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
-    let (spec, mut diagnostics) = spec::parse(source, env);
+    let (spec, mut diagnostics) = tree.read(env);
     let Some(spec) = spec else {
         return (None, diagnostics, None);
     };

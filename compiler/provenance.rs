@@ -630,7 +630,7 @@ impl Context<'_> {
     fn spec_line(&self, path: &str) -> Option<String> {
         let span = origin::find(self.root, path)?;
         let (line, _) = self.source.line_col(span.start);
-        Some(format!("{}:{line}", self.source.name))
+        Some(format!("{}:{line}", printable(&self.source.name)))
     }
 
     fn node(&self, path: &str) -> Option<&Node> {
@@ -655,6 +655,20 @@ impl Context<'_> {
     fn table_has(&self, path: &str, key: &str) -> bool {
         matches!(&self.node(path).map(|n| &n.value), Some(TomlValue::Table(t)) if t.get(key).is_some())
     }
+}
+
+/// `text` as one line of a YAML comment: a line break or any other character YAML does not
+/// allow unescaped (a spec's folder may have any of them in its name) is written as an escape.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Every value of one YAML document: its JSON pointer, its line (1-based), and its parent

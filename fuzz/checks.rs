@@ -174,3 +174,190 @@ pub fn values(data: &[u8]) {
     let _ = parse_percent(s);
     let _ = parse_int_or_percent(s);
 }
+
+/// The `--out-dir` planner (`emit::gitops`), on a folder and a plan described by the input's
+/// lines: `plan PATH`, `owned PATH`, `foreign PATH`, `folder PATH`, `link PATH` (what the CLI
+/// finds), and `doc KIND NAME APP` (a rendered object). Whatever the folder holds, nothing is
+/// written through a link or a file, nothing in the way goes unreported, only mlspec's own files
+/// at paths of its layout are removed, and what `plan` lays out is all in that layout.
+pub fn outdir(data: &[u8]) {
+    use std::collections::BTreeMap;
+
+    use mlspec::emit::Rendered;
+    use mlspec::emit::gitops::{self, Found};
+
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut plan = gitops::Plan::new();
+    let mut found = BTreeMap::new();
+    let mut docs = Vec::new();
+    for line in text.lines() {
+        let mut words = line.split(' ');
+        let (Some(tag), Some(path)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let rest = words.collect::<Vec<_>>().join(" ");
+        let entry = match tag {
+            "plan" => {
+                plan.insert(path.to_string(), format!("{}{rest}", gitops::HEADER));
+                continue;
+            }
+            "doc" => {
+                let mut parts = rest.splitn(2, ' ');
+                let (name, app) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                docs.push(Rendered {
+                    id: format!("{path}/{name}"),
+                    rank: 0,
+                    kind: if path.is_empty() {
+                        "Service".to_string()
+                    } else {
+                        "Deployment".to_string()
+                    },
+                    name: format!("{path}{name}"),
+                    app: app.to_string(),
+                    text: rest.clone(),
+                });
+                continue;
+            }
+            "owned" => Found::Owned(format!("{}{rest}", gitops::HEADER)),
+            "foreign" => Found::Foreign,
+            "folder" => Found::Folder,
+            "link" => Found::Special("a symbolic link"),
+            _ => continue,
+        };
+        found.insert(path.to_string(), entry);
+    }
+    if let Ok(laid_out) = gitops::plan(&docs) {
+        for path in laid_out.keys() {
+            assert!(
+                gitops::in_layout(path),
+                "plan writes {path:?} outside its layout"
+            );
+        }
+    }
+    let c = gitops::changes(&plan, &found);
+    let folder_of = |p: &str| p.split_once('/').map(|(f, _)| f.to_string());
+    for path in c.create.iter().chain(&c.update) {
+        assert!(plan.contains_key(path), "{path} is written but not planned");
+        if let Some(folder) = folder_of(path) {
+            assert!(
+                matches!(found.get(&folder), None | Some(Found::Folder)),
+                "{path} is written through {folder:?}, which is {:?}",
+                found.get(&folder)
+            );
+        }
+        assert!(
+            matches!(found.get(path), None | Some(Found::Owned(_))),
+            "{path} replaces {:?}",
+            found.get(path)
+        );
+    }
+    for path in &c.remove {
+        assert!(
+            matches!(found.get(path), Some(Found::Owned(_))),
+            "{path} is not mlspec's"
+        );
+        assert!(gitops::in_layout(path), "{path} is outside the layout");
+        assert!(!plan.contains_key(path), "{path} is planned and removed");
+    }
+    for folder in &c.folders {
+        assert!(
+            !found.contains_key(folder),
+            "{folder} exists and is made again"
+        );
+    }
+    // Everything in the way of a planned file is reported.
+    for path in plan.keys() {
+        let in_the_way = |p: &str| !matches!(found.get(p), None | Some(Found::Owned(_)));
+        let folder_blocked =
+            folder_of(path).is_some_and(|f| !matches!(found.get(&f), None | Some(Found::Folder)));
+        if in_the_way(path) || folder_blocked {
+            assert!(
+                c.blocked
+                    .iter()
+                    .any(|b| b.path == *path || Some(b.path.clone()) == folder_of(path)),
+                "{path} is in the way but not reported: {c:?}"
+            );
+        }
+    }
+}
+
+/// The user catalog reader (`stdlib::user`), on the input as each of the four catalog files.
+/// Diagnostics render; a file with errors adds nothing; every entry it adds passes the catalog
+/// checks without an error; and a spec that uses an added runtime or accelerator never yields
+/// an internal error (E03xx): what the catalog checks accept, the pipeline accepts.
+pub fn catalog_file(data: &[u8]) {
+    use mlspec::stdlib::check::catalog as problems;
+    use mlspec::stdlib::user;
+
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for name in user::FILES {
+        let file = SourceFile::new(format!("platform/{name}"), text);
+        let (c, diags) = user::extend(catalog(), std::slice::from_ref(&file));
+        render_all(&diags[0], &file);
+        let added: Vec<(String, String)> = match name {
+            "accelerators.toml" => {
+                new_keys(&c.accelerators, &catalog().accelerators, "accelerator")
+            }
+            "runtimes.toml" => new_keys(&c.runtimes, &catalog().runtimes, "runtime"),
+            "providers.toml" => new_keys(&c.providers, &catalog().providers, "provider"),
+            _ => new_keys(&c.sources, &catalog().sources, "source"),
+        };
+        if diags[0].has_errors() {
+            assert!(added.is_empty(), "a file with errors added {added:?}");
+            continue;
+        }
+        let errors: Vec<_> = problems(&c)
+            .into_iter()
+            .filter(|p| p.code.id == "E0010")
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "an accepted catalog fails its checks: {errors:?}"
+        );
+        for (kind, entry) in added.iter().take(4) {
+            let resources = match kind.as_str() {
+                "accelerator" => format!("[serve.resources]\naccelerator = {entry:?}\ngpus = 1\n"),
+                _ => String::new(),
+            };
+            let runtime = match kind.as_str() {
+                "runtime" => format!("runtime = {entry:?}\n"),
+                _ => String::new(),
+            };
+            let spec = format!(
+                "[app]\nname = \"fuzz\"\n[serve]\nimage = \"registry.example.com/fuzz:1.0.0\"\n{runtime}{resources}"
+            );
+            let source = SourceFile::new("app.toml", spec);
+            let out = compile_spec(&source, &c, &Options::default());
+            if let Some(d) = out
+                .diagnostics
+                .iter()
+                .find(|d| d.code.id.starts_with("E03"))
+            {
+                panic!(
+                    "a spec on an accepted catalog entry is an internal error:\n{}",
+                    human(d, Some(&source), Style::plain())
+                );
+            }
+        }
+    }
+}
+
+/// The names `now` has that `before` has not, or whose entry it replaced, with what they are.
+fn new_keys<T: std::fmt::Debug>(
+    now: &std::collections::BTreeMap<String, T>,
+    before: &std::collections::BTreeMap<String, T>,
+    kind: &str,
+) -> Vec<(String, String)> {
+    now.iter()
+        .filter(|(k, v)| {
+            before
+                .get(*k)
+                .is_none_or(|b| format!("{b:?}") != format!("{v:?}"))
+        })
+        .map(|(k, _)| (kind.to_string(), k.clone()))
+        .collect()
+}

@@ -253,7 +253,8 @@ pub struct BuildArgs {
     /// Spec files, or folders that stand for every app.toml below them
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<PathBuf>,
-    /// Write the bundle to FILE (atomically) instead of stdout
+    /// Write the bundle to FILE (atomically; through a symbolic link, which stays; in place on a
+    /// device or pipe such as /dev/null) instead of stdout; `-` is stdout
     #[arg(short, long, value_name = "FILE", group = "target")]
     pub output: Option<PathBuf>,
     /// Write one file per object, DIR/APP/KIND-NAME.yaml, with kustomization.yaml files for

@@ -1,5 +1,8 @@
-//! `mlspec build`: compile specs into one bundle on stdout or in a file (atomically), or one
-//! file per object under `--out-dir` (`out_dir.rs`); with `--check` say whether that is stale.
+//! `mlspec build`: compile specs into one bundle on stdout or in a file (atomically; through a
+//! link, or in place on a device or pipe), or one file per object under `--out-dir`
+//! (`out_dir.rs`); with `--check` say whether that is stale.
+
+use std::path::Path;
 
 use mlspec::document::Document;
 use mlspec::emit;
@@ -16,7 +19,7 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
         objects: a.cluster.inventory.is_some(),
         annotate: a.annotate,
     };
-    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), out) {
+    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), &options.lint, out) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -53,38 +56,56 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
     }
     let yaml = emit::join(&docs);
     drop(docs);
-    match (&a.output, a.check) {
-        (None, _) => match io::print_stdout(&yaml) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                report::usage_error(&e);
-                EXIT_USAGE
-            }
-        },
-        (Some(path), true) => {
-            let current = std::fs::read_to_string(path).ok();
-            if current.as_deref() == Some(yaml.as_str()) {
-                EXIT_OK
-            } else {
-                let why = if current.is_none() {
-                    "does not exist"
-                } else {
-                    "is stale"
-                };
-                report::eprint(&format!(
-                    "error: `{}` {why}: rebuild it with `mlspec build … -o {}`\n",
-                    path.display(),
-                    path.display()
-                ));
-                EXIT_INPUT
-            }
+    let done = match (&a.output, a.check) {
+        (None, _) => io::print_stdout(&yaml),
+        (Some(path), true) => return check_file(path, &yaml),
+        (Some(path), false) => io::write_output(path, &yaml),
+    };
+    match done {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            report::usage_error(&e);
+            EXIT_USAGE
         }
-        (Some(path), false) => match io::write_atomic(path, &yaml) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                report::usage_error(&e);
-                EXIT_USAGE
-            }
-        },
+    }
+}
+
+/// `-o FILE --check`: 0 when FILE holds exactly the bundle, 1 when it is stale or missing, 2
+/// when FILE is not something a bundle is compared with.
+fn check_file(path: &Path, yaml: &str) -> i32 {
+    let stale = |why: &str| {
+        report::eprint(&format!(
+            "error: `{}` {why}: rebuild it with `mlspec build … -o {}`\n",
+            path.display(),
+            path.display()
+        ));
+        EXIT_INPUT
+    };
+    let usage = |msg: String| {
+        report::usage_error(&msg);
+        EXIT_USAGE
+    };
+    let file = match io::target(path) {
+        Ok(io::Target::File(p)) => p,
+        Ok(io::Target::Stdout) => {
+            return usage("--check compares the bundle with a file; `-o -` is stdout".into());
+        }
+        Ok(io::Target::InPlace(_)) => {
+            return usage(format!(
+                "`{}` is not a regular file: --check compares the bundle with a file",
+                path.display()
+            ));
+        }
+        Err(e) => return usage(e),
+    };
+    match std::fs::read(&file) {
+        Ok(bytes) if bytes == yaml.as_bytes() => EXIT_OK,
+        Ok(_) => stale("is stale"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => stale("does not exist"),
+        Err(e) => usage(format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            io::io_reason(&e)
+        )),
     }
 }

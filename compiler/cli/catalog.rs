@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use mlspec::diagnostics::lint::{self, Levels};
 use mlspec::diagnostics::{Diagnostic, Diagnostics, codes};
 use mlspec::source::SourceFile;
 use mlspec::stdlib::{Catalog, user};
@@ -42,15 +43,22 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
         .collect()
 }
 
-/// The built-in catalog with `--stdlib DIR` over it, its diagnostics reported. `Err` is an
-/// exit code.
-pub fn load(dir: Option<&Path>, out: &Reporter) -> Result<Catalog, i32> {
-    load_with_files(dir, out).map(|(catalog, _)| catalog)
+/// The built-in catalog with `--stdlib DIR` over it, its diagnostics reported (its warnings at
+/// the command line's lint `levels`). `Err` is an exit code.
+pub fn load(dir: Option<&Path>, levels: &Levels, out: &Reporter) -> Result<Catalog, i32> {
+    load_with_files(dir, levels, out).map(|(catalog, _)| catalog)
+}
+
+/// The command line's lint levels applied to a catalog file's diagnostics: no spec owns it, so
+/// no `[lint]` applies (a spec that loads a catalog cannot silence what is said about it).
+fn leveled(diags: Diagnostics, levels: &Levels) -> Diagnostics {
+    lint::apply(diags, &Levels::default(), levels)
 }
 
 /// [`load`], and the user catalog's files it read.
 pub fn load_with_files(
     dir: Option<&Path>,
+    levels: &Levels,
     out: &Reporter,
 ) -> Result<(Catalog, Vec<SourceFile>), i32> {
     let builtin = Catalog::builtin().map_err(|e| {
@@ -69,8 +77,8 @@ pub fn load_with_files(
     let (catalog, diags) = user::extend(&builtin, &files);
     let errors: usize = files
         .iter()
-        .zip(&diags)
-        .map(|(f, d)| out.diagnostics(f, d.iter()).0)
+        .zip(diags)
+        .map(|(f, d)| out.diagnostics(f, leveled(d, levels).iter()).0)
         .sum();
     if errors > 0 {
         return Err(EXIT_INPUT);
@@ -99,7 +107,7 @@ impl SpecCatalog {
 
 /// The catalog a spec names itself (`[app] stdlib`, a folder relative to the spec) over `base`;
 /// empty when it names none.
-pub fn for_spec(base: &Catalog, source: &SourceFile, path: &Path) -> SpecCatalog {
+pub fn for_spec(base: &Catalog, source: &SourceFile, path: &Path, levels: &Levels) -> SpecCatalog {
     let Some((dir, span)) = mlspec::spec::app::stdlib_of(&source.text) else {
         return SpecCatalog::default();
     };
@@ -107,6 +115,7 @@ pub fn for_spec(base: &Catalog, source: &SourceFile, path: &Path) -> SpecCatalog
     match read_dir(&full) {
         Ok(files) => {
             let (catalog, diags) = user::extend(base, &files);
+            let diags = diags.into_iter().map(|d| leveled(d, levels));
             let mut out = SpecCatalog {
                 own: Some(catalog),
                 files: files.into_iter().zip(diags).collect(),

@@ -158,7 +158,7 @@ fn compile_each(
     let one = |path: &PathBuf| {
         bar.inc(1);
         io::read_source(path).map(|source| {
-            let spec_catalog = super::catalog::for_spec(catalog, &source, path);
+            let spec_catalog = super::catalog::for_spec(catalog, &source, path, &options.lint);
             if spec_catalog.failed() {
                 return not_compiled(source, spec_catalog.unreadable, spec_catalog.files);
             }
@@ -233,7 +233,7 @@ pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
         objects: a.cluster.inventory.is_some(),
         annotate: false,
     };
-    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), out) {
+    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), &options.lint, out) {
         Ok(c) => c,
         Err(code) => return code,
     };

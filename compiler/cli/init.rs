@@ -13,7 +13,7 @@ use super::report::Reporter;
 use super::{EXIT_OK, EXIT_USAGE, io, report};
 
 pub fn run(a: &InitArgs, out: &Reporter) -> i32 {
-    let catalog = match super::catalog::load(a.stdlib.as_deref(), out) {
+    let catalog = match super::catalog::load(a.stdlib.as_deref(), &Default::default(), out) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -63,7 +63,8 @@ fn write(a: &InitArgs, catalog: &Catalog) -> Result<(), String> {
     dns1123_label(&name).map_err(|e| {
         format!("`{name}` cannot name an app: {e}; choose one with `--name my-model`")
     })?;
-    if a.path.exists() && !a.force {
+    // A link counts as existing even when it points nowhere: writing would create its target.
+    if std::fs::symlink_metadata(&a.path).is_ok() && !a.force {
         return Err(format!(
             "`{}` already exists; choose another FILE or pass --force to overwrite it",
             a.path.display()
@@ -82,7 +83,7 @@ fn write(a: &InitArgs, catalog: &Catalog) -> Result<(), String> {
         accelerator.map(String::as_str),
         stdlib.as_deref(),
     );
-    io::write_atomic(&a.path, &text)?;
+    io::write_output(&a.path, &text)?;
     report::eprint(&format!(
         "wrote {}: build it with `mlspec build {}`, check it with `mlspec check {}`\n",
         a.path.display(),

@@ -15,7 +15,7 @@ pub fn run(a: &MemoryArgs, out: &Reporter) -> i32 {
         objects: false,
         annotate: false,
     };
-    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), out) {
+    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), &options.lint, out) {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -15,6 +15,7 @@ mod place;
 mod progress;
 mod report;
 mod schema;
+mod stage;
 mod stdlib;
 
 use clap::Parser;

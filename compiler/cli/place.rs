@@ -145,10 +145,11 @@ fn verdict(cluster: &Cluster, report: &Report, out: &Reporter) {
 }
 
 pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
-    let catalog = match super::catalog::load(a.compile.stdlib.as_deref(), out) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let catalog =
+        match super::catalog::load(a.compile.stdlib.as_deref(), &a.compile.lint.levels(), out) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
     if a.cluster.inventory.is_none() {
         report::usage_error(
             "`mlspec place` needs `--inventory FILE` (kubectl get nodes -o json, or node pools in TOML)",
@@ -169,7 +170,7 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
             Err(code) => return code,
         };
         if is_spec(path) {
-            let spec_catalog = super::catalog::for_spec(&catalog, &source, path);
+            let spec_catalog = super::catalog::for_spec(&catalog, &source, path, &options.lint);
             for (file, diags) in &spec_catalog.files {
                 errors += out.diagnostics(file, diags.iter()).0;
             }
@@ -190,7 +191,10 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
     }
     let report = simulate(&cluster, &all);
     let text = match a.format {
-        Format::Human | Format::Sarif | Format::Github => report.to_text(),
+        // Names come from the manifests: nothing in them may act on the terminal.
+        Format::Human | Format::Sarif | Format::Github => {
+            mlspec::source::escaped(&report.to_text()).into_owned()
+        }
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
             s.push('\n');

@@ -8,7 +8,7 @@ use super::help;
 use super::report::Reporter;
 
 pub fn run(a: &SchemaArgs, out: &Reporter) -> i32 {
-    let catalog = match super::catalog::load(a.stdlib.as_deref(), out) {
+    let catalog = match super::catalog::load(a.stdlib.as_deref(), &Default::default(), out) {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -12,10 +12,11 @@ use super::args::{StdlibArgs, StdlibCommand};
 use super::report::{self, Reporter};
 
 pub fn run(a: &StdlibArgs, out: &Reporter) -> i32 {
-    let (catalog, user) = match super::catalog::load_with_files(a.stdlib.as_deref(), out) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
+    let (catalog, user) =
+        match super::catalog::load_with_files(a.stdlib.as_deref(), &Default::default(), out) {
+            Ok(loaded) => loaded,
+            Err(code) => return code,
+        };
     let user_files = || user.iter().map(|f| (f.name.as_str(), f.text.as_str()));
     let origin = |name: &str| {
         entry_in(user_files(), name).map_or("built-in".to_string(), |(path, _)| path.to_string())

@@ -7,7 +7,8 @@
 //! memory of its accelerators, `E0300`–`E0399` what the verify stage finds: in generated objects
 //! an internal error (`E0300`, `E0301`), in patched ones the patch's (`E0310`–`E0319`, with the
 //! other errors a `[patches]` entry can cause). `W0xxx` are warnings, grouped the same way: `W0001`–`W0199`
-//! about a spec, `W0200`–`W0299` about the inventory and running-pods files of `place`.
+//! about a spec, `W0200`–`W0299` about files no spec owns: the inventory and running-pods files
+//! of `place`, and user catalogs (which a spec may load, but must not silence).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -34,8 +35,8 @@ pub struct Code {
 }
 
 impl Code {
-    /// Whether a spec's `[lint]` can set this warning's level: W02xx are about `place`'s input
-    /// files, not about a spec, so only the command line reaches them.
+    /// Whether a spec's `[lint]` can set this warning's level: W02xx are about files a spec
+    /// does not own (`place`'s inputs, a catalog), so only the command line reaches them.
     pub fn in_spec_lint(&self) -> bool {
         self.severity == Severity::Warning && !self.id.starts_with("W02")
     }
@@ -68,6 +69,8 @@ codes! {
     E0008 "invalid-choice" Error "a value outside the allowed set";
     E0009 "input-too-large" Error "the input is beyond mlspec's limits";
     E0010 "invalid-catalog" Error "an entry of a user catalog (`--stdlib`) that mlspec cannot use";
+    E0011 "nul-character" Error "a program argument or variable with a NUL character in it";
+    E0012 "secret-in-bundle" Error "a literal that looks like a secret in args, command, annotations, labels, files or a URL";
     E0101 "invalid-name" Error "a name that Kubernetes would reject";
     E0102 "invalid-label" Error "a label or annotation key or value that Kubernetes would reject";
     E0103 "invalid-image" Error "an image reference that does not parse";
@@ -169,6 +172,8 @@ codes! {
     W0070 "few-sequences" Warning "a KV cache that holds only a few sequences of the maximum context";
     W0071 "unknown-model" Warning "a model mlspec does not know, so its memory is not checked";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
+    W0201 "tolerates-every-taint" Warning "a catalog toleration without a key, which tolerates every taint";
+    W0202 "control-plane-placement" Warning "a catalog entry that selects or tolerates the control plane";
 }
 
 /// Look a code up by id, case-insensitively (`e0101` works too).

@@ -189,7 +189,8 @@ pub fn github(d: &Diagnostic, source: &SourceFile) -> String {
 
 /// Escape a workflow command's message, as the Actions runner unescapes it.
 fn github_data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::source::escaped(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
 use super::{Diagnostic, Severity};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, escaped};
 
 /// How to draw a human report.
 #[derive(Debug, Clone, Copy)]
@@ -75,16 +75,8 @@ fn long_line(d: &Diagnostic, src: &SourceFile) -> Option<usize> {
         .chain(&d.secondary)
         .map(|l| src.clamp(l.span).start)
         .find(|&at| {
-            let text = src.text.as_bytes();
-            let start = text[..at]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |i| i + 1);
-            let end = text[at..]
-                .iter()
-                .position(|b| *b == b'\n')
-                .map_or(text.len(), |i| at + i);
-            end - start > MAX_SNIPPET_LINE
+            let (line, _) = src.line_col(at);
+            src.line_range(line - 1).len() > MAX_SNIPPET_LINE
         })
 }
 
@@ -101,7 +93,7 @@ struct Adapter<'a> {
 
 impl fmt::Debug for Adapter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        f.write_str(&escaped(&self.d.message))
     }
 }
 
@@ -112,7 +104,7 @@ impl fmt::Display for Adapter<'_> {
             "{}[{}]: {}",
             self.d.severity().as_str(),
             self.d.code.id,
-            self.d.message
+            escaped(&self.d.message)
         )
     }
 }
@@ -131,7 +123,7 @@ impl miette::Diagnostic for Adapter<'_> {
         self.d
             .help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(escaped(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -153,13 +145,16 @@ impl miette::Diagnostic for Adapter<'_> {
 }
 
 fn label_text(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_string())
+    (!text.is_empty()).then(|| escaped(text).into_owned())
 }
 
 fn to_miette(span: crate::source::Span) -> SourceSpan {
     SourceSpan::new(span.start.into(), span.len())
 }
 
+/// Snippets come from the printable copy of the text (`SourceFile::shown`), cut to the lines
+/// they show: miette counts lines from the start of what it is given, so it is given only the
+/// lines around the span, and a report costs the length of those lines, not of the file.
 impl miette::SourceCode for SourceFile {
     fn read_span<'a>(
         &'a self,
@@ -167,17 +162,43 @@ impl miette::SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner =
-            self.text
-                .as_str()
-                .read_span(span, context_lines_before, context_lines_after)?;
+        let text = self.shown();
+        let start = span.offset();
+        let end = (start + span.len()).min(text.len());
+        if start > text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        let (first, _) = self.line_col(start);
+        let (last, _) = self.line_col(end.saturating_sub(1).max(start));
+        let lines = first.max(last);
+        // Context lines longer than a snippet line are left out, as the span's own are.
+        let short = |line: usize| self.line_range(line).len() <= MAX_SNIPPET_LINE;
+        let mut before = 0;
+        while before < context_lines_before && first - 1 > before && short(first - 2 - before) {
+            before += 1;
+        }
+        let mut after = 0;
+        while after < context_lines_after && short(lines + after) {
+            after += 1;
+        }
+        let from_line = first - 1 - before;
+        let base = self.line_range(from_line).start;
+        let to = self.line_range(lines - 1 + after).end;
+        let to = (to + 1).min(text.len()).max(end);
+        let window = text.get(base..to).ok_or(miette::MietteError::OutOfBounds)?;
+        let inner = window.read_span(
+            &SourceSpan::new((start - base).into(), end - start),
+            // The window starts at a line start and holds only the context wanted.
+            context_lines_before,
+            context_lines_after,
+        )?;
         let contents = miette::MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new((inner.span().offset() + base).into(), inner.span().len()),
+            inner.line() + from_line,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + from_line,
         );
         Ok(Box::new(contents))
     }

@@ -2,14 +2,16 @@
 //! folder, a `kustomization.yaml` per app and one on top, each starting with the owner
 //! `HEADER`; and what a build must change in a folder that already holds files.
 //!
-//! Pure: the CLI reads the folder, hands its files here and writes what `changes` decides.
-//! Only a file that starts with `HEADER` is mlspec's to overwrite or remove.
+//! Pure: the CLI reads the folder, hands what it found here and writes what `changes` decides.
+//! Only a regular file that starts with `HEADER` is mlspec's to overwrite, and only such a file
+//! at a path of the layout (`in_layout`) is ever removed; links are never written through.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::Rendered;
+use crate::values::names;
 
 /// The first line of every file mlspec writes under `--out-dir`: how it knows a file is its own.
 pub const HEADER: &str =
@@ -33,14 +35,15 @@ pub fn plan(docs: &[Rendered]) -> Result<Plan, String> {
     let mut apps: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut out = Plan::new();
     for d in docs {
-        if !is_segment(&d.app) || !is_segment(&d.name) {
+        let file = format!("{}-{}.yaml", d.kind.to_ascii_lowercase(), d.name);
+        let path = format!("{}/{file}", d.app);
+        // What mlspec writes it can also recognise as its own later, and nothing else.
+        if !in_layout(&path) {
             return Err(format!(
                 "{} of app `{}` cannot be a file name under --out-dir",
                 d.id, d.app
             ));
         }
-        let file = format!("{}-{}.yaml", d.kind.to_ascii_lowercase(), d.name);
-        let path = format!("{}/{file}", d.app);
         if out
             .insert(path.clone(), format!("{HEADER}{}", d.text))
             .is_some()
@@ -55,11 +58,6 @@ pub fn plan(docs: &[Rendered]) -> Result<Plan, String> {
     let folders: Vec<String> = apps.keys().map(|a| (*a).to_string()).collect();
     out.insert(KUSTOMIZATION.to_string(), kustomization(&folders)?);
     Ok(out)
-}
-
-/// A file or folder name that stays where it is put: no separator, not `.` or `..`.
-fn is_segment(s: &str) -> bool {
-    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\'])
 }
 
 #[derive(Serialize)]
@@ -81,55 +79,144 @@ fn kustomization(resources: &[String]) -> Result<String, String> {
     Ok(format!("{HEADER}{text}"))
 }
 
-/// A file already in the output folder, as the CLI found it.
+/// What the CLI found at a path of the output folder, looked at without following a symbolic
+/// link.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Existing {
-    /// Starts with `HEADER`; its whole text.
+pub enum Found {
+    /// A regular file that starts with `HEADER`; its whole text.
     Owned(String),
-    /// Anything else (a README, a hand-written patch, a folder): never touched.
+    /// A regular file that does not (a README, a hand-written patch): never touched.
     Foreign,
+    /// A real folder (not a link to one).
+    Folder,
+    /// Anything else, never written through or removed: a symbolic link, a FIFO, a socket, a
+    /// device. Says what it is ("a symbolic link").
+    Special(&'static str),
+}
+
+/// A planned path that something stands in the way of, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocked {
+    /// The plan-relative path in the way: a planned file, or the app folder that holds it.
+    pub path: String,
+    pub why: String,
 }
 
 /// What a build changes in the output folder. Every list holds plan-relative paths, sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
+    /// App folders to create before their files.
+    pub folders: Vec<String>,
     /// Planned files that do not exist yet.
     pub create: Vec<String>,
     /// Planned files that exist, are mlspec's, and differ.
     pub update: Vec<String>,
-    /// mlspec's files that the plan no longer has.
+    /// mlspec's files, at paths its layout writes, that the plan no longer has.
     pub remove: Vec<String>,
-    /// Planned files held by a foreign file: the build must refuse.
-    pub blocked: Vec<String>,
+    /// What stands where the plan writes: the build must refuse before writing anything.
+    pub blocked: Vec<Blocked>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.create.is_empty()
+        self.folders.is_empty()
+            && self.create.is_empty()
             && self.update.is_empty()
             && self.remove.is_empty()
             && self.blocked.is_empty()
     }
 }
 
-/// Compare the plan with what the folder holds. A file whose text is already the planned one
-/// is left alone; foreign files are never updated or removed.
-pub fn changes(plan: &Plan, existing: &BTreeMap<String, Existing>) -> Changes {
+/// Compare the plan with what the folder holds (`found`: the folder's entries and, for each real
+/// folder in it, that folder's entries, by plan-relative path). Everything in the way is found
+/// here, before anything is written: a foreign file, a folder or a link where a file goes, and a
+/// file or a link where an app folder goes. A file already as planned is left alone; foreign
+/// files, links and paths outside the layout are never updated or removed.
+pub fn changes(plan: &Plan, found: &BTreeMap<String, Found>) -> Changes {
     let mut c = Changes::default();
+    let mut folders = BTreeSet::new();
+    let mut bad_folders = BTreeSet::new();
     for (path, text) in plan {
-        match existing.get(path) {
+        if let Some((folder, _)) = path.split_once('/') {
+            match found.get(folder) {
+                None => {
+                    folders.insert(folder.to_string());
+                }
+                Some(Found::Folder) => {}
+                Some(other) => {
+                    if bad_folders.insert(folder.to_string()) {
+                        c.blocked.push(Blocked {
+                            path: folder.to_string(),
+                            why: format!(
+                                "is {}, where mlspec would make the app's folder",
+                                what(other)
+                            ),
+                        });
+                    }
+                    continue;
+                }
+            }
+        }
+        match found.get(path) {
             None => c.create.push(path.clone()),
-            Some(Existing::Foreign) => c.blocked.push(path.clone()),
-            Some(Existing::Owned(old)) if old != text => c.update.push(path.clone()),
-            Some(Existing::Owned(_)) => {}
+            Some(Found::Owned(old)) if old != text => c.update.push(path.clone()),
+            Some(Found::Owned(_)) => {}
+            Some(other) => c.blocked.push(Blocked {
+                path: path.clone(),
+                why: match other {
+                    Found::Foreign => {
+                        "does not start with mlspec's header, so it is not mlspec's to replace"
+                            .to_string()
+                    }
+                    _ => format!("is {}, where mlspec would write a file", what(other)),
+                },
+            }),
         }
     }
-    for (path, e) in existing {
-        if matches!(e, Existing::Owned(_)) && !plan.contains_key(path) {
+    c.folders = folders.into_iter().collect();
+    for (path, f) in found {
+        if matches!(f, Found::Owned(_)) && !plan.contains_key(path) && in_layout(path) {
             c.remove.push(path.clone());
         }
     }
+    c.blocked.sort_by(|a, b| a.path.cmp(&b.path));
     c
+}
+
+/// "a file", "a folder", "a symbolic link", as a message says what is in the way.
+fn what(f: &Found) -> &'static str {
+    match f {
+        Found::Owned(_) | Found::Foreign => "a file",
+        Found::Folder => "a folder",
+        Found::Special(s) => s,
+    }
+}
+
+/// Whether mlspec's layout could have written a file at `path`: the top `kustomization.yaml`,
+/// an app's `APP/kustomization.yaml`, or `APP/KIND-NAME.yaml` (APP a DNS label, KIND a lowercase
+/// kind, NAME an object name). Only such files are ever removed, header or not, so a file that
+/// merely carries the header elsewhere (`DIR/notes.yaml`, `DIR/patches/fix.yaml`) stays.
+pub fn in_layout(path: &str) -> bool {
+    if path == KUSTOMIZATION {
+        return true;
+    }
+    let Some((app, file)) = path.split_once('/') else {
+        return false;
+    };
+    if names::dns1123_label(app).is_err() {
+        return false;
+    }
+    if file == KUSTOMIZATION {
+        return true;
+    }
+    let object = file
+        .strip_suffix(".yaml")
+        .and_then(|stem| stem.split_once('-'));
+    object.is_some_and(|(kind, name)| {
+        !kind.is_empty()
+            && kind.bytes().all(|b| b.is_ascii_lowercase())
+            && names::dns1123_subdomain(name).is_ok()
+    })
 }
 
 /// Apps that more than one spec builds (their folders would mix): app → the specs, in input
@@ -189,34 +276,115 @@ mod tests {
     #[test]
     fn changes_never_touch_foreign_files() {
         let plan = plan(&docs(&[A])).expect("plans");
-        let mut existing = BTreeMap::from([
-            ("README.md".to_string(), Existing::Foreign),
-            ("a/kustomization.yaml".to_string(), Existing::Foreign),
+        let owned = |t: &str| Found::Owned(t.to_string());
+        let mut found = BTreeMap::from([
+            ("README.md".to_string(), Found::Foreign),
+            ("a".to_string(), Found::Folder),
+            ("a/kustomization.yaml".to_string(), Found::Foreign),
             (
                 "a/deployment-a.yaml".to_string(),
-                Existing::Owned(plan["a/deployment-a.yaml"].clone()),
+                owned(&plan["a/deployment-a.yaml"]),
             ),
-            (
-                "a/service-a.yaml".to_string(),
-                Existing::Owned(HEADER.to_string()),
-            ),
-            (
-                "a/ingress-a.yaml".to_string(),
-                Existing::Owned(HEADER.to_string()),
-            ),
+            ("a/service-a.yaml".to_string(), owned(HEADER)),
+            ("a/ingress-a.yaml".to_string(), owned(HEADER)),
         ]);
-        let c = changes(&plan, &existing);
-        assert_eq!(c.blocked, ["a/kustomization.yaml"]);
+        let c = changes(&plan, &found);
+        assert_eq!(
+            c.blocked
+                .iter()
+                .map(|b| b.path.as_str())
+                .collect::<Vec<_>>(),
+            ["a/kustomization.yaml"]
+        );
         assert_eq!(c.update, ["a/service-a.yaml"]);
         assert_eq!(c.remove, ["a/ingress-a.yaml"]);
+        assert!(c.folders.is_empty());
         assert!(!c.create.contains(&"a/deployment-a.yaml".to_string()));
         assert!(c.create.contains(&KUSTOMIZATION.to_string()));
 
-        existing.clear();
+        found.clear();
+        found.insert("a".to_string(), Found::Folder);
         for (path, text) in &plan {
-            existing.insert(path.clone(), Existing::Owned(text.clone()));
+            found.insert(path.clone(), owned(text));
         }
-        assert!(changes(&plan, &existing).is_empty());
+        assert!(changes(&plan, &found).is_empty());
+    }
+
+    #[test]
+    fn everything_in_the_way_is_found_before_writing() {
+        let plan = plan(&docs(&[A, B])).expect("plans");
+        let found = BTreeMap::from([
+            // A link where an app folder goes: never written through.
+            ("a".to_string(), Found::Special("a symbolic link")),
+            // A plain file where an app folder goes.
+            ("b".to_string(), Found::Foreign),
+            // A folder where the top kustomization goes.
+            (KUSTOMIZATION.to_string(), Found::Folder),
+        ]);
+        let c = changes(&plan, &found);
+        let blocked: Vec<(&str, &str)> = c
+            .blocked
+            .iter()
+            .map(|b| (b.path.as_str(), b.why.as_str()))
+            .collect();
+        assert_eq!(
+            blocked,
+            [
+                (
+                    "a",
+                    "is a symbolic link, where mlspec would make the app's folder"
+                ),
+                ("b", "is a file, where mlspec would make the app's folder"),
+                (
+                    KUSTOMIZATION,
+                    "is a folder, where mlspec would write a file"
+                ),
+            ]
+        );
+        assert!(
+            c.create
+                .iter()
+                .all(|p| !p.starts_with("a/") && !p.starts_with("b/"))
+        );
+        let fresh = changes(&plan, &BTreeMap::new());
+        assert_eq!(fresh.folders, ["a", "b"]);
+    }
+
+    #[test]
+    fn only_paths_of_the_layout_are_ever_removed() {
+        for path in [
+            "kustomization.yaml",
+            "a/kustomization.yaml",
+            "a/deployment-a.yaml",
+            "my-app/horizontalpodautoscaler-my-app.yaml",
+            "a/job-a-warmup.yaml",
+        ] {
+            assert!(in_layout(path), "{path}");
+        }
+        for path in [
+            "x.yaml",
+            "a/x.yaml",
+            "patches/fix.yaml",
+            "a/b/deployment-a.yaml",
+            "A/deployment-a.yaml",
+            "a/Deployment-a.yaml",
+            "a/deployment-.yaml",
+            "a/deployment-a.yml",
+            ".hidden/deployment-a.yaml",
+            "a/-a.yaml",
+        ] {
+            assert!(!in_layout(path), "{path}");
+        }
+        let plan = plan(&docs(&[A])).expect("plans");
+        let owned = Found::Owned(HEADER.to_string());
+        let found = BTreeMap::from([
+            ("notes.yaml".to_string(), owned.clone()),
+            ("patches".to_string(), Found::Folder),
+            ("patches/fix.yaml".to_string(), owned.clone()),
+            ("old".to_string(), Found::Folder),
+            ("old/service-old.yaml".to_string(), owned),
+        ]);
+        assert_eq!(changes(&plan, &found).remove, ["old/service-old.yaml"]);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! every other resource (memory, ephemeral-storage, pods, extended resources) in whole units,
 //! rounded up.
 
-mod node_stream;
+mod list_stream;
 pub mod nodes;
 pub mod pods;
 pub mod pool_file;
@@ -95,9 +95,11 @@ pub enum Format {
     Pools,
 }
 
-/// Guess the form of an inventory file from its first significant line.
+/// Guess the form of an inventory file from its first significant line (a byte-order mark
+/// aside): `{` or a JSON array (`[` then `{`, `]` or the end of the line) is JSON, a TOML table
+/// header or `provider` is the pool format, anything else YAML.
 pub fn detect(text: &str) -> Format {
-    for line in text.lines() {
+    for line in text.trim_start_matches('\u{feff}').lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line == "---" {
             continue;
@@ -105,7 +107,14 @@ pub fn detect(text: &str) -> Format {
         if line.starts_with('{') {
             return Format::Json;
         }
-        if line.starts_with("[[pool]]") || line.starts_with("provider") || line.starts_with('[') {
+        if let Some(rest) = line.strip_prefix('[') {
+            let next = rest.trim_start();
+            if next.is_empty() || next.starts_with(['{', ']']) {
+                return Format::Json;
+            }
+            return Format::Pools;
+        }
+        if line.starts_with("provider") {
             return Format::Pools;
         }
         return Format::Yaml;
@@ -122,13 +131,15 @@ pub fn parse(source: &SourceFile, catalog: &Catalog) -> (Option<Inventory>, Diag
 }
 
 /// Parse a Kubernetes quantity into the integer the scheduler compares: millicores for `cpu`,
-/// whole units (rounded up) for everything else.
+/// whole units (rounded up) for everything else. Negative amounts and amounts beyond what the
+/// scheduler's 64-bit integers hold are errors, never clamped: clamped, they would fit.
 pub fn quantity_units(resource: &str, text: &str) -> Result<i64, String> {
     let q = crate::values::quantity::Quantity::parse(text)?;
-    Ok(if resource == "cpu" {
-        q.milli_ceil()
-    } else {
-        q.units_ceil()
+    if q.is_negative() {
+        return Err(format!("`{text}` is negative"));
+    }
+    q.scheduler_units(resource).ok_or_else(|| {
+        format!("`{text}` is beyond the largest amount the scheduler counts (2^63 - 1 units)")
     })
 }
 
@@ -153,5 +164,11 @@ mod tests {
         assert_eq!(detect("# pools\nprovider = \"gke\"\n"), Format::Pools);
         assert_eq!(detect("[[pool]]\nname = \"a\"\n"), Format::Pools);
         assert_eq!(detect("apiVersion: v1\nkind: List\n"), Format::Yaml);
+        assert_eq!(detect("\u{feff}[[pool]]\nname = \"a\"\n"), Format::Pools);
+        assert_eq!(detect("\u{feff}provider = \"gke\"\n"), Format::Pools);
+        assert_eq!(detect("[]"), Format::Json);
+        assert_eq!(detect("[\n  {\"kind\": \"Node\"}\n]"), Format::Json);
+        assert_eq!(detect("[ {\"kind\": \"Node\"} ]"), Format::Json);
+        assert_eq!(detect("\u{feff}{\"kind\": \"List\"}"), Format::Json);
     }
 }

@@ -12,11 +12,13 @@ use crate::source::{SourceFile, Span};
 
 /// Read every Node of a NodeList/List document; other kinds are an error (this is an inventory).
 ///
-/// A JSON list as kubectl prints it is read item by item (`node_stream`); any other file, and
+/// A JSON list as kubectl prints it is read item by item (`list_stream`); any other file, and
 /// any file that reader does not take whole, is parsed into documents first.
 pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
     let mut diags = Diagnostics::default();
-    if let Some(nodes) = super::node_stream::read(source) {
+    let streamed =
+        super::list_stream::read::<core::Node, _>(&source.text, super::MAX_NODES, |n| from_k8s(&n));
+    if let Some(nodes) = streamed {
         // Spans only place duplicate names: a file without any is never searched for them.
         let spans = OnceCell::new();
         let at = |i: usize| {
@@ -123,7 +125,7 @@ pub fn from_k8s(node: &core::Node) -> Result<Node, String> {
     for (resource, q) in source.into_iter().flatten() {
         let units = quantity_units(resource, &q.0)
             .map_err(|e| format!("node `{name}` has an invalid allocatable `{resource}`: {e}"))?;
-        allocatable.insert(resource.clone(), units.max(0));
+        allocatable.insert(resource.clone(), units);
     }
     let spec = node.spec.as_ref();
     let taints = spec

@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Pod;
 
 use super::Inventory;
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
-use crate::place::manifests::{read_documents, typed_value, value_span};
+use crate::place::manifests::{name_spans, read_documents, typed_value, value_span};
 use crate::place::pod::{PodShape, shape};
 use crate::source::{SourceFile, Span};
 
@@ -58,7 +58,14 @@ impl ExistingPod {
 }
 
 /// Read the running pods; anything that is not a Pod is skipped, a broken Pod is a diagnostic.
+///
+/// A JSON list as kubectl prints it is read item by item (`list_stream`), so a 200 MB dump is
+/// never held as a tree; any other file, and any file that reader does not take whole, is
+/// parsed into documents first.
 pub fn parse_existing(source: &SourceFile) -> (Vec<ExistingPod>, Diagnostics) {
+    if let Some(pods) = streamed(source) {
+        return (pods, Diagnostics::default());
+    }
     let mut diags = Diagnostics::default();
     let docs = match read_documents(source, &crate::diagnostics::codes::E0200) {
         Ok(d) => d,
@@ -73,7 +80,7 @@ pub fn parse_existing(source: &SourceFile) -> (Vec<ExistingPod>, Diagnostics) {
             continue;
         }
         let span = doc.span;
-        match typed_value::<Pod>(doc.value, "a running Pod") {
+        match typed_value::<Pod>(doc.value, "a running Pod").and_then(sane) {
             Ok(p) => out.extend(ExistingPod::from_pod(&p, span)),
             Err(e) => diags.push(
                 Diagnostic::new(&codes::E0202, e)
@@ -83,6 +90,39 @@ pub fn parse_existing(source: &SourceFile) -> (Vec<ExistingPod>, Diagnostics) {
         }
     }
     (out, diags)
+}
+
+/// A running pod whose requests placement can count: none negative or out of range.
+fn sane(p: Pod) -> Result<Pod, String> {
+    match &p.spec {
+        Some(spec) => crate::place::sanity::pod("spec", spec)
+            .map(|()| p)
+            .map_err(|e| format!("a running Pod has an impossible request: {e}")),
+        None => Ok(p),
+    }
+}
+
+/// The pods of a JSON pod list, read item by item, with the spans the general reader gives
+/// them (each item's name, found in file order).
+fn streamed(source: &SourceFile) -> Option<Vec<ExistingPod>> {
+    let items = super::list_stream::read::<Pod, _>(&source.text, usize::MAX, |p| {
+        let p = sane(p)?;
+        let name = p.metadata.name.clone().unwrap_or_default();
+        Ok((name, ExistingPod::from_pod(&p, Span::default())))
+    })?;
+    let spans = name_spans(source, items.iter().map(|(name, _)| name.as_str()));
+    let whole = source.head();
+    let pods = items
+        .into_iter()
+        .zip(spans)
+        .filter_map(|((_, pod), span)| {
+            pod.map(|mut p| {
+                p.span = span.unwrap_or(whole);
+                p
+            })
+        })
+        .collect();
+    Some(pods)
 }
 
 /// W0200: one warning per node that running pods are bound to and the inventory does not list,
@@ -178,6 +218,51 @@ mod tests {
         assert_eq!(pods.len(), 1);
         assert_eq!(pods[0].pod.requests["cpu"], 1000);
         assert_eq!(pods[0].pod.namespace, "ml");
+    }
+
+    /// The item-by-item path gives exactly what the general one gives, spans included; a file
+    /// it does not take whole is read the general way.
+    #[test]
+    fn a_kubectl_pod_list_gives_what_the_general_reader_gives() {
+        let list = r#"{"apiVersion": "v1", "items": [
+          {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "ml", "labels": {"app": "a"}},
+           "spec": {"nodeName": "n1", "containers": [{"name": "c", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]},
+           "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}},
+          {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "done"}, "spec": {"nodeName": "n1", "containers": [{"name": "c"}]}, "status": {"phase": "Succeeded"}},
+          {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b", "deletionTimestamp": "2024-01-01T00:00:00Z"}, "spec": {"nodeName": "n2", "containers": [{"name": "c"}]}}
+        ], "kind": "List", "metadata": {"resourceVersion": ""}}"#;
+        let general = |text: &str| {
+            let source = SourceFile::new("pods.json", text);
+            let docs = read_documents(&source, &codes::E0200).expect("parses");
+            docs.into_iter()
+                .filter(|d| d.kind() == "Pod")
+                .filter_map(|d| {
+                    let span = d.span;
+                    let pod: Pod = typed_value(d.value, "a Pod").expect("a pod");
+                    ExistingPod::from_pod(&pod, span)
+                })
+                .collect::<Vec<_>>()
+        };
+        let source = SourceFile::new("pods.json", list);
+        let fast = streamed(&source).expect("read item by item");
+        assert_eq!(fast.len(), 2);
+        assert!(fast[1].terminating);
+        assert_eq!(fast, general(list));
+        for other in [
+            list.replacen("\"kind\": \"Pod\", ", "", 1),
+            list.replacen("\"kind\": \"Pod\"", "\"kind\": \"Node\"", 1),
+            list.replace(
+                "\"containers\": [{\"name\": \"c\"}]}, \"status\": {\"phase\": \"Succeeded\"}",
+                "\"containers\": 3}, \"status\": {\"phase\": \"Succeeded\"}",
+            ),
+            format!("{list} x"),
+        ] {
+            assert_eq!(
+                streamed(&SourceFile::new("pods.json", other.as_str())),
+                None,
+                "{other}"
+            );
+        }
     }
 
     #[test]

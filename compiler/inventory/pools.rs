@@ -233,16 +233,7 @@ fn integer(v: &Val<'_>, key: &str, diags: &mut Diagnostics) -> Option<i64> {
 fn quantity(v: &Val<'_>, key: &str, resource: &str, diags: &mut Diagnostics) -> Option<i64> {
     let text = string(v, key, diags)?;
     match quantity_units(resource, &text) {
-        Ok(n) if n >= 0 => Some(n),
-        Ok(_) => {
-            diags.push(err(
-                &codes::E0104,
-                format!("`{key}` must not be negative, found `{text}`"),
-                span(v),
-                "give the node's allocatable amount",
-            ));
-            None
-        }
+        Ok(n) => Some(n),
         Err(e) => {
             diags.push(err(
                 &codes::E0104,

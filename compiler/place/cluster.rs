@@ -198,11 +198,14 @@ impl<'a> Cluster<'a> {
         holder: Option<usize>,
     ) {
         let base = node * self.width;
+        // A running pod is bound whether or not it fits, so usage may pass allocatable: it
+        // saturates instead of wrapping round to room that is not there.
         for &(r, n) in request {
-            self.used[base + r] += n;
+            self.used[base + r] = self.used[base + r].saturating_add(n);
         }
-        self.score_used[node][0] += pod.score_cpu;
-        self.score_used[node][1] += pod.score_memory;
+        let score = &mut self.score_used[node];
+        score[0] = score[0].saturating_add(pod.score_cpu);
+        score[1] = score[1].saturating_add(pod.score_memory);
         self.pods[node] += 1;
         self.ports[node].extend(pod.host_ports.iter().cloned());
         let key = u32::try_from(node).unwrap_or(u32::MAX);

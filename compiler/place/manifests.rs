@@ -135,6 +135,7 @@ fn typed(doc: Document) -> Result<Option<Manifest>, String> {
         (_, "") => return Err("an object has no `kind`".to_string()),
         _ => return Ok(None),
     };
+    super::sanity::check(&m)?;
     if api.ends_with("beta1") || api.ends_with("beta2") || api.ends_with("alpha1") {
         return Err(format!(
             "`{kind}` uses apiVersion `{api}`, which Kubernetes 1.33 no longer serves"
@@ -166,25 +167,27 @@ pub fn read_documents(
             v => vec![v],
         }
     } else {
-        serde_saphyr::from_multiple::<Value>(text).map_err(|e| {
-            // The parser gives a byte offset for some errors and only a line and column for
-            // others (a scanner error such as a misplaced `:`).
-            let at = e.location().map_or(0, |l| match l.span().byte_offset() {
-                Some(o) => usize::try_from(o).unwrap_or(0),
-                None => offset_of(
-                    text,
-                    usize::try_from(l.line()).unwrap_or(0),
-                    usize::try_from(l.column()).unwrap_or(0),
-                ),
-            });
-            let first = e.to_string();
-            let first = first.lines().next().unwrap_or("").to_string();
-            Box::new(
-                Diagnostic::new(code, format!("the file is not valid YAML: {first}"))
-                    .at(source.clamp(Span::new(at, at + 1)), "here")
-                    .help("give the unedited output of `kubectl get … -o yaml`"),
-            )
-        })?
+        serde_saphyr::from_multiple_with_options::<Value>(text, yaml_options(text.len())).map_err(
+            |e| {
+                // The parser gives a byte offset for some errors and only a line and column for
+                // others (a scanner error such as a misplaced `:`).
+                let at = e.location().map_or(0, |l| match l.span().byte_offset() {
+                    Some(o) => usize::try_from(o).unwrap_or(0),
+                    None => offset_of(
+                        text,
+                        usize::try_from(l.line()).unwrap_or(0),
+                        usize::try_from(l.column()).unwrap_or(0),
+                    ),
+                });
+                let first = e.to_string();
+                let first = first.lines().next().unwrap_or("").to_string();
+                Box::new(
+                    Diagnostic::new(code, format!("the file is not valid YAML: {first}"))
+                        .at(source.clamp(Span::new(at, at + 1)), "here")
+                        .help("give the unedited output of `kubectl get … -o yaml`"),
+                )
+            },
+        )?
     };
     let mut flat = Vec::new();
     for v in values {
@@ -195,6 +198,25 @@ pub fn read_documents(
     }
     locate(source, &mut flat);
     Ok(flat)
+}
+
+/// The most YAML documents one file may hold: a bundle of ten thousand apps has about 55,000.
+pub const MAX_DOCUMENTS: usize = 1_000_000;
+
+/// The YAML reader's budget for a text of `len` bytes: documents up to [`MAX_DOCUMENTS`], and
+/// nodes, events and scalar bytes in proportion to the text (every node costs at least a byte),
+/// so no real input is refused while an alias bomb still is (its expansion is bounded by the
+/// text's own size, and serde-saphyr's limits on aliases and anchors stay as they are).
+fn yaml_options(len: usize) -> serde_saphyr::Options {
+    let budget = serde_saphyr::Budget::default();
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_documents: MAX_DOCUMENTS,
+            max_nodes: budget.max_nodes.max(len),
+            max_events: budget.max_events.max(len.saturating_mul(2)),
+            max_total_scalar_bytes: budget.max_total_scalar_bytes.max(len),
+        },
+    }
 }
 
 /// Lists (`List`, `NodeList`, `PodList`, …) become their items; items without a kind get the

@@ -26,6 +26,7 @@ pub mod manifests;
 pub mod moments;
 pub mod pod;
 pub mod report;
+pub mod sanity;
 pub mod score;
 pub mod verdict;
 pub mod workload;
@@ -122,6 +123,7 @@ pub fn simulate(
             workload: w.id.clone(),
             moments: [s, m, surge],
             assignments,
+            component: w.component.clone(),
         });
     }
     for k in 0..3 {

@@ -106,8 +106,7 @@ pub fn largest_first(workloads: &[Workload]) -> Vec<usize> {
             .requests
             .iter()
             .filter(|(k, _)| k.contains('/'))
-            .map(|(_, n)| *n)
-            .sum();
+            .fold(0i64, |sum, (_, n)| sum.saturating_add(*n));
         let get = |k: &str| w.pod.requests.get(k).copied().unwrap_or(0);
         (extended, get("cpu"), get("memory"))
     };

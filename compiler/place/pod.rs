@@ -243,7 +243,8 @@ pub fn effective_requests(
     }
     for (k, q) in overhead.into_iter().flatten() {
         if let Ok(q) = Quantity::parse(&q.0) {
-            *out.entry(k.clone()).or_insert(0) += units(k, &q);
+            let e = out.entry(k.clone()).or_insert(0);
+            *e = e.saturating_add(units(k, &q));
         }
     }
     out.retain(|_, n| *n > 0);

@@ -4,21 +4,25 @@
 
 use super::Strategy;
 
-/// `requested` is the node's scoring usage after this pod; `alloc` its allocatable.
-fn fit(requested: i64, alloc: i64, strategy: Strategy) -> i64 {
+/// `requested` is the node's scoring usage after this pod; `alloc` its allocatable. Computed in
+/// `i128`: `alloc × 100` overflows `i64` for exabytes of memory.
+fn fit(requested: i128, alloc: i64, strategy: Strategy) -> i64 {
     if alloc <= 0 {
         return 0;
     }
-    match strategy {
+    let alloc = i128::from(alloc);
+    let score = match strategy {
         Strategy::Spread if requested > alloc => 0,
-        Strategy::Spread => (alloc - requested) * 100 / alloc,
-        Strategy::Binpack => requested.min(alloc) * 100 / alloc,
-    }
+        Strategy::Spread => (alloc - requested.max(0)) * 100 / alloc,
+        Strategy::Binpack => requested.clamp(0, alloc) * 100 / alloc,
+    };
+    // 0 to 100 by construction.
+    i64::try_from(score).unwrap_or(0)
 }
 
 /// BalancedAllocation: 100 × (1 − the standard deviation of the cpu and memory fractions).
-fn balanced(cpu: (i64, i64), memory: (i64, i64)) -> i64 {
-    let frac = |(req, alloc): (i64, i64)| {
+fn balanced(cpu: (i128, i64), memory: (i128, i64)) -> i64 {
+    let frac = |(req, alloc): (i128, i64)| {
         if alloc <= 0 {
             None
         } else {
@@ -40,11 +44,12 @@ pub fn score(
     pod_req: [i64; 2],
     strategy: Strategy,
 ) -> i64 {
-    let cpu = fit(score_used[0] + pod_score[0], alloc[0], strategy);
-    let mem = fit(score_used[1] + pod_score[1], alloc[1], strategy);
+    let sum = |a: i64, b: i64| i128::from(a) + i128::from(b);
+    let cpu = fit(sum(score_used[0], pod_score[0]), alloc[0], strategy);
+    let mem = fit(sum(score_used[1], pod_score[1]), alloc[1], strategy);
     let bal = balanced(
-        (used[0] + pod_req[0], alloc[0]),
-        (used[1] + pod_req[1], alloc[1]),
+        (sum(used[0], pod_req[0]), alloc[0]),
+        (sum(used[1], pod_req[1]), alloc[1]),
     );
     (cpu + mem) / 2 + bal
 }

@@ -4,11 +4,30 @@
 use super::Report;
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 
-const AT_MAX: &str = "give the cluster room (more nodes, or nodes with more of what is short), \
-or lower `[serve.scaling] max` or what each pod asks for; `mlspec place` prints the whole table";
-const AT_SURGE: &str = "keep a spare node's worth of room for the surge pod, or let the rollout \
-replace pods in place with `[serve.rollout] max_unavailable = 1`; `mlspec place` prints the whole \
-table";
+/// How to make room at maximum scale, by where the workload comes from.
+fn at_max(component: Option<&str>) -> String {
+    let fewer = match component {
+        Some("server") => "lower `[serve.scaling] max`",
+        Some("job" | "schedule") => "lower the job's `parallelism`",
+        _ => "lower the most replicas (the autoscaler's `maxReplicas`, or `replicas`)",
+    };
+    format!(
+        "give the cluster room (more nodes, or nodes with more of what is short), or {fewer} or \
+         what each pod asks for; `mlspec place` prints the whole table"
+    )
+}
+
+/// How to let a stalled rollout proceed, by where the workload comes from.
+fn at_surge(component: Option<&str>) -> String {
+    let in_place = match component {
+        Some("server") => "`[serve.rollout] max_unavailable = 1`",
+        _ => "`strategy.rollingUpdate.maxUnavailable: 1`",
+    };
+    format!(
+        "keep a spare node's worth of room for the surge pod, or let the rollout replace pods in \
+         place with {in_place}; `mlspec place` prints the whole table"
+    )
+}
 
 /// E0205 for each workload with pods that cannot be placed at maximum scale, or (when the
 /// rollout would stall) surge pods that cannot be placed. Empty when the report is feasible.
@@ -16,13 +35,14 @@ pub fn diagnostics(report: &Report) -> Diagnostics {
     let mut out = Diagnostics::default();
     for w in &report.workloads {
         let [_, max, surge] = &w.moments;
+        let component = w.component.as_deref();
         let (tally, what, help) = if max.unplaced > 0 {
-            (max, "at maximum scale", AT_MAX)
+            (max, "at maximum scale", at_max(component))
         } else if report.rollout_stalls && surge.unplaced > 0 {
             (
                 surge,
                 "during a rolling update, which would stall",
-                AT_SURGE,
+                at_surge(component),
             )
         } else {
             continue;

@@ -23,6 +23,8 @@ pub struct Workload {
     pub surge: u32,
     /// maxUnavailable resolved at `max`: 0 means a surge pod that cannot fit stalls the rollout.
     pub max_unavailable: u32,
+    /// The part of a spec a managed workload comes from (see `report::component`).
+    pub component: Option<String>,
 }
 
 /// The most replicas one workload may ask for; beyond this the input is not a real cluster.
@@ -43,7 +45,7 @@ pub fn fenceposts(
             Some(IntOrString::Int(n)) => u32::try_from(*n).unwrap_or(0),
             Some(IntOrString::String(s)) => {
                 let pct: u64 = s.trim_end_matches('%').trim().parse().unwrap_or(0);
-                let scaled = pct * u64::from(replicas);
+                let scaled = pct.saturating_mul(u64::from(replicas));
                 let n = if up {
                     scaled.div_ceil(100)
                 } else {
@@ -226,6 +228,7 @@ pub fn workloads(manifests: &[Manifest]) -> Vec<Workload> {
             max,
             surge,
             max_unavailable: unavailable,
+            component: super::report::component(meta.labels.as_ref()),
         });
     }
     out

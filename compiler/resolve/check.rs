@@ -162,6 +162,43 @@ pub fn labels(
     out
 }
 
+/// E0102 when the annotations that objects carry — the spec's `app.annotations` and the
+/// `[waivers]` written as `checkov.io/skipN` — hold more than Kubernetes allows on one object.
+pub fn annotations_fit(
+    d: &mut Diagnostics,
+    written: &[(Sp<String>, Sp<String>)],
+    annotations: &std::collections::BTreeMap<String, String>,
+    waivers: &[(String, String)],
+) {
+    use crate::values::limits::ANNOTATIONS_MAX_BYTES;
+    let own: usize = annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
+    let skips: usize = waivers
+        .iter()
+        .enumerate()
+        .map(|(i, (id, reason))| {
+            format!("checkov.io/skip{}", i + 1).len() + id.len() + 1 + reason.len()
+        })
+        .sum();
+    let total = own + skips;
+    let largest = written.iter().max_by_key(|(k, v)| k.v.len() + v.v.len());
+    if total <= ANNOTATIONS_MAX_BYTES {
+        return;
+    }
+    let Some((key, value)) = largest else {
+        return;
+    };
+    d.push(
+        Diagnostic::new(
+            &codes::E0102,
+            format!(
+                "`app.annotations` hold {total} bytes with the `[waivers]` mlspec writes beside them; Kubernetes allows {ANNOTATIONS_MAX_BYTES} bytes of annotations on an object"
+            ),
+        )
+        .at(value.span, format!("`{}` alone is {} bytes", key.v, value.v.len()))
+        .help("annotations are for small metadata: mount large content as a file (`files`) instead"),
+    );
+}
+
 /// One of a fixed set of words (`concurrency = "forbid"`), case-insensitive.
 pub fn choice<'a>(
     d: &mut Diagnostics,

@@ -7,6 +7,7 @@ use super::check;
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::Container;
 use crate::spec::read::Sp;
+use crate::values::limits::CONFIG_MAP_MAX_BYTES;
 use crate::values::{names, secret};
 
 /// Adds the spec's literal `env` (at `path`) to `env`, over the runtime's.
@@ -140,6 +141,21 @@ pub(super) fn resolve_files(
         }
         seen.insert(base.to_string(), k.span);
         out.insert(base.to_string(), (k.v.clone(), v.v.clone()));
+    }
+    let total: usize = out.iter().map(|(k, (_, text))| k.len() + text.len()).sum();
+    let largest = files.iter().max_by_key(|(_, v)| v.v.len());
+    if let Some((k, v)) = largest.filter(|_| total > CONFIG_MAP_MAX_BYTES) {
+        d.push(
+            Diagnostic::new(
+                &codes::E0009,
+                format!(
+                    "`{path}` hold {total} bytes; they become one ConfigMap, which Kubernetes limits to {CONFIG_MAP_MAX_BYTES} bytes"
+                ),
+            )
+            .at(v.span, format!("`{}` alone is {} bytes", k.v, v.v.len()))
+            .help("mount large files from a volume or bake them into the image; `files` is for small configuration"),
+        );
+        out.clear();
     }
     out
 }

@@ -29,13 +29,13 @@ pub fn levels(d: &mut Diagnostics, spec: &Spec, file: &str) -> Levels {
                 Diagnostic::new(
                     &codes::E0131,
                     format!(
-                        "`lint.{}` is about the running-pods file of `place`, not a spec",
+                        "`lint.{}` is about a file no spec owns (an inventory, running pods, a catalog), not a spec",
                         key.v
                     ),
                 )
                 .at(key.span, "not a spec's lint")
                 .help(format!(
-                    "set its level on the command line: `mlspec place -A {id} …`"
+                    "set its level on the command line: `-A {id}` (or `-D {id}` to refuse it)"
                 )),
             );
             continue;

@@ -167,6 +167,7 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         &batch_paths,
     );
     let waivers = lint::waivers(&mut d, spec);
+    check::annotations_fit(&mut d, &a.annotations, &annotations, &waivers);
     let app = App {
         waivers,
         create_namespace: a.create_namespace.as_ref().is_some_and(|c| c.v),

@@ -7,36 +7,45 @@
 use std::borrow::Cow;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::source::Span;
 use crate::spec::Spec;
 use crate::stdlib::{Catalog, DEFAULT_PROVIDER};
 use crate::values::suggest::suggest;
 
 /// The catalog as seen from the spec's provider; an unknown provider is E0204 (and leaves the
-/// catalog as it is).
+/// catalog as it is), whether the spec names it or `--provider` (`default`) does.
 pub fn catalog<'a>(
     spec: &Spec,
     catalog: &'a Catalog,
     default: Option<&str>,
 ) -> (Cow<'a, Catalog>, Diagnostics) {
     let mut d = Diagnostics::default();
+    if let Some(flag) = default.filter(|n| catalog.provider(n).is_none()) {
+        d.push(
+            unknown(
+                catalog,
+                flag,
+                format!("`--provider {flag}` names no provider the catalog has"),
+            )
+            .at(Span::file_start(), "built with this flag"),
+        );
+    }
     let name = match &spec.app.provider {
         Some(p) => {
             if catalog.provider(&p.v).is_none() {
-                let names: Vec<&String> = catalog.providers.keys().collect();
-                let hint = suggest(&p.v, names.iter())
-                    .map_or(String::new(), |s| format!("did you mean `{s}`? "));
                 d.push(
-                    Diagnostic::new(&codes::E0204, format!("the catalog has no provider `{}`", p.v))
-                        .at(p.span, "unknown provider")
-                        .help(format!(
-                            "{hint}providers: {} (`mlspec stdlib list`); a user catalog's providers.toml can add yours",
-                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                        )),
+                    unknown(
+                        catalog,
+                        &p.v,
+                        format!("the catalog has no provider `{}`", p.v),
+                    )
+                    .at(p.span, "unknown provider"),
                 );
                 return (Cow::Borrowed(catalog), d);
             }
             p.v.as_str()
         }
+        None if !d.is_empty() => return (Cow::Borrowed(catalog), d),
         None => default.unwrap_or(DEFAULT_PROVIDER),
     };
     match catalog.provider(name) {
@@ -59,4 +68,19 @@ pub fn catalog<'a>(
         }
         _ => (Cow::Borrowed(catalog), d),
     }
+}
+
+/// E0204 for `name`, with the providers the catalog has (the caller adds the label).
+fn unknown(catalog: &Catalog, name: &str, message: String) -> Diagnostic {
+    let names: Vec<&String> = catalog.providers.keys().collect();
+    let hint =
+        suggest(name, names.iter()).map_or(String::new(), |s| format!("did you mean `{s}`? "));
+    Diagnostic::new(&codes::E0204, message).help(format!(
+        "{hint}providers: {} (`mlspec stdlib list`); a user catalog's providers.toml can add yours",
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }

@@ -27,7 +27,7 @@ pub(super) fn resolve_resources(
         |key: &str, given: &Option<Sp<String>>, preset: Option<&String>, default: &str| -> String {
             match given {
                 Some(sp) => {
-                    check::quantity(d, &format!("{path}.{key}"), sp);
+                    positive(d, &format!("{path}.{key}"), sp);
                     sp.v.clone()
                 }
                 None => preset.cloned().unwrap_or_else(|| default.to_string()),
@@ -45,9 +45,10 @@ pub(super) fn resolve_resources(
         runtime.and_then(|r| r.resources.memory.as_ref()),
         &defaults.memory,
     );
-    let ephemeral_storage = spec.ephemeral_storage.as_ref().and_then(|sp| {
-        check::quantity(d, &format!("{path}.ephemeral_storage"), sp).map(|_| sp.v.clone())
-    });
+    let ephemeral_storage = spec
+        .ephemeral_storage
+        .as_ref()
+        .and_then(|sp| positive(d, &format!("{path}.ephemeral_storage"), sp).map(|_| sp.v.clone()));
 
     let mut devices = BTreeMap::new();
     let mut scheduling = Scheduling::default();
@@ -97,6 +98,24 @@ pub(super) fn resolve_resources(
         scheduling,
         shm,
     )
+}
+
+/// A request that is also the limit: a quantity above zero. Kubernetes reads a limit of `0` as
+/// no limit at all, so `cpu = "0"` would lift the very bound it seems to set.
+fn positive(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<Quantity> {
+    let q = check::quantity(d, path, sp)?;
+    if q.nanos() == 0 {
+        d.push(
+            Diagnostic::new(
+                &codes::E0104,
+                format!("invalid `{path}`: `{}` is zero, and a limit of 0 is no limit", sp.v),
+            )
+            .at(sp.span, "zero")
+            .help("give the amount the container needs, such as `500m` or `1Gi`; it is both the request and the limit"),
+        );
+        return None;
+    }
+    Some(q)
 }
 
 /// `shm`, or half of `memory` when `shm` would take more than that.

@@ -61,6 +61,8 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> 
             }
             return Replicas::Fixed(defaults.replicas);
         }
+        // A `max` whose value was refused is reported where it is, not as missing.
+        (Some(m), None) if sc.max_written => (m.v, m.v),
         (Some(m), None) => {
             d.push(
                 Diagnostic::new(

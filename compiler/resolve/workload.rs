@@ -227,18 +227,18 @@ impl<'a> Fill<'a> {
         }
     }
 
+    /// The template with its placeholders filled, in one pass: a value is never a template.
     pub fn apply(&self, template: &str) -> String {
         let model = self.model_name.or(self.env_model).unwrap_or(self.app);
-        let mut out = template
-            .replace("{app}", self.app)
-            .replace("{model}", model);
+        let port = self.port.map(|p| p.to_string());
+        let mut values = vec![("app", self.app), ("model", model)];
         if let Some(p) = &self.model_path {
-            out = out.replace("{model_path}", p);
+            values.push(("model_path", p));
         }
-        match self.port {
-            Some(p) => out.replace("{port}", &p.to_string()),
-            None => out,
+        if let Some(p) = &port {
+            values.push(("port", p));
         }
+        crate::values::template::fill(template, &values)
     }
 }
 

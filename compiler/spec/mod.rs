@@ -126,56 +126,117 @@ pub struct SpecServer<'a> {
 /// Parse a spec, applying `[overlays.<env>]` when `env` is given.
 pub fn parse(source: &SourceFile, env: Option<&str>) -> (Option<Spec>, Diagnostics) {
     let mut d = Diagnostics::default();
-    if source.text.len() > MAX_SPEC_BYTES {
-        d.push(
-            Diagnostic::new(
-                &codes::E0009,
-                format!(
-                    "the file is {} bytes; specs are limited to {MAX_SPEC_BYTES} bytes",
-                    source.text.len()
-                ),
-            )
-            .at(Span::file_start(), "file starts here")
-            .help("a spec describes one application in a few dozen lines; split generated content out"),
-        );
+    let Some(tree) = Tree::parse(source, &mut d) else {
         return (None, d);
-    }
-    let mut root = tree::parse(&source.text, &mut d);
-    let overlays = take_overlays(&mut root, &mut d);
-
-    if let Some(env) = env {
-        match overlays.iter().find(|(n, _)| n.v == env) {
-            Some((_, node)) => overlay::merge(&mut root, node),
-            None => {
-                let names: Vec<&str> = overlays.iter().map(|(n, _)| n.v.as_str()).collect();
-                let mut diag = Diagnostic::new(
-                    &codes::E0006,
-                    format!("`--env {env}` names no overlay: there is no `[overlays.{env}]`"),
-                )
-                .at(Span::file_start(), "in this file");
-                diag = match (suggest(env, names.iter()), names.is_empty()) {
-                    (Some(s), _) => diag.help(format!("did you mean `--env {s}`?")),
-                    (None, true) => {
-                        diag.help(format!("add an `[overlays.{env}]` table, or drop `--env`"))
-                    }
-                    (None, false) => {
-                        diag.help(format!("the overlays defined are: {}", names.join(", ")))
-                    }
-                };
-                d.push(diag);
-            }
-        }
-    }
-
-    let spec = read_spec(&root, &mut d).map(|mut s| {
-        s.env = env.map(str::to_string);
-        s.overlays = overlays
-            .iter()
-            .map(|(n, node)| (n.v.clone(), Span::new(n.span.start, node.extent().end)))
-            .collect();
+    };
+    let (spec, more) = tree.read(env);
+    d.extend(more);
+    let spec = spec.map(|mut s| {
+        s.overlays = tree.extents;
         s
     });
     (spec, d)
+}
+
+/// A spec's value tree with its overlays taken off: parsed once, then read with each overlay in
+/// turn (`compile` checks every overlay on every build), so the cost of a file with many
+/// overlays grows with their number, not with its square.
+pub struct Tree {
+    root: Node,
+    overlays: Vec<(Sp<String>, Node)>,
+    /// Each overlay's name and the span its keys and values cover, worked out once.
+    extents: Vec<(String, Span)>,
+    /// Each overlay's position by name, so reading one never scans them all.
+    index: BTreeMap<String, usize>,
+}
+
+impl Tree {
+    /// The tree of a file, with its syntax and overlay-shape diagnostics; `None` when the file
+    /// is over the size limit.
+    pub fn parse(source: &SourceFile, d: &mut Diagnostics) -> Option<Tree> {
+        if source.text.len() > MAX_SPEC_BYTES {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0009,
+                    format!(
+                        "the file is {} bytes; specs are limited to {MAX_SPEC_BYTES} bytes",
+                        source.text.len()
+                    ),
+                )
+                .at(Span::file_start(), "file starts here")
+                .help("a spec describes one application in a few dozen lines; split generated content out"),
+            );
+            return None;
+        }
+        let mut root = tree::parse(&source.text, d);
+        let overlays = take_overlays(&mut root, d);
+        let extents = overlays
+            .iter()
+            .map(|(n, node)| (n.v.clone(), Span::new(n.span.start, node.extent().end)))
+            .collect();
+        let index = overlays
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (n.v.clone(), i))
+            .collect();
+        Some(Tree {
+            root,
+            overlays,
+            extents,
+            index,
+        })
+    }
+
+    /// Each overlay's name and the span its keys and values cover, in key order.
+    pub fn overlays(&self) -> &[(String, Span)] {
+        &self.extents
+    }
+
+    /// The value tree with `[overlays.<env>]` merged over the file when `env` names one.
+    pub fn merged(&self, env: Option<&str>) -> std::borrow::Cow<'_, Node> {
+        let overlay = env
+            .and_then(|env| self.index.get(env))
+            .and_then(|&i| self.overlays.get(i));
+        match overlay {
+            Some((_, node)) => {
+                let mut root = self.root.clone();
+                overlay::merge(&mut root, node);
+                std::borrow::Cow::Owned(root)
+            }
+            None => std::borrow::Cow::Borrowed(&self.root),
+        }
+    }
+
+    /// The spec with `[overlays.<env>]` merged over the file when `env` is given (its
+    /// `overlays` are left empty: they are the tree's, [`Tree::overlays`]).
+    pub fn read(&self, env: Option<&str>) -> (Option<Spec>, Diagnostics) {
+        let mut d = Diagnostics::default();
+        if let Some(env) = env.filter(|env| !self.index.contains_key(*env)) {
+            d.push(unknown_env(env, &self.overlays));
+        }
+        let merged = self.merged(env);
+        let root = merged.as_ref();
+        let spec = read_spec(root, &mut d).map(|mut s| {
+            s.env = env.map(str::to_string);
+            s
+        });
+        (spec, d)
+    }
+}
+
+/// E0006: `--env` names an overlay the file does not have.
+fn unknown_env(env: &str, overlays: &[(Sp<String>, Node)]) -> Diagnostic {
+    let names: Vec<&str> = overlays.iter().map(|(n, _)| n.v.as_str()).collect();
+    let diag = Diagnostic::new(
+        &codes::E0006,
+        format!("`--env {env}` names no overlay: there is no `[overlays.{env}]`"),
+    )
+    .at(Span::file_start(), "in this file");
+    match (suggest(env, names.iter()), names.is_empty()) {
+        (Some(s), _) => diag.help(format!("did you mean `--env {s}`?")),
+        (None, true) => diag.help(format!("add an `[overlays.{env}]` table, or drop `--env`")),
+        (None, false) => diag.help(format!("the overlays defined are: {}", names.join(", "))),
+    }
 }
 
 /// Remove `overlays` from the root and return each overlay by name.

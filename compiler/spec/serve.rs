@@ -164,11 +164,15 @@ pub struct Scaling {
     pub keda: Option<Keda>,
     #[schemars(skip)]
     pub span: Span,
+    /// `max` is written, even when its value was refused: it is not missing.
+    #[schemars(skip)]
+    pub max_written: bool,
 }
 
 impl Scaling {
     fn read(f: &mut Fields, d: &mut Diagnostics) -> Scaling {
         Scaling {
+            max_written: f.has("max"),
             replicas: f.count(d, "replicas"),
             min: f.count(d, "min"),
             max: f.count(d, "max"),

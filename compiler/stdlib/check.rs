@@ -1,22 +1,28 @@
 //! What makes a catalog entry usable, checked the same way for the built-in catalog (by a test)
 //! and for a platform team's own (`--stdlib DIR`, with spans in their files): quantities parse,
 //! names and labels are ones Kubernetes accepts, tolerations and durations parse, a starter's
-//! accelerator exists.
+//! accelerator exists — and what a spec may not do, a catalog may not either: no literal
+//! secret in an environment, no volume over a system path or the service-account token, no two
+//! ports or volumes that clash. What only a platform should do (tolerate every taint, select
+//! the control plane) is a warning a spec cannot silence (W0201, W0202).
 
 use super::{Accelerator, Catalog, PVC_SCHEME, Provider, Runtime, Source};
+use crate::diagnostics::{Code, codes};
 use crate::resolve::toleration;
 use crate::values::duration::parse_duration;
 use crate::values::image::parse_image;
 use crate::values::names::{dns1123_label, env_var_name, label_key, label_value, port_name};
 use crate::values::quantity::Quantity;
+use crate::values::secret::looks_like_secret;
 
 /// A problem with one entry: the dotted key path inside its file (`nvidia-l4.memory`), what is
-/// wrong, and how to fix it.
+/// wrong, how to fix it, and its code (E0010, or a warning).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub path: String,
     pub message: String,
     pub help: &'static str,
+    pub code: &'static Code,
 }
 
 struct Out<'a> {
@@ -37,18 +43,191 @@ impl<'a> Out<'a> {
 
     fn check(&mut self, key: &str, result: Result<(), String>, help: &'static str) {
         if let Err(e) = result {
-            let path = if key.is_empty() {
-                self.entry.to_string()
-            } else {
-                format!("{}.{key}", self.entry)
-            };
-            self.problems.push(Problem {
-                message: format!("`{path}`: {e}"),
-                path,
-                help,
-            });
+            self.push(&codes::E0010, key, e, help);
         }
     }
+
+    fn push(&mut self, code: &'static Code, key: &str, message: String, help: &'static str) {
+        let path = if key.is_empty() {
+            self.entry.to_string()
+        } else {
+            format!("{}.{key}", self.entry)
+        };
+        self.problems.push(Problem {
+            message: format!("`{path}`: {message}"),
+            path,
+            help,
+            code,
+        });
+    }
+
+    /// Items of a list (`key`) two of which share a name or their other identity (a port's
+    /// number, a volume's path): one would shadow the other in the pod.
+    fn unique<'i>(
+        &mut self,
+        key: &str,
+        items: impl Iterator<Item = (&'i str, String)>,
+        shared: &str,
+        help: &'static str,
+    ) {
+        let mut names = std::collections::BTreeMap::new();
+        let mut others = std::collections::BTreeMap::new();
+        for (name, other) in items {
+            let first = names.get(name).or_else(|| others.get(&other)).cloned();
+            if let Some((n, o)) = first {
+                self.check(
+                    key,
+                    Err(format!("`{n}` ({o}) and `{name}` ({other}) share {shared}")),
+                    help,
+                );
+            }
+            names.entry(name).or_insert((name, other.clone()));
+            others.entry(other.clone()).or_insert((name, other));
+        }
+    }
+
+    /// A literal secret among an environment's values (`key` is the table's key).
+    fn env_secrets<'v>(
+        &mut self,
+        key: &str,
+        env: impl IntoIterator<Item = (&'v String, &'v String)>,
+    ) {
+        for (name, value) in env {
+            if let Some(why) = looks_like_secret(name, value) {
+                let at = if name.contains('.') {
+                    key.to_string()
+                } else {
+                    format!("{key}.{name}")
+                };
+                self.check(
+                    &at,
+                    Err(format!("`{name}` looks like a secret: {why}")),
+                    "a catalog is shared and committed like a spec: the spec's `secret_env` passes a Secret's key as the variable",
+                );
+            }
+        }
+    }
+
+    /// A mount path a volume may take: absolute, no `..` or empty segment, and clear of the
+    /// paths a writable volume must never hide or replace.
+    fn mount_path(&mut self, key: &str, path: &str) {
+        let clean = path.starts_with('/')
+            && (path == "/"
+                || !path[1..]
+                    .split('/')
+                    .any(|s| s.is_empty() || s == "." || s == ".."));
+        if !clean {
+            self.check(
+                key,
+                Err(format!("`{path}` is not a clean absolute path")),
+                "write the folder's absolute path, such as `/cache`, with no `..` or empty part",
+            );
+            return;
+        }
+        if let Some(what) = system_path(path) {
+            self.check(
+                key,
+                Err(format!("a volume at `{path}` would hide {what}")),
+                "mount writable volumes on folders of their own, such as `/cache` or `/var/cache/app`",
+            );
+        }
+    }
+
+    /// Tolerations that let pods onto every tainted node, or onto the control plane.
+    fn tolerations(&mut self, key: &str, tolerations: &[String]) {
+        for t in tolerations {
+            let Ok(parsed) = toleration::parse(t) else {
+                continue;
+            };
+            match parsed.key.as_deref() {
+                None => self.push(
+                    &codes::W0201,
+                    key,
+                    format!("`{t}` has no key, so it tolerates every taint{}", match &parsed.effect {
+                        Some(e) => format!(" with effect {e}"),
+                        None => String::new(),
+                    }),
+                    "name the taint your nodes carry (`nvidia.com/gpu:NoSchedule`); tolerating every taint lets pods onto nodes kept for other work, the control plane included",
+                ),
+                Some(k) if CONTROL_PLANE.contains(&k) => self.push(
+                    &codes::W0202,
+                    key,
+                    format!("`{t}` tolerates the control plane's taint"),
+                    "keep workloads off the control plane: drop this toleration",
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Node labels that select the control plane.
+    fn control_plane_labels<'l>(
+        &mut self,
+        key: &str,
+        labels: impl IntoIterator<Item = &'l String>,
+    ) {
+        for l in labels {
+            if CONTROL_PLANE.contains(&l.as_str()) {
+                self.push(
+                    &codes::W0202,
+                    key,
+                    format!("`{l}` selects control-plane nodes"),
+                    "select the nodes that carry the accelerator, not the control plane's",
+                );
+            }
+        }
+    }
+}
+
+/// The label and taint keys of control-plane nodes (the second is the pre-1.24 name).
+const CONTROL_PLANE: [&str; 2] = [
+    "node-role.kubernetes.io/control-plane",
+    "node-role.kubernetes.io/master",
+];
+
+/// What a writable volume at `path` would hide or replace: the whole image, a kernel or device
+/// file system, the container's configuration, or the Secrets Kubernetes mounts (the
+/// service-account token among them).
+fn system_path(path: &str) -> Option<&'static str> {
+    let at_or_under = |root: &str| path == root || path.starts_with(&format!("{root}/"));
+    if path == "/" {
+        return Some("the whole image");
+    }
+    for (root, what) in [
+        ("/proc", "the process file system"),
+        ("/sys", "the kernel's file system"),
+        ("/dev", "the devices"),
+        (
+            "/var/run/secrets",
+            "the Secrets Kubernetes mounts, the service-account token among them",
+        ),
+        (
+            "/run/secrets",
+            "the Secrets Kubernetes mounts, the service-account token among them",
+        ),
+    ] {
+        if at_or_under(root) {
+            return Some(what);
+        }
+    }
+    for (dir, what) in [
+        (
+            "/etc",
+            "the image's configuration (users, DNS, certificates)",
+        ),
+        ("/bin", "the image's programs"),
+        ("/sbin", "the image's programs"),
+        ("/usr", "the image's programs and libraries"),
+        ("/lib", "the image's libraries"),
+        ("/lib64", "the image's libraries"),
+        ("/var", "the image's state"),
+        ("/run", "the runtime's sockets and Secrets"),
+    ] {
+        if path == dir {
+            return Some(what);
+        }
+    }
+    None
 }
 
 /// Volume names the pod template gives /dev/shm, mounted files and the model.
@@ -162,6 +341,8 @@ pub fn accelerator(name: &str, a: &Accelerator) -> Vec<Problem> {
             "write `key[=value]:Effect`, e.g. `nvidia.com/gpu:NoSchedule`",
         );
     }
+    out.tolerations("tolerations", &a.tolerations);
+    out.control_plane_labels("node_selector", a.node_selector.keys());
     for p in &a.mig {
         out.check(
             "mig",
@@ -202,6 +383,14 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
         nonempty(&r.ports, "port"),
         "the first port is the one the Service and Ingress use",
     );
+    out.unique(
+        "ports",
+        r.ports
+            .iter()
+            .map(|p| (p.name.as_str(), p.port.to_string())),
+        "a name or a number",
+        "each port of a container has a name and a number of its own",
+    );
     for p in &r.ports {
         out.check(
             "ports",
@@ -238,6 +427,11 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
             "environment variable names are letters, digits and '_', not starting with a digit",
         );
     }
+    out.env_secrets("env", &r.env);
+    out.env_secrets("model_source.env", &r.model_source.env);
+    if let Some(path) = &r.model_source.path {
+        out.mount_path("model_source.path", path);
+    }
     for q in r
         .resources
         .cpu
@@ -247,6 +441,12 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
     {
         out.check("resources", quantity(q), QUANTITY);
     }
+    out.unique(
+        "volumes",
+        r.volumes.iter().map(|v| (v.name.as_str(), v.path.clone())),
+        "a name or a path, so one would be lost",
+        "give each volume a name and a path of its own",
+    );
     for v in &r.volumes {
         out.check(
             "volumes",
@@ -255,6 +455,7 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
                 .and(quantity(&v.size)),
             "each volume is `{ name = \"cache\", path = \"/cache\", size = \"10Gi\" }`",
         );
+        out.mount_path("volumes", &v.path);
         if RESERVED_VOLUMES.contains(&v.name.as_str()) {
             out.check(
                 "volumes",
@@ -314,6 +515,7 @@ pub fn provider(name: &str, p: &Provider, catalog: &Catalog) -> Vec<Problem> {
         for (k, v) in labels {
             out.check(&key, label_key(k).and(label_value(v)), LABEL);
         }
+        out.control_plane_labels(&key, labels.keys());
     }
     if let Some(m) = &p.monitor
         && !crate::resolve::metrics::MONITORS.contains(&m.as_str())
@@ -383,6 +585,7 @@ pub fn source(name: &str, s: &Source, _: &Catalog) -> Vec<Problem> {
     for k in s.env.keys().chain(s.secret_env.keys()) {
         out.check("env", env_var_name(k), env);
     }
+    out.env_secrets("env", &s.env);
     if let Some(f) = &s.secret_file {
         if let Some(var) = &f.env {
             out.check("secret_file", env_var_name(var), env);

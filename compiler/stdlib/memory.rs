@@ -238,6 +238,7 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
     let mut problem = |key: &str, message: String, help: &'static str| {
         let path = format!("{name}.memory.{key}");
         out.push(Problem {
+            code: &crate::diagnostics::codes::E0010,
             message: format!("`{path}`: {message}"),
             path,
             help,
@@ -362,6 +363,7 @@ pub fn accelerator_problems(name: &str, a: &Accelerator) -> Vec<Problem> {
     };
     let Some(usable) = bytes(u) else {
         return vec![Problem {
+            code: &crate::diagnostics::codes::E0010,
             message: format!("`{path}`: `{u}` is not a quantity of memory"),
             path,
             help: "write what CUDA reports as the device's total, e.g. `79.22Gi`",
@@ -369,6 +371,7 @@ pub fn accelerator_problems(name: &str, a: &Accelerator) -> Vec<Problem> {
     };
     if usable > memory || usable <= 0.0 {
         return vec![Problem {
+            code: &crate::diagnostics::codes::E0010,
             message: format!(
                 "`{path}`: {u} is not above 0 and at most the device's {}",
                 a.memory

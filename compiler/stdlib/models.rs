@@ -145,6 +145,7 @@ pub fn check(name: &str, m: &ModelEntry) -> Vec<Problem> {
             (false, false) => format!("{name}.{key}"),
         };
         out.push(Problem {
+            code: &crate::diagnostics::codes::E0010,
             message: format!("`{path}`: {message}"),
             path,
             help,

@@ -1,7 +1,8 @@
 //! A platform team's own catalog: a folder with any of `FILES` (`accelerators.toml`,
 //! `providers.toml`, `runtimes.toml`, `sources.toml`, `models.toml`) in the built-in files' format, whose entries add to the built-in ones or replace them by name
 //! (`--stdlib DIR`, or `[app] stdlib = "DIR"` in a spec). Entries get the checks built-in ones
-//! get (`check`), each problem a diagnostic (E0010) pointing into the user's file.
+//! get (`check`), each problem a diagnostic (E0010, or a W02xx warning that leaves the entry
+//! usable) pointing into the user's file.
 //!
 //! Pure: the CLI reads the folder and hands the files here.
 
@@ -120,11 +121,13 @@ fn entries<T: DeserializeOwned>(
     }
 }
 
-/// Turn problems into diagnostics on their keys; whether there were none.
+/// Turn problems into diagnostics on their keys; whether none was an error (warnings leave the
+/// entries usable).
 fn report(file: &SourceFile, problems: Vec<Problem>, diags: &mut Diagnostics) -> bool {
     if problems.is_empty() {
         return true;
     }
+    let usable = problems.iter().all(|p| p.code.id != codes::E0010.id);
     let mut scratch = Diagnostics::default();
     let root = tree::parse(&file.text, &mut scratch);
     for p in problems {
@@ -132,12 +135,12 @@ fn report(file: &SourceFile, problems: Vec<Problem>, diags: &mut Diagnostics) ->
             .or_else(|| origin::find(&root, p.path.split('.').next().unwrap_or_default()))
             .unwrap_or_else(Span::file_start);
         diags.push(
-            Diagnostic::new(&codes::E0010, p.message)
+            Diagnostic::new(p.code, p.message)
                 .at(span, "in this entry")
                 .help(p.help),
         );
     }
-    false
+    usable
 }
 
 #[cfg(test)]

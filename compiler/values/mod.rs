@@ -1,5 +1,6 @@
 //! Parsers of small things: quantities, durations, cron lines, names, image references, time
-//! zones, percentages, CIDR blocks, secret-looking literals, and "did you mean" suggestions.
+//! zones, percentages, CIDR blocks, secret-looking literals, "did you mean" suggestions, and the
+//! one-pass filling of catalog templates.
 //!
 //! Each returns a span-less `Result<_, String>` whose message names the value and says what was
 //! expected; the caller attaches the span.
@@ -8,11 +9,13 @@ pub mod cidr;
 pub mod cron;
 pub mod duration;
 pub mod image;
+pub mod limits;
 pub mod names;
 pub mod percent;
 pub mod quantity;
 pub mod secret;
 pub mod suggest;
+pub mod template;
 pub mod timezone;
 
 #[cfg(test)]

@@ -120,6 +120,14 @@ impl Quantity {
         saturate(div_ceil(self.nanos, 1_000_000))
     }
 
+    /// In the units the scheduler counts `resource` in (millicores for `cpu`, whole units
+    /// otherwise), rounding up; `None` beyond what an `i64` holds, as kube-scheduler's
+    /// integers cannot either.
+    pub fn scheduler_units(self, resource: &str) -> Option<i64> {
+        let scale = if resource == "cpu" { 1_000_000 } else { NANO };
+        i64::try_from(div_ceil(self.nanos, scale)).ok()
+    }
+
     /// In whole units (bytes, devices), rounding up, saturating.
     pub fn units_ceil(self) -> i64 {
         saturate(div_ceil(self.nanos, NANO))

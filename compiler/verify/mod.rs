@@ -14,6 +14,7 @@
 pub mod origin;
 pub mod rules;
 pub mod schema;
+pub mod strings;
 
 use std::fmt;
 use std::str::FromStr;

@@ -84,6 +84,21 @@ fn values_check_holds_for_seeds_and_regressions() {
 }
 
 #[test]
+fn outdir_check_holds_for_seeds_and_regressions() {
+    let mut inputs = files("fuzz/seeds/outdir", &[]);
+    inputs.extend(regressions("outdir"));
+    assert!(run(checks::outdir, &inputs) >= 4);
+}
+
+#[test]
+fn catalog_check_holds_for_seeds_and_regressions() {
+    let mut inputs = files("stdlib", &[".toml"]);
+    inputs.extend(files("tests/stdlib/platform", &[".toml"]));
+    inputs.extend(regressions("catalog"));
+    assert!(run(checks::catalog_file, &inputs) >= 8);
+}
+
+#[test]
 fn seed_specs_reach_the_emit_step() {
     // The compile check's strongest clauses (no internal error, the YAML serializes) only run for
     // specs without errors: every example is one, so the seeds exercise them.

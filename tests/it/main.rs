@@ -12,6 +12,7 @@ mod examples;
 mod formats;
 mod fuzz;
 mod gitops;
+mod hardening;
 mod link;
 mod linters;
 mod memory;

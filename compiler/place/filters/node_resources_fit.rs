@@ -2,6 +2,12 @@
 //! resource, each compared as integers (millicores for cpu, whole units otherwise). A node may
 //! give several reasons; a pod that requests nothing stops after the pod count.
 
+/// Whether `n` more of a resource fits beside `used` within `alloc`, without overflow: three
+/// 3Ei pods never fit a 7Ei node by wrapping around.
+fn room(alloc: i64, used: i64, n: i64) -> bool {
+    i128::from(used) + i128::from(n) <= i128::from(alloc)
+}
+
 /// `request` is (resource index, amount) for every non-zero request.
 pub fn fits(
     alloc: &[i64],
@@ -10,7 +16,7 @@ pub fn fits(
     max_pods: i64,
     request: &[(usize, i64)],
 ) -> bool {
-    pods < max_pods && request.iter().all(|&(r, n)| used[r] + n <= alloc[r])
+    pods < max_pods && request.iter().all(|&(r, n)| room(alloc[r], used[r], n))
 }
 
 /// Every reason the node gives, in the plugin's order.
@@ -30,7 +36,7 @@ pub fn reasons(
         }
     }
     for &(r, n) in request {
-        if used[r] + n > alloc[r] {
+        if !room(alloc[r], used[r], n) {
             out.push(format!("Insufficient {}", names[r]));
         }
     }

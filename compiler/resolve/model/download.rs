@@ -11,6 +11,7 @@ use crate::source::Span;
 use crate::spec::model::Model as Spec;
 use crate::spec::read::Sp;
 use crate::stdlib::{ModelDefaults, Source};
+use crate::values::template;
 
 /// One download: the spec's model and its URI split at `://`, the source the scheme names, and
 /// where the files go.
@@ -60,7 +61,7 @@ pub(super) fn download(
         (s, _) => s,
     };
 
-    let fill = |t: &str| t.replace("{location}", &location).replace("{dir}", r.dir);
+    let fill = |t: &str| template::fill(t, &[("location", &location), ("dir", r.dir)]);
     let mut command: Vec<String> = source.command.iter().map(|a| fill(a)).collect();
     let mut args: Vec<String> = source.args.iter().map(|a| fill(a)).collect();
     if matches!(r.volume, ModelVolume::Claim { .. }) {
@@ -171,12 +172,10 @@ fn location(
         );
         return None;
     }
-    Some(
-        source
-            .location
-            .replace("{path}", object)
-            .replace("{revision}", &revision),
-    )
+    Some(template::fill(
+        &source.location,
+        &[("path", object), ("revision", &revision)],
+    ))
 }
 
 /// A catalog downloader image pinned by tag only is the same risk as a user's (W0002).

@@ -151,12 +151,11 @@ mod tests {
             "0".repeat(64)
         );
         let catalog = Catalog::builtin().expect("stdlib");
-        let (_, d, app) = crate::check(
-            &crate::source::SourceFile::new("app.toml", spec),
-            &catalog,
-            None,
-            None,
-        );
+        let mut d = Diagnostics::default();
+        let source = crate::source::SourceFile::new("app.toml", spec);
+        let tree = crate::spec::Tree::parse(&source, &mut d).expect("small");
+        let (_, found, app) = crate::check(&tree, &catalog, None, None);
+        d.extend(found);
         (app, d)
     }
 

@@ -3,8 +3,7 @@
 
 use super::{Check, seg};
 
-/// A ConfigMap's data (the etcd object limit the API server enforces).
-const CONFIG_MAP_MAX_BYTES: usize = 1024 * 1024;
+use crate::values::limits::CONFIG_MAP_MAX_BYTES;
 
 impl Check<'_> {
     pub(super) fn config_map(&mut self, o: &k8s_openapi::api::core::v1::ConfigMap) {

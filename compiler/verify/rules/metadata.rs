@@ -5,14 +5,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, seg};
 use crate::generate::Object;
+use crate::values::limits::ANNOTATIONS_MAX_BYTES;
 use crate::values::names;
 
 /// The most a CronJob name may have: the controller appends an 11-character suffix to name Jobs.
 const CRON_JOB_NAME_MAX: usize = 52;
 /// A Job's name becomes the value of its pods' `job-name` label, so it is at most 63.
 const JOB_NAME_MAX: usize = 63;
-/// All annotations of one object together (apimachinery's TotalAnnotationSizeLimitB).
-const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
 
 impl Check<'_> {
     pub(super) fn metadata(&mut self, o: &Object) {

@@ -1,27 +1,77 @@
-//! A large `kubectl get nodes -o json` read without a `serde_json::Value` tree: the list's items
-//! go straight into nodes, one at a time, so only the text and the nodes are ever held (a 99 MB,
-//! 5,000-node dump parsed into a tree is about 280 MB more).
+//! A large `kubectl get nodes|pods -o json` read without a `serde_json::Value` tree: the list's
+//! items go straight into the model, one at a time, so only the text and what is kept of each
+//! item are ever held (a 99 MB, 5,000-node dump parsed into a tree is about 280 MB more; a
+//! 200 MB pods dump about a gigabyte).
 //!
 //! It takes only what kubectl prints: one JSON object whose `kind` ends in `List` and whose
-//! `items` are each an object of `kind: Node` that becomes a node without complaint. Anything
-//! else (a syntax error, an item of another kind or of none, a node that does not parse, no nodes
-//! or too many, a repeated `kind` or `items`) gives `None`, and `nodes::parse` reads the file
-//! the general way, which reports exactly what it always did. This path changes what a good file
-//! costs, never what any file gives.
+//! `items` are each an object of the kind asked for (a `Node`, a `Pod`) that converts without
+//! complaint. Anything else (a syntax error, an item of another kind or of none, an item that
+//! does not parse or convert, too many items, a repeated `kind` or `items`) gives `None`, and
+//! the caller reads the file the general way, which reports exactly what it always did. This
+//! path changes what a good file costs, never what any file gives.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use k8s_openapi::Resource;
 use k8s_openapi::api::core::v1 as core;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
+    Visitor,
+};
 
-use super::Node;
-use crate::source::SourceFile;
+/// A kind whose list items this reader takes: its three parts, as k8s-openapi reads them.
+pub(super) trait Listed: Resource + Sized {
+    type Spec: DeserializeOwned;
+    type Status: DeserializeOwned;
+    fn assemble(
+        metadata: ObjectMeta,
+        spec: Option<Self::Spec>,
+        status: Option<Self::Status>,
+    ) -> Self;
+}
 
-/// The nodes of `source` in input order, when it is a JSON node list that the general reader
-/// takes without a diagnostic of its own (duplicate names are still the caller's to check).
-pub(super) fn read(source: &SourceFile) -> Option<Vec<Node>> {
-    let text = source.text.trim_start_matches('\u{feff}');
+impl Listed for core::Node {
+    type Spec = core::NodeSpec;
+    type Status = core::NodeStatus;
+    fn assemble(
+        metadata: ObjectMeta,
+        spec: Option<Self::Spec>,
+        status: Option<Self::Status>,
+    ) -> Self {
+        core::Node {
+            metadata,
+            spec,
+            status,
+        }
+    }
+}
+
+impl Listed for core::Pod {
+    type Spec = core::PodSpec;
+    type Status = core::PodStatus;
+    fn assemble(
+        metadata: ObjectMeta,
+        spec: Option<Self::Spec>,
+        status: Option<Self::Status>,
+    ) -> Self {
+        core::Pod {
+            metadata,
+            spec,
+            status,
+        }
+    }
+}
+
+/// Each item of `text`, a JSON list of `T`, through `convert`, in input order, when the general
+/// reader would take the file without a diagnostic of its own; at most `max` items.
+pub(super) fn read<T: Listed, U>(
+    text: &str,
+    max: usize,
+    convert: impl FnMut(T) -> Result<U, String>,
+) -> Option<Vec<U>> {
+    let text = text.trim_start_matches('\u{feff}');
     if !text.trim_start().starts_with('{') {
         return None;
     }
@@ -29,46 +79,66 @@ pub(super) fn read(source: &SourceFile) -> Option<Vec<Node>> {
     // the parser that builds a `Value` (no nesting limit, no check of a number's range or of a
     // `\u` surrogate). First make sure that parser takes the file, keeping nothing of it.
     serde_json::from_str::<Valid>(text).ok()?;
-    let list: List = serde_json::from_str(text).ok()?;
-    let nodes = list.nodes?;
-    (list.kind?.ends_with("List") && !nodes.is_empty()).then_some(nodes)
+    let mut de = serde_json::Deserializer::from_str(text);
+    let list = ListSeed {
+        max,
+        convert,
+        item: PhantomData::<T>,
+    }
+    .deserialize(&mut de)
+    .ok()?;
+    de.end().ok()?;
+    let items = list.items?;
+    (list.kind?.ends_with("List") && !items.is_empty()).then_some(items)
 }
 
-/// The top level of a list: its `kind` and its nodes; everything else is skipped.
-struct List {
+/// The top level of a list: its `kind` and its converted items; everything else is skipped.
+struct List<U> {
     kind: Option<String>,
-    nodes: Option<Vec<Node>>,
+    items: Option<Vec<U>>,
 }
 
-impl<'de> de::Deserialize<'de> for List {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ListVisitor)
+struct ListSeed<T, F> {
+    max: usize,
+    convert: F,
+    item: PhantomData<T>,
+}
+
+impl<'de, T: Listed, U, F: FnMut(T) -> Result<U, String>> DeserializeSeed<'de> for ListSeed<T, F> {
+    type Value = List<U>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<List<U>, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
-struct ListVisitor;
-
-impl<'de> Visitor<'de> for ListVisitor {
-    type Value = List;
+impl<'de, T: Listed, U, F: FnMut(T) -> Result<U, String>> Visitor<'de> for ListSeed<T, F> {
+    type Value = List<U>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a List of Nodes")
+        write!(f, "a List of {}", T::KIND)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<List<U>, A::Error> {
         let mut list = List {
             kind: None,
-            nodes: None,
+            items: None,
         };
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 // The general reader keeps the last of a repeated key; leave such a file to it.
                 "kind" if list.kind.is_some() => return Err(de::Error::custom("repeated `kind`")),
-                "items" if list.nodes.is_some() => {
+                "items" if list.items.is_some() => {
                     return Err(de::Error::custom("repeated `items`"));
                 }
                 "kind" => list.kind = Some(map.next_value()?),
-                "items" => list.nodes = Some(map.next_value_seed(Items)?),
+                "items" => {
+                    list.items = Some(map.next_value_seed(Items {
+                        max: self.max,
+                        convert: &mut self.convert,
+                        item: PhantomData::<T>,
+                    })?);
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -78,84 +148,90 @@ impl<'de> Visitor<'de> for ListVisitor {
     }
 }
 
-/// `items`: each one a Node, turned into the model as soon as it is read.
-struct Items;
+/// `items`: each one a `T`, converted as soon as it is read.
+struct Items<'c, T, F> {
+    max: usize,
+    convert: &'c mut F,
+    item: PhantomData<T>,
+}
 
-impl<'de> DeserializeSeed<'de> for Items {
-    type Value = Vec<Node>;
+impl<'de, T: Listed, U, F: FnMut(T) -> Result<U, String>> DeserializeSeed<'de> for Items<'_, T, F> {
+    type Value = Vec<U>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Node>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<U>, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for Items {
-    type Value = Vec<Node>;
+impl<'de, T: Listed, U, F: FnMut(T) -> Result<U, String>> Visitor<'de> for Items<'_, T, F> {
+    type Value = Vec<U>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of Nodes")
+        write!(f, "a list of {}", T::KIND)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Node>, A::Error> {
-        let mut nodes = Vec::new();
-        while let Some(Item(node)) = seq.next_element()? {
-            if nodes.len() == super::MAX_NODES {
-                return Err(de::Error::custom("too many nodes"));
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<U>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Item(item)) = seq.next_element::<Item<T>>()? {
+            if out.len() == self.max {
+                return Err(de::Error::custom("too many items"));
             }
-            nodes.push(super::nodes::from_k8s(&node).map_err(de::Error::custom)?);
+            out.push((self.convert)(item).map_err(de::Error::custom)?);
         }
-        Ok(nodes)
+        Ok(out)
     }
 }
 
-/// One item, read as k8s-openapi reads a Node (with its checks of `apiVersion` and `kind`),
-/// and required to say `kind: Node`, as the general reader requires.
-struct Item(core::Node);
+/// One item, read as k8s-openapi reads its kind (with its checks of `apiVersion` and `kind`),
+/// and required to name its kind, as the general reader requires.
+struct Item<T>(T);
 
-impl<'de> de::Deserialize<'de> for Item {
+impl<'de, T: Listed> de::Deserialize<'de> for Item<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ItemVisitor)
+        d.deserialize_map(ItemVisitor(PhantomData))
     }
 }
 
-struct ItemVisitor;
+struct ItemVisitor<T>(PhantomData<T>);
 
-impl<'de> Visitor<'de> for ItemVisitor {
-    type Value = Item;
+impl<'de, T: Listed> Visitor<'de> for ItemVisitor<T> {
+    type Value = Item<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Node")
+        write!(f, "a {}", T::KIND)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
-        let mut node = core::Node::default();
-        let mut is_node = false;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item<T>, A::Error> {
+        let mut metadata = ObjectMeta::default();
+        let mut spec = None;
+        let mut status = None;
+        let mut named = false;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "apiVersion" => {
-                    if map.next_value::<String>()? != core::Node::API_VERSION {
-                        return Err(de::Error::custom("not a v1 Node"));
+                    if map.next_value::<String>()? != T::API_VERSION {
+                        return Err(de::Error::custom("another apiVersion"));
                     }
                 }
                 "kind" => {
-                    if map.next_value::<String>()? != core::Node::KIND {
-                        return Err(de::Error::custom("not a Node"));
+                    if map.next_value::<String>()? != T::KIND {
+                        return Err(de::Error::custom("another kind"));
                     }
-                    is_node = true;
+                    named = true;
                 }
                 // As in k8s-openapi: the last of a repeated key counts, `null` is absent.
-                "metadata" => node.metadata = map.next_value::<Option<_>>()?.unwrap_or_default(),
-                "spec" => node.spec = map.next_value()?,
-                "status" => node.status = map.next_value()?,
+                "metadata" => metadata = map.next_value::<Option<_>>()?.unwrap_or_default(),
+                "spec" => spec = map.next_value()?,
+                "status" => status = map.next_value()?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        if !is_node {
+        if !named {
             return Err(de::Error::custom("an item without `kind`"));
         }
-        Ok(Item(node))
+        Ok(Item(T::assemble(metadata, spec, status)))
     }
 }
 
@@ -217,6 +293,7 @@ impl<'de> Visitor<'de> for Valid {
 mod tests {
     use super::*;
     use crate::diagnostics::Diagnostics;
+    use crate::source::SourceFile;
 
     /// Two nodes as kubectl prints them: `items` before `kind`, fields this reader skips.
     const LIST: &str = r#"{"apiVersion": "v1", "items": [
@@ -229,6 +306,13 @@ mod tests {
 
     fn source(text: &str) -> SourceFile {
         SourceFile::new("nodes.json", text)
+    }
+
+    /// The nodes of a file, as `nodes::parse` reads them on this path.
+    fn read(source: &SourceFile) -> Option<Vec<super::super::Node>> {
+        super::read::<core::Node, _>(&source.text, super::super::MAX_NODES, |n| {
+            super::super::nodes::from_k8s(&n)
+        })
     }
 
     #[test]
@@ -304,7 +388,14 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         for odd in [deep.as_str(), "1e400", "\"\\ud800\""] {
             let text = LIST.replace("\"odd\": {", &format!("\"odd\": {odd}, \"odder\": {{"));
-            assert!(serde_json::from_str::<List>(&text).is_ok(), "{odd}");
+            let typed = ListSeed {
+                max: 10,
+                convert: |n: core::Node| Ok(n),
+                item: PhantomData,
+            }
+            .deserialize(&mut serde_json::Deserializer::from_str(&text));
+            assert!(typed.is_ok(), "{odd}");
+
             assert!(
                 serde_json::from_str::<serde_json::Value>(&text).is_err(),
                 "{odd}"

@@ -1,0 +1,156 @@
+//! Issue 21, items 19, 21, 23 and the E0205 help of 24: messages that cannot act on a
+//! terminal, the user's error reported as the user's, input formats told apart, advice that
+//! fits where the workload came from.
+
+use super::tmp;
+use crate::support::{mlspec, stderr, stdout};
+
+#[test]
+fn item_19_nothing_from_an_input_acts_on_the_terminal() {
+    let dir = tmp();
+    let hostile = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\r\u{202e}";
+    std::fs::write(
+        dir.path().join("app.toml"),
+        format!(
+            "[app]\nname = \"{hostile}\"\nlabels = {{ \"a\u{1b}\" = \"b\" }}\n[serve]\nimage = \"x/y:1\"\n# {hostile}\n"
+        ),
+    )
+    .expect("write");
+    for format in ["human", "github", "json", "sarif"] {
+        for color in ["never", "always"] {
+            let o = mlspec(
+                dir.path(),
+                &["check", "app.toml", "--format", format, "--color", color],
+            );
+            assert_eq!(o.status.code(), Some(1), "{format}");
+            for (what, text) in [("stderr", stderr(&o)), ("stdout", stdout(&o))] {
+                // Colour codes are mlspec's own (`ESC[…m`); nothing else from the file gets out.
+                let without_colour = strip_sgr(&text);
+                for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\r', '\u{202e}'] {
+                    assert!(
+                        !without_colour.contains(bad),
+                        "{format}/{color} {what} holds {bad:?}: {text:?}"
+                    );
+                }
+            }
+        }
+    }
+    // A path with an escape in it, in a usage error.
+    let o = mlspec(dir.path(), &["check", "no\u{1b}[2Jsuch.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains('\u{1b}'), "{:?}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no\\u{1b}[2Jsuch.toml"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `text` without the `ESC [ digits ; … m` colour sequences miette writes.
+fn strip_sgr(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let end = after.find(|c: char| !(c.is_ascii_digit() || c == ';'));
+        match end {
+            Some(e) if after[e..].starts_with('m') => rest = &after[e + 1..],
+            _ => {
+                out.push('\u{1b}');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn item_21_an_oversized_annotation_is_the_users_error_once() {
+    let big = "a".repeat(3 * 1024 * 1024);
+    let text = format!(
+        "[app]\nname = \"a\"\nannotations = {{ note = \"{big}\" }}\n[serve]\nimage = \"x/y:1\"\n[jobs.once]\nimage = \"x/y:1\"\n"
+    );
+    let (_, d) = mlspec::compile_str(&text);
+    let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code.id, "E0102", "{errors:?}");
+    assert!(!errors[0].message.contains("internal"), "{errors:?}");
+    let at = errors[0].primary.as_ref().expect("a label").span;
+    assert_eq!(at.len(), big.len() + 2, "on the value as written");
+
+    let file = "b".repeat(600 * 1024);
+    let text = format!(
+        "[app]\nname = \"a\"\n[serve]\nimage = \"x/y:1\"\nfiles = {{ \"/etc/a.txt\" = \"{file}\", \"/etc/b.txt\" = \"{file}\" }}\n"
+    );
+    let (_, d) = mlspec::compile_str(&text);
+    let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code.id, "E0009", "{errors:?}");
+}
+
+#[test]
+fn item_23_a_bom_pool_file_is_toml_and_an_empty_json_array_is_json() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("pools.toml"),
+        "\u{feff}[[pool]]\nname = \"cpu\"\ncount = 2\ncpu = \"8\"\nmemory = \"32Gi\"\n",
+    )
+    .expect("write");
+    let o = mlspec(
+        dir.path(),
+        &[
+            "place",
+            "--inventory",
+            "pools.toml",
+            "app.toml",
+            "-A",
+            "warnings",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(dir.path().join("nodes.json"), "[]\n").expect("write");
+    let o = mlspec(
+        dir.path(),
+        &[
+            "place",
+            "--inventory",
+            "nodes.json",
+            "app.toml",
+            "-A",
+            "warnings",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).contains("not valid TOML"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the inventory has no nodes"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn item_24_the_advice_for_a_plain_manifest_names_its_own_fields() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("pools.toml"),
+        "[[pool]]\nname = \"cpu\"\ncount = 1\ncpu = \"4\"\nmemory = \"16Gi\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: ml}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: x/y:1\n        resources: {requests: {cpu: \"3\"}}\n",
+    )
+    .expect("write");
+    let o = mlspec(
+        dir.path(),
+        &["place", "--inventory", "pools.toml", "deploy.yaml"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("E0205"), "{err}");
+    assert!(!err.contains("[serve."), "{err}");
+    assert!(err.contains("maxReplicas"), "{err}");
+}
