@@ -42,6 +42,7 @@ fn node(name: String, zone: &str, cpu: i64, mem_gi: i64, gpus: Option<(&str, i64
         taints,
         allocatable,
         unschedulable: false,
+        images: Vec::new(),
     }
 }
 
@@ -140,6 +141,7 @@ fn run(nodes: usize, workloads: usize, tenths: usize) {
         &manifests,
         &Options {
             strategy: Strategy::Spread,
+            ..Default::default()
         },
     );
     let took = start.elapsed();

@@ -98,11 +98,12 @@ impl<'de> Visitor<'de> for Items {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Node>, A::Error> {
         let mut nodes = Vec::new();
+        let mut images = super::ImageNames::default();
         while let Some(Item(node)) = seq.next_element()? {
             if nodes.len() == super::MAX_NODES {
                 return Err(de::Error::custom("too many nodes"));
             }
-            nodes.push(super::nodes::from_k8s(&node).map_err(de::Error::custom)?);
+            nodes.push(super::nodes::from_k8s(&node, &mut images).map_err(de::Error::custom)?);
         }
         Ok(nodes)
     }

@@ -468,6 +468,7 @@ fn pool(
             taints: taints.clone(),
             allocatable: alloc.clone(),
             unschedulable,
+            images: Vec::new(),
         });
     }
 }

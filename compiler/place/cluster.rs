@@ -2,11 +2,11 @@
 //! node classes static filters are computed for, and the pod groups (same namespace and labels)
 //! topology spread and inter-pod affinity count.
 
-use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::filters::pod_topology_spread::NO_DOMAIN;
-use super::pod::{HostPort, PodShape, PodTerm};
+use super::pod::{HostPort, PodShape, PodTerm, WeightedTerm};
 use crate::inventory::{HOSTNAME_LABEL, Node};
 
 /// Pods with one namespace and one label set: how many run on each node.
@@ -19,12 +19,23 @@ pub struct Group {
     pub per_node: BTreeMap<u32, u32>,
 }
 
-/// Pods of one group that carry the same required anti-affinity terms, and where they run.
+/// Pods of one group that carry the same pod (anti-)affinity terms, and where they run: their
+/// required anti-affinity keeps other pods away, and every term scores InterPodAffinity.
 #[derive(Debug, Clone)]
 pub struct Holder {
-    pub terms: Vec<PodTerm>,
+    pub group: usize,
+    pub affinity: Vec<PodTerm>,
+    pub anti_affinity: Vec<PodTerm>,
+    pub preferred_affinity: Vec<WeightedTerm>,
+    pub preferred_anti_affinity: Vec<WeightedTerm>,
     pub per_node: BTreeMap<u32, u32>,
 }
+
+/// Distinct terms of a pod, the key of its holder.
+type HolderKey = (
+    usize,
+    String,
+);
 
 #[derive(Debug, Clone)]
 pub struct Cluster<'a> {
@@ -54,8 +65,11 @@ pub struct Cluster<'a> {
     pub groups: Vec<Group>,
     group_index: BTreeMap<(String, BTreeMap<String, String>, bool), usize>,
     pub holders: Vec<Holder>,
-    holder_index: BTreeMap<(usize, String), usize>,
-    domains: BTreeMap<String, (Rc<Vec<u32>>, usize)>,
+    holder_index: BTreeMap<HolderKey, usize>,
+    domains: BTreeMap<String, (Arc<Vec<u32>>, usize)>,
+    /// Whether every node's hostname label differs from every other's: then a hostname
+    /// domain is one node.
+    pub hostname_unique: bool,
 }
 
 impl<'a> Cluster<'a> {
@@ -112,6 +126,11 @@ impl<'a> Cluster<'a> {
             .iter()
             .map(|&i| u32::try_from(i).unwrap_or(u32::MAX))
             .collect();
+        let mut hostnames = BTreeSet::new();
+        let hostname_unique = nodes
+            .iter()
+            .filter_map(|n| n.labels.get(HOSTNAME_LABEL))
+            .all(|h| hostnames.insert(h.as_str()));
         Cluster {
             nodes,
             width,
@@ -139,6 +158,7 @@ impl<'a> Cluster<'a> {
             holders: Vec::new(),
             holder_index: BTreeMap::new(),
             domains: BTreeMap::new(),
+            hostname_unique,
         }
     }
 
@@ -171,17 +191,30 @@ impl<'a> Cluster<'a> {
         self.groups.len() - 1
     }
 
-    /// The holder of this pod's anti-affinity terms, if it has any.
+    /// The holder of this pod's pod (anti-)affinity terms, if it has any.
     pub fn holder(&mut self, pod: &PodShape, group: usize) -> Option<usize> {
-        if pod.anti_affinity.is_empty() {
+        if !pod.has_affinity_terms() {
             return None;
         }
-        let key = (group, format!("{:?}", pod.anti_affinity));
+        let key = (
+            group,
+            format!(
+                "{:?}{:?}{:?}{:?}",
+                pod.affinity,
+                pod.anti_affinity,
+                pod.preferred_affinity,
+                pod.preferred_anti_affinity
+            ),
+        );
         if let Some(&h) = self.holder_index.get(&key) {
             return Some(h);
         }
         self.holders.push(Holder {
-            terms: pod.anti_affinity.clone(),
+            group,
+            affinity: pod.affinity.clone(),
+            anti_affinity: pod.anti_affinity.clone(),
+            preferred_affinity: pod.preferred_affinity.clone(),
+            preferred_anti_affinity: pod.preferred_anti_affinity.clone(),
             per_node: BTreeMap::new(),
         });
         self.holder_index.insert(key, self.holders.len() - 1);
@@ -213,7 +246,7 @@ impl<'a> Cluster<'a> {
     }
 
     /// The domain of every node for a topology key (`NO_DOMAIN` without it), and how many.
-    pub fn domains(&mut self, key: &str) -> (Rc<Vec<u32>>, usize) {
+    pub fn domains(&mut self, key: &str) -> (Arc<Vec<u32>>, usize) {
         if let Some(d) = self.domains.get(key) {
             return d.clone();
         }
@@ -229,7 +262,7 @@ impl<'a> Cluster<'a> {
                 None => NO_DOMAIN,
             })
             .collect();
-        let entry = (Rc::new(of), values.len());
+        let entry = (Arc::new(of), values.len());
         self.domains.insert(key.to_string(), entry.clone());
         entry
     }
@@ -240,7 +273,7 @@ impl<'a> Cluster<'a> {
         key: &str,
         matches: impl Fn(&Group) -> bool,
         include: impl Fn(usize) -> bool,
-    ) -> (Rc<Vec<u32>>, Vec<i64>) {
+    ) -> (Arc<Vec<u32>>, Vec<i64>) {
         let (of, n) = self.domains(key);
         let mut counts = vec![0; n];
         for g in self.groups.iter().filter(|g| matches(g)) {

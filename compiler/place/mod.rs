@@ -19,12 +19,15 @@
 //! locality); `percentageOfNodesToScore` sampling; `namespaceSelector` with labels (only `{}`,
 //! every namespace, is understood); terminating pods are counted like running ones.
 
+pub mod admission;
 pub mod cluster;
 pub mod engine;
 pub mod filters;
+pub mod kinds;
 pub mod manifests;
 pub mod moments;
 pub mod pod;
+pub mod prepare;
 pub mod report;
 pub mod score;
 pub mod verdict;
@@ -34,10 +37,11 @@ use std::collections::BTreeMap;
 
 pub use engine::Failure;
 pub use manifests::{Manifest, manifests_from_json, read_manifests};
-pub use report::{Report, Tally, WorkloadReport};
+pub use report::{Report, Tally, Tie, WorkloadReport};
 pub use workload::{Workload, workloads};
 
 use crate::inventory::{ExistingPod, Inventory};
+use crate::verify::KubeVersion;
 
 /// How the scheduler scores nodes that fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,6 +72,8 @@ impl Strategy {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub strategy: Strategy,
+    /// Whose scheduler's words the report uses.
+    pub k8s_version: KubeVersion,
 }
 
 /// Place every workload of `manifests` on the inventory (with `existing` pods running) at the
@@ -79,69 +85,36 @@ pub fn simulate(
     opts: &Options,
 ) -> Report {
     let wls = workloads(manifests);
-    let setup = moments::Setup::new(inv, existing, &wls);
-    let order: Vec<usize> = (0..wls.len()).collect();
+    let setup = moments::Setup::new(inv, existing, &wls, opts.k8s_version);
     let strategy = opts.strategy;
-    let steady = moments::run(&setup, &wls, &order, |w| w.steady, false, strategy);
-    let max = moments::run(&setup, &wls, &order, |w| w.max, true, strategy);
+    // The two tie orders are independent runs: one on another thread.
+    let ((steady, max), (steady_last, max_last)) = std::thread::scope(|scope| {
+        let last = scope.spawn(|| moments::moments(&setup, &wls, strategy, 1));
+        let first = moments::moments(&setup, &wls, strategy, 0);
+        let last = last
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, last)
+    });
     let mut report = Report {
         nodes: inv.nodes.len(),
         strategy,
         moments: Default::default(),
+        ties: Default::default(),
         rollout_stalls: false,
         workloads: Vec::new(),
         utilization: utilization(&max.after),
         hint: None,
     };
-    for (i, w) in wls.iter().enumerate() {
-        let tally = |o: &engine::Outcome, pods: u32| Tally {
-            pods: u64::from(pods),
-            placed: u64::from(o.placed),
-            unplaced: u64::from(o.unplaced),
-            first_unplaced: o.failure.clone().map(|f| (w.id.clone(), f)),
-        };
-        let s = tally(&steady.outcomes[i], w.steady);
-        let m = tally(&max.outcomes[i], w.max);
-        let extra = tally(&max.surge[i], w.surge);
-        let surge = Tally {
-            pods: m.pods + extra.pods,
-            placed: m.placed + extra.placed,
-            unplaced: m.unplaced + extra.unplaced,
-            first_unplaced: extra
-                .first_unplaced
-                .clone()
-                .or_else(|| m.first_unplaced.clone()),
-        };
-        report.rollout_stalls |= extra.unplaced > 0 && w.max_unavailable == 0;
-        let assignments = max.outcomes[i]
-            .assignments
-            .iter()
-            .map(|(&n, &c)| (inv.nodes[n].name.clone(), c))
-            .collect();
-        report.workloads.push(WorkloadReport {
-            workload: w.id.clone(),
-            moments: [s, m, surge],
-            assignments,
-        });
-    }
-    for k in 0..3 {
-        let t = &mut report.moments[k];
-        for w in &report.workloads {
-            let wt = &w.moments[k];
-            t.pods += wt.pods;
-            t.placed += wt.placed;
-            t.unplaced += wt.unplaced;
-        }
-        t.first_unplaced = report
-            .workloads
-            .iter()
-            .find_map(|w| w.moments[k].first_unplaced.clone());
-    }
-    // In surge, a surge pod's failure (what stalls the rollout) wins over an earlier max failure.
-    if let Some(i) = (0..wls.len()).find(|&i| max.surge[i].failure.is_some()) {
-        report.moments[2].first_unplaced =
-            max.surge[i].failure.clone().map(|f| (wls[i].id.clone(), f));
-    }
+    let (workloads, totals, stalls) = report::tallies(&wls, &steady, &max, |n| {
+        inv.nodes[n].name.clone()
+    });
+    let (workloads_last, totals_last, stalls_last) =
+        report::tallies(&wls, &steady_last, &max_last, |n| inv.nodes[n].name.clone());
+    report.ties = report::ties(&workloads, &totals, &workloads_last, &totals_last);
+    report.rollout_stalls = stalls || stalls_last;
+    report.workloads = workloads;
+    report.moments = totals;
     if report.moments[0].unplaced > 0 || report.moments[1].unplaced > 0 {
         report.hint = moments::better_packing(&setup, &wls, strategy);
     }

@@ -16,8 +16,21 @@ pub fn diagnostics(report: &Report) -> Diagnostics {
     let mut out = Diagnostics::default();
     for w in &report.workloads {
         let [_, max, surge] = &w.moments;
+        // What breaking ties the other way gives for this workload at a moment.
+        let other = |k: usize| {
+            report.ties[k]
+                .as_ref()
+                .and_then(|t| t.workloads.iter().find(|(id, ..)| *id == w.workload))
+                .map(|(_, _, b)| b)
+        };
         let (tally, what, help) = if max.unplaced > 0 {
             (max, "at maximum scale", AT_MAX)
+        } else if let Some(m) = other(1).filter(|m| m.unplaced > 0) {
+            (
+                m,
+                "at maximum scale when the scheduler breaks ties between equally scored nodes the other way",
+                AT_MAX,
+            )
         } else if report.rollout_stalls && surge.unplaced > 0 {
             (
                 surge,
@@ -25,7 +38,14 @@ pub fn diagnostics(report: &Report) -> Diagnostics {
                 AT_SURGE,
             )
         } else {
-            continue;
+            match other(2).filter(|s| report.rollout_stalls && s.unplaced > 0) {
+                Some(s) => (
+                    s,
+                    "during a rolling update, which would stall when the scheduler breaks ties between equally scored nodes the other way",
+                    AT_SURGE,
+                ),
+                None => continue,
+            }
         };
         let why = tally
             .first_unplaced

@@ -1,6 +1,7 @@
 //! Placement fixtures: each folder of `tests/place/` is a cluster (`nodes.json`, `nodes.yaml` or
-//! `pools.toml`), optional running pods (`pods.json`), manifests (`manifests.yaml`) and an
-//! optional `strategy` file; the JSON report and the text table are pinned as snapshots.
+//! `pools.toml`), optional running pods (`pods.json`), manifests (`manifests.yaml`) and optional
+//! `strategy` and `k8s-version` files; the JSON report and the text table are pinned as
+//! snapshots.
 
 use std::path::Path;
 
@@ -43,7 +44,19 @@ fn report(dir: &Path) -> place::Report {
         "binpack" => Strategy::Binpack,
         _ => Strategy::Spread,
     };
-    place::simulate(&inv.unwrap(), &existing, &manifests, &Options { strategy })
+    let k8s_version = std::fs::read_to_string(dir.join("k8s-version"))
+        .ok()
+        .map(|v| v.trim().parse().expect("a Kubernetes version"))
+        .unwrap_or_default();
+    place::simulate(
+        &inv.unwrap(),
+        &existing,
+        &manifests,
+        &Options {
+            strategy,
+            k8s_version,
+        },
+    )
 }
 
 #[test]
