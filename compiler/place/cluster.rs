@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::filters::pod_topology_spread::NO_DOMAIN;
-use super::pod::{HostPort, PodShape, PodTerm, WeightedTerm};
+use super::pod::{HostPort, PodShape, PodTerm, Selector, WeightedTerm};
 use crate::inventory::{HOSTNAME_LABEL, Node};
 
 /// Pods with one namespace and one label set: how many run on each node.
@@ -64,6 +64,8 @@ pub struct Cluster<'a> {
     pub has_hostname: Vec<bool>,
     pub groups: Vec<Group>,
     group_index: BTreeMap<(String, BTreeMap<String, String>, bool), usize>,
+    /// The groups with each label key and value.
+    by_label: BTreeMap<String, BTreeMap<String, Vec<usize>>>,
     pub holders: Vec<Holder>,
     holder_index: BTreeMap<HolderKey, usize>,
     domains: BTreeMap<String, (Arc<Vec<u32>>, usize)>,
@@ -155,6 +157,7 @@ impl<'a> Cluster<'a> {
                 .collect(),
             groups: Vec::new(),
             group_index: BTreeMap::new(),
+            by_label: BTreeMap::new(),
             holders: Vec::new(),
             holder_index: BTreeMap::new(),
             domains: BTreeMap::new(),
@@ -181,14 +184,37 @@ impl<'a> Cluster<'a> {
         if let Some(&g) = self.group_index.get(&key) {
             return g;
         }
+        let g = self.groups.len();
+        for (k, v) in &pod.labels {
+            self.by_label
+                .entry(k.clone())
+                .or_default()
+                .entry(v.clone())
+                .or_default()
+                .push(g);
+        }
         self.groups.push(Group {
             namespace: pod.namespace.clone(),
             labels: pod.labels.clone(),
             terminating,
             per_node: BTreeMap::new(),
         });
-        self.group_index.insert(key, self.groups.len() - 1);
-        self.groups.len() - 1
+        self.group_index.insert(key, g);
+        g
+    }
+
+    /// The groups a selector may match: those with a label it requires, else all of them.
+    pub fn candidates(&self, selector: &Selector) -> Vec<usize> {
+        match selector.required_label() {
+            Some((k, v)) => self
+                .by_label
+                .get(k)
+                .and_then(|values| values.get(v))
+                .cloned()
+                .unwrap_or_default(),
+            None if selector.0.is_none() => Vec::new(),
+            None => (0..self.groups.len()).collect(),
+        }
     }
 
     /// The holder of this pod's pod (anti-)affinity terms, if it has any.
@@ -267,16 +293,36 @@ impl<'a> Cluster<'a> {
         entry
     }
 
-    /// Matching pods per domain of `key`, counting only nodes `include` admits.
+    /// Matching pods per domain of `key`, counting only nodes `include` admits; `matches` is
+    /// asked only about groups `selector` may match.
     pub fn count_by_domain(
         &mut self,
         key: &str,
+        selector: &Selector,
         matches: impl Fn(&Group) -> bool,
         include: impl Fn(usize) -> bool,
     ) -> (Arc<Vec<u32>>, Vec<i64>) {
         let (of, n) = self.domains(key);
+        let counts = self.count_in(&of, n, selector, matches, include);
+        (of, counts)
+    }
+
+    /// Matching pods per domain, given every node's domain (`of`) and how many there are.
+    pub fn count_in(
+        &self,
+        of: &[u32],
+        n: usize,
+        selector: &Selector,
+        matches: impl Fn(&Group) -> bool,
+        include: impl Fn(usize) -> bool,
+    ) -> Vec<i64> {
         let mut counts = vec![0; n];
-        for g in self.groups.iter().filter(|g| matches(g)) {
+        for g in self
+            .candidates(selector)
+            .into_iter()
+            .map(|g| &self.groups[g])
+            .filter(|g| matches(g))
+        {
             for (&node, &c) in &g.per_node {
                 let d = of[node as usize];
                 if d != NO_DOMAIN && include(node as usize) {
@@ -284,6 +330,6 @@ impl<'a> Cluster<'a> {
                 }
             }
         }
-        (of, counts)
+        counts
     }
 }

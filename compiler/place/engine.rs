@@ -91,6 +91,8 @@ const DOMAIN: i64 = i64::MIN / 2;
 struct Group {
     values: Box<[i64]>,
     heap: BinaryHeap<Entry>,
+    /// Entries gathered while the queue is first filled, made a heap at once after.
+    staged: Vec<Entry>,
     live: u32,
 }
 
@@ -106,6 +108,7 @@ pub struct Queue {
     feasible: Vec<(u32, usize, i64, Reverse<u32>)>,
     spread_raw: Vec<Option<i64>>,
     domains: Vec<u32>,
+    weights: Vec<f64>,
 }
 
 impl Queue {
@@ -121,9 +124,11 @@ impl Queue {
     /// The group of a part and node values (in `self.values`), made on first use.
     fn group_of(&mut self, part: u32) -> u32 {
         let list = &self.by_part[part as usize];
+        // Few and short: compared in place rather than through memcmp.
+        let same = |a: &[i64], b: &[i64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y);
         if let Some(&g) = list
             .iter()
-            .find(|&&g| *self.groups[g as usize].values == *self.values)
+            .find(|&&g| same(&self.groups[g as usize].values, &self.values))
         {
             return g;
         }
@@ -131,18 +136,31 @@ impl Queue {
         self.groups.push(Group {
             values: self.values.clone().into_boxed_slice(),
             heap: BinaryHeap::new(),
+            staged: Vec::new(),
             live: 0,
         });
         self.by_part[part as usize].push(g);
         g
     }
 
-    fn insert(&mut self, node: usize, score: i64, tie: u32, group: u32) {
+    fn insert(&mut self, node: usize, score: i64, tie: u32, group: u32, staged: bool) {
         let n = u32::try_from(node).unwrap_or(u32::MAX);
         let g = &mut self.groups[group as usize];
-        g.heap.push((score, Reverse(tie), n, self.version[node]));
+        let entry = (score, Reverse(tie), n, self.version[node]);
+        if staged {
+            g.staged.push(entry);
+        } else {
+            g.heap.push(entry);
+        }
         g.live += 1;
         self.node_group[node] = group;
+    }
+
+    /// The end of the first fill: every group's staged entries become its heap.
+    fn heapify(&mut self) {
+        for g in &mut self.groups {
+            g.heap = BinaryHeap::from(std::mem::take(&mut g.staged));
+        }
     }
 
     fn remove(&mut self, node: usize) {
@@ -240,7 +258,8 @@ fn node_values(
     }
 }
 
-/// Put a node that fits into its group.
+/// Put a node that fits into its group (`staged`: during the first fill).
+#[allow(clippy::too_many_arguments)]
 fn enter(
     queue: &mut Queue,
     cluster: &Cluster<'_>,
@@ -249,6 +268,7 @@ fn enter(
     dynamic: &Dynamic,
     s: &Scoring,
     run: Run<'_>,
+    staged: bool,
 ) {
     let part = if prep.per_node() {
         node
@@ -259,7 +279,7 @@ fn enter(
     node_values(cluster, node, dynamic, s, &mut values);
     queue.values = values;
     let group = queue.group_of(u32::try_from(part).unwrap_or(u32::MAX));
-    queue.insert(node, own_score(cluster, node, s, run), run.tie[node], group);
+    queue.insert(node, own_score(cluster, node, s, run), run.tie[node], group, staged);
 }
 
 /// The best feasible node now, or `None` when no node passes every filter.
@@ -318,7 +338,8 @@ fn best(
             .filter(|f| scored(f.1))
             .map(|f| queue.groups[f.0 as usize].live)
             .sum();
-        let mut weights = Vec::with_capacity(s.soft.constraints.len());
+        let mut weights = std::mem::take(&mut queue.weights);
+        weights.clear();
         for c in &s.soft.constraints {
             let size = if c.hostname {
                 nodes as usize
@@ -345,6 +366,7 @@ fn best(
             }
             spread_raw.push(raw);
         }
+        queue.weights = weights;
     }
     let (mut inter_min, mut inter_max) = (i64::MAX, i64::MIN);
     if !s.inter.is_empty() {
@@ -426,9 +448,10 @@ pub fn place(
     queue.reset(nodes, parts);
     for node in 0..nodes {
         if prep.verdict(cluster, node).reason.is_none() && fits(cluster, node, pod, &req) {
-            enter(queue, cluster, prep, node, &dynamic, &scoring, run);
+            enter(queue, cluster, prep, node, &dynamic, &scoring, run, true);
         }
     }
+    queue.heapify();
     while out.placed < count {
         let Some(node) = select(queue, cluster, prep, &dynamic, &scoring) else {
             break;
@@ -443,7 +466,7 @@ pub fn place(
             .add(node, !cluster.nodes[node].labels.is_empty());
         queue.remove(node);
         if fits(cluster, node, pod, &req) {
-            enter(queue, cluster, prep, node, &dynamic, &scoring, run);
+            enter(queue, cluster, prep, node, &dynamic, &scoring, run, false);
         }
     }
     out.unplaced = count - out.placed;

@@ -70,6 +70,18 @@ impl Selector {
         })
     }
 
+    /// A label the selector requires to have one value, if any: only pods with it can match.
+    pub fn required_label(&self) -> Option<(&str, &str)> {
+        let sel = self.0.as_ref()?;
+        if let Some((k, v)) = sel.match_labels.iter().flatten().next() {
+            return Some((k, v));
+        }
+        sel.match_expressions.iter().flatten().find_map(|e| match e.values.as_deref() {
+            Some([v]) if e.operator == "In" => Some((e.key.as_str(), v.as_str())),
+            _ => None,
+        })
+    }
+
     /// A selector with no requirement (labels.Selector's `Empty()`): topology spread counts no
     /// pod with it.
     pub fn is_empty(&self) -> bool {

@@ -147,6 +147,7 @@ pub fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared)
             .collect();
         let (dom, counts) = cluster.count_by_domain(
             &c.key,
+            &c.selector,
             |g| !g.terminating && c.counts(&pod.namespace, &g.namespace, &g.labels),
             |i| flags[i],
         );
@@ -170,8 +171,12 @@ pub fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared)
     let mut inter = InterPodState::default();
     let all = |ns: &str, labels: &_| pod.affinity.iter().all(|t| t.matches(ns, labels));
     for t in &pod.affinity {
-        let (domain_of, counts) =
-            cluster.count_by_domain(&t.key, |g| all(&g.namespace, &g.labels), |_| true);
+        let (domain_of, counts) = cluster.count_by_domain(
+            &t.key,
+            &pod.affinity[0].selector,
+            |g| all(&g.namespace, &g.labels),
+            |_| true,
+        );
         inter.affinity.push(TermCounts {
             domain_of,
             counts,
@@ -179,8 +184,12 @@ pub fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared)
         });
     }
     for t in &pod.anti_affinity {
-        let (domain_of, counts) =
-            cluster.count_by_domain(&t.key, |g| t.matches(&g.namespace, &g.labels), |_| true);
+        let (domain_of, counts) = cluster.count_by_domain(
+            &t.key,
+            &t.selector,
+            |g| t.matches(&g.namespace, &g.labels),
+            |_| true,
+        );
         inter.anti_affinity.push(TermCounts {
             domain_of,
             counts,
@@ -228,35 +237,35 @@ pub fn soft_spread(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -
         SoftSpread::None => return SoftSpreadState::default(),
     };
     let nodes = cluster.nodes;
-    let keys_ok: Vec<bool> = (0..nodes.len())
-        .map(|i| {
-            !require_all
-                || constraints
-                    .iter()
-                    .all(|c| nodes[i].labels.contains_key(&c.key))
-        })
-        .collect();
+    // Asked only about the nodes that run matching pods.
+    let keys_ok = |i: usize| {
+        !require_all
+            || constraints
+                .iter()
+                .all(|c| nodes[i].labels.contains_key(&c.key))
+    };
     let mut out = Vec::new();
     for c in constraints {
-        let include: Vec<bool> = (0..nodes.len())
-            .map(|i| {
-                let v = prep.verdict(cluster, i);
-                keys_ok[i]
-                    && (!c.honor_affinity || v.affinity_ok)
-                    && (!c.honor_taints || v.taints_ok)
-            })
-            .collect();
+        let (domain_of, n) = cluster.domains(&c.key);
+        let cluster = &*cluster;
+        let include = |i: usize| {
+            let v = prep.verdict(cluster, i);
+            keys_ok(i) && (!c.honor_affinity || v.affinity_ok) && (!c.honor_taints || v.taints_ok)
+        };
         let counted = |g: &super::cluster::Group| {
             !g.terminating && c.counts(&pod.namespace, &g.namespace, &g.labels)
         };
-        let (domain_of, counts) = cluster.count_by_domain(&c.key, counted, |i| include[i]);
+        let counts = cluster.count_in(&domain_of, n, &c.selector, counted, include);
         let hostname = c.key == HOSTNAME_LABEL;
         let mut per_node = Vec::new();
         if hostname {
             per_node = vec![0; nodes.len()];
-            for g in cluster.groups.iter().filter(|g| counted(g)) {
-                for (&node, &n) in &g.per_node {
-                    per_node[node as usize] += i64::from(n);
+            for g in cluster.candidates(&c.selector) {
+                let g = &cluster.groups[g];
+                if counted(g) {
+                    for (&node, &n) in &g.per_node {
+                        per_node[node as usize] += i64::from(n);
+                    }
                 }
             }
         }

@@ -12,6 +12,7 @@ mod examples;
 mod formats;
 mod fuzz;
 mod gitops;
+mod kube_scheduler;
 mod linters;
 mod place;
 mod properties;

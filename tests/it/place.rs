@@ -19,6 +19,15 @@ fn read(path: &Path) -> SourceFile {
 }
 
 fn report(dir: &Path) -> place::Report {
+    let k8s_version = std::fs::read_to_string(dir.join("k8s-version"))
+        .ok()
+        .map(|v| v.trim().parse().expect("a Kubernetes version"))
+        .unwrap_or_default();
+    report_at(dir, k8s_version)
+}
+
+/// The report of a fixture folder, in the words of `k8s_version`'s scheduler.
+pub fn report_at(dir: &Path, k8s_version: mlspec::verify::KubeVersion) -> place::Report {
     let catalog = Catalog::builtin().unwrap();
     let inv_path = ["nodes.json", "nodes.yaml", "pools.toml"]
         .iter()
@@ -44,10 +53,6 @@ fn report(dir: &Path) -> place::Report {
         "binpack" => Strategy::Binpack,
         _ => Strategy::Spread,
     };
-    let k8s_version = std::fs::read_to_string(dir.join("k8s-version"))
-        .ok()
-        .map(|v| v.trim().parse().expect("a Kubernetes version"))
-        .unwrap_or_default();
     place::simulate(
         &inv.unwrap(),
         &existing,

@@ -91,9 +91,13 @@ pub fn term(t: &NodeSelectorTerm, node: &Node) -> bool {
     exprs
         .iter()
         .all(|r| requirement(r, |k| node.labels.get(k).cloned()))
-        && fields
-            .iter()
-            .all(|r| requirement(r, |k| (k == "metadata.name").then(|| node.name.clone())))
+        && fields.iter().all(|r| {
+            // A field requirement is `In` or `NotIn` with exactly one value; any other does not
+            // parse, and its term matches no node.
+            matches!(r.operator.as_str(), "In" | "NotIn")
+                && r.values.as_ref().is_some_and(|v| v.len() == 1)
+                && requirement(r, |k| (k == "metadata.name").then(|| node.name.clone()))
+        })
 }
 
 /// Whether the node matches the pod's nodeSelector and required node affinity.

@@ -39,15 +39,14 @@ fn fit_score(alloc: [i64; 2], requested: [i64; 2], strategy: Strategy) -> i64 {
     if weights == 0 { 0 } else { sum / weights }
 }
 
-/// BalancedAllocation: 100 × (1 − the standard deviation of the cpu and memory fractions).
+/// BalancedAllocation: 100 × (1 − the standard deviation of the cpu and memory fractions); a
+/// resource the node has none of is left out, and one fraction alone has no deviation.
 fn balanced(alloc: [i64; 2], requested: [i64; 2]) -> i64 {
-    let fractions: Vec<f64> = (0..2)
-        .filter(|&r| alloc[r] != 0)
-        .map(|r| (requested[r] as f64 / alloc[r] as f64).min(1.0))
-        .collect();
-    let std = match fractions[..] {
-        [a, b] => ((a - b) / 2.0).abs(),
-        _ => 0.0,
+    let fraction = |r: usize| (requested[r] as f64 / alloc[r] as f64).min(1.0);
+    let std = if alloc[0] != 0 && alloc[1] != 0 {
+        ((fraction(0) - fraction(1)) / 2.0).abs()
+    } else {
+        0.0
     };
     ((1.0 - std) * 100.0) as i64
 }
