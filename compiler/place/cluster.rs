@@ -165,6 +165,23 @@ impl<'a> Cluster<'a> {
         }
     }
 
+    /// Whether each node has a label: looked up once per node class, and per node for the
+    /// hostname, the one label classes leave out.
+    pub fn has_label(&self, key: &str) -> Vec<bool> {
+        if key == HOSTNAME_LABEL {
+            return self.has_hostname.clone();
+        }
+        let per_class: Vec<bool> = self
+            .classes
+            .iter()
+            .map(|&rep| self.nodes[rep].labels.contains_key(key))
+            .collect();
+        self.class_of
+            .iter()
+            .map(|&c| per_class[c as usize])
+            .collect()
+    }
+
     /// The pod's non-zero requests as (resource index, amount).
     pub fn request(&self, pod: &PodShape) -> Vec<(usize, i64)> {
         pod.requests

@@ -76,6 +76,8 @@ pub struct Run<'r> {
     pub strategy: Strategy,
     /// Each node's place in the tie-break order: lower wins.
     pub tie: &'r [u32],
+    /// The nodes in that order.
+    pub order: &'r [u32],
     pub images: &'r Images,
 }
 
@@ -87,12 +89,20 @@ const MISSING: i64 = i64::MIN;
 /// Node values at or above `DOMAIN + d` name a domain `d` that several nodes share.
 const DOMAIN: i64 = i64::MIN / 2;
 
+/// The highest own score: 100 each for resource fit, balance and image locality.
+const MAX_OWN: usize = 300;
+
 #[derive(Debug, Default)]
 struct Group {
     values: Box<[i64]>,
-    heap: BinaryHeap<Entry>,
-    /// Entries gathered while the queue is first filled, made a heap at once after.
-    staged: Vec<Entry>,
+    /// The first fill, visited in tie order: per own score, its (node, version) entries, so each
+    /// bucket is already in tie order; `heads` is where each bucket's unread part starts.
+    buckets: Vec<Vec<(u32, u32)>>,
+    heads: Vec<u32>,
+    /// The highest bucket that may hold a node still here.
+    top: usize,
+    /// Nodes that came back after a bind, with their new score.
+    rescored: BinaryHeap<Entry>,
     live: u32,
 }
 
@@ -135,32 +145,31 @@ impl Queue {
         let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
         self.groups.push(Group {
             values: self.values.clone().into_boxed_slice(),
-            heap: BinaryHeap::new(),
-            staged: Vec::new(),
+            buckets: vec![Vec::new(); MAX_OWN + 1],
+            heads: vec![0; MAX_OWN + 1],
+            top: 0,
+            rescored: BinaryHeap::new(),
             live: 0,
         });
         self.by_part[part as usize].push(g);
         g
     }
 
-    fn insert(&mut self, node: usize, score: i64, tie: u32, group: u32, staged: bool) {
+    /// A node into its group: during the first fill (`fill`, nodes come in tie order) into its
+    /// score's bucket, later onto the re-scored heap.
+    fn insert(&mut self, node: usize, score: i64, tie: u32, group: u32, fill: bool) {
         let n = u32::try_from(node).unwrap_or(u32::MAX);
+        let version = self.version[node];
         let g = &mut self.groups[group as usize];
-        let entry = (score, Reverse(tie), n, self.version[node]);
-        if staged {
-            g.staged.push(entry);
+        if fill {
+            let b = usize::try_from(score).unwrap_or(0).min(MAX_OWN);
+            g.buckets[b].push((n, version));
+            g.top = g.top.max(b);
         } else {
-            g.heap.push(entry);
+            g.rescored.push((score, Reverse(tie), n, version));
         }
         g.live += 1;
         self.node_group[node] = group;
-    }
-
-    /// The end of the first fill: every group's staged entries become its heap.
-    fn heapify(&mut self) {
-        for g in &mut self.groups {
-            g.heap = BinaryHeap::from(std::mem::take(&mut g.staged));
-        }
     }
 
     fn remove(&mut self, node: usize) {
@@ -172,18 +181,39 @@ impl Queue {
     }
 
     /// The group's best node, dropping entries of nodes that moved.
-    fn top(&mut self, group: usize) -> Option<Entry> {
+    fn top(&mut self, group: usize, tie: &[u32]) -> Option<Entry> {
         let Queue {
             groups, version, ..
         } = self;
-        let heap = &mut groups[group].heap;
-        while let Some(&e) = heap.peek() {
-            if version[e.2 as usize] == e.3 {
-                return Some(e);
+        let g = &mut groups[group];
+        let valid = |(n, v): (u32, u32)| version[n as usize] == v;
+        let bucket = loop {
+            let b = g.top;
+            let head = &mut g.heads[b];
+            while let Some(&e) = g.buckets[b].get(*head as usize) {
+                if valid(e) {
+                    break;
+                }
+                *head += 1;
             }
-            heap.pop();
+            if let Some(&(n, v)) = g.buckets[b].get(*head as usize) {
+                break Some((b as i64, Reverse(tie[n as usize]), n, v));
+            }
+            if b == 0 {
+                break None;
+            }
+            g.top -= 1;
+        };
+        while let Some(&e) = g.rescored.peek() {
+            if valid((e.2, e.3)) {
+                break;
+            }
+            g.rescored.pop();
         }
-        None
+        match (bucket, g.rescored.peek()) {
+            (Some(b), Some(&r)) => Some(b.max(r)),
+            (b, r) => b.or(r.copied()),
+        }
     }
 }
 
@@ -258,7 +288,7 @@ fn node_values(
     }
 }
 
-/// Put a node that fits into its group (`staged`: during the first fill).
+/// Put a node that fits into its group (`fill`: during the first fill, in tie order).
 #[allow(clippy::too_many_arguments)]
 fn enter(
     queue: &mut Queue,
@@ -268,7 +298,7 @@ fn enter(
     dynamic: &Dynamic,
     s: &Scoring,
     run: Run<'_>,
-    staged: bool,
+    fill: bool,
 ) {
     let part = if prep.per_node() {
         node
@@ -279,7 +309,7 @@ fn enter(
     node_values(cluster, node, dynamic, s, &mut values);
     queue.values = values;
     let group = queue.group_of(u32::try_from(part).unwrap_or(u32::MAX));
-    queue.insert(node, own_score(cluster, node, s, run), run.tie[node], group, staged);
+    queue.insert(node, own_score(cluster, node, s, run), run.tie[node], group, fill);
 }
 
 /// The best feasible node now, or `None` when no node passes every filter.
@@ -289,6 +319,7 @@ fn select(
     prep: &Prepared,
     dynamic: &Dynamic,
     s: &Scoring,
+    tie_ranks: &[u32],
 ) -> Option<usize> {
     let mut feasible = std::mem::take(&mut queue.feasible);
     feasible.clear();
@@ -296,7 +327,7 @@ fn select(
         if queue.groups[g].live == 0 {
             continue;
         }
-        let Some((own, tie, node, _)) = queue.top(g) else {
+        let Some((own, tie, node, _)) = queue.top(g, tie_ranks) else {
             continue;
         };
         let node = node as usize;
@@ -446,14 +477,15 @@ pub fn place(
         cluster.classes.len()
     };
     queue.reset(nodes, parts);
-    for node in 0..nodes {
+    // In tie order, so that each score's bucket is too.
+    for &node in run.order {
+        let node = node as usize;
         if prep.verdict(cluster, node).reason.is_none() && fits(cluster, node, pod, &req) {
             enter(queue, cluster, prep, node, &dynamic, &scoring, run, true);
         }
     }
-    queue.heapify();
     while out.placed < count {
-        let Some(node) = select(queue, cluster, prep, &dynamic, &scoring) else {
+        let Some(node) = select(queue, cluster, prep, &dynamic, &scoring, run.tie) else {
             break;
         };
         cluster.bind(node, pod, &req, group, holder);

@@ -1,23 +1,42 @@
 //! Placement feasibility: will every replica fit the cluster, at steady state, at maximum scale
-//! and mid-rollout? A replay of kube-scheduler's filters and default scoring over an inventory,
-//! explained in the scheduler's own words.
+//! and mid-rollout? A replay of kube-scheduler's default profile over an inventory, explained in
+//! the scheduler's own words for the target `--k8s-version`.
 //!
 //! `place` works on Kubernetes objects, never on a Spec: `read_manifests` (or, for the compiler's
 //! own output, `manifests_from_json`) gives the objects, `simulate` the `Report`. The engine is
-//! pure and deterministic: no IO, no clock, ties broken by node name.
+//! pure and deterministic: no IO, no clock; ties between equally scored nodes are broken both
+//! ways (first and last node by name) and a moment whose outcome differs is reported as such.
 //!
-//! Modelled: the filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity (and
-//! nodeSelector), NodePorts, NodeResourcesFit, PodTopologySpread (`DoNotSchedule`) and
-//! InterPodAffinity (required terms, running pods' anti-affinity included), in that order; scoring
-//! by NodeResourcesFit (LeastAllocated, or MostAllocated with `Strategy::Binpack`) plus
-//! BalancedAllocation over cpu and memory.
+//! Modelled, and checked against kube-scheduler v1.35.4 itself (`tests/it/kube_scheduler.rs`):
 //!
-//! Not modelled: preemption and priorities; volumes (VolumeRestrictions, NodeVolumeLimits,
-//! VolumeBinding, VolumeZone); DRA; LimitRange defaults and ResourceQuota; the
-//! ExtendedResourceToleration admission plugin; DaemonSets and ReplicaSets; the scoring plugins
-//! other than the resource ones (taint, node and pod affinity preferences, spread scoring, image
-//! locality); `percentageOfNodesToScore` sampling; `namespaceSelector` with labels (only `{}`,
-//! every namespace, is understood); terminating pods are counted like running ones.
+//! - what the API server gives a pod before the scheduler sees it (`admission`): requests from
+//!   limits, the DefaultTolerationSeconds tolerations, RuntimeClass overhead and scheduling,
+//!   `matchLabelKeys`/`mismatchLabelKeys` merged into pod (anti-)affinity selectors;
+//! - what controllers make (`kinds`): Deployments (with `pod-template-hash`, another for the pods
+//!   a rollout adds), ReplicaSets, StatefulSets, Jobs and CronJobs (`parallelism`, fewer with
+//!   `completions`), bare Pods; HPA and KEDA bounds;
+//! - PreFilter: NodeAffinity's `matchFields` `metadata.name` narrowing and its conflict;
+//! - the filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity (and nodeSelector),
+//!   NodePorts, NodeResourcesFit, PodTopologySpread (`DoNotSchedule`) and InterPodAffinity
+//!   (required terms, running pods' anti-affinity included), in that order;
+//! - every default score plugin with its default weight and normalisation (`score`):
+//!   TaintToleration, NodeAffinity, NodeResourcesFit (LeastAllocated, or MostAllocated with
+//!   `Strategy::Binpack`), PodTopologySpread (`ScheduleAnyway`, and the system default spreading
+//!   of pods a Service, ReplicaSet or StatefulSet selects), InterPodAffinity (preferred terms both
+//!   ways, running pods' required affinity with weight 1), BalancedAllocation, ImageLocality;
+//! - messages as each supported version prints them (the taint reason changed in 1.35).
+//!
+//! Not modelled: preemption and priorities (and so the ` preemption: …` tail of a message);
+//! `percentageOfNodesToScore` — from 100 nodes kube-scheduler scores a rotating sample of the
+//! feasible nodes, mlspec all of them; the order kube-scheduler finds nodes in (NodeTree order,
+//! zones interleaved, and its parallel filtering), which breaks its ties — hence the two tie
+//! orders, which catch most but not every order-sensitive moment; volumes (VolumeRestrictions,
+//! NodeVolumeLimits, VolumeBinding, VolumeZone); DRA; scheduling gates; LimitRange defaults and
+//! ResourceQuota; the ExtendedResourceToleration admission plugin; DaemonSets and
+//! ReplicationControllers; labels that differ from pod to pod (a StatefulSet pod's name and index,
+//! an Indexed Job's completion index) and the controllers' exact hash and uid values; namespace
+//! labels other than `kubernetes.io/metadata.name`; pods created over time (each moment places
+//! every workload's pods in input order, one workload after another).
 
 pub mod admission;
 pub mod cluster;

@@ -25,6 +25,8 @@ pub struct Setup<'a> {
     pub images: Images,
     /// The two tie-break orders: each node's rank by name, and the reverse.
     pub ties: [Vec<u32>; 2],
+    /// The nodes in each of those orders.
+    pub orders: [Vec<u32>; 2],
 }
 
 impl<'a> Setup<'a> {
@@ -67,8 +69,10 @@ impl<'a> Setup<'a> {
             .collect();
         let n = u32::try_from(inv.nodes.len()).unwrap_or(u32::MAX);
         let reversed = base.rank.iter().map(|r| n - 1 - r).collect();
+        let backwards = base.by_rank.iter().rev().copied().collect();
         Setup {
             ties: [base.rank.clone(), reversed],
+            orders: [base.by_rank.clone(), backwards],
             base,
             prepared,
             images,
@@ -124,6 +128,7 @@ pub fn run<'a>(
     let ties = Ties {
         strategy,
         tie: &setup.ties[tie],
+        order: &setup.orders[tie],
         images: &setup.images,
     };
     let mut cluster = setup.base.clone();
@@ -160,7 +165,8 @@ pub fn run<'a>(
     }
 }
 
-/// Steady and max (with surge) in input order, for one tie order.
+/// Steady and max (with surge) in input order, for one tie order. When no workload scales,
+/// steady is max without the surge: one run gives both.
 pub fn moments<'a>(
     setup: &Setup<'a>,
     workloads: &[Workload],
@@ -168,8 +174,20 @@ pub fn moments<'a>(
     tie: usize,
 ) -> (Run<'a>, Run<'a>) {
     let order: Vec<usize> = (0..workloads.len()).collect();
-    let steady = run(setup, workloads, &order, |r| r.steady, false, (strategy, tie));
     let max = run(setup, workloads, &order, |r| r.max, true, (strategy, tie));
+    let scales = workloads
+        .iter()
+        .flat_map(|w| &w.roles)
+        .any(|r| r.steady != r.max);
+    let steady = if scales {
+        run(setup, workloads, &order, |r| r.steady, false, (strategy, tie))
+    } else {
+        Run {
+            outcomes: max.outcomes.clone(),
+            surge: vec![Outcome::default(); workloads.len()],
+            after: max.after.clone(),
+        }
+    };
     (steady, max)
 }
 

@@ -129,13 +129,12 @@ pub fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared)
     let nodes = cluster.nodes;
     let mut spreads = Vec::new();
     // A node is a domain of a constraint only with every constraint's key.
-    let keys_ok: Vec<bool> = if pod.spread.is_empty() {
-        Vec::new()
-    } else {
-        (0..nodes.len())
-            .map(|i| pod.spread.iter().all(|c| nodes[i].labels.contains_key(&c.key)))
-            .collect()
-    };
+    let mut keys_ok = vec![!pod.spread.is_empty(); if pod.spread.is_empty() { 0 } else { nodes.len() }];
+    for c in &pod.spread {
+        for (ok, has) in keys_ok.iter_mut().zip(cluster.has_label(&c.key)) {
+            *ok &= has;
+        }
+    }
     for c in &pod.spread {
         let flags: Vec<bool> = (0..nodes.len())
             .map(|i| {
@@ -244,6 +243,7 @@ pub fn soft_spread(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -
                 .iter()
                 .all(|c| nodes[i].labels.contains_key(&c.key))
     };
+    let nodes = nodes.len();
     let mut out = Vec::new();
     for c in constraints {
         let (domain_of, n) = cluster.domains(&c.key);
@@ -259,7 +259,7 @@ pub fn soft_spread(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -
         let hostname = c.key == HOSTNAME_LABEL;
         let mut per_node = Vec::new();
         if hostname {
-            per_node = vec![0; nodes.len()];
+            per_node = vec![0; nodes];
             for g in cluster.candidates(&c.selector) {
                 let g = &cluster.groups[g];
                 if counted(g) {
