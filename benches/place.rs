@@ -170,7 +170,16 @@ fn node_json(n: &Node) -> Value {
     let allocatable: BTreeMap<&String, String> = n
         .allocatable
         .iter()
-        .map(|(k, v)| (k, if k == "cpu" { format!("{v}m") } else { v.to_string() }))
+        .map(|(k, v)| {
+            (
+                k,
+                if k == "cpu" {
+                    format!("{v}m")
+                } else {
+                    v.to_string()
+                },
+            )
+        })
         .collect();
     let taints: Vec<Value> = n
         .taints
@@ -201,7 +210,10 @@ fn write(dir: &str) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "write") {
-        write(args.get(i + 1).map_or("target/place-limits", String::as_str));
+        write(
+            args.get(i + 1)
+                .map_or("target/place-limits", String::as_str),
+        );
         return;
     }
     let only_big = args.iter().any(|a| a == "5000");

@@ -32,10 +32,7 @@ pub struct Holder {
 }
 
 /// Distinct terms of a pod, the key of its holder.
-type HolderKey = (
-    usize,
-    String,
-);
+type HolderKey = (usize, String);
 
 #[derive(Debug, Clone)]
 pub struct Cluster<'a> {

@@ -135,7 +135,8 @@ impl Queue {
     fn group_of(&mut self, part: u32) -> u32 {
         let list = &self.by_part[part as usize];
         // Few and short: compared in place rather than through memcmp.
-        let same = |a: &[i64], b: &[i64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y);
+        let same =
+            |a: &[i64], b: &[i64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y);
         if let Some(&g) = list
             .iter()
             .find(|&&g| same(&self.groups[g as usize].values, &self.values))
@@ -267,17 +268,37 @@ fn node_values(
             DOMAIN + i64::from(d)
         }
     };
-    for (st, _) in dynamic.spreads.iter().zip(&dynamic.spread_host).filter(|x| *x.1) {
+    for (st, _) in dynamic
+        .spreads
+        .iter()
+        .zip(&dynamic.spread_host)
+        .filter(|x| *x.1)
+    {
         out.push(cell(&st.domain_of, &|d| st.counts[d]));
     }
     let inter = &dynamic.inter;
-    for (t, _) in inter.affinity.iter().zip(&dynamic.affinity_host).filter(|x| *x.1) {
+    for (t, _) in inter
+        .affinity
+        .iter()
+        .zip(&dynamic.affinity_host)
+        .filter(|x| *x.1)
+    {
         out.push(cell(&t.domain_of, &|d| t.counts[d]));
     }
-    for (t, _) in inter.anti_affinity.iter().zip(&dynamic.anti_host).filter(|x| *x.1) {
+    for (t, _) in inter
+        .anti_affinity
+        .iter()
+        .zip(&dynamic.anti_host)
+        .filter(|x| *x.1)
+    {
         out.push(cell(&t.domain_of, &|d| t.counts[d]));
     }
-    for ((dom, blocked), _) in inter.existing.iter().zip(&dynamic.existing_host).filter(|x| *x.1) {
+    for ((dom, blocked), _) in inter
+        .existing
+        .iter()
+        .zip(&dynamic.existing_host)
+        .filter(|x| *x.1)
+    {
         out.push(cell(dom, &|d| i64::from(blocked[d])));
     }
     for c in s.soft.constraints.iter().filter(|c| c.hostname) {
@@ -309,7 +330,13 @@ fn enter(
     node_values(cluster, node, dynamic, s, &mut values);
     queue.values = values;
     let group = queue.group_of(u32::try_from(part).unwrap_or(u32::MAX));
-    queue.insert(node, own_score(cluster, node, s, run), run.tie[node], group, fill);
+    queue.insert(
+        node,
+        own_score(cluster, node, s, run),
+        run.tie[node],
+        group,
+        fill,
+    );
 }
 
 /// The best feasible node now, or `None` when no node passes every filter.

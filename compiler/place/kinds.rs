@@ -60,7 +60,11 @@ pub fn expand(m: &Manifest, ctx: &Context) -> Option<Workload> {
                 .and_then(|s| s.job_template.spec.clone())
                 .unwrap_or_default();
             // Each run is a Job named after the CronJob and its scheduled time.
-            let name = format!("{}-{}", c.metadata.name.as_deref().unwrap_or(""), "29000000");
+            let name = format!(
+                "{}-{}",
+                c.metadata.name.as_deref().unwrap_or(""),
+                "29000000"
+            );
             Some(job("CronJob", &c.metadata, &name, &spec, ctx))
         }
         _ => None,
@@ -199,22 +203,22 @@ fn admitted(
 ) -> PodShape {
     admission::admit(&mut spec, labels, &ctx.runtime_classes);
     let mut pod = shape(ns, labels, &spec);
-    if !pod.own_spread {
-        if let Some(selector) = default_selector(ns, labels, owner, ctx) {
-            pod.soft_spread = SoftSpread::System(
-                [(HOSTNAME_LABEL, 3), (ZONE_LABEL, 5)]
-                    .into_iter()
-                    .map(|(key, max_skew)| Spread {
-                        key: key.into(),
-                        max_skew,
-                        min_domains: 1,
-                        selector: selector.clone(),
-                        honor_affinity: true,
-                        honor_taints: false,
-                    })
-                    .collect(),
-            );
-        }
+    if !pod.own_spread
+        && let Some(selector) = default_selector(ns, labels, owner, ctx)
+    {
+        pod.soft_spread = SoftSpread::System(
+            [(HOSTNAME_LABEL, 3), (ZONE_LABEL, 5)]
+                .into_iter()
+                .map(|(key, max_skew)| Spread {
+                    key: key.into(),
+                    max_skew,
+                    min_domains: 1,
+                    selector: selector.clone(),
+                    honor_affinity: true,
+                    honor_taints: false,
+                })
+                .collect(),
+        );
     }
     pod
 }
@@ -254,12 +258,10 @@ fn default_selector(
         }
         exprs.extend(owner.match_expressions.iter().flatten().cloned());
     }
-    (!exprs.is_empty()).then(|| {
-        Selector(Some(LabelSelector {
-            match_expressions: Some(exprs),
-            match_labels: None,
-        }))
-    })
+    (!exprs.is_empty()).then_some(Selector(Some(LabelSelector {
+        match_expressions: Some(exprs),
+        match_labels: None,
+    })))
 }
 
 /// FNV-1a, 32 bits: a stable hash of a template.
@@ -301,7 +303,10 @@ mod tests {
         let old = &r.pod.labels[POD_TEMPLATE_HASH];
         let new = &r.surge_shape().labels[POD_TEMPLATE_HASH];
         assert_ne!(old, new);
-        assert!(old.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+        assert!(
+            old.chars()
+                .all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c))
+        );
         // Default spreading selects the ReplicaSet's pods: app=web and this hash.
         let SoftSpread::System(c) = &r.pod.soft_spread else {
             panic!("{:?}", r.pod.soft_spread)
@@ -344,7 +349,10 @@ mod tests {
                 "spec": pod_spec() }),
         ]);
         let w = workloads(&m);
-        assert!(matches!(w[0].roles[0].pod.soft_spread, SoftSpread::System(_)));
+        assert!(matches!(
+            w[0].roles[0].pod.soft_spread,
+            SoftSpread::System(_)
+        ));
         assert_eq!(w[1].roles[0].pod.soft_spread, SoftSpread::None);
         // Every pod tolerates not-ready and unreachable nodes for 300 s.
         assert_eq!(w[1].roles[0].pod.tolerations.len(), 2);

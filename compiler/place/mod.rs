@@ -125,9 +125,8 @@ pub fn simulate(
         utilization: utilization(&max.after),
         hint: None,
     };
-    let (workloads, totals, stalls) = report::tallies(&wls, &steady, &max, |n| {
-        inv.nodes[n].name.clone()
-    });
+    let (workloads, totals, stalls) =
+        report::tallies(&wls, &steady, &max, |n| inv.nodes[n].name.clone());
     let (workloads_last, totals_last, stalls_last) =
         report::tallies(&wls, &steady_last, &max_last, |n| inv.nodes[n].name.clone());
     report.ties = report::ties(&workloads, &totals, &workloads_last, &totals_last);

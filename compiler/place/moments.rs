@@ -180,7 +180,14 @@ pub fn moments<'a>(
         .flat_map(|w| &w.roles)
         .any(|r| r.steady != r.max);
     let steady = if scales {
-        run(setup, workloads, &order, |r| r.steady, false, (strategy, tie))
+        run(
+            setup,
+            workloads,
+            &order,
+            |r| r.steady,
+            false,
+            (strategy, tie),
+        )
     } else {
         Run {
             outcomes: max.outcomes.clone(),

@@ -7,8 +7,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, NodeSelectorTerm, PodAffinityTerm, PodSpec, Toleration,
-    WeightedPodAffinityTerm,
+    Container, NodeSelectorTerm, PodAffinityTerm, PodSpec, Toleration, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
@@ -76,10 +75,13 @@ impl Selector {
         if let Some((k, v)) = sel.match_labels.iter().flatten().next() {
             return Some((k, v));
         }
-        sel.match_expressions.iter().flatten().find_map(|e| match e.values.as_deref() {
-            Some([v]) if e.operator == "In" => Some((e.key.as_str(), v.as_str())),
-            _ => None,
-        })
+        sel.match_expressions
+            .iter()
+            .flatten()
+            .find_map(|e| match e.values.as_deref() {
+                Some([v]) if e.operator == "In" => Some((e.key.as_str(), v.as_str())),
+                _ => None,
+            })
     }
 
     /// A selector with no requirement (labels.Selector's `Empty()`): topology spread counts no
@@ -101,13 +103,13 @@ impl Selector {
         if let (Some(sel), Some(keys)) = (&mut self.0, keys) {
             for k in keys {
                 if let Some(v) = own.get(k) {
-                    sel.match_expressions
-                        .get_or_insert_with(Vec::new)
-                        .push(LabelSelectorRequirement {
+                    sel.match_expressions.get_or_insert_with(Vec::new).push(
+                        LabelSelectorRequirement {
                             key: k.clone(),
                             operator: "In".into(),
                             values: Some(vec![v.clone()]),
-                        });
+                        },
+                    );
                 }
             }
         }
@@ -324,10 +326,10 @@ fn pod_requests(spec: &PodSpec, nonzero: bool) -> BTreeMap<String, Quantity> {
             .flatten()
             .chain(pod_level.requests.iter().flatten())
         {
-            if k == "cpu" || k == "memory" {
-                if let Ok(q) = Quantity::parse(&q.0) {
-                    level.insert(k.clone(), q);
-                }
+            if (k == "cpu" || k == "memory")
+                && let Ok(q) = Quantity::parse(&q.0)
+            {
+                level.insert(k.clone(), q);
             }
         }
         total.extend(level);
@@ -381,7 +383,10 @@ fn weighted(list: Option<&Vec<WeightedPodAffinityTerm>>, ns: &str) -> Vec<Weight
 
 /// ImageLocality's name: a reference without a tag (after its last `/`) is `:latest`.
 pub fn normalized_image(name: &str) -> String {
-    if name.rfind(':').map_or(true, |c| name.rfind('/').is_some_and(|s| c < s)) {
+    if name
+        .rfind(':')
+        .is_none_or(|c| name.rfind('/').is_some_and(|s| c < s))
+    {
         format!("{name}:latest")
     } else {
         name.to_string()
@@ -456,7 +461,11 @@ pub fn shape(namespace: &str, labels: &BTreeMap<String, String>, spec: &PodSpec)
         .flatten()
         .filter(|p| {
             p.weight != 0
-                && !(p.preference.match_expressions.as_ref().is_none_or(Vec::is_empty)
+                && !(p
+                    .preference
+                    .match_expressions
+                    .as_ref()
+                    .is_none_or(Vec::is_empty)
                     && p.preference.match_fields.as_ref().is_none_or(Vec::is_empty))
         })
         .map(|p| (i64::from(p.weight), p.preference.clone()))

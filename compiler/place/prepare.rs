@@ -49,7 +49,12 @@ fn verdict_of(node: &Node, pod: &PodShape, version: KubeVersion) -> Verdict {
 }
 
 impl Prepared {
-    pub fn new(cluster: &Cluster<'_>, pod: &PodShape, version: KubeVersion, images: &Images) -> Self {
+    pub fn new(
+        cluster: &Cluster<'_>,
+        pod: &PodShape,
+        version: KubeVersion,
+        images: &Images,
+    ) -> Self {
         let per_class = cluster
             .classes
             .iter()
@@ -129,7 +134,14 @@ pub fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared)
     let nodes = cluster.nodes;
     let mut spreads = Vec::new();
     // A node is a domain of a constraint only with every constraint's key.
-    let mut keys_ok = vec![!pod.spread.is_empty(); if pod.spread.is_empty() { 0 } else { nodes.len() }];
+    let mut keys_ok = vec![
+        !pod.spread.is_empty();
+        if pod.spread.is_empty() {
+            0
+        } else {
+            nodes.len()
+        }
+    ];
     for c in &pod.spread {
         for (ok, has) in keys_ok.iter_mut().zip(cluster.has_label(&c.key)) {
             *ok &= has;
@@ -290,9 +302,9 @@ pub fn inter_pod_score(cluster: &mut Cluster<'_>, pod: &PodShape) -> InterPodSco
     let nodes = cluster.nodes;
     let mut out = InterPodScore::default();
     let add = |out: &mut InterPodScore,
-                   cluster: &mut Cluster<'_>,
-                   key: &str,
-                   per_node: Vec<(u32, i64)>| {
+               cluster: &mut Cluster<'_>,
+               key: &str,
+               per_node: Vec<(u32, i64)>| {
         if per_node.is_empty() {
             return;
         }

@@ -186,7 +186,13 @@ pub fn ties(
             .iter()
             .zip(other)
             .filter(|(a, b)| !a.moments[k].same_outcome(&b.moments[k]))
-            .map(|(a, b)| (a.workload.clone(), a.moments[k].clone(), b.moments[k].clone()))
+            .map(|(a, b)| {
+                (
+                    a.workload.clone(),
+                    a.moments[k].clone(),
+                    b.moments[k].clone(),
+                )
+            })
             .collect();
         (!workloads.is_empty() || !totals[k].same_outcome(&other_totals[k])).then(|| Tie {
             other: other_totals[k].clone(),
@@ -200,8 +206,7 @@ impl Report {
     /// rollout would stall.
     pub fn feasible(&self) -> bool {
         let fits = |k: usize| {
-            self.moments[k].feasible()
-                && self.ties[k].as_ref().is_none_or(|t| t.other.feasible())
+            self.moments[k].feasible() && self.ties[k].as_ref().is_none_or(|t| t.other.feasible())
         };
         fits(0) && fits(1) && !self.rollout_stalls
     }
@@ -216,7 +221,10 @@ impl Report {
         for (k, (name, t)) in MOMENTS.iter().zip(&self.moments).enumerate() {
             let mut m = t.to_json(true);
             if let Some(tie) = &self.ties[k] {
-                m.insert("feasible".into(), (t.feasible() && tie.other.feasible()).into());
+                m.insert(
+                    "feasible".into(),
+                    (t.feasible() && tie.other.feasible()).into(),
+                );
                 let outcomes = [t, &tie.other].map(|o| Value::Object(o.to_json(true)));
                 let workloads: Map<String, Value> = tie
                     .workloads
@@ -283,7 +291,8 @@ impl Report {
         let mut s = String::new();
         let verdict = if self.feasible() {
             "fits"
-        } else if self.moments[0].feasible() && self.moments[1].feasible() && self.order_sensitive() {
+        } else if self.moments[0].feasible() && self.moments[1].feasible() && self.order_sensitive()
+        {
             "may not fit (it depends on tie-breaking, below)"
         } else {
             "does not fit"

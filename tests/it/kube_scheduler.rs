@@ -81,8 +81,9 @@ impl Agreement {
             let ours = ours(report, k);
             self.moments += 1;
             if !ours.iter().any(|o| theirs.contains(o)) {
-                self.differ
-                    .push(format!("{name} {moment}: mlspec {ours:?}, kube-scheduler {theirs:?}"));
+                self.differ.push(format!(
+                    "{name} {moment}: mlspec {ours:?}, kube-scheduler {theirs:?}"
+                ));
             }
             if theirs.len() > 1 {
                 self.sensitive += 1;
@@ -150,7 +151,8 @@ fn simulate_case(case: &Value) -> Report {
     );
     assert!(!diags.has_errors(), "{diags:?}");
     let pods = json!({ "apiVersion": "v1", "kind": "PodList", "items": case.get("pods").cloned().unwrap_or(json!([])) });
-    let (existing, diags) = inventory::parse_existing(&SourceFile::new("pods.json", pods.to_string()));
+    let (existing, diags) =
+        inventory::parse_existing(&SourceFile::new("pods.json", pods.to_string()));
     assert!(!diags.has_errors(), "{diags:?}");
     let manifests = case["manifests"].as_array().cloned().unwrap_or_default();
     let (manifests, diags) = place::manifests_from_json(manifests);
@@ -192,7 +194,10 @@ fn hand_made_cases_agree_with_kube_scheduler() {
     let dir = root().join("tests/place");
     let mut agreement = Agreement::default();
     let mut cases = 0;
-    for entry in std::fs::read_dir(&dir).expect("tests/place").filter_map(Result::ok) {
+    for entry in std::fs::read_dir(&dir)
+        .expect("tests/place")
+        .filter_map(Result::ok)
+    {
         let path = entry.path().join("scheduler.json");
         if !path.exists() {
             continue;

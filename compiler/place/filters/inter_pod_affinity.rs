@@ -127,7 +127,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(s.check(1), None);
-        assert_eq!(s.check(2), Some(AFFINITY), "a node without the key never fits");
+        assert_eq!(
+            s.check(2),
+            Some(AFFINITY),
+            "a node without the key never fits"
+        );
         s.add(0);
         assert_eq!(s.check(1), Some(AFFINITY));
         assert_eq!(s.check(0), None);

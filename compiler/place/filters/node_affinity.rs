@@ -220,7 +220,10 @@ mod tests {
             })
         };
         let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect();
-        assert_eq!(named(&[&["a", "b"], &["c"]]), PreFilter::Named(set(&["a", "b", "c"])));
+        assert_eq!(
+            named(&[&["a", "b"], &["c"]]),
+            PreFilter::Named(set(&["a", "b", "c"]))
+        );
         let both = NodeSelectorTerm {
             match_expressions: None,
             match_fields: Some(vec![

@@ -120,8 +120,13 @@ mod tests {
     fn skew_is_measured_against_the_global_minimum() {
         // nodes 0,1 in zone 0, node 2 in zone 1, node 3 lacks the key
         let dom = std::sync::Arc::new(vec![0, 0, 1, NO_DOMAIN]);
-        let mut s =
-            SpreadState::new(&spread(1, 1), (true, true), dom, vec![1, 0], vec![true, true]);
+        let mut s = SpreadState::new(
+            &spread(1, 1),
+            (true, true),
+            dom,
+            vec![1, 0],
+            vec![true, true],
+        );
         assert_eq!(s.check(0), Some(REASON));
         assert_eq!(s.check(2), None);
         assert_eq!(s.check(3), Some(MISSING));

@@ -86,12 +86,7 @@ mod tests {
         // Empty, or half used: 2000m of 4000m cpu and 4 of 8 GiB.
         let at = |half: i64, strategy| {
             let used = [2000 * half, (4 << 30) * half];
-            score(
-                [4000, 8 << 30],
-                used,
-                used,
-                ask(1000, 1 << 30, strategy),
-            )
+            score([4000, 8 << 30], used, used, ask(1000, 1 << 30, strategy))
         };
         assert!(at(0, Strategy::Spread) > at(1, Strategy::Spread));
         assert!(at(1, Strategy::Binpack) > at(0, Strategy::Binpack));

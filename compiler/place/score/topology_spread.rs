@@ -52,7 +52,11 @@ impl SoftSpreadState {
     }
 
     pub fn ignored(&self, node: usize) -> bool {
-        self.require_all && self.constraints.iter().any(|c| c.domain_of[node] == NO_DOMAIN)
+        self.require_all
+            && self
+                .constraints
+                .iter()
+                .any(|c| c.domain_of[node] == NO_DOMAIN)
     }
 
     /// The node's score before normalising, given each constraint's weight.
