@@ -364,3 +364,34 @@ fn a_spec_cannot_set_the_level_of_w0200() {
         "{d:?}"
     );
 }
+
+/// The scheduler's words follow `--k8s-version`: 1.34 named the first untolerated taint, 1.35
+/// and later (the default target is 1.37) do not.
+#[test]
+fn place_speaks_the_target_versions_words() {
+    let dir = "tests/place/taints";
+    let run = |version: Option<&str>| {
+        let (nodes, manifests) = (format!("{dir}/nodes.json"), format!("{dir}/manifests.yaml"));
+        let mut args = vec!["place", "--inventory", &nodes];
+        if let Some(v) = version {
+            args.extend(["--k8s-version", v]);
+        }
+        args.push(&manifests);
+        let o = mlspec(&root(), &args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let named = "node(s) had untolerated taint {dedicated: batch}";
+    let generic = "3 node(s) had untolerated taint(s)";
+    for v in ["1.33", "1.34"] {
+        let out = run(Some(v));
+        assert!(out.contains(named) && !out.contains(generic), "{v}: {out}");
+    }
+    for v in [Some("1.35"), Some("1.36"), None] {
+        let out = run(v);
+        assert!(
+            out.contains(generic) && !out.contains(named),
+            "{v:?}: {out}"
+        );
+    }
+}
