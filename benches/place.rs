@@ -4,7 +4,9 @@
 //! nodes, pods and workloads separately.
 //!
 //! `cargo bench --bench place` runs all four; `cargo bench --bench place -- 5000` only the limits
-//! (for `/usr/bin/time -v`). The inputs are generated deterministically.
+//! (for `/usr/bin/time -v`). `cargo bench --bench place -- write DIR` writes the limits' inputs
+//! instead, as `DIR/nodes.json` (what `kubectl get nodes -o json` prints) and `DIR/manifests.json`,
+//! for timing the whole `mlspec place` process. The inputs are generated deterministically.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -42,6 +44,7 @@ fn node(name: String, zone: &str, cpu: i64, mem_gi: i64, gpus: Option<(&str, i64
         taints,
         allocatable,
         unschedulable: false,
+        images: Vec::new(),
     }
 }
 
@@ -140,6 +143,7 @@ fn run(nodes: usize, workloads: usize, tenths: usize) {
         &manifests,
         &Options {
             strategy: Strategy::Spread,
+            ..Default::default()
         },
     );
     let took = start.elapsed();
@@ -161,8 +165,58 @@ fn run(nodes: usize, workloads: usize, tenths: usize) {
     );
 }
 
+/// A node as `kubectl get nodes -o json` prints it.
+fn node_json(n: &Node) -> Value {
+    let allocatable: BTreeMap<&String, String> = n
+        .allocatable
+        .iter()
+        .map(|(k, v)| {
+            (
+                k,
+                if k == "cpu" {
+                    format!("{v}m")
+                } else {
+                    v.to_string()
+                },
+            )
+        })
+        .collect();
+    let taints: Vec<Value> = n
+        .taints
+        .iter()
+        .map(|t| json!({ "key": t.key, "value": t.value, "effect": t.effect }))
+        .collect();
+    json!({ "apiVersion": "v1", "kind": "Node",
+        "metadata": { "name": n.name, "labels": n.labels },
+        "spec": { "taints": taints },
+        "status": { "allocatable": allocatable, "capacity": allocatable } })
+}
+
+/// Write the limits' inputs to `dir`.
+#[allow(clippy::disallowed_methods)]
+fn write(dir: &str) {
+    let inv = inventory(10);
+    let nodes: Vec<Value> = inv.nodes.iter().map(node_json).collect();
+    let list = |items: Vec<Value>| json!({ "apiVersion": "v1", "kind": "List", "items": items });
+    std::fs::create_dir_all(dir).expect("a folder");
+    std::fs::write(format!("{dir}/nodes.json"), list(nodes).to_string()).expect("written");
+    std::fs::write(
+        format!("{dir}/manifests.json"),
+        list(manifests(10, 10)).to_string(),
+    )
+    .expect("written");
+}
+
 fn main() {
-    let only_big = std::env::args().any(|a| a == "5000");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "write") {
+        write(
+            args.get(i + 1)
+                .map_or("target/place-limits", String::as_str),
+        );
+        return;
+    }
+    let only_big = args.iter().any(|a| a == "5000");
     if !only_big {
         // 500 nodes and about 15,000 pods, over 100 workloads, then ten times the nodes and the
         // pods by workloads of ten times the replicas.

@@ -131,7 +131,15 @@ pub fn place(data: &[u8]) {
     } else {
         Strategy::Binpack
     };
-    let report = place::simulate(cluster(), &[], &manifests, &PlaceOptions { strategy });
+    let report = place::simulate(
+        cluster(),
+        &[],
+        &manifests,
+        &PlaceOptions {
+            strategy,
+            ..Default::default()
+        },
+    );
     let json = report.to_json();
     let moments = json["moments"].as_object().expect("moments");
     for (name, m) in moments {

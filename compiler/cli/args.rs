@@ -140,7 +140,8 @@ pub struct CompileArgs {
     /// Merge `[overlays.ENV]` over each spec
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
-    /// Verify the objects against this Kubernetes version's schemas and rules (1.33 to 1.37)
+    /// The target Kubernetes version (1.33 to 1.37): its schemas and rules verify the objects,
+    /// and `place` reports in its scheduler's words
     #[arg(long, value_name = "VERSION", default_value_t = KubeVersion::default())]
     pub k8s_version: KubeVersion,
     /// A folder with your own accelerators.toml and/or runtimes.toml: entries add to the

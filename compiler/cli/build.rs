@@ -48,7 +48,7 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
     // Placement meets the objects in bundle order, as `kubectl apply -f` of the bundle would.
     let mut objects = outcome.objects;
     objects.sort_by_key(Document::rank);
-    if let Err(code) = super::place::fits(&a.cluster, &catalog, &options.lint, &objects, out) {
+    if let Err(code) = super::place::fits(&a.cluster, &catalog, &options, &objects, out) {
         return code;
     }
     if let Some(dir) = &a.out_dir {

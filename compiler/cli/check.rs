@@ -246,7 +246,7 @@ pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
             ));
             EXIT_INPUT
         }
-        Ok(o) => match super::place::fits(&a.cluster, &catalog, &options.lint, &o.objects, out) {
+        Ok(o) => match super::place::fits(&a.cluster, &catalog, &options, &o.objects, out) {
             Ok(()) => EXIT_OK,
             Err(code) => code,
         },

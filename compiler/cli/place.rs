@@ -23,6 +23,8 @@ pub struct Cluster {
     pub inventory: Inventory,
     pub existing: Vec<ExistingPod>,
     pub strategy: Strategy,
+    /// Whose scheduler's words to report in.
+    pub k8s_version: mlspec::verify::KubeVersion,
 }
 
 /// Read `--inventory` and `--existing`, printing their diagnostics; the command line's lint
@@ -31,9 +33,10 @@ pub struct Cluster {
 pub fn load(
     args: &ClusterArgs,
     catalog: &Catalog,
-    levels: &Levels,
+    options: &mlspec::Options,
     out: &Reporter,
 ) -> Result<Option<Cluster>, i32> {
+    let levels = &options.lint;
     let Some(path) = &args.inventory else {
         return Ok(None);
     };
@@ -71,6 +74,7 @@ pub fn load(
                 StrategyArg::Spread => Strategy::Spread,
                 StrategyArg::Binpack => Strategy::Binpack,
             },
+            k8s_version: options.k8s_version,
         })),
         _ => Err(EXIT_INPUT),
     }
@@ -98,6 +102,7 @@ pub fn manifests(objects: &[Document]) -> Vec<Manifest> {
 pub fn simulate(cluster: &Cluster, manifests: &[Manifest]) -> Report {
     let options = place::Options {
         strategy: cluster.strategy,
+        k8s_version: cluster.k8s_version,
     };
     let nodes = cluster.inventory.nodes.len();
     let spinner = progress::step(
@@ -114,14 +119,14 @@ pub fn simulate(cluster: &Cluster, manifests: &[Manifest]) -> Report {
 pub fn fits(
     args: &ClusterArgs,
     catalog: &Catalog,
-    levels: &Levels,
+    options: &mlspec::Options,
     objects: &[Document],
     out: &Reporter,
 ) -> Result<(), i32> {
     if args.inventory.is_none() {
         return Ok(());
     }
-    let Some(cluster) = load(args, catalog, levels, out)? else {
+    let Some(cluster) = load(args, catalog, options, out)? else {
         return Ok(());
     };
     let report = simulate(&cluster, &manifests(objects));
@@ -157,7 +162,7 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
         return EXIT_USAGE;
     }
     let options = a.compile.options();
-    let cluster = match load(&a.cluster, &catalog, &options.lint, out) {
+    let cluster = match load(&a.cluster, &catalog, &options, out) {
         Ok(Some(c)) => c,
         Ok(None) => return EXIT_USAGE,
         Err(code) => return code,

@@ -310,8 +310,9 @@ mod tests {
 
     /// The nodes of a file, as `nodes::parse` reads them on this path.
     fn read(source: &SourceFile) -> Option<Vec<super::super::Node>> {
+        let mut images = super::super::ImageNames::default();
         super::read::<core::Node, _>(&source.text, super::super::MAX_NODES, |n| {
-            super::super::nodes::from_k8s(&n)
+            super::super::nodes::from_k8s(&n, &mut images)
         })
     }
 

@@ -16,6 +16,7 @@ pub mod pool_file;
 pub mod pools;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::diagnostics::Diagnostics;
 use crate::source::SourceFile;
@@ -79,6 +80,23 @@ pub struct Node {
     pub allocatable: BTreeMap<String, i64>,
     /// `spec.unschedulable` (cordoned).
     pub unschedulable: bool,
+    /// `status.images`: each name of each image, with the image's size in bytes (ImageLocality).
+    pub images: Vec<(Arc<str>, i64)>,
+}
+
+/// Image names shared between nodes: a 5,000-node list names the same forty images 5,000 times.
+#[derive(Debug, Default)]
+pub struct ImageNames(BTreeMap<String, Arc<str>>);
+
+impl ImageNames {
+    pub fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.0.get(name) {
+            return n.clone();
+        }
+        let n: Arc<str> = Arc::from(name);
+        self.0.insert(name.to_string(), n.clone());
+        n
+    }
 }
 
 /// Every node of a cluster, in input order.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1 as core;
 
-use super::{Inventory, Node, Taint, quantity_units};
+use super::{ImageNames, Inventory, Node, Taint, quantity_units};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::place::manifests::{name_spans, read_documents, typed_value};
 use crate::source::{SourceFile, Span};
@@ -16,8 +16,12 @@ use crate::source::{SourceFile, Span};
 /// any file that reader does not take whole, is parsed into documents first.
 pub fn parse(source: &SourceFile) -> (Option<Inventory>, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let streamed =
-        super::list_stream::read::<core::Node, _>(&source.text, super::MAX_NODES, |n| from_k8s(&n));
+    let streamed = {
+        let mut images = ImageNames::default();
+        super::list_stream::read::<core::Node, _>(&source.text, super::MAX_NODES, |n| {
+            from_k8s(&n, &mut images)
+        })
+    };
     if let Some(nodes) = streamed {
         // Spans only place duplicate names: a file without any is never searched for them.
         let spans = OnceCell::new();
@@ -70,6 +74,7 @@ pub(super) fn from_documents(
     }
     let mut nodes = Vec::new();
     let mut spans = Vec::new();
+    let mut images = ImageNames::default();
     for doc in docs {
         let kind = doc.kind();
         if kind != "Node" {
@@ -84,7 +89,7 @@ pub(super) fn from_documents(
             continue;
         }
         match typed_value::<core::Node>(doc.value, "a Node") {
-            Ok(node) => match from_k8s(&node) {
+            Ok(node) => match from_k8s(&node, &mut images) {
                 Ok(n) => {
                     nodes.push(n);
                     spans.push(doc.span);
@@ -111,7 +116,7 @@ fn bad_node(msg: String, span: Span) -> Diagnostic {
 }
 
 /// Turn one typed Node into the scheduler's view of it.
-pub fn from_k8s(node: &core::Node) -> Result<Node, String> {
+pub fn from_k8s(node: &core::Node, image_names: &mut ImageNames) -> Result<Node, String> {
     let name = node.metadata.name.clone().unwrap_or_default();
     if name.is_empty() {
         return Err("a Node has no `metadata.name`".to_string());
@@ -138,7 +143,22 @@ pub fn from_k8s(node: &core::Node) -> Result<Node, String> {
             effect: t.effect.clone(),
         })
         .collect();
+    let images = status
+        .and_then(|s| s.images.as_ref())
+        .into_iter()
+        .flatten()
+        .flat_map(|image| {
+            let size = image.size_bytes.unwrap_or(0);
+            image
+                .names
+                .iter()
+                .flatten()
+                .map(move |name| (name.as_str(), size))
+        })
+        .map(|(name, size)| (image_names.intern(name), size))
+        .collect();
     Ok(Node {
+        images,
         labels: node.metadata.labels.clone().unwrap_or_default(),
         taints,
         allocatable,

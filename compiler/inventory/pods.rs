@@ -44,8 +44,8 @@ impl ExistingPod {
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default".into());
         let labels = p.metadata.labels.clone().unwrap_or_default();
-        // `spec.overhead` was copied from the RuntimeClass at admission.
-        let mut pod = shape(&ns, &labels, spec, None);
+        // It was admitted when created: `spec.overhead` is the RuntimeClass's, and so on.
+        let mut pod = shape(&ns, &labels, spec);
         pod.node_name = None;
         Some(ExistingPod {
             name: p.metadata.name.clone().unwrap_or_default(),
@@ -277,6 +277,7 @@ mod tests {
             taints: Vec::new(),
             allocatable: Default::default(),
             unschedulable: false,
+            images: Vec::new(),
         };
         let inv = Inventory {
             nodes: vec![node("n1")],

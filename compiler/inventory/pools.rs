@@ -459,6 +459,7 @@ fn pool(
             taints: taints.clone(),
             allocatable: alloc.clone(),
             unschedulable,
+            images: Vec::new(),
         });
     }
 }

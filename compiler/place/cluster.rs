@@ -2,11 +2,11 @@
 //! node classes static filters are computed for, and the pod groups (same namespace and labels)
 //! topology spread and inter-pod affinity count.
 
-use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::filters::pod_topology_spread::NO_DOMAIN;
-use super::pod::{HostPort, PodShape, PodTerm};
+use super::pod::{HostPort, PodShape, PodTerm, Selector, WeightedTerm};
 use crate::inventory::{HOSTNAME_LABEL, Node};
 
 /// Pods with one namespace and one label set: how many run on each node.
@@ -19,12 +19,20 @@ pub struct Group {
     pub per_node: BTreeMap<u32, u32>,
 }
 
-/// Pods of one group that carry the same required anti-affinity terms, and where they run.
+/// Pods of one group that carry the same pod (anti-)affinity terms, and where they run: their
+/// required anti-affinity keeps other pods away, and every term scores InterPodAffinity.
 #[derive(Debug, Clone)]
 pub struct Holder {
-    pub terms: Vec<PodTerm>,
+    pub group: usize,
+    pub affinity: Vec<PodTerm>,
+    pub anti_affinity: Vec<PodTerm>,
+    pub preferred_affinity: Vec<WeightedTerm>,
+    pub preferred_anti_affinity: Vec<WeightedTerm>,
     pub per_node: BTreeMap<u32, u32>,
 }
+
+/// Distinct terms of a pod, the key of its holder.
+type HolderKey = (usize, String);
 
 #[derive(Debug, Clone)]
 pub struct Cluster<'a> {
@@ -53,9 +61,14 @@ pub struct Cluster<'a> {
     pub has_hostname: Vec<bool>,
     pub groups: Vec<Group>,
     group_index: BTreeMap<(String, BTreeMap<String, String>, bool), usize>,
+    /// The groups with each label key and value.
+    by_label: BTreeMap<String, BTreeMap<String, Vec<usize>>>,
     pub holders: Vec<Holder>,
-    holder_index: BTreeMap<(usize, String), usize>,
-    domains: BTreeMap<String, (Rc<Vec<u32>>, usize)>,
+    holder_index: BTreeMap<HolderKey, usize>,
+    domains: BTreeMap<String, (Arc<Vec<u32>>, usize)>,
+    /// Whether every node's hostname label differs from every other's: then a hostname
+    /// domain is one node.
+    pub hostname_unique: bool,
 }
 
 impl<'a> Cluster<'a> {
@@ -112,6 +125,11 @@ impl<'a> Cluster<'a> {
             .iter()
             .map(|&i| u32::try_from(i).unwrap_or(u32::MAX))
             .collect();
+        let mut hostnames = BTreeSet::new();
+        let hostname_unique = nodes
+            .iter()
+            .filter_map(|n| n.labels.get(HOSTNAME_LABEL))
+            .all(|h| hostnames.insert(h.as_str()));
         Cluster {
             nodes,
             width,
@@ -136,10 +154,29 @@ impl<'a> Cluster<'a> {
                 .collect(),
             groups: Vec::new(),
             group_index: BTreeMap::new(),
+            by_label: BTreeMap::new(),
             holders: Vec::new(),
             holder_index: BTreeMap::new(),
             domains: BTreeMap::new(),
+            hostname_unique,
         }
+    }
+
+    /// Whether each node has a label: looked up once per node class, and per node for the
+    /// hostname, the one label classes leave out.
+    pub fn has_label(&self, key: &str) -> Vec<bool> {
+        if key == HOSTNAME_LABEL {
+            return self.has_hostname.clone();
+        }
+        let per_class: Vec<bool> = self
+            .classes
+            .iter()
+            .map(|&rep| self.nodes[rep].labels.contains_key(key))
+            .collect();
+        self.class_of
+            .iter()
+            .map(|&c| per_class[c as usize])
+            .collect()
     }
 
     /// The pod's non-zero requests as (resource index, amount).
@@ -161,27 +198,63 @@ impl<'a> Cluster<'a> {
         if let Some(&g) = self.group_index.get(&key) {
             return g;
         }
+        let g = self.groups.len();
+        for (k, v) in &pod.labels {
+            self.by_label
+                .entry(k.clone())
+                .or_default()
+                .entry(v.clone())
+                .or_default()
+                .push(g);
+        }
         self.groups.push(Group {
             namespace: pod.namespace.clone(),
             labels: pod.labels.clone(),
             terminating,
             per_node: BTreeMap::new(),
         });
-        self.group_index.insert(key, self.groups.len() - 1);
-        self.groups.len() - 1
+        self.group_index.insert(key, g);
+        g
     }
 
-    /// The holder of this pod's anti-affinity terms, if it has any.
+    /// The groups a selector may match: those with a label it requires, else all of them.
+    pub fn candidates(&self, selector: &Selector) -> Vec<usize> {
+        match selector.required_label() {
+            Some((k, v)) => self
+                .by_label
+                .get(k)
+                .and_then(|values| values.get(v))
+                .cloned()
+                .unwrap_or_default(),
+            None if selector.0.is_none() => Vec::new(),
+            None => (0..self.groups.len()).collect(),
+        }
+    }
+
+    /// The holder of this pod's pod (anti-)affinity terms, if it has any.
     pub fn holder(&mut self, pod: &PodShape, group: usize) -> Option<usize> {
-        if pod.anti_affinity.is_empty() {
+        if !pod.has_affinity_terms() {
             return None;
         }
-        let key = (group, format!("{:?}", pod.anti_affinity));
+        let key = (
+            group,
+            format!(
+                "{:?}{:?}{:?}{:?}",
+                pod.affinity,
+                pod.anti_affinity,
+                pod.preferred_affinity,
+                pod.preferred_anti_affinity
+            ),
+        );
         if let Some(&h) = self.holder_index.get(&key) {
             return Some(h);
         }
         self.holders.push(Holder {
-            terms: pod.anti_affinity.clone(),
+            group,
+            affinity: pod.affinity.clone(),
+            anti_affinity: pod.anti_affinity.clone(),
+            preferred_affinity: pod.preferred_affinity.clone(),
+            preferred_anti_affinity: pod.preferred_anti_affinity.clone(),
             per_node: BTreeMap::new(),
         });
         self.holder_index.insert(key, self.holders.len() - 1);
@@ -216,7 +289,7 @@ impl<'a> Cluster<'a> {
     }
 
     /// The domain of every node for a topology key (`NO_DOMAIN` without it), and how many.
-    pub fn domains(&mut self, key: &str) -> (Rc<Vec<u32>>, usize) {
+    pub fn domains(&mut self, key: &str) -> (Arc<Vec<u32>>, usize) {
         if let Some(d) = self.domains.get(key) {
             return d.clone();
         }
@@ -232,21 +305,41 @@ impl<'a> Cluster<'a> {
                 None => NO_DOMAIN,
             })
             .collect();
-        let entry = (Rc::new(of), values.len());
+        let entry = (Arc::new(of), values.len());
         self.domains.insert(key.to_string(), entry.clone());
         entry
     }
 
-    /// Matching pods per domain of `key`, counting only nodes `include` admits.
+    /// Matching pods per domain of `key`, counting only nodes `include` admits; `matches` is
+    /// asked only about groups `selector` may match.
     pub fn count_by_domain(
         &mut self,
         key: &str,
+        selector: &Selector,
         matches: impl Fn(&Group) -> bool,
         include: impl Fn(usize) -> bool,
-    ) -> (Rc<Vec<u32>>, Vec<i64>) {
+    ) -> (Arc<Vec<u32>>, Vec<i64>) {
         let (of, n) = self.domains(key);
+        let counts = self.count_in(&of, n, selector, matches, include);
+        (of, counts)
+    }
+
+    /// Matching pods per domain, given every node's domain (`of`) and how many there are.
+    pub fn count_in(
+        &self,
+        of: &[u32],
+        n: usize,
+        selector: &Selector,
+        matches: impl Fn(&Group) -> bool,
+        include: impl Fn(usize) -> bool,
+    ) -> Vec<i64> {
         let mut counts = vec![0; n];
-        for g in self.groups.iter().filter(|g| matches(g)) {
+        for g in self
+            .candidates(selector)
+            .into_iter()
+            .map(|g| &self.groups[g])
+            .filter(|g| matches(g))
+        {
             for (&node, &c) in &g.per_node {
                 let d = of[node as usize];
                 if d != NO_DOMAIN && include(node as usize) {
@@ -254,6 +347,6 @@ impl<'a> Cluster<'a> {
                 }
             }
         }
-        (of, counts)
+        counts
     }
 }

@@ -1,101 +1,68 @@
-//! Placing the replicas of one workload, one pod at a time, like kube-scheduler would meet them.
+//! Placing the replicas of one workload role, one pod at a time, as kube-scheduler would: the
+//! nodes that pass every filter, scored by every default score plugin and normalised over
+//! those nodes, the best one taken.
 //!
-//! Cost: the static filters are computed once per node class (`Prepared`). One pass over the
-//! nodes in name order scores every node that passes them and fits into a bucket per score
-//! (scores are integers in 0..=200), so each bucket is already in tie-break order and the pass
-//! needs no sorting. Each replica then takes the best bucket's
-//! head: binding re-scores only that node, which goes to a small heap of re-scored nodes. Nodes
-//! that fail topology spread or pod affinity only for now are parked and come back when a domain
-//! count opens them up; nodes that fail for good (resources, ports, anti-affinity) are dropped.
-//! Only when a replica cannot be placed are all nodes filtered in full, to say why.
+//! Cost: a node's total score is its own part (resource scores, image locality) plus a part
+//! that depends only on a few of its properties and on figures over all feasible nodes (the
+//! normalisers of the taint, affinity, spread and inter-pod scores; the spread weights). Nodes
+//! that share those properties — the same node class, and the same counts on themselves for
+//! hostname-keyed rules — form a group, whose dynamic filters (spread, inter-pod affinity) also
+//! agree, and which keeps its nodes in a heap by their own part. Each replica then looks at the
+//! groups' heads only: their filters, the normalisers over the feasible groups, the best head.
+//! Binding changes one node, which moves to its new group. Static filters are computed once
+//! per node class. Only when a replica cannot be placed are all nodes filtered in full, to say
+//! why.
+//!
+//! Ties between equally scored nodes go to the lowest `tie` rank; `moments` runs a second
+//! order to find the moments whose outcome depends on it.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 use super::Strategy;
 use super::cluster::Cluster;
-use super::filters::inter_pod_affinity::{InterPodState, TermCounts};
-use super::filters::pod_topology_spread::{MISSING, NO_DOMAIN, SpreadState};
-use super::filters::{
-    node_affinity, node_ports, node_resources_fit, static_reason, taint_toleration,
-};
+use super::filters::node_affinity::{CONFLICT, PreFilter};
+use super::filters::pod_topology_spread::NO_DOMAIN;
+use super::filters::{node_ports, node_resources_fit};
 use super::pod::PodShape;
-use super::score::score;
+use super::prepare::{Dynamic, Prepared, dynamic_state, inter_pod_score, soft_spread};
+use super::score::image_locality::Images;
+use super::score::inter_pod_affinity::{self, InterPodScore};
+use super::score::resources::{self, Ask};
+use super::score::topology_spread::{self, SoftSpreadState, weight};
+use super::score::{self as plugins, default_normalize};
 use crate::inventory::HOSTNAME_LABEL;
-
-/// The static filter results for one node class (or node).
-#[derive(Debug, Clone)]
-pub struct Verdict {
-    pub reason: Option<String>,
-    pub affinity_ok: bool,
-    pub taints_ok: bool,
-}
-
-/// What is known about a workload's pod before any run: its static verdicts.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    per_class: Vec<Verdict>,
-    /// Set when the pod names nodes (nodeName, hostname selectors, matchFields).
-    per_node: Option<Vec<Verdict>>,
-}
-
-fn verdict_of(node: &crate::inventory::Node, pod: &PodShape) -> Verdict {
-    Verdict {
-        reason: static_reason(node, pod),
-        affinity_ok: node_affinity::matches(node, &pod.node_selector, pod.node_affinity.as_ref()),
-        taints_ok: taint_toleration::first_untolerated(node, pod).is_none(),
-    }
-}
-
-impl Prepared {
-    pub fn new(cluster: &Cluster<'_>, pod: &PodShape) -> Self {
-        let per_class = cluster
-            .classes
-            .iter()
-            .map(|&i| verdict_of(&cluster.nodes[i], pod))
-            .collect();
-        let per_node = node_affinity::names_nodes(pod)
-            .then(|| cluster.nodes.iter().map(|n| verdict_of(n, pod)).collect());
-        Prepared {
-            per_class,
-            per_node,
-        }
-    }
-
-    pub fn verdict(&self, cluster: &Cluster<'_>, node: usize) -> &Verdict {
-        match &self.per_node {
-            Some(v) => &v[node],
-            None => &self.per_class[cluster.class_of[node] as usize],
-        }
-    }
-}
 
 /// Why a replica could not be placed: reason → how many nodes gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub reasons: BTreeMap<String, u32>,
     pub nodes: usize,
+    /// The PreFilter rejected the pod before any node was tried: its one reason is the message.
+    pub pre_filter: bool,
 }
 
 impl Failure {
-    /// `0/N nodes are available: ` + the sorted "<count> <reason>" entries + `.`
+    /// `0/N nodes are available: ` + the sorted "<count> <reason>" entries (or the PreFilter's
+    /// reason, without counts) + `.`
     pub fn message(&self) -> String {
-        let mut entries: Vec<String> = self
-            .reasons
-            .iter()
-            .map(|(r, n)| format!("{n} {r}"))
-            .collect();
-        entries.sort();
-        format!(
-            "0/{} nodes are available: {}.",
-            self.nodes,
+        let body = if self.pre_filter {
+            self.reasons.keys().cloned().collect::<Vec<_>>().join(", ")
+        } else {
+            let mut entries: Vec<String> = self
+                .reasons
+                .iter()
+                .map(|(r, n)| format!("{n} {r}"))
+                .collect();
+            entries.sort();
             entries.join(", ")
-        )
+        };
+        format!("0/{} nodes are available: {body}.", self.nodes)
     }
 }
 
-/// How one workload fared in one run.
-#[derive(Debug, Clone, Default)]
+/// How one workload role fared in one run.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
     pub placed: u32,
     pub unplaced: u32,
@@ -103,138 +70,175 @@ pub struct Outcome {
     pub assignments: BTreeMap<usize, u32>,
 }
 
-struct Dynamic {
-    spreads: Vec<SpreadState>,
-    inter: InterPodState,
-}
-
-impl Dynamic {
-    /// The first dynamic rule the node breaks, and whether it breaks it for good.
-    fn check(&self, node: usize) -> Option<(&'static str, bool)> {
-        for s in &self.spreads {
-            if let Some(r) = s.check(node) {
-                return Some((r, r == MISSING));
-            }
-        }
-        self.inter
-            .check(node)
-            .map(|r| (r, InterPodState::permanent(r)))
-    }
-}
-
-fn dynamic_state(cluster: &mut Cluster<'_>, pod: &PodShape, prep: &Prepared) -> Dynamic {
-    let nodes = cluster.nodes;
-    let mut spreads = Vec::new();
-    // Topology keys other than the hostname are class labels: look them up once per class.
-    let keys_ok: Vec<bool> = if pod.spread.is_empty() {
-        Vec::new()
-    } else {
-        let class_keys_ok: Vec<bool> = cluster
-            .classes
-            .iter()
-            .map(|&rep| {
-                pod.spread
-                    .iter()
-                    .all(|c| c.key == HOSTNAME_LABEL || nodes[rep].labels.contains_key(&c.key))
-            })
-            .collect();
-        let needs_hostname = pod.spread.iter().any(|c| c.key == HOSTNAME_LABEL);
-        (0..nodes.len())
-            .map(|i| {
-                class_keys_ok[cluster.class_of[i] as usize]
-                    && (!needs_hostname || cluster.has_hostname[i])
-            })
-            .collect()
-    };
-    for c in &pod.spread {
-        let flags: Vec<bool> = (0..nodes.len())
-            .map(|i| {
-                let v = prep.verdict(cluster, i);
-                keys_ok[i]
-                    && (!c.honor_affinity || v.affinity_ok)
-                    && (!c.honor_taints || v.taints_ok)
-            })
-            .collect();
-        let (dom, counts) = cluster.count_by_domain(
-            &c.key,
-            |g| !g.terminating && g.namespace == pod.namespace && c.selector.matches(&g.labels),
-            |i| flags[i],
-        );
-        let mut domain_ok = vec![false; counts.len()];
-        for (i, &ok) in flags.iter().enumerate() {
-            if ok && dom[i] != NO_DOMAIN {
-                domain_ok[dom[i] as usize] = true;
-            }
-        }
-        spreads.push(SpreadState::new(
-            c,
-            c.selector.matches(&pod.labels),
-            dom,
-            counts,
-            domain_ok,
-        ));
-    }
-    let mut inter = InterPodState::default();
-    for (terms, out) in [
-        (&pod.affinity, &mut inter.affinity),
-        (&pod.anti_affinity, &mut inter.anti_affinity),
-    ] {
-        for t in terms {
-            let (domain_of, counts) =
-                cluster.count_by_domain(&t.key, |g| t.matches(&g.namespace, &g.labels), |_| true);
-            out.push(TermCounts {
-                domain_of,
-                counts,
-                self_match: t.matches(&pod.namespace, &pod.labels),
-            });
-        }
-    }
-    // Running pods' anti-affinity terms that match this pod: found by reference first, as
-    // looking up a term's domains needs the cluster mutably.
-    let matching: Vec<(usize, String)> = cluster
-        .holders
-        .iter()
-        .enumerate()
-        .flat_map(|(h, holder)| holder.terms.iter().map(move |t| (h, t)))
-        .filter(|(_, t)| t.matches(&pod.namespace, &pod.labels))
-        .map(|(h, t)| (h, t.key.clone()))
-        .collect();
-    for (h, key) in matching {
-        let (dom, n) = cluster.domains(&key);
-        let mut blocked = vec![false; n];
-        for &node in cluster.holders[h].per_node.keys() {
-            if dom[node as usize] != NO_DOMAIN {
-                blocked[dom[node as usize] as usize] = true;
-            }
-        }
-        inter.existing.push((dom, blocked));
-    }
-    Dynamic { spreads, inter }
-}
-
-type Entry = (i64, Reverse<u32>, usize);
-
-/// The highest score a node can have: 100 for resource fit plus 100 for balance.
-const MAX_SCORE: usize = 200;
-
-/// How the pod scores: its cpu/memory as scoring counts them, then as requested.
+/// What every placement of a run shares.
 #[derive(Clone, Copy)]
-struct Ask {
-    scored: [i64; 2],
-    requested: [i64; 2],
-    strategy: Strategy,
+pub struct Run<'r> {
+    pub strategy: Strategy,
+    /// Each node's place in the tie-break order: lower wins.
+    pub tie: &'r [u32],
+    /// The nodes in that order.
+    pub order: &'r [u32],
+    pub images: &'r Images,
 }
 
-fn score_of(cluster: &Cluster<'_>, node: usize, ask: Ask) -> i64 {
+/// A feasible node: (its own score, its tie rank, node, version).
+type Entry = (i64, Reverse<u32>, u32, u32);
+
+/// A node value that stands for "the node lacks the key".
+const MISSING: i64 = i64::MIN;
+/// Node values at or above `DOMAIN + d` name a domain `d` that several nodes share.
+const DOMAIN: i64 = i64::MIN / 2;
+
+/// The highest own score: 100 each for resource fit, balance and image locality.
+const MAX_OWN: usize = 300;
+
+#[derive(Debug, Default)]
+struct Group {
+    values: Box<[i64]>,
+    /// The first fill, visited in tie order: per own score, its (node, version) entries, so each
+    /// bucket is already in tie order; `heads` is where each bucket's unread part starts.
+    buckets: Vec<Vec<(u32, u32)>>,
+    heads: Vec<u32>,
+    /// The highest bucket that may hold a node still here.
+    top: usize,
+    /// Nodes that came back after a bind, with their new score.
+    rescored: BinaryHeap<Entry>,
+    live: u32,
+}
+
+/// The candidate nodes of the workload being placed, in groups. Scratch space reused from one
+/// workload to the next.
+#[derive(Debug, Default)]
+pub struct Queue {
+    groups: Vec<Group>,
+    by_part: Vec<Vec<u32>>,
+    node_group: Vec<u32>,
+    version: Vec<u32>,
+    values: Vec<i64>,
+    feasible: Vec<(u32, usize, i64, Reverse<u32>)>,
+    spread_raw: Vec<Option<i64>>,
+    domains: Vec<u32>,
+    weights: Vec<f64>,
+}
+
+impl Queue {
+    fn reset(&mut self, nodes: usize, parts: usize) {
+        self.groups.clear();
+        self.by_part.iter_mut().for_each(Vec::clear);
+        self.by_part.resize_with(parts, Vec::new);
+        self.node_group.clear();
+        self.node_group.resize(nodes, u32::MAX);
+        self.version.resize(nodes, 0);
+    }
+
+    /// The group of a part and node values (in `self.values`), made on first use.
+    fn group_of(&mut self, part: u32) -> u32 {
+        let list = &self.by_part[part as usize];
+        // Few and short: compared in place rather than through memcmp.
+        let same =
+            |a: &[i64], b: &[i64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y);
+        if let Some(&g) = list
+            .iter()
+            .find(|&&g| same(&self.groups[g as usize].values, &self.values))
+        {
+            return g;
+        }
+        let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+        self.groups.push(Group {
+            values: self.values.clone().into_boxed_slice(),
+            buckets: vec![Vec::new(); MAX_OWN + 1],
+            heads: vec![0; MAX_OWN + 1],
+            top: 0,
+            rescored: BinaryHeap::new(),
+            live: 0,
+        });
+        self.by_part[part as usize].push(g);
+        g
+    }
+
+    /// A node into its group: during the first fill (`fill`, nodes come in tie order) into its
+    /// score's bucket, later onto the re-scored heap.
+    fn insert(&mut self, node: usize, score: i64, tie: u32, group: u32, fill: bool) {
+        let n = u32::try_from(node).unwrap_or(u32::MAX);
+        let version = self.version[node];
+        let g = &mut self.groups[group as usize];
+        if fill {
+            let b = usize::try_from(score).unwrap_or(0).min(MAX_OWN);
+            g.buckets[b].push((n, version));
+            g.top = g.top.max(b);
+        } else {
+            g.rescored.push((score, Reverse(tie), n, version));
+        }
+        g.live += 1;
+        self.node_group[node] = group;
+    }
+
+    fn remove(&mut self, node: usize) {
+        self.version[node] = self.version[node].wrapping_add(1);
+        if let Some(g) = self.groups.get_mut(self.node_group[node] as usize) {
+            g.live -= 1;
+        }
+        self.node_group[node] = u32::MAX;
+    }
+
+    /// The group's best node, dropping entries of nodes that moved.
+    fn top(&mut self, group: usize, tie: &[u32]) -> Option<Entry> {
+        let Queue {
+            groups, version, ..
+        } = self;
+        let g = &mut groups[group];
+        let valid = |(n, v): (u32, u32)| version[n as usize] == v;
+        let bucket = loop {
+            let b = g.top;
+            let head = &mut g.heads[b];
+            while let Some(&e) = g.buckets[b].get(*head as usize) {
+                if valid(e) {
+                    break;
+                }
+                *head += 1;
+            }
+            if let Some(&(n, v)) = g.buckets[b].get(*head as usize) {
+                break Some((b as i64, Reverse(tie[n as usize]), n, v));
+            }
+            if b == 0 {
+                break None;
+            }
+            g.top -= 1;
+        };
+        while let Some(&e) = g.rescored.peek() {
+            if valid((e.2, e.3)) {
+                break;
+            }
+            g.rescored.pop();
+        }
+        match (bucket, g.rescored.peek()) {
+            (Some(b), Some(&r)) => Some(b.max(r)),
+            (b, r) => b.or(r.copied()),
+        }
+    }
+}
+
+/// What decides a workload's scores beyond each node's own part.
+struct Scoring {
+    ask: Ask,
+    soft: SoftSpreadState,
+    inter: InterPodScore,
+    /// The pod's images, when a node holds one of them.
+    images: Option<Vec<String>>,
+}
+
+fn own_score(cluster: &Cluster<'_>, node: usize, s: &Scoring, run: Run<'_>) -> i64 {
     let (alloc, used) = cluster.row(node);
-    score(
+    let mut score = resources::score(
         [alloc[0], alloc[1]],
         cluster.score_used[node],
         [used[0], used[1]],
-        ask.scored,
-        ask.requested,
-        ask.strategy,
-    )
+        s.ask,
+    );
+    if let Some(images) = &s.images {
+        score += run.images.score(&cluster.nodes[node], images);
+    }
+    score
 }
 
 fn fits(cluster: &Cluster<'_>, node: usize, pod: &PodShape, req: &[(usize, i64)]) -> bool {
@@ -243,62 +247,213 @@ fn fits(cluster: &Cluster<'_>, node: usize, pod: &PodShape, req: &[(usize, i64)]
         && node_ports::filter(&cluster.ports[node], pod).is_none()
 }
 
-/// Candidate nodes best first: (score, then name). Filled once per workload in name order, so
-/// each score's bucket is in tie-break order; nodes re-scored after a bind go to `rescored`.
-#[derive(Debug, Default)]
-pub struct Queue {
-    buckets: Vec<Vec<u32>>,
-    heads: Vec<usize>,
-    top: usize,
-    rescored: BinaryHeap<Entry>,
-    parked: Vec<usize>,
+/// The node's values that its class does not fix: for every hostname-keyed rule, the count on
+/// the node itself (or the shared domain, where hostnames repeat), and whether it has the key.
+fn node_values(
+    cluster: &Cluster<'_>,
+    node: usize,
+    dynamic: &Dynamic,
+    s: &Scoring,
+    out: &mut Vec<i64>,
+) {
+    out.clear();
+    out.push(i64::from(cluster.has_hostname[node]));
+    let cell = |domain_of: &[u32], value: &dyn Fn(usize) -> i64| {
+        let d = domain_of[node];
+        if d == NO_DOMAIN {
+            MISSING
+        } else if cluster.hostname_unique {
+            value(d as usize)
+        } else {
+            DOMAIN + i64::from(d)
+        }
+    };
+    for (st, _) in dynamic
+        .spreads
+        .iter()
+        .zip(&dynamic.spread_host)
+        .filter(|x| *x.1)
+    {
+        out.push(cell(&st.domain_of, &|d| st.counts[d]));
+    }
+    let inter = &dynamic.inter;
+    for (t, _) in inter
+        .affinity
+        .iter()
+        .zip(&dynamic.affinity_host)
+        .filter(|x| *x.1)
+    {
+        out.push(cell(&t.domain_of, &|d| t.counts[d]));
+    }
+    for (t, _) in inter
+        .anti_affinity
+        .iter()
+        .zip(&dynamic.anti_host)
+        .filter(|x| *x.1)
+    {
+        out.push(cell(&t.domain_of, &|d| t.counts[d]));
+    }
+    for ((dom, blocked), _) in inter
+        .existing
+        .iter()
+        .zip(&dynamic.existing_host)
+        .filter(|x| *x.1)
+    {
+        out.push(cell(dom, &|d| i64::from(blocked[d])));
+    }
+    for c in s.soft.constraints.iter().filter(|c| c.hostname) {
+        out.push(c.count(node).unwrap_or(MISSING));
+    }
+    for t in s.inter.tables.iter().filter(|t| t.key == HOSTNAME_LABEL) {
+        out.push(cell(&t.domain_of, &|d| t.values[d]));
+    }
 }
 
-impl Queue {
-    fn reset(&mut self) {
-        self.buckets.resize_with(MAX_SCORE + 1, Vec::new);
-        self.buckets.iter_mut().for_each(Vec::clear);
-        self.heads.clear();
-        self.heads.resize(MAX_SCORE + 1, 0);
-        self.top = 0;
-        self.rescored.clear();
-        self.parked.clear();
-    }
+/// Put a node that fits into its group (`fill`: during the first fill, in tie order).
+#[allow(clippy::too_many_arguments)]
+fn enter(
+    queue: &mut Queue,
+    cluster: &Cluster<'_>,
+    prep: &Prepared,
+    node: usize,
+    dynamic: &Dynamic,
+    s: &Scoring,
+    run: Run<'_>,
+    fill: bool,
+) {
+    let part = if prep.per_node() {
+        node
+    } else {
+        cluster.class_of[node] as usize
+    };
+    let mut values = std::mem::take(&mut queue.values);
+    node_values(cluster, node, dynamic, s, &mut values);
+    queue.values = values;
+    let group = queue.group_of(u32::try_from(part).unwrap_or(u32::MAX));
+    queue.insert(
+        node,
+        own_score(cluster, node, s, run),
+        run.tie[node],
+        group,
+        fill,
+    );
+}
 
-    fn bucket(score: i64) -> usize {
-        usize::try_from(score).unwrap_or(0).min(MAX_SCORE)
-    }
-
-    /// During the fill only: nodes must come in name order.
-    fn fill(&mut self, score: i64, node: u32) {
-        let b = Self::bucket(score);
-        self.buckets[b].push(node);
-        self.top = self.top.max(b);
-    }
-
-    fn push(&mut self, cluster: &Cluster<'_>, score: i64, node: usize) {
-        self.rescored
-            .push((score, Reverse(cluster.rank[node]), node));
-    }
-
-    fn pop(&mut self, cluster: &Cluster<'_>) -> Option<usize> {
-        while self.top > 0 && self.heads[self.top] == self.buckets[self.top].len() {
-            self.top -= 1;
+/// The best feasible node now, or `None` when no node passes every filter.
+fn select(
+    queue: &mut Queue,
+    cluster: &Cluster<'_>,
+    prep: &Prepared,
+    dynamic: &Dynamic,
+    s: &Scoring,
+    tie_ranks: &[u32],
+) -> Option<usize> {
+    let mut feasible = std::mem::take(&mut queue.feasible);
+    feasible.clear();
+    for g in 0..queue.groups.len() {
+        if queue.groups[g].live == 0 {
+            continue;
         }
-        let t = self.top;
-        let head = self.buckets[t].get(self.heads[t]).map(|&n| {
-            let n = n as usize;
-            (t as i64, Reverse(cluster.rank[n]), n)
-        });
-        match (head, self.rescored.peek()) {
-            (Some(h), Some(r)) if *r > h => self.rescored.pop().map(|e| e.2),
-            (Some(h), _) => {
-                self.heads[t] += 1;
-                Some(h.2)
+        let Some((own, tie, node, _)) = queue.top(g, tie_ranks) else {
+            continue;
+        };
+        let node = node as usize;
+        if dynamic.check(node).is_none() {
+            feasible.push((u32::try_from(g).unwrap_or(u32::MAX), node, own, tie));
+        }
+    }
+    let best = best(queue, cluster, prep, s, &feasible);
+    queue.feasible = feasible;
+    best
+}
+
+/// The highest total score among the feasible groups' heads (ties to the lowest rank).
+fn best(
+    queue: &mut Queue,
+    cluster: &Cluster<'_>,
+    prep: &Prepared,
+    s: &Scoring,
+    feasible: &[(u32, usize, i64, Reverse<u32>)],
+) -> Option<usize> {
+    if feasible.is_empty() {
+        return None;
+    }
+    let (mut taint_max, mut affinity_max) = (0, 0);
+    for &(_, rep, ..) in feasible {
+        let v = prep.verdict(cluster, rep);
+        taint_max = taint_max.max(v.taint_raw);
+        affinity_max = affinity_max.max(v.affinity_raw);
+    }
+    // Topology spread: each constraint's weight from its domains among the scored nodes, then
+    // the raw scores' range.
+    let mut spread_raw = std::mem::take(&mut queue.spread_raw);
+    spread_raw.clear();
+    let (mut spread_min, mut spread_max) = (i64::MAX, 0);
+    if !s.soft.is_empty() {
+        let scored = |rep: usize| !s.soft.ignored(rep);
+        let nodes: u32 = feasible
+            .iter()
+            .filter(|f| scored(f.1))
+            .map(|f| queue.groups[f.0 as usize].live)
+            .sum();
+        let mut weights = std::mem::take(&mut queue.weights);
+        weights.clear();
+        for c in &s.soft.constraints {
+            let size = if c.hostname {
+                nodes as usize
+            } else {
+                let domains = &mut queue.domains;
+                domains.clear();
+                domains.extend(
+                    feasible
+                        .iter()
+                        .filter(|f| scored(f.1))
+                        .map(|f| c.domain_of[f.1]),
+                );
+                domains.sort_unstable();
+                domains.dedup();
+                domains.len()
+            };
+            weights.push(weight(size));
+        }
+        for &(_, rep, ..) in feasible {
+            let raw = scored(rep).then(|| s.soft.raw(rep, &weights));
+            if let Some(r) = raw {
+                spread_min = spread_min.min(r);
+                spread_max = spread_max.max(r);
             }
-            (None, _) => self.rescored.pop().map(|e| e.2),
+            spread_raw.push(raw);
+        }
+        queue.weights = weights;
+    }
+    let (mut inter_min, mut inter_max) = (i64::MAX, i64::MIN);
+    if !s.inter.is_empty() {
+        for &(_, rep, ..) in feasible {
+            let r = s.inter.raw(rep);
+            inter_min = inter_min.min(r);
+            inter_max = inter_max.max(r);
         }
     }
+    let mut best: Option<(i64, Reverse<u32>, usize)> = None;
+    for (i, &(_, rep, own, tie)) in feasible.iter().enumerate() {
+        let v = prep.verdict(cluster, rep);
+        let mut total = own
+            + plugins::TAINT_TOLERATION * default_normalize(v.taint_raw, taint_max, true)
+            + plugins::NODE_AFFINITY * default_normalize(v.affinity_raw, affinity_max, false);
+        if let Some(Some(raw)) = spread_raw.get(i) {
+            total += plugins::POD_TOPOLOGY_SPREAD
+                * topology_spread::normalize(*raw, spread_min, spread_max);
+        }
+        if !s.inter.is_empty() {
+            total += plugins::INTER_POD_AFFINITY
+                * inter_pod_affinity::normalize(s.inter.raw(rep), inter_min, inter_max);
+        }
+        if best.is_none_or(|b| (total, tie) > (b.0, b.1)) {
+            best = Some((total, tie, rep));
+        }
+    }
+    queue.spread_raw = spread_raw;
+    best.map(|b| b.2)
 }
 
 /// Place `count` replicas of `pod`, greedily, each on the best-scoring node that passes every
@@ -308,67 +463,69 @@ pub fn place(
     pod: &PodShape,
     prep: &Prepared,
     count: u32,
-    strategy: Strategy,
+    run: Run<'_>,
     queue: &mut Queue,
 ) -> Outcome {
     let mut out = Outcome::default();
     if count == 0 {
         return out;
     }
+    let nodes = cluster.nodes.len();
+    if prep.pre_filter == PreFilter::Conflict {
+        out.unplaced = count;
+        out.failure = Some(Failure {
+            reasons: BTreeMap::from([(CONFLICT.to_string(), u32::try_from(nodes).unwrap_or(0))]),
+            nodes,
+            pre_filter: true,
+        });
+        return out;
+    }
     let req = cluster.request(pod);
-    let ask = Ask {
-        scored: [pod.score_cpu, pod.score_memory],
-        requested: [
-            pod.requests.get("cpu").copied().unwrap_or(0),
-            pod.requests.get("memory").copied().unwrap_or(0),
-        ],
-        strategy,
-    };
     let group = cluster.group(pod, false);
     let holder = cluster.holder(pod, group);
     let mut dynamic = dynamic_state(cluster, pod, prep);
-    let constrained = !dynamic.spreads.is_empty() || !dynamic.inter.is_empty();
-    queue.reset();
-    for &n in &cluster.by_rank {
-        let node = n as usize;
-        if prep.verdict(cluster, node).reason.is_some() || !fits(cluster, node, pod, &req) {
-            continue;
-        }
-        match constrained.then(|| dynamic.check(node)).flatten() {
-            None => queue.fill(score_of(cluster, node, ask), n),
-            Some((_, true)) => {}
-            Some((_, false)) => queue.parked.push(node),
+    let mut scoring = Scoring {
+        ask: Ask {
+            scored: [pod.score_cpu, pod.score_memory],
+            requested: [
+                pod.requests.get("cpu").copied().unwrap_or(0),
+                pod.requests.get("memory").copied().unwrap_or(0),
+            ],
+            best_effort: pod.best_effort(),
+            strategy: run.strategy,
+        },
+        soft: soft_spread(cluster, pod, prep),
+        inter: inter_pod_score(cluster, pod),
+        images: prep.images.then(|| pod.images.clone()),
+    };
+    let parts = if prep.per_node() {
+        nodes
+    } else {
+        cluster.classes.len()
+    };
+    queue.reset(nodes, parts);
+    // In tie order, so that each score's bucket is too.
+    for &node in run.order {
+        let node = node as usize;
+        if prep.verdict(cluster, node).reason.is_none() && fits(cluster, node, pod, &req) {
+            enter(queue, cluster, prep, node, &dynamic, &scoring, run, true);
         }
     }
     while out.placed < count {
-        let Some(node) = queue.pop(cluster) else {
+        let Some(node) = select(queue, cluster, prep, &dynamic, &scoring, run.tie) else {
             break;
         };
-        match constrained.then(|| dynamic.check(node)).flatten() {
-            None => {}
-            Some((_, true)) => continue,
-            Some((_, false)) => {
-                queue.parked.push(node);
-                continue;
-            }
-        }
         cluster.bind(node, pod, &req, group, holder);
         out.placed += 1;
         *out.assignments.entry(node).or_insert(0) += 1;
-        let mut reopened = false;
-        for s in &mut dynamic.spreads {
-            reopened |= s.add(node);
-        }
-        reopened |= dynamic.inter.add(node);
+        dynamic.add(node);
+        scoring.soft.add(node);
+        scoring
+            .inter
+            .add(node, !cluster.nodes[node].labels.is_empty());
+        queue.remove(node);
         if fits(cluster, node, pod, &req) {
-            queue.push(cluster, score_of(cluster, node, ask), node);
-        }
-        if reopened {
-            let mut parked = std::mem::take(&mut queue.parked);
-            for p in parked.drain(..) {
-                queue.push(cluster, score_of(cluster, p, ask), p);
-            }
-            queue.parked = parked;
+            enter(queue, cluster, prep, node, &dynamic, &scoring, run, false);
         }
     }
     out.unplaced = count - out.placed;
@@ -410,12 +567,13 @@ fn diagnose(
             fit.iter().for_each(|r| add(r));
             continue;
         }
-        if let Some((r, _)) = dynamic.check(node) {
+        if let Some(r) = dynamic.check(node) {
             add(r);
         }
     }
     Failure {
         reasons,
         nodes: cluster.nodes.len(),
+        pre_filter: false,
     }
 }

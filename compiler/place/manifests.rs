@@ -1,13 +1,13 @@
 //! Reading Kubernetes objects: YAML (multi-document) or JSON text, Lists flattened, each document
 //! dispatched on apiVersion/kind into the typed k8s-openapi struct the placement engine uses.
 //!
-//! Kinds placement does not need (Service, ConfigMap, …) are skipped silently. A document that
+//! Kinds placement does not need (ConfigMap, Ingress, …) are skipped silently. A document that
 //! does not parse is a diagnostic; nothing here panics on user input.
 
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::node::v1::RuntimeClass;
 use serde_json::Value;
 
@@ -20,6 +20,7 @@ use crate::source::{SourceFile, Span};
 pub enum Manifest {
     Pod(Box<Pod>),
     Deployment(Box<Deployment>),
+    ReplicaSet(Box<ReplicaSet>),
     StatefulSet(Box<StatefulSet>),
     Job(Box<Job>),
     CronJob(Box<CronJob>),
@@ -27,6 +28,9 @@ pub enum Manifest {
     /// KEDA's ScaledObject: its target's replica bounds, like an HPA's but from 0.
     ScaledObject(Box<ScaledObject>),
     RuntimeClass(Box<RuntimeClass>),
+    /// A Service's selector is part of the system default topology spreading of the pods it
+    /// selects.
+    Service(Box<Service>),
 }
 
 /// One document of an input file, with the best span we could find for it.
@@ -116,7 +120,9 @@ fn typed(doc: Document) -> Result<Option<Manifest>, String> {
     let m = match (group, kind.as_str()) {
         ("", "Pod") => Manifest::Pod(Box::new(parse(value, &kind)?)),
         ("apps", "Deployment") => Manifest::Deployment(Box::new(parse(value, &kind)?)),
+        ("apps", "ReplicaSet") => Manifest::ReplicaSet(Box::new(parse(value, &kind)?)),
         ("apps", "StatefulSet") => Manifest::StatefulSet(Box::new(parse(value, &kind)?)),
+        ("", "Service") => Manifest::Service(Box::new(parse(value, &kind)?)),
         ("batch", "Job") => Manifest::Job(Box::new(parse(value, &kind)?)),
         ("batch", "CronJob") => Manifest::CronJob(Box::new(parse(value, &kind)?)),
         ("autoscaling", "HorizontalPodAutoscaler") => {
@@ -444,7 +450,7 @@ mod tests {
 
     #[test]
     fn yaml_documents_dispatch_on_kind_and_skip_others() {
-        let text = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {}\n  template: {spec: {containers: [{name: c}]}}\n---\n";
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {}\n  template: {spec: {containers: [{name: c}]}}\n---\n";
         let (m, d) = read_manifests(&SourceFile::new("m.yaml", text));
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(m.len(), 1);

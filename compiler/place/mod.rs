@@ -1,30 +1,52 @@
 //! Placement feasibility: will every replica fit the cluster, at steady state, at maximum scale
-//! and mid-rollout? A replay of kube-scheduler's filters and default scoring over an inventory,
-//! explained in the scheduler's own words.
+//! and mid-rollout? A replay of kube-scheduler's default profile over an inventory, explained in
+//! the scheduler's own words for the target `--k8s-version`.
 //!
 //! `place` works on Kubernetes objects, never on a Spec: `read_manifests` (or, for the compiler's
 //! own output, `manifests_from_json`) gives the objects, `simulate` the `Report`. The engine is
-//! pure and deterministic: no IO, no clock, ties broken by node name.
+//! pure and deterministic: no IO, no clock; ties between equally scored nodes are broken both
+//! ways (first and last node by name) and a moment whose outcome differs is reported as such.
 //!
-//! Modelled: the filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity (and
-//! nodeSelector), NodePorts, NodeResourcesFit, PodTopologySpread (`DoNotSchedule`) and
-//! InterPodAffinity (required terms, running pods' anti-affinity included), in that order; scoring
-//! by NodeResourcesFit (LeastAllocated, or MostAllocated with `Strategy::Binpack`) plus
-//! BalancedAllocation over cpu and memory.
+//! Modelled, and checked against kube-scheduler v1.35.4 itself (`tests/it/kube_scheduler.rs`):
 //!
-//! Not modelled: preemption and priorities; volumes (VolumeRestrictions, NodeVolumeLimits,
-//! VolumeBinding, VolumeZone); DRA; LimitRange defaults and ResourceQuota; the
-//! ExtendedResourceToleration admission plugin; DaemonSets and ReplicaSets; the scoring plugins
-//! other than the resource ones (taint, node and pod affinity preferences, spread scoring, image
-//! locality); `percentageOfNodesToScore` sampling; `namespaceSelector` with labels (only `{}`,
-//! every namespace, is understood); terminating pods are counted like running ones.
+//! - what the API server gives a pod before the scheduler sees it (`admission`): requests from
+//!   limits, the DefaultTolerationSeconds tolerations, RuntimeClass overhead and scheduling,
+//!   `matchLabelKeys`/`mismatchLabelKeys` merged into pod (anti-)affinity selectors;
+//! - what controllers make (`kinds`): Deployments (with `pod-template-hash`, another for the pods
+//!   a rollout adds), ReplicaSets, StatefulSets, Jobs and CronJobs (`parallelism`, fewer with
+//!   `completions`), bare Pods; HPA and KEDA bounds;
+//! - PreFilter: NodeAffinity's `matchFields` `metadata.name` narrowing and its conflict;
+//! - the filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity (and nodeSelector),
+//!   NodePorts, NodeResourcesFit, PodTopologySpread (`DoNotSchedule`) and InterPodAffinity
+//!   (required terms, running pods' anti-affinity included), in that order;
+//! - every default score plugin with its default weight and normalisation (`score`):
+//!   TaintToleration, NodeAffinity, NodeResourcesFit (LeastAllocated, or MostAllocated with
+//!   `Strategy::Binpack`), PodTopologySpread (`ScheduleAnyway`, and the system default spreading
+//!   of pods a Service, ReplicaSet or StatefulSet selects), InterPodAffinity (preferred terms both
+//!   ways, running pods' required affinity with weight 1), BalancedAllocation, ImageLocality;
+//! - messages as each supported version prints them (the taint reason changed in 1.35).
+//!
+//! Not modelled: preemption and priorities (and so the ` preemption: …` tail of a message);
+//! `percentageOfNodesToScore` — from 100 nodes kube-scheduler scores a rotating sample of the
+//! feasible nodes, mlspec all of them; the order kube-scheduler finds nodes in (NodeTree order,
+//! zones interleaved, and its parallel filtering), which breaks its ties — hence the two tie
+//! orders, which catch most but not every order-sensitive moment; volumes (VolumeRestrictions,
+//! NodeVolumeLimits, VolumeBinding, VolumeZone); DRA; scheduling gates; LimitRange defaults and
+//! ResourceQuota; the ExtendedResourceToleration admission plugin; DaemonSets and
+//! ReplicationControllers; labels that differ from pod to pod (a StatefulSet pod's name and index,
+//! an Indexed Job's completion index) and the controllers' exact hash and uid values; namespace
+//! labels other than `kubernetes.io/metadata.name`; pods created over time (each moment places
+//! every workload's pods in input order, one workload after another).
 
+pub mod admission;
 pub mod cluster;
 pub mod engine;
 pub mod filters;
+pub mod kinds;
 pub mod manifests;
 pub mod moments;
 pub mod pod;
+pub mod prepare;
 pub mod report;
 pub mod sanity;
 pub mod score;
@@ -35,10 +57,11 @@ use std::collections::BTreeMap;
 
 pub use engine::Failure;
 pub use manifests::{Manifest, manifests_from_json, read_manifests};
-pub use report::{Report, Tally, WorkloadReport};
+pub use report::{Report, Tally, Tie, WorkloadReport};
 pub use workload::{Workload, workloads};
 
 use crate::inventory::{ExistingPod, Inventory};
+use crate::verify::KubeVersion;
 
 /// How the scheduler scores nodes that fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,6 +92,8 @@ impl Strategy {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub strategy: Strategy,
+    /// Whose scheduler's words the report uses.
+    pub k8s_version: KubeVersion,
 }
 
 /// Place every workload of `manifests` on the inventory (with `existing` pods running) at the
@@ -80,70 +105,35 @@ pub fn simulate(
     opts: &Options,
 ) -> Report {
     let wls = workloads(manifests);
-    let setup = moments::Setup::new(inv, existing, &wls);
-    let order: Vec<usize> = (0..wls.len()).collect();
+    let setup = moments::Setup::new(inv, existing, &wls, opts.k8s_version);
     let strategy = opts.strategy;
-    let steady = moments::run(&setup, &wls, &order, |w| w.steady, false, strategy);
-    let max = moments::run(&setup, &wls, &order, |w| w.max, true, strategy);
+    // The two tie orders are independent runs: one on another thread.
+    let ((steady, max), (steady_last, max_last)) = std::thread::scope(|scope| {
+        let last = scope.spawn(|| moments::moments(&setup, &wls, strategy, 1));
+        let first = moments::moments(&setup, &wls, strategy, 0);
+        let last = last
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, last)
+    });
     let mut report = Report {
         nodes: inv.nodes.len(),
         strategy,
         moments: Default::default(),
+        ties: Default::default(),
         rollout_stalls: false,
         workloads: Vec::new(),
         utilization: utilization(&max.after),
         hint: None,
     };
-    for (i, w) in wls.iter().enumerate() {
-        let tally = |o: &engine::Outcome, pods: u32| Tally {
-            pods: u64::from(pods),
-            placed: u64::from(o.placed),
-            unplaced: u64::from(o.unplaced),
-            first_unplaced: o.failure.clone().map(|f| (w.id.clone(), f)),
-        };
-        let s = tally(&steady.outcomes[i], w.steady);
-        let m = tally(&max.outcomes[i], w.max);
-        let extra = tally(&max.surge[i], w.surge);
-        let surge = Tally {
-            pods: m.pods + extra.pods,
-            placed: m.placed + extra.placed,
-            unplaced: m.unplaced + extra.unplaced,
-            first_unplaced: extra
-                .first_unplaced
-                .clone()
-                .or_else(|| m.first_unplaced.clone()),
-        };
-        report.rollout_stalls |= extra.unplaced > 0 && w.max_unavailable == 0;
-        let assignments = max.outcomes[i]
-            .assignments
-            .iter()
-            .map(|(&n, &c)| (inv.nodes[n].name.clone(), c))
-            .collect();
-        report.workloads.push(WorkloadReport {
-            workload: w.id.clone(),
-            moments: [s, m, surge],
-            assignments,
-            component: w.component.clone(),
-        });
-    }
-    for k in 0..3 {
-        let t = &mut report.moments[k];
-        for w in &report.workloads {
-            let wt = &w.moments[k];
-            t.pods += wt.pods;
-            t.placed += wt.placed;
-            t.unplaced += wt.unplaced;
-        }
-        t.first_unplaced = report
-            .workloads
-            .iter()
-            .find_map(|w| w.moments[k].first_unplaced.clone());
-    }
-    // In surge, a surge pod's failure (what stalls the rollout) wins over an earlier max failure.
-    if let Some(i) = (0..wls.len()).find(|&i| max.surge[i].failure.is_some()) {
-        report.moments[2].first_unplaced =
-            max.surge[i].failure.clone().map(|f| (wls[i].id.clone(), f));
-    }
+    let (workloads, totals, stalls) =
+        report::tallies(&wls, &steady, &max, |n| inv.nodes[n].name.clone());
+    let (workloads_last, totals_last, stalls_last) =
+        report::tallies(&wls, &steady_last, &max_last, |n| inv.nodes[n].name.clone());
+    report.ties = report::ties(&workloads, &totals, &workloads_last, &totals_last);
+    report.rollout_stalls = stalls || stalls_last;
+    report.workloads = workloads;
+    report.moments = totals;
     if report.moments[0].unplaced > 0 || report.moments[1].unplaced > 0 {
         report.hint = moments::better_packing(&setup, &wls, strategy);
     }

@@ -1,27 +1,46 @@
 //! The three moments: steady (every workload at its steady replica count), max (every workload
 //! at HPA maxReplicas) and surge (max, then each Deployment's rolling-update surge pods on top),
 //! each a fresh greedy run over a copy of the cluster with the existing pods bound.
+//!
+//! Each moment runs twice: with ties between equally scored nodes broken towards the first node
+//! by name, and towards the last. kube-scheduler breaks them by the order in which it found the
+//! nodes feasible, which no input fixes; where the two runs differ, the outcome depends on it.
 
 use std::collections::BTreeMap;
 
 use super::Strategy;
 use super::cluster::Cluster;
-use super::engine::{Outcome, Prepared, Queue, place};
-use super::workload::Workload;
+use super::engine::{Outcome, Queue, Run as Ties, place};
+use super::prepare::Prepared;
+use super::score::image_locality::Images;
+use super::workload::{Role, Workload};
 use crate::inventory::{ExistingPod, Inventory};
+use crate::verify::KubeVersion;
 
-/// A cluster with the existing pods bound, and every workload's static verdicts.
+/// A cluster with the existing pods bound, and every workload role's static verdicts.
 pub struct Setup<'a> {
     pub base: Cluster<'a>,
-    pub prepared: Vec<Prepared>,
+    /// Per workload, per role.
+    pub prepared: Vec<Vec<Prepared>>,
+    pub images: Images,
+    /// The two tie-break orders: each node's rank by name, and the reverse.
+    pub ties: [Vec<u32>; 2],
+    /// The nodes in each of those orders.
+    pub orders: [Vec<u32>; 2],
 }
 
 impl<'a> Setup<'a> {
-    pub fn new(inv: &'a Inventory, existing: &[ExistingPod], workloads: &[Workload]) -> Self {
+    pub fn new(
+        inv: &'a Inventory,
+        existing: &[ExistingPod],
+        workloads: &[Workload],
+        version: KubeVersion,
+    ) -> Self {
+        let roles = || workloads.iter().flat_map(|w| &w.roles);
         let resources = existing
             .iter()
             .map(|p| &p.pod)
-            .chain(workloads.iter().map(|w| &w.pod))
+            .chain(roles().map(|r| &r.pod))
             .flat_map(|p| p.requests.keys());
         let mut base = Cluster::new(&inv.nodes, resources);
         let by_name: BTreeMap<&str, usize> = inv
@@ -38,11 +57,26 @@ impl<'a> Setup<'a> {
                 base.bind(node, &p.pod, &req, group, holder);
             }
         }
+        let images = Images::new(&inv.nodes);
         let prepared = workloads
             .iter()
-            .map(|w| Prepared::new(&base, &w.pod))
+            .map(|w| {
+                w.roles
+                    .iter()
+                    .map(|r| Prepared::new(&base, &r.pod, version, &images))
+                    .collect()
+            })
             .collect();
-        Setup { base, prepared }
+        let n = u32::try_from(inv.nodes.len()).unwrap_or(u32::MAX);
+        let reversed = base.rank.iter().map(|r| n - 1 - r).collect();
+        let backwards = base.by_rank.iter().rev().copied().collect();
+        Setup {
+            ties: [base.rank.clone(), reversed],
+            orders: [base.by_rank.clone(), backwards],
+            base,
+            prepared,
+            images,
+        }
     }
 }
 
@@ -54,25 +88,59 @@ pub struct Run<'a> {
     pub after: Cluster<'a>,
 }
 
-/// Place `count(w)` replicas of every workload in `order`, then (with `surge`) the surge pods.
+/// A workload's roles one after the other: counts add up, the first failure and every
+/// assignment are kept.
+fn place_roles(
+    cluster: &mut Cluster<'_>,
+    roles: &[Role],
+    prepared: &[Prepared],
+    mut count: impl FnMut(&Role) -> (u32, bool),
+    ties: Ties<'_>,
+    queue: &mut Queue,
+) -> Outcome {
+    let mut total = Outcome::default();
+    for (role, prep) in roles.iter().zip(prepared) {
+        let (n, surge) = count(role);
+        let pod = if surge { role.surge_shape() } else { &role.pod };
+        let o = place(cluster, pod, prep, n, ties, queue);
+        total.placed += o.placed;
+        total.unplaced += o.unplaced;
+        if total.failure.is_none() {
+            total.failure = o.failure;
+        }
+        for (node, c) in o.assignments {
+            *total.assignments.entry(node).or_insert(0) += c;
+        }
+    }
+    total
+}
+
+/// Place `count(role)` replicas of every workload in `order`, then (with `surge`) the surge
+/// pods, with ties broken by `tie` (0: first by name, 1: last).
 pub fn run<'a>(
     setup: &Setup<'a>,
     workloads: &[Workload],
     order: &[usize],
-    count: impl Fn(&Workload) -> u32,
+    count: impl Fn(&Role) -> u32,
     surge: bool,
-    strategy: Strategy,
+    (strategy, tie): (Strategy, usize),
 ) -> Run<'a> {
+    let ties = Ties {
+        strategy,
+        tie: &setup.ties[tie],
+        order: &setup.orders[tie],
+        images: &setup.images,
+    };
     let mut cluster = setup.base.clone();
     let mut queue = Queue::default();
     let mut outcomes = vec![Outcome::default(); workloads.len()];
     for &i in order {
-        outcomes[i] = place(
+        outcomes[i] = place_roles(
             &mut cluster,
-            &workloads[i].pod,
+            &workloads[i].roles,
             &setup.prepared[i],
-            count(&workloads[i]),
-            strategy,
+            |r| (count(r), false),
+            ties,
             &mut queue,
         );
     }
@@ -80,12 +148,12 @@ pub fn run<'a>(
     let mut surges = vec![Outcome::default(); workloads.len()];
     if surge {
         for &i in order {
-            surges[i] = place(
+            surges[i] = place_roles(
                 &mut cluster,
-                &workloads[i].pod,
+                &workloads[i].roles,
                 &setup.prepared[i],
-                workloads[i].surge,
-                strategy,
+                |r| (r.surge, true),
+                ties,
                 &mut queue,
             );
         }
@@ -97,18 +165,57 @@ pub fn run<'a>(
     }
 }
 
+/// Steady and max (with surge) in input order, for one tie order. When no workload scales,
+/// steady is max without the surge: one run gives both.
+pub fn moments<'a>(
+    setup: &Setup<'a>,
+    workloads: &[Workload],
+    strategy: Strategy,
+    tie: usize,
+) -> (Run<'a>, Run<'a>) {
+    let order: Vec<usize> = (0..workloads.len()).collect();
+    let max = run(setup, workloads, &order, |r| r.max, true, (strategy, tie));
+    let scales = workloads
+        .iter()
+        .flat_map(|w| &w.roles)
+        .any(|r| r.steady != r.max);
+    let steady = if scales {
+        run(
+            setup,
+            workloads,
+            &order,
+            |r| r.steady,
+            false,
+            (strategy, tie),
+        )
+    } else {
+        Run {
+            outcomes: max.outcomes.clone(),
+            surge: vec![Outcome::default(); workloads.len()],
+            after: max.after.clone(),
+        }
+    };
+    (steady, max)
+}
+
 /// The biggest pods first: accelerators and other extended resources, then cpu, then memory.
 pub fn largest_first(workloads: &[Workload]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..workloads.len()).collect();
     let size = |w: &Workload| {
-        let extended: i64 = w
-            .pod
-            .requests
-            .iter()
-            .filter(|(k, _)| k.contains('/'))
-            .fold(0i64, |sum, (_, n)| sum.saturating_add(*n));
-        let get = |k: &str| w.pod.requests.get(k).copied().unwrap_or(0);
-        (extended, get("cpu"), get("memory"))
+        let biggest = |f: &dyn Fn(&Role) -> i64| w.roles.iter().map(f).max().unwrap_or(0);
+        let get = |r: &Role, k: &str| r.pod.requests.get(k).copied().unwrap_or(0);
+        let extended = biggest(&|r: &Role| {
+            r.pod
+                .requests
+                .iter()
+                .filter(|(k, _)| k.contains('/'))
+                .fold(0i64, |sum, (_, n)| sum.saturating_add(*n))
+        });
+        (
+            extended,
+            biggest(&|r: &Role| get(r, "cpu")),
+            biggest(&|r: &Role| get(r, "memory")),
+        )
     };
     order.sort_by_key(|&i| std::cmp::Reverse(size(&workloads[i])));
     order
@@ -127,8 +234,8 @@ pub fn better_packing(
         Strategy::Binpack => Strategy::Spread,
     };
     let fits = |order: &[usize], s: Strategy| {
-        let steady = run(setup, workloads, order, |w| w.steady, false, s);
-        let max = run(setup, workloads, order, |w| w.max, false, s);
+        let steady = run(setup, workloads, order, |r| r.steady, false, (s, 0));
+        let max = run(setup, workloads, order, |r| r.max, false, (s, 0));
         steady
             .outcomes
             .iter()

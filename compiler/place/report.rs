@@ -4,6 +4,11 @@
 //! In the surge moment, counts cover every pod (max plus surge), and the failure shown is the
 //! first surge pod that did not fit — what stalls a rollout — or, when every surge pod fit, the
 //! first pod of the moment that did not.
+//!
+//! Counts are those of ties broken towards the first node by name. Where breaking them towards
+//! the last gives other counts or another first failure, the moment is order-sensitive: its
+//! `ties` list both outcomes and the workloads whose counts differ, and it is feasible only if
+//! both fit.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,7 +16,9 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use super::Strategy;
-use super::engine::Failure;
+use super::engine::{Failure, Outcome};
+use super::moments::Run;
+use super::workload::Workload;
 
 pub const MOMENTS: [&str; 3] = ["steady", "max", "surge"];
 
@@ -46,11 +53,22 @@ pub fn component(labels: Option<&BTreeMap<String, String>>) -> Option<String> {
     labels.get("app.kubernetes.io/component").cloned()
 }
 
+/// A moment whose outcome depends on which of equally scored nodes the scheduler picks: what
+/// breaking ties towards the last node by name gives instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tie {
+    pub other: Tally,
+    /// The workloads whose counts or first failure differ: (workload, first order, other order).
+    pub workloads: Vec<(String, Tally, Tally)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub nodes: usize,
     pub strategy: Strategy,
     pub moments: [Tally; 3],
+    /// Per moment, set when its outcome depends on tie-breaking.
+    pub ties: [Option<Tie>; 3],
     /// A surge pod could not fit while its Deployment's maxUnavailable is 0.
     pub rollout_stalls: bool,
     pub workloads: Vec<WorkloadReport>,
@@ -67,6 +85,21 @@ fn failure_json(f: &Failure) -> (Value, Value) {
 impl Tally {
     fn feasible(&self) -> bool {
         self.unplaced == 0
+    }
+
+    /// Counts and first failure, what two tie orders are compared on.
+    fn same_outcome(&self, other: &Tally) -> bool {
+        let first = |t: &Tally| {
+            t.first_unplaced
+                .as_ref()
+                .map(|(w, f)| (w.clone(), f.message()))
+        };
+        (self.pods, self.placed, self.unplaced) == (other.pods, other.placed, other.unplaced)
+            && first(self) == first(other)
+    }
+
+    fn cell(&self) -> String {
+        format!("{}/{}", self.placed, self.pods)
     }
 
     fn to_json(&self, with_workload: bool) -> Map<String, Value> {
@@ -93,16 +126,132 @@ impl Tally {
     }
 }
 
+/// Per workload and in total, each moment's tally of one run (steady, and max with surge);
+/// and whether a rollout stalls. `name` gives a node's name.
+pub fn tallies(
+    wls: &[Workload],
+    steady: &Run<'_>,
+    max: &Run<'_>,
+    name: impl Fn(usize) -> String,
+) -> (Vec<WorkloadReport>, [Tally; 3], bool) {
+    let mut stalls = false;
+    let mut reports = Vec::new();
+    for (i, w) in wls.iter().enumerate() {
+        let tally = |o: &Outcome, pods: u32| Tally {
+            pods: u64::from(pods),
+            placed: u64::from(o.placed),
+            unplaced: u64::from(o.unplaced),
+            first_unplaced: o.failure.clone().map(|f| (w.id.clone(), f)),
+        };
+        let s = tally(&steady.outcomes[i], w.steady());
+        let m = tally(&max.outcomes[i], w.max());
+        let extra = tally(&max.surge[i], w.surge());
+        let surge = Tally {
+            pods: m.pods + extra.pods,
+            placed: m.placed + extra.placed,
+            unplaced: m.unplaced + extra.unplaced,
+            first_unplaced: extra
+                .first_unplaced
+                .clone()
+                .or_else(|| m.first_unplaced.clone()),
+        };
+        stalls |= extra.unplaced > 0 && w.max_unavailable == 0;
+        let assignments = max.outcomes[i]
+            .assignments
+            .iter()
+            .map(|(&n, &c)| (name(n), c))
+            .collect();
+        reports.push(WorkloadReport {
+            workload: w.id.clone(),
+            moments: [s, m, surge],
+            assignments,
+            component: w.component.clone(),
+        });
+    }
+    let mut totals: [Tally; 3] = Default::default();
+    for (k, t) in totals.iter_mut().enumerate() {
+        for w in &reports {
+            let wt = &w.moments[k];
+            t.pods += wt.pods;
+            t.placed += wt.placed;
+            t.unplaced += wt.unplaced;
+        }
+        t.first_unplaced = reports
+            .iter()
+            .find_map(|w| w.moments[k].first_unplaced.clone());
+    }
+    // In surge, a surge pod's failure (what stalls the rollout) wins over an earlier max failure.
+    if let Some(i) = (0..wls.len()).find(|&i| max.surge[i].failure.is_some()) {
+        totals[2].first_unplaced = max.surge[i].failure.clone().map(|f| (wls[i].id.clone(), f));
+    }
+    (reports, totals, stalls)
+}
+
+/// The moments whose outcome differs between the two tie orders.
+pub fn ties(
+    first: &[WorkloadReport],
+    totals: &[Tally; 3],
+    other: &[WorkloadReport],
+    other_totals: &[Tally; 3],
+) -> [Option<Tie>; 3] {
+    std::array::from_fn(|k| {
+        let workloads: Vec<(String, Tally, Tally)> = first
+            .iter()
+            .zip(other)
+            .filter(|(a, b)| !a.moments[k].same_outcome(&b.moments[k]))
+            .map(|(a, b)| {
+                (
+                    a.workload.clone(),
+                    a.moments[k].clone(),
+                    b.moments[k].clone(),
+                )
+            })
+            .collect();
+        (!workloads.is_empty() || !totals[k].same_outcome(&other_totals[k])).then(|| Tie {
+            other: other_totals[k].clone(),
+            workloads,
+        })
+    })
+}
+
 impl Report {
-    /// Every pod fits at max, and no rollout would stall.
+    /// Every pod fits at max (whichever of equally scored nodes the scheduler picks), and no
+    /// rollout would stall.
     pub fn feasible(&self) -> bool {
-        self.moments[0].feasible() && self.moments[1].feasible() && !self.rollout_stalls
+        let fits = |k: usize| {
+            self.moments[k].feasible() && self.ties[k].as_ref().is_none_or(|t| t.other.feasible())
+        };
+        fits(0) && fits(1) && !self.rollout_stalls
+    }
+
+    /// Whether some moment's outcome depends on tie-breaking.
+    pub fn order_sensitive(&self) -> bool {
+        self.ties.iter().any(Option::is_some)
     }
 
     pub fn to_json(&self) -> Value {
         let mut moments = Map::new();
-        for (name, t) in MOMENTS.iter().zip(&self.moments) {
+        for (k, (name, t)) in MOMENTS.iter().zip(&self.moments).enumerate() {
             let mut m = t.to_json(true);
+            if let Some(tie) = &self.ties[k] {
+                m.insert(
+                    "feasible".into(),
+                    (t.feasible() && tie.other.feasible()).into(),
+                );
+                let outcomes = [t, &tie.other].map(|o| Value::Object(o.to_json(true)));
+                let workloads: Map<String, Value> = tie
+                    .workloads
+                    .iter()
+                    .map(|(w, a, b)| {
+                        let both = [a, b].map(|o| Value::Object(o.to_json(false)));
+                        (w.clone(), Value::from(both.to_vec()))
+                    })
+                    .collect();
+                m.insert(
+                    "ties".into(),
+                    json!({ "outcomes": outcomes.to_vec(), "workloads": workloads }),
+                );
+            }
             if *name == "surge" {
                 m.insert("rollout_stalls".into(), self.rollout_stalls.into());
             }
@@ -115,7 +264,18 @@ impl Report {
                 let ms: Map<String, Value> = MOMENTS
                     .iter()
                     .zip(&w.moments)
-                    .map(|(n, t)| ((*n).to_string(), Value::Object(t.to_json(false))))
+                    .enumerate()
+                    .map(|(k, (n, t))| {
+                        let mut m = t.to_json(false);
+                        let other = self.ties[k].as_ref().and_then(|tie| {
+                            tie.workloads.iter().find(|(id, ..)| *id == w.workload)
+                        });
+                        if let Some((_, a, b)) = other {
+                            let both = [a, b].map(|o| Value::Object(o.to_json(false)));
+                            m.insert("ties".into(), Value::from(both.to_vec()));
+                        }
+                        ((*n).to_string(), Value::Object(m))
+                    })
                     .collect();
                 json!({ "workload": w.workload, "moments": ms, "assignments": w.assignments })
             })
@@ -128,8 +288,13 @@ impl Report {
             "workloads": workloads,
             "utilization": self.utilization,
         });
-        if let (Some(h), Value::Object(m)) = (&self.hint, &mut out) {
-            m.insert("hint".into(), h.clone().into());
+        if let Value::Object(m) = &mut out {
+            if let Some(h) = &self.hint {
+                m.insert("hint".into(), h.clone().into());
+            }
+            if self.order_sensitive() {
+                m.insert("order_sensitive".into(), true.into());
+            }
         }
         out
     }
@@ -139,6 +304,9 @@ impl Report {
         let mut s = String::new();
         let verdict = if self.feasible() {
             "fits"
+        } else if self.moments[0].feasible() && self.moments[1].feasible() && self.order_sensitive()
+        {
+            "may not fit (it depends on tie-breaking, below)"
         } else {
             "does not fit"
         };
@@ -160,6 +328,24 @@ impl Report {
                 "{name:<8} {:>8}  {why}",
                 format!("{}/{}", t.placed, t.pods)
             );
+        }
+        for (k, name) in MOMENTS.iter().enumerate() {
+            let Some(tie) = &self.ties[k] else { continue };
+            let workloads: Vec<String> = tie
+                .workloads
+                .iter()
+                .map(|(w, a, b)| format!("{w} {} or {}", a.cell(), b.cell()))
+                .collect();
+            let _ = writeln!(
+                s,
+                "\n{name} depends on which of equally scored nodes the scheduler picks: {} or {} placed ({})",
+                self.moments[k].cell(),
+                tie.other.cell(),
+                workloads.join(", ")
+            );
+            if let Some((w, f)) = &tie.other.first_unplaced {
+                let _ = writeln!(s, "  otherwise {w}: {}", f.message());
+            }
         }
         if self.rollout_stalls {
             let _ = writeln!(

@@ -23,6 +23,12 @@ pub fn check(m: &Manifest) -> Result<(), String> {
             count("spec.replicas", s.replicas)?;
             template("spec.template", &s.template)
         }),
+        Manifest::ReplicaSet(r) => r.spec.as_ref().map_or(Ok(()), |s| {
+            count("spec.replicas", s.replicas)?;
+            s.template
+                .as_ref()
+                .map_or(Ok(()), |t| template("spec.template", t))
+        }),
         Manifest::Job(j) => j.spec.as_ref().map_or(Ok(()), |s| {
             count("spec.parallelism", s.parallelism)?;
             count("spec.completions", s.completions)?;
@@ -48,6 +54,7 @@ pub fn check(m: &Manifest) -> Result<(), String> {
             let fixed = rc.overhead.as_ref().and_then(|o| o.pod_fixed.as_ref());
             quantities("overhead.podFixed", fixed)
         }
+        Manifest::Service(_) => Ok(()),
     }
 }
 

@@ -36,8 +36,21 @@ pub fn diagnostics(report: &Report) -> Diagnostics {
     for w in &report.workloads {
         let [_, max, surge] = &w.moments;
         let component = w.component.as_deref();
+        // What breaking ties the other way gives for this workload at a moment.
+        let other = |k: usize| {
+            report.ties[k]
+                .as_ref()
+                .and_then(|t| t.workloads.iter().find(|(id, ..)| *id == w.workload))
+                .map(|(_, _, b)| b)
+        };
         let (tally, what, help) = if max.unplaced > 0 {
             (max, "at maximum scale", at_max(component))
+        } else if let Some(m) = other(1).filter(|m| m.unplaced > 0) {
+            (
+                m,
+                "at maximum scale when the scheduler breaks ties between equally scored nodes the other way",
+                at_max(component),
+            )
         } else if report.rollout_stalls && surge.unplaced > 0 {
             (
                 surge,
@@ -45,7 +58,14 @@ pub fn diagnostics(report: &Report) -> Diagnostics {
                 at_surge(component),
             )
         } else {
-            continue;
+            match other(2).filter(|s| report.rollout_stalls && s.unplaced > 0) {
+                Some(s) => (
+                    s,
+                    "during a rolling update, which would stall when the scheduler breaks ties between equally scored nodes the other way",
+                    at_surge(component),
+                ),
+                None => continue,
+            }
         };
         let why = tally
             .first_unplaced

@@ -13,6 +13,7 @@ mod formats;
 mod fuzz;
 mod gitops;
 mod hardening;
+mod kube_scheduler;
 mod link;
 mod linters;
 mod memory;

@@ -1,6 +1,7 @@
 //! Placement fixtures: each folder of `tests/place/` is a cluster (`nodes.json`, `nodes.yaml` or
-//! `pools.toml`), optional running pods (`pods.json`), manifests (`manifests.yaml`) and an
-//! optional `strategy` file; the JSON report and the text table are pinned as snapshots.
+//! `pools.toml`), optional running pods (`pods.json`), manifests (`manifests.yaml`) and optional
+//! `strategy` and `k8s-version` files; the JSON report and the text table are pinned as
+//! snapshots.
 
 use std::path::Path;
 
@@ -18,6 +19,15 @@ fn read(path: &Path) -> SourceFile {
 }
 
 fn report(dir: &Path) -> place::Report {
+    let k8s_version = std::fs::read_to_string(dir.join("k8s-version"))
+        .ok()
+        .map(|v| v.trim().parse().expect("a Kubernetes version"))
+        .unwrap_or_default();
+    report_at(dir, k8s_version)
+}
+
+/// The report of a fixture folder, in the words of `k8s_version`'s scheduler.
+pub fn report_at(dir: &Path, k8s_version: mlspec::verify::KubeVersion) -> place::Report {
     let catalog = Catalog::builtin().unwrap();
     let inv_path = ["nodes.json", "nodes.yaml", "pools.toml"]
         .iter()
@@ -43,7 +53,15 @@ fn report(dir: &Path) -> place::Report {
         "binpack" => Strategy::Binpack,
         _ => Strategy::Spread,
     };
-    place::simulate(&inv.unwrap(), &existing, &manifests, &Options { strategy })
+    place::simulate(
+        &inv.unwrap(),
+        &existing,
+        &manifests,
+        &Options {
+            strategy,
+            k8s_version,
+        },
+    )
 }
 
 #[test]
@@ -345,4 +363,35 @@ fn a_spec_cannot_set_the_level_of_w0200() {
         d.help.as_deref().is_some_and(|h| h.contains("-A W0200")),
         "{d:?}"
     );
+}
+
+/// The scheduler's words follow `--k8s-version`: 1.34 named the first untolerated taint, 1.35
+/// and later (the default target is 1.37) do not.
+#[test]
+fn place_speaks_the_target_versions_words() {
+    let dir = "tests/place/taints";
+    let run = |version: Option<&str>| {
+        let (nodes, manifests) = (format!("{dir}/nodes.json"), format!("{dir}/manifests.yaml"));
+        let mut args = vec!["place", "--inventory", &nodes];
+        if let Some(v) = version {
+            args.extend(["--k8s-version", v]);
+        }
+        args.push(&manifests);
+        let o = mlspec(&root(), &args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let named = "node(s) had untolerated taint {dedicated: batch}";
+    let generic = "3 node(s) had untolerated taint(s)";
+    for v in ["1.33", "1.34"] {
+        let out = run(Some(v));
+        assert!(out.contains(named) && !out.contains(generic), "{v}: {out}");
+    }
+    for v in [Some("1.35"), Some("1.36"), None] {
+        let out = run(v);
+        assert!(
+            out.contains(generic) && !out.contains(named),
+            "{v:?}: {out}"
+        );
+    }
 }

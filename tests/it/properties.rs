@@ -459,6 +459,7 @@ fn inventory(nodes: &[GenNode]) -> Inventory {
                 taints,
                 allocatable,
                 unschedulable: false,
+                images: Vec::new(),
             }
         })
         .collect();
@@ -504,7 +505,7 @@ proptest! {
         let (manifests, diags) = place::manifests_from_json(docs);
         prop_assert!(diags.is_empty(), "{:?}", diags);
         let strategy = if binpack { PlaceStrategy::Binpack } else { PlaceStrategy::Spread };
-        let report = place::simulate(&inv, &[], &manifests, &PlaceOptions { strategy });
+        let report = place::simulate(&inv, &[], &manifests, &PlaceOptions { strategy, ..Default::default() });
 
         // At max, what each node holds stays within what it has.
         let mut used: BTreeMap<&str, [i64; 4]> = BTreeMap::new();

@@ -1,8 +1,11 @@
-//! InterPodAffinity (required terms only): the pod's affinity terms need a matching pod in the
-//! node's domain, its anti-affinity terms need none, and no running pod's anti-affinity term may
-//! match the pod in that domain. Counts are kept incrementally while replicas are placed.
+//! InterPodAffinity (required terms): on a node without one of the pod's affinity topology keys,
+//! or whose domain holds no pod matching every affinity term, the pod does not fit — unless no
+//! pod anywhere matches them all and it matches them itself (the first of a group); a domain
+//! holding a pod that matches one of its anti-affinity terms is closed; and so is a domain where
+//! a running pod's anti-affinity term matches the pod. Counts are kept incrementally while
+//! replicas are placed.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::pod_topology_spread::NO_DOMAIN;
 
@@ -13,14 +16,14 @@ pub const EXISTING_ANTI_AFFINITY: &str = "node(s) didn't satisfy existing pods a
 /// Matching pods per domain of one term's topology key.
 #[derive(Debug, Clone)]
 pub struct TermCounts {
-    pub domain_of: Rc<Vec<u32>>,
+    pub domain_of: Arc<Vec<u32>>,
     pub counts: Vec<i64>,
-    /// Whether the pod being placed matches this term itself.
+    /// Whether the pod being placed matches this term (for affinity: all of its terms) itself.
     pub self_match: bool,
 }
 
 impl TermCounts {
-    fn at(&self, node: usize) -> Option<i64> {
+    pub fn at(&self, node: usize) -> Option<i64> {
         let d = self.domain_of[node];
         (d != NO_DOMAIN).then(|| self.counts[d as usize])
     }
@@ -28,15 +31,23 @@ impl TermCounts {
     fn total(&self) -> i64 {
         self.counts.iter().sum()
     }
+
+    fn add(&mut self, node: usize) {
+        let d = self.domain_of[node];
+        if self.self_match && d != NO_DOMAIN {
+            self.counts[d as usize] += 1;
+        }
+    }
 }
 
 /// The inter-pod state for one workload.
 #[derive(Debug, Clone, Default)]
 pub struct InterPodState {
+    /// Per affinity term, the pods that match every affinity term.
     pub affinity: Vec<TermCounts>,
     pub anti_affinity: Vec<TermCounts>,
     /// Running pods' anti-affinity terms that match this pod: (domains, blocked domain flags).
-    pub existing: Vec<(Rc<Vec<u32>>, Vec<bool>)>,
+    pub existing: Vec<(Arc<Vec<u32>>, Vec<bool>)>,
 }
 
 impl InterPodState {
@@ -47,10 +58,13 @@ impl InterPodState {
     /// The first failing rule on this node, in the plugin's order.
     pub fn check(&self, node: usize) -> Option<&'static str> {
         if !self.affinity.is_empty() {
-            let found = self
-                .affinity
-                .iter()
-                .all(|t| t.at(node).is_some_and(|c| c > 0));
+            let mut found = true;
+            for t in &self.affinity {
+                match t.at(node) {
+                    None => return Some(AFFINITY),
+                    Some(c) => found &= c > 0,
+                }
+            }
             // The first replica of a group whose terms match itself may go anywhere.
             let first = self.affinity.iter().all(|t| t.total() == 0 && t.self_match);
             if !found && !first {
@@ -71,29 +85,11 @@ impl InterPodState {
         blocked.then_some(EXISTING_ANTI_AFFINITY)
     }
 
-    /// Whether a failure of `check` on this node is for good (anti-affinity only grows while one
-    /// workload is placed) rather than until another replica lands elsewhere.
-    pub fn permanent(reason: &str) -> bool {
-        reason != AFFINITY
-    }
-
-    /// A replica landed on `node`; returns whether an affinity domain opened up.
-    pub fn add(&mut self, node: usize) -> bool {
-        let mut opened = false;
-        for t in self.affinity.iter_mut().filter(|t| t.self_match) {
-            let d = t.domain_of[node];
-            if d != NO_DOMAIN {
-                opened |= t.counts[d as usize] == 0;
-                t.counts[d as usize] += 1;
-            }
+    /// A replica landed on `node`.
+    pub fn add(&mut self, node: usize) {
+        for t in self.affinity.iter_mut().chain(&mut self.anti_affinity) {
+            t.add(node);
         }
-        for t in self.anti_affinity.iter_mut().filter(|t| t.self_match) {
-            let d = t.domain_of[node];
-            if d != NO_DOMAIN {
-                t.counts[d as usize] += 1;
-            }
-        }
-        opened
     }
 }
 
@@ -103,7 +99,7 @@ mod tests {
 
     #[test]
     fn hostname_anti_affinity_allows_one_replica_per_node() {
-        let dom = Rc::new(vec![0, 1, NO_DOMAIN]);
+        let dom = Arc::new(vec![0, 1, NO_DOMAIN]);
         let mut s = InterPodState {
             anti_affinity: vec![TermCounts {
                 domain_of: dom,
@@ -120,8 +116,8 @@ mod tests {
     }
 
     #[test]
-    fn affinity_lets_the_first_self_matching_pod_through() {
-        let dom = Rc::new(vec![0, 1]);
+    fn affinity_lets_the_first_self_matching_pod_through_on_nodes_with_the_key() {
+        let dom = Arc::new(vec![0, 1, NO_DOMAIN]);
         let mut s = InterPodState {
             affinity: vec![TermCounts {
                 domain_of: dom,
@@ -131,14 +127,19 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(s.check(1), None);
-        assert!(s.add(0));
+        assert_eq!(
+            s.check(2),
+            Some(AFFINITY),
+            "a node without the key never fits"
+        );
+        s.add(0);
         assert_eq!(s.check(1), Some(AFFINITY));
         assert_eq!(s.check(0), None);
     }
 
     #[test]
     fn existing_pods_block_their_domains() {
-        let dom = Rc::new(vec![0, 1]);
+        let dom = Arc::new(vec![0, 1]);
         let s = InterPodState {
             existing: vec![(dom, vec![true, false])],
             ..Default::default()

@@ -14,18 +14,19 @@ pub mod pod_topology_spread;
 pub mod taint_toleration;
 
 use crate::inventory::Node;
+use crate::verify::KubeVersion;
 
 use super::pod::PodShape;
 
 /// The filters that look only at the node and the pod, in order: the first reason, if any.
-pub fn static_reason(node: &Node, pod: &PodShape) -> Option<String> {
+pub fn static_reason(node: &Node, pod: &PodShape, version: KubeVersion) -> Option<String> {
     if let Some(r) = node_unschedulable::filter(node, pod) {
         return Some(r.to_string());
     }
     if let Some(r) = node_name::filter(node, pod) {
         return Some(r.to_string());
     }
-    if let Some(r) = taint_toleration::filter(node, pod) {
+    if let Some(r) = taint_toleration::filter(node, pod, version) {
         return Some(r);
     }
     node_affinity::filter(node, pod).map(str::to_string)

@@ -25,6 +25,7 @@ mod tests {
             taints: vec![],
             allocatable: Default::default(),
             unschedulable: false,
+            images: Vec::new(),
         };
         let mut pod = PodShape::default();
         assert_eq!(filter(&node, &pod), None);

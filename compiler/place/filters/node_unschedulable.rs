@@ -32,6 +32,7 @@ mod tests {
             taints: vec![],
             allocatable: Default::default(),
             unschedulable,
+            images: Vec::new(),
         }
     }
 

@@ -19,8 +19,11 @@ pub struct SpreadState {
     pub max_skew: i64,
     pub min_domains: i64,
     pub self_match: bool,
+    /// Whether a placed replica counts (same namespace, a selector with requirements that
+    /// match it).
+    pub counted: bool,
     /// Domain of each node (`NO_DOMAIN` without the key).
-    pub domain_of: std::rc::Rc<Vec<u32>>,
+    pub domain_of: std::sync::Arc<Vec<u32>>,
     /// Matching pods per domain.
     pub counts: Vec<i64>,
     /// Whether each domain is eligible (has a node the pod may select).
@@ -33,8 +36,8 @@ pub struct SpreadState {
 impl SpreadState {
     pub fn new(
         c: &Spread,
-        self_match: bool,
-        domain_of: std::rc::Rc<Vec<u32>>,
+        (self_match, counted): (bool, bool),
+        domain_of: std::sync::Arc<Vec<u32>>,
         counts: Vec<i64>,
         eligible: Vec<bool>,
     ) -> Self {
@@ -50,6 +53,7 @@ impl SpreadState {
             max_skew: c.max_skew,
             min_domains: c.min_domains,
             self_match,
+            counted,
             domain_of,
             counts,
             eligible,
@@ -75,13 +79,12 @@ impl SpreadState {
         (count + i64::from(self.self_match) - self.min() > self.max_skew).then_some(REASON)
     }
 
-    /// A replica landed on `node`; returns whether the minimum rose (parked nodes may pass now).
-    pub fn add(&mut self, node: usize) -> bool {
+    /// A replica that matches the constraint's selector landed on `node`.
+    pub fn add(&mut self, node: usize) {
         let d = self.domain_of[node];
-        if !self.self_match || d == NO_DOMAIN {
-            return false;
+        if !self.counted || d == NO_DOMAIN {
+            return;
         }
-        let before = self.min();
         let d = d as usize;
         if self.eligible[d] {
             let c = self.counts[d];
@@ -94,7 +97,6 @@ impl SpreadState {
             *self.by_count.entry(c + 1).or_insert(0) += 1;
         }
         self.counts[d] += 1;
-        self.min() > before
     }
 }
 
@@ -117,19 +119,31 @@ mod tests {
     #[test]
     fn skew_is_measured_against_the_global_minimum() {
         // nodes 0,1 in zone 0, node 2 in zone 1, node 3 lacks the key
-        let dom = std::rc::Rc::new(vec![0, 0, 1, NO_DOMAIN]);
-        let mut s = SpreadState::new(&spread(1, 1), true, dom, vec![1, 0], vec![true, true]);
+        let dom = std::sync::Arc::new(vec![0, 0, 1, NO_DOMAIN]);
+        let mut s = SpreadState::new(
+            &spread(1, 1),
+            (true, true),
+            dom,
+            vec![1, 0],
+            vec![true, true],
+        );
         assert_eq!(s.check(0), Some(REASON));
         assert_eq!(s.check(2), None);
         assert_eq!(s.check(3), Some(MISSING));
-        assert!(s.add(2));
+        s.add(2);
         assert_eq!(s.check(0), None);
     }
 
     #[test]
     fn too_few_domains_pin_the_minimum_at_zero() {
-        let dom = std::rc::Rc::new(vec![0, 1]);
-        let s = SpreadState::new(&spread(1, 3), true, dom, vec![1, 1], vec![true, true]);
+        let dom = std::sync::Arc::new(vec![0, 1]);
+        let s = SpreadState::new(
+            &spread(1, 3),
+            (true, true),
+            dom,
+            vec![1, 1],
+            vec![true, true],
+        );
         assert_eq!(s.min(), 0);
         assert_eq!(s.check(0), Some(REASON));
     }

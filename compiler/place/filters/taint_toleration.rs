@@ -1,18 +1,27 @@
-//! TaintToleration: every `NoSchedule`/`NoExecute` taint of the node must be tolerated; the
-//! reason names the first untolerated taint in node order.
+//! TaintToleration: every `NoSchedule`/`NoExecute` taint of the node must be tolerated. Up to
+//! 1.34 the reason names the first untolerated taint in node order; from 1.35 it is generic
+//! (kubernetes/kubernetes#134740), and the taint is named only in the scheduler's log.
 
 use k8s_openapi::api::core::v1::Toleration;
 
 use crate::inventory::{Node, Taint};
+use crate::verify::KubeVersion;
 
 use super::super::pod::PodShape;
 
-/// The v1.34 reason; v1.35 says only `node(s) had untolerated taint(s)`.
-pub fn reason(taint: &Taint) -> String {
-    format!(
-        "node(s) had untolerated taint {{{}: {}}}",
-        taint.key, taint.value
-    )
+/// The reason since 1.35.
+pub const GENERIC: &str = "node(s) had untolerated taint(s)";
+
+/// The reason `version`'s scheduler gives for this taint.
+pub fn reason(taint: &Taint, version: KubeVersion) -> String {
+    if version >= KubeVersion::V1_35 {
+        GENERIC.to_string()
+    } else {
+        format!(
+            "node(s) had untolerated taint {{{}: {}}}",
+            taint.key, taint.value
+        )
+    }
 }
 
 /// ToleratesTaint: effect empty or equal, key empty (with Exists) or equal, Exists or equal values.
@@ -44,8 +53,26 @@ pub fn first_untolerated<'a>(node: &'a Node, pod: &PodShape) -> Option<&'a Taint
     })
 }
 
-pub fn filter(node: &Node, pod: &PodShape) -> Option<String> {
-    first_untolerated(node, pod).map(reason)
+pub fn filter(node: &Node, pod: &PodShape, version: KubeVersion) -> Option<String> {
+    first_untolerated(node, pod).map(|t| reason(t, version))
+}
+
+/// TaintToleration's score: how many `PreferNoSchedule` taints of the node none of the pod's
+/// tolerations with an empty or `PreferNoSchedule` effect tolerates.
+pub fn intolerable_preferences(node: &Node, pod: &PodShape) -> i64 {
+    let soft = || {
+        pod.tolerations.iter().filter(|t| {
+            t.effect
+                .as_deref()
+                .is_none_or(|e| e.is_empty() || e == "PreferNoSchedule")
+        })
+    };
+    let n = node
+        .taints
+        .iter()
+        .filter(|taint| taint.effect == "PreferNoSchedule" && !soft().any(|t| tolerates(t, taint)))
+        .count();
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -101,16 +128,27 @@ mod tests {
             ],
             allocatable: Default::default(),
             unschedulable: false,
+            images: Vec::new(),
         };
         let mut pod = PodShape::default();
+        let old = KubeVersion::V1_34;
         assert_eq!(
-            filter(&node, &pod).as_deref(),
+            filter(&node, &pod, old).as_deref(),
             Some("node(s) had untolerated taint {nvidia.com/gpu: }")
+        );
+        assert_eq!(
+            filter(&node, &pod, KubeVersion::V1_35).as_deref(),
+            Some(GENERIC)
         );
         pod.tolerations = vec![tol("nvidia.com/gpu", "Exists", "", "NoSchedule")];
         assert_eq!(
-            filter(&node, &pod).as_deref(),
+            filter(&node, &pod, old).as_deref(),
             Some("node(s) had untolerated taint {b: x}")
         );
+        assert_eq!(intolerable_preferences(&node, &pod), 1);
+        pod.tolerations.push(tol("soft", "Exists", "", ""));
+        assert_eq!(intolerable_preferences(&node, &pod), 0);
+        pod.tolerations = vec![tol("soft", "Exists", "", "NoSchedule")];
+        assert_eq!(intolerable_preferences(&node, &pod), 1);
     }
 }
