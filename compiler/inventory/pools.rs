@@ -175,7 +175,11 @@ fn tpu_topology(
             Some(slice.chips_per_pod)
         }
         _ => {
-            let offered: Vec<&str> = acc.all_topologies().map(String::as_str).collect();
+            let offered: Vec<&str> = acc
+                .all_topologies()
+                .into_iter()
+                .map(String::as_str)
+                .collect();
             diags.push(err(
                 &codes::E0129,
                 format!("`{acc_name}` offers no topology `{t}`"),

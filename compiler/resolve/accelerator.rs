@@ -177,7 +177,10 @@ pub(super) fn accelerator(
                         .help(format!(
                             "write `accelerator = {{ type = \"{}\", topology = \"{}\" }}`",
                             a.name.v,
-                            entry.topologies.last().map_or("2x2", String::as_str)
+                            entry
+                                .single_host_topologies()
+                                .last()
+                                .map_or("2x2", |t| t.as_str())
                         )),
                 );
                 return None;
@@ -218,16 +221,47 @@ fn same_compute(profile: &str, offered: &[String]) -> Option<String> {
         .cloned()
 }
 
-/// The topologies a TPU type offers, for a help line.
-fn topologies_help(name: &str, entry: &Accelerator) -> String {
-    let single = entry.topologies.join(", ");
-    match &entry.multi_host {
-        Some(m) => format!(
-            "`{name}` offers {single} on one host, and {} on several hosts of {} chips",
-            m.topologies.join(", "),
-            m.chips_per_host
-        ),
-        None => format!("`{name}` offers {single}"),
+/// The topologies a TPU type offers, for a help line: on one host, then on several hosts of
+/// each machine type.
+pub(crate) fn topologies_help(name: &str, entry: &Accelerator) -> String {
+    let single: Vec<&str> = entry
+        .single_host_topologies()
+        .into_iter()
+        .map(String::as_str)
+        .collect();
+    let several: Vec<String> = entry
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            let ts: Vec<&str> = h
+                .topologies
+                .iter()
+                .filter(|t| {
+                    entry
+                        .shapes(t)
+                        .iter()
+                        .any(|(s, o)| o.machine == h.machine && s.hosts > 1)
+                })
+                .map(String::as_str)
+                .collect();
+            (!ts.is_empty()).then(|| {
+                format!(
+                    "{} on several hosts of {} chips ({})",
+                    ts.join(", "),
+                    h.chips,
+                    h.machine
+                )
+            })
+        })
+        .collect();
+    if several.is_empty() {
+        format!("`{name}` offers {} on one host", single.join(", "))
+    } else {
+        format!(
+            "`{name}` offers {} on one host, and {}",
+            single.join(", "),
+            several.join("; ")
+        )
     }
 }
 

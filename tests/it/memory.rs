@@ -510,6 +510,50 @@ fn a_tpu_slice_is_accounted_per_chip_and_the_help_names_a_larger_topology() {
     assert_eq!(compiled.memory[0].verdict, mlspec::memory::Verdict::Fits);
 }
 
+/// An AWS Neuron device holds several NeuronCores, and tensor parallelism counts cores: the
+/// account is per core (a device's memory over its cores), and the help asks for more devices
+/// with the degree in cores.
+#[test]
+fn a_neuron_device_is_accounted_per_core() {
+    let spec = |devices: u32, tp: u32| {
+        format!(
+            "[app]\nname = \"neuron-llm\"\n[serve]\nimage = \"vllm/vllm-openai:v0.11.0\"\nruntime = \"vllm\"\nmodel_name = \"meta-llama/Llama-3.1-70B-Instruct\"\nargs = [\"--tensor-parallel-size\", \"{tp}\", \"--max-model-len\", \"8192\"]\n[serve.resources]\nmemory = \"64Gi\"\nshm = \"16Gi\"\naccelerator = \"aws-inferentia2\"\ngpus = {devices}\n"
+        )
+    };
+    let compiled = compile(
+        &SourceFile::new("neuron.toml", spec(2, 4)),
+        &crate::support::catalog(),
+        &Options::default(),
+    );
+    let e0220 = compiled
+        .diagnostics
+        .iter()
+        .find(|d| d.code.id == "E0220")
+        .expect("E0220");
+    assert!(
+        e0220.message.contains("per core on 4 cores of 2 × `aws-inferentia2`"),
+        "{}",
+        e0220.message
+    );
+    let help = e0220.help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("`gpus = 8`") && help.contains("--tensor-parallel-size 16"),
+        "{help}"
+    );
+    let a = &compiled.memory[0];
+    assert_eq!((a.devices, a.device_word), (4, "core"));
+    assert!((a.device_bytes - 16.0 * (1u64 << 30) as f64).abs() < 1.0);
+
+    let compiled = compile(
+        &SourceFile::new("neuron.toml", spec(8, 16)),
+        &crate::support::catalog(),
+        &Options::default(),
+    );
+    let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.id).collect();
+    assert!(!codes.iter().any(|c| c.starts_with("E02") || *c == "E0132"), "{codes:?}");
+    assert_eq!(compiled.memory[0].verdict, mlspec::memory::Verdict::Fits);
+}
+
 /// docs/memory.md's table of the model catalog is what `mlspec stdlib list --markdown` prints.
 #[test]
 fn the_docs_model_table_is_current() {
