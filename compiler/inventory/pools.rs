@@ -334,10 +334,13 @@ fn pool(
                 "use a name from stdlib/accelerators.toml, such as nvidia-l4",
             )),
             Some(acc) => {
-                labels.extend(acc.node_selector.clone());
-                if let Some(own) = provider.and_then(|p| p.accelerators.get(&acc_name)) {
-                    labels.extend(own.clone());
+                // The accelerator's own labels (unless the provider's nodes carry none) and the
+                // provider's beside them; the provider's taints with the accelerator's.
+                if provider.is_none_or(|p| p.accelerator_labels != Some(false)) {
+                    labels.extend(acc.node_selector.clone());
                 }
+                let acc = &provider.map_or_else(|| acc.clone(), |p| p.accelerator(&acc_name, acc));
+                labels.extend(acc.node_selector.clone());
                 for tol in &acc.tolerations {
                     if let Ok(taint) = Taint::parse(tol) {
                         taints.push(taint);

@@ -341,6 +341,20 @@ pub fn provider(name: &str, p: &Provider, catalog: &Catalog) -> Vec<Problem> {
     if let Some(l) = &p.pool_label {
         out.check("pool_label", label_key(l), LABEL);
     }
+    for t in &p.tolerations {
+        out.check(
+            "tolerations",
+            toleration::parse(t).map(|_| ()),
+            "write `key[=value]:Effect`, e.g. `sku=gpu:NoSchedule`",
+        );
+    }
+    if !p.tolerations.is_empty() && p.accelerators.is_empty() {
+        out.check(
+            "tolerations",
+            Err("apply to the accelerators in `accelerators`, and there are none".into()),
+            "list the accelerators whose nodes carry these taints under `[NAME.accelerators]`",
+        );
+    }
     for (acc, labels) in &p.accelerators {
         let key = format!("accelerators.{acc}");
         if catalog.accelerator(acc).is_none() {

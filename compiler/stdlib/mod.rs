@@ -41,6 +41,38 @@ pub struct Provider {
     /// Accelerator name → the labels such nodes carry under this provider.
     #[serde(default)]
     pub accelerators: BTreeMap<String, BTreeMap<String, String>>,
+    /// Taints this provider's nodes of the accelerators in `accelerators` carry, tolerated by
+    /// pods of them beside the accelerator's own (`key[=value]:Effect`).
+    #[serde(default)]
+    pub tolerations: Vec<String>,
+    /// `false`: accelerator nodes carry no label a pod could select (a device plugin alone, or
+    /// one GPU type), so pods ask for the device and select nothing. `true` when not given.
+    pub accelerator_labels: Option<bool>,
+}
+
+impl Provider {
+    /// Whether the provider changes any accelerator entry.
+    pub fn changes_accelerators(&self) -> bool {
+        !self.accelerators.is_empty() || self.accelerator_labels == Some(false)
+    }
+
+    /// The accelerator `name` as this provider's nodes carry it: the provider's labels in place
+    /// of its own (none without `accelerator_labels`), and the provider's tolerations added.
+    pub fn accelerator(&self, name: &str, a: &Accelerator) -> Accelerator {
+        let mut a = a.clone();
+        if self.accelerator_labels == Some(false) {
+            a.node_selector.clear();
+        }
+        if let Some(labels) = self.accelerators.get(name) {
+            a.node_selector = labels.clone();
+            for t in &self.tolerations {
+                if !a.tolerations.contains(t) {
+                    a.tolerations.push(t.clone());
+                }
+            }
+        }
+        a
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

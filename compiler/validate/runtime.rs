@@ -244,8 +244,15 @@ mod tests {
         assert!(!codes(&spec("aws-trainium2", 16, 64)).contains(&"E0132"));
         let (_, d) = crate::compile_str(&spec("aws-inferentia2", 2, 2));
         let e = d.iter().find(|x| x.code.id == "E0132").expect("E0132");
-        assert!(e.message.contains("each pod gets 4 (2 devices of 2 cores)"), "{}", e.message);
-        assert!(e.help.as_deref().is_some_and(|h| h.contains("`gpus = 1`")), "{e:?}");
+        assert!(
+            e.message.contains("each pod gets 4 (2 devices of 2 cores)"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.help.as_deref().is_some_and(|h| h.contains("`gpus = 1`")),
+            "{e:?}"
+        );
         assert!(codes(&spec("aws-trainium1", 1, 1)).contains(&"E0132"));
     }
 

@@ -531,7 +531,9 @@ fn a_neuron_device_is_accounted_per_core() {
         .find(|d| d.code.id == "E0220")
         .expect("E0220");
     assert!(
-        e0220.message.contains("per core on 4 cores of 2 × `aws-inferentia2`"),
+        e0220
+            .message
+            .contains("per core on 4 cores of 2 × `aws-inferentia2`"),
         "{}",
         e0220.message
     );
@@ -550,7 +552,10 @@ fn a_neuron_device_is_accounted_per_core() {
         &Options::default(),
     );
     let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.id).collect();
-    assert!(!codes.iter().any(|c| c.starts_with("E02") || *c == "E0132"), "{codes:?}");
+    assert!(
+        !codes.iter().any(|c| c.starts_with("E02") || *c == "E0132"),
+        "{codes:?}"
+    );
     assert_eq!(compiled.memory[0].verdict, mlspec::memory::Verdict::Fits);
 }
 

@@ -347,12 +347,16 @@ fn every_provider_places_its_own_specs_on_its_own_pools() {
             dir.path(),
             &["build", "-A", "warnings", "app.toml"],
         ));
-        let own = &catalog.accelerator("nvidia-l4").expect("l4").node_selector;
-        let wanted = provider.accelerators.get("nvidia-l4").unwrap_or(own);
+        let l4 = catalog.accelerator("nvidia-l4").expect("l4");
+        let wanted = provider.accelerator("nvidia-l4", l4).node_selector;
+        if provider.accelerator_labels == Some(false) {
+            assert!(wanted.is_empty(), "{name}: nothing to select");
+            assert!(!yaml.contains("nodeSelector"), "{name}: {yaml}");
+        }
         let source = mlspec::source::SourceFile::new("pools.toml", pools);
         let (inventory, _) = mlspec::inventory::parse(&source, &catalog);
         let node = &inventory.expect("the pools parse").nodes[0];
-        for (k, v) in wanted {
+        for (k, v) in &wanted {
             assert!(
                 yaml.contains(&format!("{k}: {v}")),
                 "{name}: the selector asks for {k}"
