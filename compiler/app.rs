@@ -382,6 +382,9 @@ pub struct Batch {
     /// (`parallelism` = `completions` = hosts) and a headless Service, named like the workload,
     /// that gives each pod a stable DNS name.
     pub hosts: Option<i32>,
+    /// The Kueue LocalQueue that admits the work: a `kueue.x-k8s.io/queue-name` label, and the
+    /// Job created suspended.
+    pub queue: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -65,6 +65,7 @@ const RULES: &[(&str, &[Source])] = &[
         "/{app.kubernetes.io~1name,app.kubernetes.io~1instance,app.kubernetes.io~1part-of}",
         &[Spec("/app.name")],
     ),
+    ("/kueue.x-k8s.io~1queue-name", &[Spec("queue")]),
     ("/metadata/labels", &[SpecEntry("/app.labels")]),
     (
         "/{cert-manager.io~1issuer,cert-manager.io~1cluster-issuer}",
@@ -166,6 +167,9 @@ const RULES: &[(&str, &[Source])] = &[
     ),
     ("^/spec/schedule", &[Spec("cron")]),
     ("^/spec/timeZone", &[Spec("timezone")]),
+    // A queued Job (or a schedule's runs) is suspended for Kueue; a CronJob by `suspend`.
+    ("kind:Job ^/spec/suspend", &[Spec("queue")]),
+    ("/jobTemplate/spec/suspend", &[Spec("queue")]),
     ("^/spec/suspend", &[Spec("suspend")]),
     (
         "^/spec/startingDeadlineSeconds",

@@ -220,6 +220,10 @@ fn common(
         parallelism: hosts.or(b.parallelism.as_ref().map(|x| x.v)),
         completions: hosts.or(b.completions.as_ref().map(|x| x.v)),
         hosts,
+        queue: b
+            .queue
+            .as_ref()
+            .and_then(|q| check::label_name(d, &format!("{path}.queue"), q)),
     }
 }
 

@@ -32,6 +32,10 @@ pub struct Batch {
     /// Successful pods the Job needs, as on a Job.
     #[schemars(range(min = 0))]
     pub completions: Option<Sp<i32>>,
+    /// The Kueue LocalQueue that admits the work (`kueue.x-k8s.io/queue-name`): the Job (or
+    /// JobSet) is created suspended, and Kueue starts it when the queue's quota has room.
+    #[schemars(extend("examples" = ["team-a"]))]
+    pub queue: Option<Sp<String>>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -46,6 +50,7 @@ impl Batch {
             restart: f.string(d, "restart"),
             parallelism: f.count(d, "parallelism"),
             completions: f.count(d, "completions"),
+            queue: f.string(d, "queue"),
             span: f.span(),
         }
     }
