@@ -133,6 +133,7 @@ codes! {
     W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
     W0070 "few-sequences" Warning "a KV cache that holds only a few sequences of the maximum context";
     W0071 "unknown-model" Warning "a model mlspec does not know, so its memory is not checked";
+    W0081 "parallel-single-host-slices" Warning "several pods at once on a single-host TPU slice, each training alone";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
 }
 

@@ -13,7 +13,8 @@
 //! gpus = 4                    # devices of the accelerator's resource; default its max_per_node
 //! mig = { "1g.10gb" = 7 }     # MIG devices per node instead of whole GPUs
 //! topology = "4x4"            # TPUs: the slice the nodes form; adds the topology label, and
-//!                             # `gpus` defaults to the chips of one host of that slice
+//!                             # `gpus` defaults to the chips of one host of that slice (the
+//!                             # fewest hosts); the host's machine type labels the nodes
 //! zones = ["us-central1-a"]   # nodes go round-robin over the zones
 //! labels = { team = "ml" }
 //! taints = ["nvidia.com/gpu=present:NoSchedule"]
@@ -371,6 +372,21 @@ fn pool(
                     };
                     let gpus = get("gpus").map_or(per_node, |v| integer(v, "gpus", diags));
                     alloc.insert(acc.resource.clone(), gpus.unwrap_or(0));
+                    // A TPU host is of the machine type with its chips that forms the topology.
+                    let topology = acc
+                        .topology_label
+                        .as_ref()
+                        .and_then(|l| labels.get(l))
+                        .cloned();
+                    let machine = topology.and_then(|t| {
+                        acc.shapes(&t)
+                            .into_iter()
+                            .find(|(s, _)| Some(s.chips_per_pod) == gpus)
+                            .map(|(_, h)| h.machine.clone())
+                    });
+                    if let (Some(m), Some(l)) = (machine, &acc.machine_label) {
+                        labels.insert(l.clone(), m);
+                    }
                 }
             }
         }

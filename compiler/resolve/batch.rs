@@ -176,6 +176,8 @@ fn common(
     let hosts = super::accelerator::tpu_hosts(catalog, &b.container);
     if let Some((hosts, topology)) = hosts {
         multi_host(d, path, key, b, component, hosts, topology, &name, max_name);
+    } else if let Some((_, topology)) = super::accelerator::tpu_slice(catalog, &b.container) {
+        parallel_single_hosts(d, catalog, path, b, topology);
     }
     let hosts = hosts.map(|(h, _)| h);
     let restart = match &b.restart {
@@ -293,6 +295,67 @@ fn multi_host(
             )),
         );
     }
+}
+
+/// W0081: several pods at once on a single-host TPU slice each get a host of their own and
+/// train alone; a training meant to span hosts needs a multi-host slice.
+fn parallel_single_hosts(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    path: &str,
+    b: &spec::Batch,
+    topology: &Sp<String>,
+) {
+    let Some(p) = b.parallelism.as_ref().filter(|p| p.v > 1) else {
+        return;
+    };
+    let Some(a) = b
+        .container
+        .resources
+        .as_ref()
+        .and_then(|r| r.accelerator.as_ref())
+    else {
+        return;
+    };
+    let Some(entry) = catalog.accelerator(&a.name.v) else {
+        return;
+    };
+    // The same topology on smaller hosts, else the smallest multi-host topology.
+    let several = entry
+        .shapes(&topology.v)
+        .into_iter()
+        .find(|(s, _)| s.hosts > 1)
+        .map(|(s, h)| {
+            format!(
+                "`{}` on {} `{}` hosts (`gpus = {}`)",
+                topology.v, s.hosts, h.machine, s.chips_per_pod
+            )
+        })
+        .or_else(|| {
+            entry
+                .all_topologies()
+                .into_iter()
+                .find_map(|t| entry.slice(t).filter(|s| s.hosts > 1).map(|s| (t, s)))
+                .map(|(t, s)| format!("topology `{t}` ({} hosts)", s.hosts))
+        });
+    let help = match several {
+        Some(s) => format!(
+            "to train as one slice over several hosts use {s}; if the pods are independent runs, allow W0081 in `[lint]`"
+        ),
+        None => "if the pods are independent runs, allow W0081 in `[lint]`".to_string(),
+    };
+    d.push(
+        Diagnostic::new(
+            &codes::W0081,
+            format!(
+                "`{path}.parallelism` is {} on the single-host TPU slice `{}`: each pod gets a host of its own and trains alone",
+                p.v, topology.v
+            ),
+        )
+        .at(p.span, "pods that do not train together")
+        .also(topology.span, "one host per slice")
+        .help(help),
+    );
 }
 
 fn capitalise(s: &str) -> String {

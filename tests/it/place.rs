@@ -163,7 +163,19 @@ fn a_tpu_pool_topology_labels_its_nodes_and_gives_one_hosts_chips() {
     );
     assert_eq!(n.allocatable["google.com/tpu"], 4, "a 4x4 host has 4 chips");
     let (inv, _) = parse(pool("tpu-v5e", "2x4"));
-    assert_eq!(inv.unwrap().nodes[0].allocatable["google.com/tpu"], 8);
+    let n = &inv.unwrap().nodes[0];
+    assert_eq!(n.allocatable["google.com/tpu"], 8);
+    assert_eq!(
+        n.labels["node.kubernetes.io/instance-type"],
+        "ct5lp-hightpu-8t"
+    );
+    let (inv, _) = parse(pool("tpu-v6e", "2x4") + "gpus = 4\n");
+    let n = &inv.unwrap().nodes[0];
+    assert_eq!(n.allocatable["google.com/tpu"], 4);
+    assert_eq!(
+        n.labels["node.kubernetes.io/instance-type"],
+        "ct6e-standard-4t"
+    );
     for (accelerator, topology) in [("tpu-v5e", "2x2x2"), ("nvidia-l4", "2x4")] {
         let (_, diags) = parse(pool(accelerator, topology));
         assert!(
