@@ -147,9 +147,7 @@ pub(super) fn accelerator(
                     );
                     return None;
                 }
-                let Some((slice, host)) = host_shape(d, path, a, entry, t, gpus) else {
-                    return None;
-                };
+                let (slice, host) = host_shape(d, path, a, entry, t, gpus)?;
                 count = slice.chips_per_pod;
                 node_selector.insert(label.clone(), t.v.clone());
                 // A pod of this host's chips would fit a larger host of the same topology too:
