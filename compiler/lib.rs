@@ -40,6 +40,8 @@ pub struct Options {
     pub k8s_version: verify::KubeVersion,
     /// The cloud provider for specs that name none in `[app] provider` (`--provider`).
     pub provider: Option<String>,
+    /// The cluster's nodes (`--inventory`): each workload's node selector must match one (W0080).
+    pub inventory: Option<std::sync::Arc<inventory::Inventory>>,
 }
 
 /// The outcome of compiling one spec: objects (empty when any error was found) and every
@@ -58,7 +60,9 @@ pub struct Compiled {
 /// reported, so a mistake in `[overlays.staging]` is caught while building prod.
 pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Compiled {
     let provider = options.provider.as_deref();
-    let (spec, mut diagnostics, app) = check(source, catalog, options.env.as_deref(), provider);
+    let nodes = options.inventory.as_deref();
+    let (spec, mut diagnostics, app) =
+        check(source, catalog, options.env.as_deref(), provider, nodes);
     // The validate stage reported what the accounts mean; the report wants the accounts.
     let memory = match (&spec, &app) {
         (Some(spec), Some(app)) => memory::assess(spec, app, catalog).0,
@@ -70,7 +74,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
             if options.env.as_deref() == Some(name.as_str()) {
                 continue;
             }
-            let (_, found, _) = check(source, catalog, Some(name), provider);
+            let (_, found, _) = check(source, catalog, Some(name), provider, nodes);
             for d in found {
                 if d.primary.as_ref().is_some_and(|l| extent.contains(l.span)) {
                     diagnostics.push(d);
@@ -111,17 +115,20 @@ fn check(
     catalog: &Catalog,
     env: Option<&str>,
     provider: Option<&str>,
+    nodes: Option<&inventory::Inventory>,
 ) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
     let (spec, mut diagnostics) = spec::parse(source, env);
     let Some(spec) = spec else {
         return (None, diagnostics, None);
     };
-    let (catalog, d) = resolve::provider::catalog(&spec, catalog, provider);
+    let base = catalog;
+    let (catalog, d) = resolve::provider::catalog(&spec, base, provider);
     diagnostics.extend(d);
     let (app, d) = resolve::resolve(&spec, &catalog);
     diagnostics.extend(d);
     if let Some(app) = &app {
-        diagnostics.extend(validate::validate(&spec, app, &catalog));
+        let nodes = nodes.map(|inv| (inv, base));
+        diagnostics.extend(validate::validate(&spec, app, &catalog, nodes));
     }
     (Some(spec), diagnostics, app)
 }

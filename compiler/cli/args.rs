@@ -162,6 +162,7 @@ impl CompileArgs {
             lint: self.lint.levels(),
             k8s_version: self.k8s_version,
             provider: self.provider.clone(),
+            inventory: None,
         }
     }
 }

@@ -46,7 +46,8 @@ pub fn queued(mut meta: ObjectMeta, b: &Batch) -> ObjectMeta {
 }
 
 pub fn job(app: &App, b: &Batch) -> Option<Job> {
-    if b.schedule.is_some() {
+    // A job of slices is a JobSet (`job_set.rs`).
+    if b.schedule.is_some() || b.slices.is_some() {
         return None;
     }
     let w = &b.workload;

@@ -10,6 +10,7 @@ pub mod hpa;
 pub mod http_route;
 pub mod ingress;
 pub mod job;
+pub mod job_set;
 pub mod labels;
 pub mod model;
 pub mod namespace;
@@ -30,7 +31,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::Serialize;
 
-use self::crd::{HttpRoute, ScaledObject};
+use self::crd::{HttpRoute, JobSet, ScaledObject};
 use crate::app::App;
 
 /// One generated object. The variant order is the order of documents in a bundle.
@@ -52,6 +53,7 @@ pub enum Object {
     Ingress(Ingress),
     HttpRoute(HttpRoute),
     Job(Job),
+    JobSet(JobSet),
     CronJob(CronJob),
 }
 
@@ -72,7 +74,8 @@ impl Object {
             Object::Ingress(_) => 10,
             Object::HttpRoute(_) => 11,
             Object::Job(_) => 12,
-            Object::CronJob(_) => 13,
+            Object::JobSet(_) => 13,
+            Object::CronJob(_) => 14,
         }
     }
 
@@ -91,6 +94,7 @@ impl Object {
             Object::Ingress(_) => "Ingress",
             Object::HttpRoute(_) => "HTTPRoute",
             Object::Job(_) => "Job",
+            Object::JobSet(_) => "JobSet",
             Object::CronJob(_) => "CronJob",
         }
     }
@@ -110,6 +114,7 @@ impl Object {
             Object::Ingress(o) => &o.metadata,
             Object::HttpRoute(o) => &o.metadata,
             Object::Job(o) => &o.metadata,
+            Object::JobSet(o) => &o.metadata,
             Object::CronJob(o) => &o.metadata,
         }
     }
@@ -136,6 +141,7 @@ impl Object {
             "Ingress" => from(v).map(Object::Ingress),
             "HTTPRoute" => from(v).map(Object::HttpRoute),
             "Job" => from(v).map(Object::Job),
+            "JobSet" => from(v).map(Object::JobSet),
             "CronJob" => from(v).map(Object::CronJob),
             other => return Err(format!("mlspec does not emit kind `{other}`")),
         };
@@ -184,6 +190,7 @@ pub fn generate(app: &App) -> Vec<Object> {
         out.extend(service::headless(app, b).map(Object::Service));
         out.push(Object::NetworkPolicy(network_policy::batch(app, b)));
         out.extend(job::job(app, b).map(Object::Job));
+        out.extend(job_set::generate(app, b).map(Object::JobSet));
         out.extend(job::cron_job(app, b).map(Object::CronJob));
     }
     // Stable: within a kind, objects keep app order (server first, then jobs, then schedules).

@@ -25,6 +25,7 @@ pub mod filters;
 pub mod manifests;
 pub mod moments;
 pub mod pod;
+pub mod reach;
 pub mod report;
 pub mod score;
 pub mod verdict;

@@ -443,6 +443,19 @@ pub struct JobDefaults {
     pub restart: String,
 }
 
+/// `[jobset]`: how a job of several TPU slices becomes a JobSet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSetDefaults {
+    /// The name of the JobSet's one replicated Job (a pod is `JOBSET-NAME-SLICE-HOST`).
+    pub replicated_job: String,
+    /// Variables set when there is more than one slice: `{slices}`, `{coordinator}` filled.
+    pub slice_env: BTreeMap<String, String>,
+    /// The variable that holds the pod's slice index, read from `slice_index_label`.
+    pub slice_index_env: String,
+    pub slice_index_label: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleDefaults {
@@ -505,6 +518,7 @@ pub struct Defaults {
     pub probes: Probes,
     pub serve: ServeDefaults,
     pub jobs: JobDefaults,
+    pub jobset: JobSetDefaults,
     pub schedules: ScheduleDefaults,
     pub ingress: IngressDefaults,
     pub keda: KedaDefaults,

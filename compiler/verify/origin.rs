@@ -70,6 +70,11 @@ const FIELDS: &[(&str, &[&str])] = &[
         "^/spec/{successfulJobsHistoryLimit,failedJobsHistoryLimit}",
         &["history"],
     ),
+    ("kind:JobSet ^/spec/failurePolicy", &["retries"]),
+    (
+        "kind:JobSet ^/spec/replicatedJobs/*/{name,replicas}",
+        &["slices"],
+    ),
     ("/activeDeadlineSeconds", &["deadline"]),
     ("/ttlSecondsAfterFinished", &["ttl"]),
     ("/backoffLimit", &["retries"]),

@@ -156,6 +156,7 @@ mod tests {
             &catalog,
             None,
             None,
+            None,
         );
         (app, d)
     }
