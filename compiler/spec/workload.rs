@@ -72,8 +72,9 @@ pub struct Resources {
     /// An accelerator from the catalog (stdlib/accelerators.toml): its node labels,
     /// tolerations and resource name come with it.
     pub accelerator: Option<AcceleratorRef>,
-    /// Devices per pod: GPUs, or TPU chips (default 1 with an accelerator; with a TPU topology,
-    /// the chips of one host). Whole numbers.
+    /// Devices per pod: GPUs, AWS Neuron devices, or TPU chips (default 1 with an accelerator;
+    /// with a TPU topology, the chips of one host, which picks the host type of a topology two
+    /// form). Whole numbers.
     // Kept as written so a fraction can be reported.
     #[schemars(with = "Option<u32>", extend("examples" = [1]))]
     pub gpus: Option<Sp<f64>>,
