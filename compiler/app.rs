@@ -463,6 +463,24 @@ pub struct Batch {
     /// (`parallelism` = `completions` = hosts) and a headless Service, named like the workload,
     /// that gives each pod a stable DNS name.
     pub hosts: Option<i32>,
+    /// The Kueue LocalQueue that admits the work: a `kueue.x-k8s.io/queue-name` label, and the
+    /// Job created suspended.
+    pub queue: Option<String>,
+    /// Slices of a multi-host TPU topology that train together: a JobSet of one Indexed Job of
+    /// `hosts` pods per slice, in place of the Job and its headless Service.
+    pub slices: Option<JobSet>,
+}
+
+/// A job of TPU slices as a JobSet: its replicated Job and the variables of each container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSet {
+    pub slices: i32,
+    /// The name of the one replicated Job.
+    pub replicated_job: String,
+    /// Literal variables every container gets (MEGASCALE_* for more than one slice).
+    pub env: BTreeMap<String, String>,
+    /// A variable → the pod label it is read from (the slice's index).
+    pub label_env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

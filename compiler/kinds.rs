@@ -32,6 +32,11 @@ pub const ALL: &[Kind] = &[
     kind("ServiceMonitor", "monitoring.coreos.com/v1", &[]),
     kind("PodMonitoring", "monitoring.googleapis.com/v1", &[]),
     kind("Job", "batch/v1", &["/spec/template"]),
+    kind(
+        "JobSet",
+        "jobset.x-k8s.io/v1alpha2",
+        &["/spec/replicatedJobs/0/template/spec/template"],
+    ),
     kind("CronJob", "batch/v1", &["/spec/jobTemplate/spec/template"]),
 ];
 

@@ -46,6 +46,8 @@ pub struct Options {
     pub k8s_version: verify::KubeVersion,
     /// The cloud provider for specs that name none in `[app] provider` (`--provider`).
     pub provider: Option<String>,
+    /// The cluster's nodes (`--inventory`): each workload's node selector must match one (W0080).
+    pub inventory: Option<std::sync::Arc<inventory::Inventory>>,
 }
 
 /// The outcome of compiling one spec: objects (empty when any error was found) and every
@@ -75,6 +77,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     let provider = options.provider.as_deref();
     let version = options.k8s_version;
     let env = options.env.as_deref();
+    let nodes = options.inventory.as_deref();
     let mut diagnostics = Diagnostics::default();
     let mut objects = Vec::new();
     let mut memory = Vec::new();
@@ -89,7 +92,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
             origins,
         };
     };
-    let (spec, found, app) = check(&tree, catalog, env, provider);
+    let (spec, found, app) = check(&tree, catalog, env, provider, nodes);
     diagnostics.extend(found);
     let Some(spec) = &spec else {
         return Compiled {
@@ -108,7 +111,7 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
         if env == Some(name.as_str()) {
             continue;
         }
-        let (other, mut found, other_app) = check(&tree, catalog, Some(name), provider);
+        let (other, mut found, other_app) = check(&tree, catalog, Some(name), provider, nodes);
         if let (Some(other), Some(other_app)) = (&other, &other_app)
             && !found.has_errors()
         {
@@ -227,17 +230,20 @@ fn check(
     catalog: &Catalog,
     env: Option<&str>,
     provider: Option<&str>,
+    nodes: Option<&inventory::Inventory>,
 ) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
     let (spec, mut diagnostics) = tree.read(env);
     let Some(spec) = spec else {
         return (None, diagnostics, None);
     };
-    let (catalog, d) = resolve::provider::catalog(&spec, catalog, provider);
+    let base = catalog;
+    let (catalog, d) = resolve::provider::catalog(&spec, base, provider);
     diagnostics.extend(d);
     let (app, d) = resolve::resolve(&spec, &catalog);
     diagnostics.extend(d);
     if let Some(app) = &app {
-        diagnostics.extend(validate::validate(&spec, app, &catalog));
+        let nodes = nodes.map(|inv| (inv, base));
+        diagnostics.extend(validate::validate(&spec, app, &catalog, nodes));
     }
     (Some(spec), diagnostics, app)
 }

@@ -79,6 +79,7 @@ const RULES: &[(&str, &[Source])] = &[
         "kind:PodMonitoring ^/metadata/labels",
         &[SpecEntry("metrics.labels"), SpecEntry("/app.labels")],
     ),
+    ("/kueue.x-k8s.io~1queue-name", &[Spec("queue")]),
     ("/metadata/labels", &[SpecEntry("/app.labels")]),
     (
         "/{cert-manager.io~1issuer,cert-manager.io~1cluster-issuer}",
@@ -252,6 +253,29 @@ const RULES: &[(&str, &[Source])] = &[
     ),
     ("^/spec/schedule", &[Spec("cron")]),
     ("^/spec/timeZone", &[Spec("timezone")]),
+    // A queued Job (or a schedule's runs) is suspended for Kueue; a CronJob by `suspend`.
+    ("kind:Job ^/spec/suspend", &[Spec("queue")]),
+    ("kind:JobSet ^/spec/suspend", &[Spec("queue")]),
+    // A job of slices: the JobSet restarts as a whole, up to the job's retries, and each slice's
+    // Job never retries alone.
+    (
+        "kind:JobSet ^/spec/failurePolicy",
+        &[Spec("retries"), Defaults("jobs")],
+    ),
+    ("kind:JobSet ^/spec/network", &[Spec("slices")]),
+    (
+        "kind:JobSet ^/spec/replicatedJobs/*/name",
+        &[Defaults("jobset")],
+    ),
+    (
+        "kind:JobSet ^/spec/replicatedJobs/*/replicas",
+        &[Spec("slices")],
+    ),
+    (
+        "kind:JobSet ^/spec/replicatedJobs/*/template/spec/backoffLimit",
+        &[Spec("slices")],
+    ),
+    ("/jobTemplate/spec/suspend", &[Spec("queue")]),
     ("^/spec/suspend", &[Spec("suspend")]),
     (
         "^/spec/startingDeadlineSeconds",
@@ -604,7 +628,13 @@ impl Context<'_> {
         let found = match list {
             "env" => self
                 .spec_line(&format!("{s}.env.{name}"))
-                .or_else(|| self.spec_line(&format!("{s}.secret_env.{name}"))),
+                .or_else(|| self.spec_line(&format!("{s}.secret_env.{name}")))
+                // A JobSet's slices set the variables that join them.
+                .or_else(|| {
+                    (self.kind == "JobSet")
+                        .then(|| self.spec_line(&format!("{s}.slices")))
+                        .flatten()
+                }),
             _ if name == crate::generate::pod::SHM_VOLUME => self
                 .spec_line(&format!("{s}.resources.shm"))
                 .or_else(|| self.try_source(Accelerator, pointer))

@@ -148,8 +148,8 @@ pub struct CompileArgs {
     /// built-in catalog or replace entries of the same name (`mlspec stdlib list` shows them)
     #[arg(long, value_name = "DIR")]
     pub stdlib: Option<PathBuf>,
-    /// The cloud provider (gke, eks, aks, generic) for specs without `[app] provider`: whose node
-    /// labels accelerator selectors use
+    /// The cloud provider (`mlspec stdlib list`: generic, gke, eks, eks-managed, aks, ...) for
+    /// specs without `[app] provider`: whose node labels accelerator selectors use
     #[arg(long, value_name = "NAME")]
     pub provider: Option<String>,
     #[command(flatten)]
@@ -163,6 +163,7 @@ impl CompileArgs {
             lint: self.lint.levels(),
             k8s_version: self.k8s_version,
             provider: self.provider.clone(),
+            inventory: None,
         }
     }
 }

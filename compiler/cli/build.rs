@@ -13,7 +13,7 @@ use super::report::{self, Reporter};
 use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE, io};
 
 pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
-    let options = a.compile.options();
+    let mut options = a.compile.options();
     let want = Want {
         rendered: true,
         objects: a.cluster.inventory.is_some(),
@@ -23,6 +23,12 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // The specs are compiled against the inventory (W0080), then placed on it.
+    let cluster = match super::place::load(&a.cluster, &catalog, &options, out) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    options.inventory = cluster.as_ref().map(|c| c.inventory.clone());
     let outcome = match compile_all(&a.specs, &catalog, &options, want, out) {
         Ok(o) => o,
         Err(code) => return code,
@@ -48,7 +54,7 @@ pub fn run(a: &BuildArgs, out: &Reporter) -> i32 {
     // Placement meets the objects in bundle order, as `kubectl apply -f` of the bundle would.
     let mut objects = outcome.objects;
     objects.sort_by_key(Document::rank);
-    if let Err(code) = super::place::fits(&a.cluster, &catalog, &options, &objects, out) {
+    if let Err(code) = super::place::fits(cluster.as_ref(), &options.lint, &objects, out) {
         return code;
     }
     if let Some(dir) = &a.out_dir {

@@ -227,7 +227,7 @@ fn not_compiled(
 }
 
 pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
-    let options = a.compile.options();
+    let mut options = a.compile.options();
     let want = Want {
         rendered: false,
         objects: a.cluster.inventory.is_some(),
@@ -237,6 +237,12 @@ pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // The specs are compiled against the inventory (W0080), then placed on it.
+    let cluster = match super::place::load(&a.cluster, &catalog, &options, out) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    options.inventory = cluster.as_ref().map(|c| c.inventory.clone());
     match compile_all(&a.specs, &catalog, &options, want, out) {
         Err(code) => code,
         Ok(o) if o.errors > 0 => {
@@ -246,7 +252,7 @@ pub fn run(a: &CheckArgs, out: &Reporter) -> i32 {
             ));
             EXIT_INPUT
         }
-        Ok(o) => match super::place::fits(&a.cluster, &catalog, &options, &o.objects, out) {
+        Ok(o) => match super::place::fits(cluster.as_ref(), &options.lint, &o.objects, out) {
             Ok(()) => EXIT_OK,
             Err(code) => code,
         },

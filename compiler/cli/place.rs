@@ -2,8 +2,10 @@
 //! the inputs into Kubernetes objects, simulate the scheduler, report.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use mlspec::compile;
+use mlspec::diagnostics::Diagnostics;
 use mlspec::diagnostics::lint::{self, Levels};
 use mlspec::document::Document;
 use mlspec::inventory::{self, ExistingPod, Inventory};
@@ -20,7 +22,8 @@ use super::{EXIT_INPUT, EXIT_OK, EXIT_USAGE};
 pub struct Cluster {
     /// The inventory file's name, where what does not fit is reported.
     pub name: String,
-    pub inventory: Inventory,
+    /// Shared with the compiles that check selectors against it (`Options::inventory`).
+    pub inventory: Arc<Inventory>,
     pub existing: Vec<ExistingPod>,
     pub strategy: Strategy,
     /// Whose scheduler's words to report in.
@@ -68,7 +71,7 @@ pub fn load(
     match inventory {
         Some(inventory) if errors == 0 => Ok(Some(Cluster {
             name: source.name.clone(),
-            inventory,
+            inventory: Arc::new(inventory),
             existing,
             strategy: match args.strategy {
                 StrategyArg::Spread => Strategy::Spread,
@@ -95,8 +98,16 @@ fn read(path: &Path, out: &Reporter) -> Result<mlspec::source::SourceFile, i32> 
     }
 }
 
-pub fn manifests(objects: &[Document]) -> Vec<Manifest> {
-    place::manifests::from_objects(objects).0
+/// The objects as placement reads them, and W0082 for those it does not place. The objects have
+/// no file of their own, so the warnings point at none.
+pub fn manifests(objects: &[Document]) -> (Vec<Manifest>, Diagnostics) {
+    let (manifests, found) = place::manifests::from_objects(objects);
+    let mut d = Diagnostics::default();
+    for mut x in found {
+        x.primary = None;
+        d.push(x);
+    }
+    (manifests, d)
 }
 
 pub fn simulate(cluster: &Cluster, manifests: &[Manifest]) -> Report {
@@ -114,22 +125,26 @@ pub fn simulate(cluster: &Cluster, manifests: &[Manifest]) -> Report {
     report
 }
 
-/// For `build` and `check --inventory`: `Err(exit code)` (after printing why) when the
-/// inventory cannot be used or the objects do not fit it; `Ok` without `--inventory`.
+/// For `build` and `check --inventory` (the cluster `load`ed before the specs were compiled
+/// against it): `Err(exit code)` (after printing why) when the objects do not fit it, or a
+/// warning about them is denied; `Ok` without a cluster.
 pub fn fits(
-    args: &ClusterArgs,
-    catalog: &Catalog,
-    options: &mlspec::Options,
+    cluster: Option<&Cluster>,
+    levels: &Levels,
     objects: &[Document],
     out: &Reporter,
 ) -> Result<(), i32> {
-    if args.inventory.is_none() {
-        return Ok(());
-    }
-    let Some(cluster) = load(args, catalog, options, out)? else {
+    let Some(cluster) = cluster else {
         return Ok(());
     };
-    let report = simulate(&cluster, &manifests(objects));
+    let (manifests, d) = manifests(objects);
+    let at = mlspec::source::SourceFile::new(cluster.name.clone(), String::new());
+    let d = lint::apply(d, &Levels::default(), levels);
+    if out.diagnostics(&at, d.iter()).0 > 0 {
+        out.summary("error: a denied warning about placing the bundle\n");
+        return Err(EXIT_INPUT);
+    }
+    let report = simulate(cluster, &manifests);
     if report.feasible() {
         return Ok(());
     }
@@ -137,7 +152,7 @@ pub fn fits(
         report::eprint(&report.to_text());
         report::eprint("\n");
     }
-    verdict(&cluster, &report, out);
+    verdict(cluster, &report, out);
     out.summary("error: the bundle does not fit the inventory\n");
     Err(EXIT_INPUT)
 }
@@ -161,12 +176,14 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let options = a.compile.options();
+    let mut options = a.compile.options();
     let cluster = match load(&a.cluster, &catalog, &options, out) {
         Ok(Some(c)) => c,
         Ok(None) => return EXIT_USAGE,
         Err(code) => return code,
     };
+    // Specs are compiled against the cluster: a selector no node carries is W0080.
+    options.inventory = Some(cluster.inventory.clone());
     let mut all: Vec<Manifest> = Vec::new();
     let mut errors = 0;
     for path in &a.inputs {
@@ -183,9 +200,17 @@ pub fn run(a: &PlaceArgs, out: &Reporter) -> i32 {
             let own = spec_catalog.own;
             let compiled = compile(&source, own.as_ref().unwrap_or(&catalog), &options);
             errors += out.diagnostics(&source, compiled.diagnostics.iter()).0;
-            all.extend(manifests(&compiled.objects));
+            let (m, d) = manifests(&compiled.objects);
+            let d = lint::apply(d, &Levels::default(), &options.lint);
+            errors += out.diagnostics(&source, d.iter()).0;
+            all.extend(m);
         } else {
-            let (m, d) = place::read_manifests(&source);
+            let (m, mut d) = place::read_manifests(&source);
+            d.extend(place::reach::manifest_diagnostics(
+                &source,
+                &cluster.inventory,
+            ));
+            let d = lint::apply(d, &Levels::default(), &options.lint);
             errors += out.diagnostics(&source, d.iter()).0;
             all.extend(m);
         }

@@ -67,10 +67,10 @@ fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
         "from".into(),
     ]];
     for (name, a) in &c.accelerators {
-        let shapes = if a.mig.is_empty() {
-            &a.topologies
+        let shapes: Vec<&String> = if a.mig.is_empty() {
+            a.all_topologies()
         } else {
-            &a.mig
+            a.mig.iter().collect()
         };
         rows.push([
             name.clone(),
@@ -80,7 +80,11 @@ fn list(c: &Catalog, origin: &dyn Fn(&str) -> String) -> String {
             if shapes.is_empty() {
                 "-".into()
             } else {
-                shapes.join(" ")
+                shapes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             },
             origin(name),
         ]);

@@ -134,6 +134,7 @@ codes! {
     E0225 "invalid-memory-setting" Error "a runtime memory flag with a value the server would refuse";
     E0226 "heads-not-divisible" Error "a tensor-parallel degree that does not divide the model's attention heads";
     E0227 "context-longer-than-model" Error "a maximum context longer than the model's";
+    E0240 "slices-without-multi-host-slice" Error "`slices` on a job that asks for no multi-host TPU slice";
     E0300 "schema-violation" Error "internal error: a generated object fails its Kubernetes JSON schema";
     E0301 "api-rule-violation" Error "internal error: a generated object breaks a rule the API server enforces";
     E0310 "unknown-patch-target" Error "a patch names an object or workload the spec does not generate";
@@ -171,6 +172,9 @@ codes! {
     W0061 "host-port" Warning "a container port bound to a port of the node";
     W0070 "few-sequences" Warning "a KV cache that holds only a few sequences of the maximum context";
     W0071 "unknown-model" Warning "a model mlspec does not know, so its memory is not checked";
+    W0080 "selector-matches-no-node" Warning "a workload whose node selector matches no node of the inventory";
+    W0081 "parallel-single-host-slices" Warning "several pods at once on a single-host TPU slice, each training alone";
+    W0082 "not-placed" Warning "a pod-bearing object `place` does not place yet, so its pods are in no moment";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
     W0201 "tolerates-every-taint" Warning "a catalog toleration without a key, which tolerates every taint";
     W0202 "control-plane-placement" Warning "a catalog entry that selects or tolerates the control plane";

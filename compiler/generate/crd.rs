@@ -1,7 +1,8 @@
 //! Typed structs for the custom resources mlspec emits and k8s-openapi lacks: KEDA's
 //! `ScaledObject` (keda.sh/v1alpha1), Gateway API's `HTTPRoute` (gateway.networking.k8s.io/v1),
-//! the Prometheus Operator's `PodMonitor` and `ServiceMonitor` (monitoring.coreos.com/v1) and
-//! GKE Managed Prometheus's `PodMonitoring` (monitoring.googleapis.com/v1).
+//! the Prometheus Operator's `PodMonitor` and `ServiceMonitor` (monitoring.coreos.com/v1), GKE
+//! Managed Prometheus's `PodMonitoring` (monitoring.googleapis.com/v1) and `JobSet`
+//! (jobset.x-k8s.io/v1alpha2).
 //!
 //! Only the fields mlspec writes or `place` reads are modelled. They serialize like k8s-openapi
 //! objects: `apiVersion`, `kind`, `metadata`, `spec`, then every field in alphabetical order of
@@ -125,6 +126,15 @@ resource!(
     "PodMonitoring"
 );
 
+resource!(
+    /// A JobSet: several Jobs from replicated templates, created, restarted and deleted together,
+    /// with a headless Service for their pods' names.
+    JobSet,
+    JobSetSpec,
+    "jobset.x-k8s.io/v1alpha2",
+    "JobSet"
+);
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodMonitorSpec {
@@ -156,6 +166,51 @@ pub struct ScrapeEndpoint {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSetSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_policy: Option<JobSetFailurePolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<JobSetNetwork>,
+    pub replicated_jobs: Vec<ReplicatedJob>,
+    /// Created suspended (Kueue starts it); the JobSet suspends its Jobs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspend: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds_after_finished: Option<i32>,
+}
+
+/// How often the whole JobSet is recreated after one of its Jobs fails.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSetFailurePolicy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_restarts: Option<i32>,
+}
+
+/// Pod DNS names under the JobSet's headless Service (`subdomain`, the JobSet's name by default).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct JobSetNetwork {
+    #[serde(rename = "enableDNSHostnames", skip_serializing_if = "Option::is_none")]
+    pub enable_dns_hostnames: Option<bool>,
+    #[serde(
+        rename = "publishNotReadyAddresses",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub publish_not_ready_addresses: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subdomain: Option<String>,
+}
+
+/// `replicas` Jobs from one template, named `JOBSET-NAME-INDEX`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ReplicatedJob {
+    pub name: String,
+    pub replicas: i32,
+    pub template: k8s_openapi::api::batch::v1::JobTemplateSpec,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ pub mod hpa;
 pub mod http_route;
 pub mod ingress;
 pub mod job;
+pub mod job_set;
 pub mod labels;
 pub mod model;
 pub mod monitor;
@@ -31,7 +32,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::Serialize;
 
-use self::crd::{HttpRoute, PodMonitor, PodMonitoring, ScaledObject, ServiceMonitor};
+use self::crd::{HttpRoute, JobSet, PodMonitor, PodMonitoring, ScaledObject, ServiceMonitor};
 use crate::app::App;
 
 /// One generated object. The variant order is the order of documents in a bundle.
@@ -56,6 +57,7 @@ pub enum Object {
     ServiceMonitor(ServiceMonitor),
     PodMonitoring(PodMonitoring),
     Job(Job),
+    JobSet(JobSet),
     CronJob(CronJob),
 }
 
@@ -83,6 +85,7 @@ impl Object {
             Object::ServiceMonitor(_) => "ServiceMonitor",
             Object::PodMonitoring(_) => "PodMonitoring",
             Object::Job(_) => "Job",
+            Object::JobSet(_) => "JobSet",
             Object::CronJob(_) => "CronJob",
         }
     }
@@ -105,6 +108,7 @@ impl Object {
             Object::ServiceMonitor(o) => &o.metadata,
             Object::PodMonitoring(o) => &o.metadata,
             Object::Job(o) => &o.metadata,
+            Object::JobSet(o) => &o.metadata,
             Object::CronJob(o) => &o.metadata,
         }
     }
@@ -134,6 +138,7 @@ impl Object {
             "ServiceMonitor" => from(v).map(Object::ServiceMonitor),
             "PodMonitoring" => from(v).map(Object::PodMonitoring),
             "Job" => from(v).map(Object::Job),
+            "JobSet" => from(v).map(Object::JobSet),
             "CronJob" => from(v).map(Object::CronJob),
             other => return Err(format!("mlspec does not emit kind `{other}`")),
         };
@@ -208,6 +213,7 @@ pub fn generate(app: &App) -> Vec<Object> {
             &b.workload,
         )));
         out.extend(job::job(app, b).map(Object::Job));
+        out.extend(job_set::generate(app, b).map(Object::JobSet));
         out.extend(job::cron_job(app, b).map(Object::CronJob));
     }
     // Stable: within a kind, objects keep app order (servers, then jobs, then schedules).

@@ -49,6 +49,10 @@ pub fn generate(app: &App, s: &Server) -> Service {
 /// each pod resolves as `JOB-INDEX.SERVICE` (the pods' `subdomain`) before it is ready.
 pub fn headless(app: &App, b: &Batch) -> Option<Service> {
     b.hosts?;
+    // A JobSet's controller makes its own.
+    if b.slices.is_some() {
+        return None;
+    }
     let w = &b.workload;
     Some(Service {
         metadata: labels::meta(app, &w.name, &w.name, &w.component),

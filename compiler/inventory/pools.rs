@@ -13,7 +13,8 @@
 //! gpus = 4                    # devices of the accelerator's resource; default its max_per_node
 //! mig = { "1g.10gb" = 7 }     # MIG devices per node instead of whole GPUs
 //! topology = "4x4"            # TPUs: the slice the nodes form; adds the topology label, and
-//!                             # `gpus` defaults to the chips of one host of that slice
+//!                             # `gpus` defaults to the chips of one host of that slice (the
+//!                             # fewest hosts); the host's machine type labels the nodes
 //! zones = ["us-central1-a"]   # nodes go round-robin over the zones
 //! labels = { team = "ml" }
 //! taints = ["nvidia.com/gpu=present:NoSchedule"]
@@ -175,7 +176,11 @@ fn tpu_topology(
             Some(slice.chips_per_pod)
         }
         _ => {
-            let offered: Vec<&str> = acc.all_topologies().map(String::as_str).collect();
+            let offered: Vec<&str> = acc
+                .all_topologies()
+                .into_iter()
+                .map(String::as_str)
+                .collect();
             diags.push(err(
                 &codes::E0129,
                 format!("`{acc_name}` offers no topology `{t}`"),
@@ -321,10 +326,13 @@ fn pool(
                 "use a name from stdlib/accelerators.toml, such as nvidia-l4",
             )),
             Some(acc) => {
-                labels.extend(acc.node_selector.clone());
-                if let Some(own) = provider.and_then(|p| p.accelerators.get(&acc_name)) {
-                    labels.extend(own.clone());
+                // The accelerator's own labels (unless the provider's nodes carry none) and the
+                // provider's beside them; the provider's taints with the accelerator's.
+                if provider.is_none_or(|p| p.accelerator_labels != Some(false)) {
+                    labels.extend(acc.node_selector.clone());
                 }
+                let acc = &provider.map_or_else(|| acc.clone(), |p| p.accelerator(&acc_name, acc));
+                labels.extend(acc.node_selector.clone());
                 for tol in &acc.tolerations {
                     if let Ok(taint) = Taint::parse(tol) {
                         taints.push(taint);
@@ -355,6 +363,21 @@ fn pool(
                     };
                     let gpus = get("gpus").map_or(per_node, |v| integer(v, "gpus", diags));
                     alloc.insert(acc.resource.clone(), gpus.unwrap_or(0));
+                    // A TPU host is of the machine type with its chips that forms the topology.
+                    let topology = acc
+                        .topology_label
+                        .as_ref()
+                        .and_then(|l| labels.get(l))
+                        .cloned();
+                    let machine = topology.and_then(|t| {
+                        acc.shapes(&t)
+                            .into_iter()
+                            .find(|(s, _)| Some(s.chips_per_pod) == gpus)
+                            .map(|(_, h)| h.machine.clone())
+                    });
+                    if let (Some(m), Some(l)) = (machine, &acc.machine_label) {
+                        labels.insert(l.clone(), m);
+                    }
                 }
             }
         }

@@ -42,9 +42,9 @@ pub struct Assessment {
     pub active_parameters: Option<f64>,
     pub accelerator: String,
     pub mig: Option<String>,
-    /// Devices (GPUs, MIG slices or TPU chips) of one pod.
+    /// Devices (GPUs, MIG slices, TPU chips, or the cores of devices that hold several) of one pod.
     pub devices: u64,
-    /// What one device is called: `GPU`, or `chip` for a TPU.
+    /// What one device is called: `GPU`, `chip` for a TPU, `core` for a NeuronCore.
     pub device_word: &'static str,
     /// Bytes of one device.
     pub device_bytes: f64,
@@ -241,13 +241,17 @@ pub fn server_memory(
     let accel_ref = res.accelerator.as_ref()?;
     let accelerator = catalog.accelerator(&accel_ref.name.v)?;
     let mig = accel_ref.mig.as_ref().map(|p| p.v.clone());
-    let device_bytes = accelerator.device_bytes(mig.as_deref())?;
+    // A device of several cores (an AWS Neuron device's NeuronCores) is that many ranks, each
+    // with its share of the device's memory: the account is per core.
+    let cores = u64::from(accelerator.cores());
+    let device_bytes = accelerator.device_bytes(mig.as_deref())? / cores as f64;
     let devices: u64 = w
         .resources
         .devices
         .values()
         .map(|n| u64::try_from(*n).unwrap_or(0))
-        .sum();
+        .sum::<u64>()
+        * cores;
     if devices == 0 {
         return None;
     }
@@ -301,10 +305,10 @@ pub fn server_memory(
         return None;
     }
     let tp_span = at(tp_set.as_ref(), runtime_span);
-    let units = if accelerator.is_tpu() {
-        "chips"
-    } else {
-        "GPUs"
+    let units = match device_word(accelerator) {
+        "chip" => "chips",
+        "core" => "cores",
+        _ => "GPUs",
     };
     if !entry.splits_over(tensor) {
         d.push(
@@ -512,7 +516,7 @@ pub fn server_memory(
             .active_parameters
             .as_deref()
             .and_then(|p| crate::stdlib::models::parse_count(p).ok()),
-        device_word: if accelerator.is_tpu() { "chip" } else { "GPU" },
+        device_word: device_word(accelerator),
         accelerator: accel_ref.name.v.clone(),
         mig,
         devices,
@@ -532,6 +536,18 @@ pub fn server_memory(
         download,
         verdict,
     })
+}
+
+/// What one device of the account is called: a TPU `chip`, a `core` of a device that holds
+/// several (AWS Neuron), else a `GPU`.
+pub(crate) fn device_word(a: &crate::stdlib::Accelerator) -> &'static str {
+    if a.is_tpu() {
+        "chip"
+    } else if a.cores() > 1 {
+        "core"
+    } else {
+        "GPU"
+    }
 }
 
 /// The name of a dtype of `bytes` per value: the model's own when it is that size.

@@ -71,6 +71,7 @@ fn block(file: &str, a: &Assessment) -> String {
     };
     let device = match &a.mig {
         Some(p) => format!("{} MIG {p}", a.accelerator),
+        None if a.device_word == "core" => format!("core of {}", a.accelerator),
         None => a.accelerator.clone(),
     };
     let mut rows: Vec<(&str, String)> = Vec::new();

@@ -57,18 +57,18 @@ fn tp_setting(c: &Context, n: u64) -> String {
 fn alternatives(c: &Context) -> Vec<String> {
     let mut out = Vec::new();
     let entry = &c.model.entry;
-    let mig = c.setup.device_bytes
-        < c.accelerator
-            .device_bytes(None)
-            .unwrap_or(c.setup.device_bytes)
-            - 1.0;
+    let per_core = c
+        .accelerator
+        .device_bytes(None)
+        .map(|b| b / f64::from(c.accelerator.cores()));
+    let mig = c.setup.device_bytes < per_core.unwrap_or(c.setup.device_bytes) - 1.0;
     if c.runtime.tensor_parallel.is_some() && !mig {
         // A GPU pod asks for any count up to a node's; a TPU pod for a topology's chips.
         let counts: Vec<(u64, Option<&String>)> = if c.accelerator.is_tpu() {
             let mut t: Vec<(u64, Option<&String>)> = c
                 .accelerator
-                .topologies
-                .iter()
+                .single_host_topologies()
+                .into_iter()
                 .filter_map(|t| {
                     let chips = crate::stdlib::topology_chips(t)?;
                     Some((u64::try_from(chips).ok()?, Some(t)))
@@ -77,8 +77,10 @@ fn alternatives(c: &Context) -> Vec<String> {
             t.sort_by_key(|(n, _)| *n);
             t
         } else {
+            // Whole devices, each of `cores` ranks.
+            let cores = u64::from(c.accelerator.cores());
             (1..=u64::from(c.accelerator.max_per_node))
-                .map(|n| (n, None))
+                .map(|n| (n * cores, None))
                 .collect()
         };
         let more = counts
@@ -98,11 +100,14 @@ fn alternatives(c: &Context) -> Vec<String> {
                 c.accelerator_name,
                 tp_setting(c, n)
             )),
-            Some((n, None)) => out.push(format!(
-                "use {n} × `{}` per pod (`gpus = {n}`, {})",
-                c.accelerator_name,
-                tp_setting(c, n)
-            )),
+            Some((n, None)) => {
+                let d = n / u64::from(c.accelerator.cores());
+                out.push(format!(
+                    "use {d} × `{}` per pod (`gpus = {d}`, {})",
+                    c.accelerator_name,
+                    tp_setting(c, n)
+                ));
+            }
             None => {}
         }
     }
@@ -116,7 +121,7 @@ fn alternatives(c: &Context) -> Vec<String> {
                 && a.resource == c.accelerator.resource
                 && !a.is_tpu()
         })
-        .filter_map(|(name, a)| Some((name, a.device_bytes(None)?)))
+        .filter_map(|(name, a)| Some((name, a.device_bytes(None)? / f64::from(a.cores()))))
         .filter(|(_, b)| *b > c.setup.device_bytes)
         .collect();
     larger.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(b.0)));
@@ -169,19 +174,22 @@ fn alternatives(c: &Context) -> Vec<String> {
 impl Context<'_> {
     /// What one device is called in messages.
     fn unit(&self) -> &'static str {
-        if self.accelerator.is_tpu() {
-            "chip"
-        } else {
-            "GPU"
-        }
+        super::device_word(self.accelerator)
     }
 
-    /// `nvidia-h100-80gb` or `2 × nvidia-l4`.
+    /// `nvidia-h100-80gb`, `2 × nvidia-l4`, or `4 cores of 2 × aws-inferentia2`.
     fn gpus(&self) -> String {
-        if self.devices == 1 {
+        let cores = u64::from(self.accelerator.cores());
+        let devices = self.devices / cores;
+        let whole = if devices == 1 {
             format!("`{}`", self.accelerator_name)
         } else {
-            format!("{} × `{}`", self.devices, self.accelerator_name)
+            format!("{devices} × `{}`", self.accelerator_name)
+        };
+        if cores > 1 {
+            format!("{} cores of {whole}", self.devices)
+        } else {
+            whole
         }
     }
 }
@@ -317,7 +325,11 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
             .help(format!(
                 "for {few} at once, lower `{ctx_flag}` to about {} or give the server more {} memory; `mlspec memory` shows the whole account",
                 fit_ctx as u64,
-                if c.accelerator.is_tpu() { "TPU" } else { "GPU" }
+                match c.unit() {
+                    "chip" => "TPU",
+                    "core" => "device",
+                    _ => "GPU",
+                }
             )),
         );
         return Verdict::FewSequences;

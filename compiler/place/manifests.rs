@@ -1,8 +1,9 @@
 //! Reading Kubernetes objects: YAML (multi-document) or JSON text, Lists flattened, each document
 //! dispatched on apiVersion/kind into the typed k8s-openapi struct the placement engine uses.
 //!
-//! Kinds placement does not need (ConfigMap, Ingress, …) are skipped silently. A document that
-//! does not parse is a diagnostic; nothing here panics on user input.
+//! Kinds placement does not need (Service, ConfigMap, …) are skipped silently; pod-bearing kinds
+//! it does not place yet (JobSet, LeaderWorkerSet) are a warning, W0082. A document that does not
+//! parse is a diagnostic; nothing here panics on user input.
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -74,10 +75,57 @@ pub fn manifests_from_json(docs: Vec<Value>) -> (Vec<Manifest>, Diagnostics) {
     from_documents(flat)
 }
 
+/// Kinds whose pods start as gangs (a JobSet's slices, a LeaderWorkerSet's groups), which the
+/// engine does not place yet: each is W0082, not silently skipped.
+const NOT_PLACED: &[(&str, &str)] = &[
+    ("jobset.x-k8s.io", "JobSet"),
+    ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
+];
+
+/// W0082 for a document of a kind in `NOT_PLACED`, with the pods it would start.
+fn not_placed(doc: &Document) -> Option<Diagnostic> {
+    let group = doc.api_version().rsplit_once('/').map_or("", |(g, _)| g);
+    let kind = doc.kind();
+    NOT_PLACED.iter().find(|(g, k)| *g == group && *k == kind)?;
+    let v = &doc.value;
+    let text = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default();
+    let ns = Some(text("/metadata/namespace"))
+        .filter(|n| !n.is_empty())
+        .unwrap_or("default");
+    let count = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_i64).unwrap_or(1).max(0);
+    let pods: i64 = match kind {
+        "JobSet" => v
+            .pointer("/spec/replicatedJobs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| count(r, "/replicas") * count(r, "/template/spec/parallelism"))
+            .sum(),
+        _ => count(v, "/spec/replicas") * count(v, "/spec/leaderWorkerTemplate/size"),
+    };
+    Some(
+        Diagnostic::new(
+            &codes::W0082,
+            format!(
+                "`{kind}/{ns}/{}` is not placed: `mlspec place` does not place {kind}s yet, so its {pods} pods are in no moment of the report",
+                text("/metadata/name")
+            ),
+        )
+        .at(doc.span, "not placed")
+        .help(format!(
+            "its pods start together or not at all; until `place` models that, check by hand that the inventory has room for all {pods} at once"
+        )),
+    )
+}
+
 fn from_documents(docs: Vec<Document>) -> (Vec<Manifest>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut out = Vec::new();
     for doc in docs {
+        if let Some(d) = not_placed(&doc) {
+            diags.push(d);
+            continue;
+        }
         let span = doc.span;
         match typed(doc) {
             Ok(Some(m)) => out.push(m),

@@ -47,6 +47,7 @@ pub mod manifests;
 pub mod moments;
 pub mod pod;
 pub mod prepare;
+pub mod reach;
 pub mod report;
 pub mod sanity;
 pub mod score;

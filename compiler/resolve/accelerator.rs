@@ -132,7 +132,7 @@ pub(super) fn accelerator(
     if entry.is_tpu() {
         match (&a.topology, &entry.topology_label) {
             (Some(t), Some(label)) => {
-                let Some(slice) = entry.slice(&t.v) else {
+                if entry.slice(&t.v).is_none() {
                     let why = match stdlib::topology_chips(&t.v) {
                         None => "a topology is chips per dimension, such as `2x4` or `2x2x1`",
                         Some(_) => "it is not a slice shape this TPU type offers",
@@ -146,29 +146,19 @@ pub(super) fn accelerator(
                         .help(topologies_help(&a.name.v, entry)),
                     );
                     return None;
-                };
-                if let Some(g) = gpus.filter(|g| g.v as i64 != slice.chips_per_pod) {
-                    let what = if slice.hosts > 1 {
-                        format!(
-                            "topology `{}` is {} hosts of {} chips, one pod per host, but `gpus` asks for {} chips per pod",
-                            t.v, slice.hosts, slice.chips_per_pod, g.v
-                        )
-                    } else {
-                        format!(
-                            "topology `{}` has {} chips but `gpus` asks for {}",
-                            t.v, slice.chips, g.v
-                        )
-                    };
-                    d.push(
-                        Diagnostic::new(&codes::E0129, what)
-                            .at(g.span, "chips per pod")
-                            .also(t.span, "topology")
-                            .help(format!("drop `gpus` or set it to {}", slice.chips_per_pod)),
-                    );
-                    return None;
                 }
+                let (slice, host) = host_shape(d, path, a, entry, t, gpus)?;
                 count = slice.chips_per_pod;
                 node_selector.insert(label.clone(), t.v.clone());
+                // A pod of this host's chips would fit a larger host of the same topology too:
+                // only the machine type tells them apart.
+                let larger = entry
+                    .shapes(&t.v)
+                    .iter()
+                    .any(|(s, _)| s.chips_per_pod > slice.chips_per_pod);
+                if let (true, Some(l)) = (larger, &entry.machine_label) {
+                    node_selector.insert(l.clone(), host.machine.clone());
+                }
             }
             (None, _) => {
                 d.push(
@@ -177,7 +167,10 @@ pub(super) fn accelerator(
                         .help(format!(
                             "write `accelerator = {{ type = \"{}\", topology = \"{}\" }}`",
                             a.name.v,
-                            entry.topologies.last().map_or("2x2", String::as_str)
+                            entry
+                                .single_host_topologies()
+                                .last()
+                                .map_or("2x2", |t| t.as_str())
                         )),
                 );
                 return None;
@@ -192,6 +185,23 @@ pub(super) fn accelerator(
             )
             .at(t.span, "not a TPU")
             .help("drop `topology`"),
+        );
+    }
+    if let (Some(m), false) = (&a.machine, entry.is_tpu() && a.topology.is_some()) {
+        d.push(
+            Diagnostic::new(
+                &codes::E0129,
+                format!(
+                    "`{path}.accelerator.machine` chooses the hosts of a TPU topology, and `{}` has none",
+                    a.name.v
+                ),
+            )
+            .at(m.span, "no topology to run on")
+            .help(if entry.is_tpu() {
+                "add the `topology` these hosts form, e.g. `topology = \"2x4\"`"
+            } else {
+                "drop `machine`; `placement.node_selector` selects nodes by `node.kubernetes.io/instance-type`"
+            }),
         );
     }
 
@@ -209,6 +219,114 @@ pub(super) fn accelerator(
     })
 }
 
+/// The host shape a TPU slice runs on: the one `machine` names, else the one with `gpus` chips
+/// per host, else the fewest hosts. E0129 when none of the topology's shapes is the one asked
+/// for (the topology itself is offered).
+fn host_shape<'e>(
+    d: &mut Diagnostics,
+    path: &str,
+    a: &AcceleratorRef,
+    entry: &'e Accelerator,
+    t: &Sp<String>,
+    gpus: Option<&Sp<f64>>,
+) -> Option<(stdlib::Slice, &'e stdlib::HostShape)> {
+    let shapes = entry.shapes(&t.v);
+    let shapes_help = || {
+        shapes
+            .iter()
+            .map(|(s, h)| format!("`{}` ({} × {} chips)", h.machine, s.hosts, s.chips_per_pod))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    if let Some(m) = &a.machine {
+        let Some(found) = shapes.iter().find(|(_, h)| h.machine == m.v) else {
+            let known: Vec<&str> = entry.hosts.iter().map(|h| h.machine.as_str()).collect();
+            let why = if known.contains(&m.v.as_str()) {
+                format!("`{}` hosts do not form topology `{}`", m.v, t.v)
+            } else {
+                format!("`{}` has no machine type `{}`", a.name.v, m.v)
+            };
+            d.push(
+                Diagnostic::new(
+                    &codes::E0129,
+                    format!("invalid `{path}.accelerator.machine`: {why}"),
+                )
+                .at(m.span, "no such host shape")
+                .also(t.span, "topology")
+                .help(format!("topology `{}` runs on {}", t.v, shapes_help())),
+            );
+            return None;
+        };
+        if let Some(g) = gpus.filter(|g| g.v as i64 != found.0.chips_per_pod) {
+            d.push(
+                Diagnostic::new(
+                    &codes::E0129,
+                    format!(
+                        "`{}` hosts carry {} chips, but `gpus` asks for {} chips per pod",
+                        m.v, found.0.chips_per_pod, g.v
+                    ),
+                )
+                .at(g.span, "chips per pod")
+                .also(m.span, "machine type")
+                .help(format!(
+                    "drop `gpus` or set it to {}",
+                    found.0.chips_per_pod
+                )),
+            );
+            return None;
+        }
+        return Some(*found);
+    }
+    let Some(g) = gpus else {
+        return shapes.first().copied();
+    };
+    if let Some(found) = shapes.iter().find(|(s, _)| g.v as i64 == s.chips_per_pod) {
+        return Some(*found);
+    }
+    let (slice, _) = shapes.first()?;
+    let (what, help) = if shapes.len() > 1 {
+        (
+            format!(
+                "topology `{}` runs on {}, one pod per host, but `gpus` asks for {} chips per pod",
+                t.v,
+                shapes_help(),
+                g.v
+            ),
+            format!(
+                "drop `gpus` for the fewest hosts, or set it to one host's chips: {}",
+                shapes
+                    .iter()
+                    .map(|(s, _)| s.chips_per_pod.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        )
+    } else if slice.hosts > 1 {
+        (
+            format!(
+                "topology `{}` is {} hosts of {} chips, one pod per host, but `gpus` asks for {} chips per pod",
+                t.v, slice.hosts, slice.chips_per_pod, g.v
+            ),
+            format!("drop `gpus` or set it to {}", slice.chips_per_pod),
+        )
+    } else {
+        (
+            format!(
+                "topology `{}` has {} chips but `gpus` asks for {}",
+                t.v, slice.chips, g.v
+            ),
+            format!("drop `gpus` or set it to {}", slice.chips_per_pod),
+        )
+    };
+    d.push(
+        Diagnostic::new(&codes::E0129, what)
+            .at(g.span, "chips per pod")
+            .also(t.span, "topology")
+            .help(help),
+    );
+    None
+}
+
 /// A profile with the same compute slices (`3g.20gb` → `3g.40gb`): the closest real intent.
 fn same_compute(profile: &str, offered: &[String]) -> Option<String> {
     let (compute, _) = profile.split_once('.')?;
@@ -218,25 +336,74 @@ fn same_compute(profile: &str, offered: &[String]) -> Option<String> {
         .cloned()
 }
 
-/// The topologies a TPU type offers, for a help line.
-fn topologies_help(name: &str, entry: &Accelerator) -> String {
-    let single = entry.topologies.join(", ");
-    match &entry.multi_host {
-        Some(m) => format!(
-            "`{name}` offers {single} on one host, and {} on several hosts of {} chips",
-            m.topologies.join(", "),
-            m.chips_per_host
-        ),
-        None => format!("`{name}` offers {single}"),
+/// The topologies a TPU type offers, for a help line: on one host, then on several hosts of
+/// each machine type.
+pub(crate) fn topologies_help(name: &str, entry: &Accelerator) -> String {
+    let single: Vec<&str> = entry
+        .single_host_topologies()
+        .into_iter()
+        .map(String::as_str)
+        .collect();
+    let several: Vec<String> = entry
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            let ts: Vec<&str> = h
+                .topologies
+                .iter()
+                .filter(|t| {
+                    entry
+                        .shapes(t)
+                        .iter()
+                        .any(|(s, o)| o.machine == h.machine && s.hosts > 1)
+                })
+                .map(String::as_str)
+                .collect();
+            (!ts.is_empty()).then(|| {
+                format!(
+                    "{} on several hosts of {} chips ({})",
+                    ts.join(", "),
+                    h.chips,
+                    h.machine
+                )
+            })
+        })
+        .collect();
+    if several.is_empty() {
+        format!("`{name}` offers {} on one host", single.join(", "))
+    } else {
+        format!(
+            "`{name}` offers {} on one host, and {}",
+            single.join(", "),
+            several.join("; ")
+        )
     }
 }
 
-/// The hosts of a multi-host TPU slice the container asks for, when it asks for one. The
-/// accelerator and topology are checked where the resources are resolved.
-pub fn tpu_hosts<'c>(catalog: &Catalog, c: &'c Container) -> Option<(i32, &'c Sp<String>)> {
-    let a = c.resources.as_ref()?.accelerator.as_ref()?;
+/// The TPU slice the container asks for, on the host shape it chose, when it asks for a valid
+/// one. The accelerator, topology and shape are checked where the resources are resolved.
+pub fn tpu_slice<'c>(
+    catalog: &Catalog,
+    c: &'c Container,
+) -> Option<(stdlib::Slice, &'c Sp<String>)> {
+    let r = c.resources.as_ref()?;
+    let a = r.accelerator.as_ref()?;
     let t = a.topology.as_ref()?;
-    let slice = catalog.accelerator(&a.name.v)?.slice(&t.v)?;
+    let entry = catalog.accelerator(&a.name.v)?;
+    let (slice, _) = host_shape(
+        &mut Diagnostics::default(),
+        "",
+        a,
+        entry,
+        t,
+        r.gpus.as_ref(),
+    )?;
+    Some((slice, t))
+}
+
+/// The hosts of a multi-host TPU slice the container asks for, when it asks for one.
+pub fn tpu_hosts<'c>(catalog: &Catalog, c: &'c Container) -> Option<(i32, &'c Sp<String>)> {
+    let (slice, t) = tpu_slice(catalog, c)?;
     let hosts = i32::try_from(slice.hosts).ok()?;
     (hosts > 1).then_some((hosts, t))
 }

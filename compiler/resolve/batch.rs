@@ -1,8 +1,11 @@
-//! `[jobs.NAME]` and `[schedules.NAME]` → `Batch`: retries, deadlines, TTL, cron and time zone.
+//! `[jobs.NAME]` and `[schedules.NAME]` → `Batch`: retries, deadlines, TTL, cron and time zone,
+//! a Kueue queue, and a job's TPU slices (a JobSet).
+
+use std::collections::BTreeMap;
 
 use super::check;
 use super::workload::{self, Ident};
-use crate::app::{Batch, Schedule, Scheduling};
+use crate::app::{Batch, JobSet, Schedule, Scheduling};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
 use crate::spec::{self};
@@ -49,6 +52,17 @@ pub fn schedule(
         "schedule",
         MAX_CRONJOB_NAME,
     );
+    // A CronJob runs Jobs, never JobSets.
+    if let Some(slices) = &s.batch.slices {
+        d.push(
+            Diagnostic::new(
+                &codes::E0002,
+                format!("`{path}.slices` is not a key of a schedule: a CronJob runs Jobs, not JobSets"),
+            )
+            .at(slices.span, "several slices need a JobSet")
+            .help("run the slices as `[jobs.NAME]` with `slices`; a schedule runs one multi-host slice as an Indexed Job"),
+        );
+    }
     // A CronJob deletes runs beyond its history limits; a TTL on its Jobs would delete runs the
     // history still counts (kube-linter's job-ttl-seconds-after-finished), so `common` gives
     // them none.
@@ -176,7 +190,14 @@ fn common(
     let hosts = super::accelerator::tpu_hosts(catalog, &b.container);
     if let Some((hosts, topology)) = hosts {
         multi_host(d, path, key, b, component, hosts, topology, &name, max_name);
+    } else if let Some((_, topology)) = super::accelerator::tpu_slice(catalog, &b.container) {
+        parallel_single_hosts(d, catalog, path, b, topology);
     }
+    let slices = b
+        .slices
+        .as_ref()
+        .filter(|_| component != "schedule")
+        .and_then(|s| job_set(d, catalog, path, key, b, s, hosts.map(|(h, _)| h), &name));
     let hosts = hosts.map(|(h, _)| h);
     let restart = match &b.restart {
         Some(r) => check::choice(d, &format!("{path}.restart"), r, RESTART_POLICIES),
@@ -220,6 +241,11 @@ fn common(
         parallelism: hosts.or(b.parallelism.as_ref().map(|x| x.v)),
         completions: hosts.or(b.completions.as_ref().map(|x| x.v)),
         hosts,
+        queue: b
+            .queue
+            .as_ref()
+            .and_then(|q| check::label_name(d, &format!("{path}.queue"), q)),
+        slices,
     }
 }
 
@@ -289,6 +315,189 @@ fn multi_host(
             )),
         );
     }
+}
+
+/// `slices`: a JobSet of one Indexed Job per slice of a multi-host TPU topology (E0240 without
+/// one), the slices' variables (E0128 when the spec sets one too), and pod names the JobSet
+/// webhook accepts (`JOBSET-SLICE_JOB-SLICE-HOST-xxxxx` in 63 characters, E0125).
+#[allow(clippy::too_many_arguments)]
+fn job_set(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    path: &str,
+    key: &Sp<String>,
+    b: &spec::Batch,
+    slices: &Sp<i32>,
+    hosts: Option<i32>,
+    name: &str,
+) -> Option<JobSet> {
+    if slices.v < 1 {
+        d.push(
+            Diagnostic::new(
+                &codes::E0113,
+                format!("`{path}.slices` must be at least 1, found {}", slices.v),
+            )
+            .at(slices.span, "no slice to run")
+            .help("give the number of slices that train together, 1 or more"),
+        );
+        return None;
+    }
+    let Some(hosts) = hosts else {
+        let accelerator = b
+            .container
+            .resources
+            .as_ref()
+            .and_then(|r| r.accelerator.as_ref());
+        let why = match accelerator.map(|a| (a, catalog.accelerator(&a.name.v))) {
+            Some((a, Some(entry))) if entry.is_tpu() && a.topology.is_some() => {
+                "its TPU topology is a single host, and GKE joins only multi-host slices"
+                    .to_string()
+            }
+            Some((a, _)) => format!("`{}` is no multi-host TPU slice", a.name.v),
+            None => "the job asks for no accelerator".to_string(),
+        };
+        let mut diag = Diagnostic::new(
+            &codes::E0240,
+            format!("`{path}.slices` joins multi-host TPU slices, but {why}"),
+        )
+        .at(slices.span, "slices of what?");
+        if let Some(t) = accelerator.and_then(|a| a.topology.as_ref()) {
+            diag = diag.also(t.span, "topology");
+        }
+        d.push(diag.help(
+            "ask for a multi-host topology (`accelerator = { type = \"tpu-v6e\", topology = \"4x4\" }`, or `gpus = 4` for 2x4 on two hosts), or drop `slices`",
+        ));
+        return None;
+    };
+    let defaults = &catalog.defaults.jobset;
+    let rj = &defaults.replicated_job;
+    let coordinator = format!("{name}-{rj}-0-0.{name}");
+    let (env, label_env) = if slices.v > 1 {
+        let env: BTreeMap<String, String> = defaults
+            .slice_env
+            .iter()
+            .map(|(k, v)| {
+                let v = v
+                    .replace("{slices}", &slices.v.to_string())
+                    .replace("{coordinator}", &coordinator);
+                (k.clone(), v)
+            })
+            .collect();
+        let label_env = BTreeMap::from([(
+            defaults.slice_index_env.clone(),
+            defaults.slice_index_label.clone(),
+        )]);
+        (env, label_env)
+    } else {
+        Default::default()
+    };
+    for (k, _) in b
+        .container
+        .env
+        .iter()
+        .chain(&b.container.secret_env)
+        .filter(|(k, _)| env.contains_key(&k.v) || label_env.contains_key(&k.v))
+    {
+        d.push(
+            Diagnostic::new(
+                &codes::E0128,
+                format!("`{}` is set in `{path}` and by `slices`", k.v),
+            )
+            .at(k.span, "set twice")
+            .also(slices.span, "sets the slices' variables")
+            .help(format!(
+                "drop `{}`: a job of several slices gets it from the JobSet",
+                k.v
+            )),
+        );
+    }
+    // The JobSet webhook's longest pod name: JOBSET-RJ-SLICE-HOST plus a 5-character suffix.
+    let longest = format!("{name}-{rj}-{}-{}-xxxxx", slices.v - 1, hosts - 1).len();
+    if longest > MAX_JOB_NAME {
+        d.push(
+            Diagnostic::new(
+                &codes::E0125,
+                format!(
+                    "the pods of the JobSet `{name}` are named `{name}-{rj}-{}-{}-<suffix>` ({longest} characters); a pod's name may have 63",
+                    slices.v - 1,
+                    hosts - 1
+                ),
+            )
+            .at(key.span, "app name + this name")
+            .also(slices.span, format!("{} slices", slices.v))
+            .help(format!(
+                "shorten this name or `app.name` by {} characters",
+                longest - MAX_JOB_NAME
+            )),
+        );
+    }
+    Some(JobSet {
+        slices: slices.v,
+        replicated_job: rj.clone(),
+        env,
+        label_env,
+    })
+}
+
+/// W0081: several pods at once on a single-host TPU slice each get a host of their own and
+/// train alone; a training meant to span hosts needs a multi-host slice.
+fn parallel_single_hosts(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    path: &str,
+    b: &spec::Batch,
+    topology: &Sp<String>,
+) {
+    let Some(p) = b.parallelism.as_ref().filter(|p| p.v > 1) else {
+        return;
+    };
+    let Some(a) = b
+        .container
+        .resources
+        .as_ref()
+        .and_then(|r| r.accelerator.as_ref())
+    else {
+        return;
+    };
+    let Some(entry) = catalog.accelerator(&a.name.v) else {
+        return;
+    };
+    // The same topology on smaller hosts, else the smallest multi-host topology.
+    let several = entry
+        .shapes(&topology.v)
+        .into_iter()
+        .find(|(s, _)| s.hosts > 1)
+        .map(|(s, h)| {
+            format!(
+                "`{}` on {} `{}` hosts (`gpus = {}`)",
+                topology.v, s.hosts, h.machine, s.chips_per_pod
+            )
+        })
+        .or_else(|| {
+            entry
+                .all_topologies()
+                .into_iter()
+                .find_map(|t| entry.slice(t).filter(|s| s.hosts > 1).map(|s| (t, s)))
+                .map(|(t, s)| format!("topology `{t}` ({} hosts)", s.hosts))
+        });
+    let help = match several {
+        Some(s) => format!(
+            "to train as one slice over several hosts use {s}; if the pods are independent runs, allow W0081 in `[lint]`"
+        ),
+        None => "if the pods are independent runs, allow W0081 in `[lint]`".to_string(),
+    };
+    d.push(
+        Diagnostic::new(
+            &codes::W0081,
+            format!(
+                "`{path}.parallelism` is {} on the single-host TPU slice `{}`: each pod gets a host of its own and trains alone",
+                p.v, topology.v
+            ),
+        )
+        .at(p.span, "pods that do not train together")
+        .also(topology.span, "one host per slice")
+        .help(help),
+    );
 }
 
 fn capitalise(s: &str) -> String {

@@ -50,15 +50,13 @@ pub fn catalog<'a>(
     };
     match catalog.provider(name) {
         Some(p)
-            if !p.accelerators.is_empty()
+            if p.changes_accelerators()
                 || !p.internal_load_balancer.is_empty()
                 || p.monitor.is_some() =>
         {
             let mut own = catalog.clone();
-            for (acc, labels) in &p.accelerators {
-                if let Some(entry) = own.accelerators.get_mut(acc) {
-                    entry.node_selector = labels.clone();
-                }
+            for (acc, entry) in own.accelerators.iter_mut() {
+                *entry = p.accelerator(acc, entry);
             }
             own.defaults.service.internal = p.internal_load_balancer.clone();
             if let Some(m) = &p.monitor {
@@ -83,4 +81,72 @@ fn unknown(catalog: &Catalog, name: &str, message: String) -> Diagnostic {
             .collect::<Vec<_>>()
             .join(", ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile_str;
+
+    fn pod(spec: &str) -> serde_json::Value {
+        let (objects, d) = compile_str(spec);
+        assert!(!d.has_errors(), "{d:?}");
+        let job = objects.iter().find(|o| o.kind() == "Job").expect("a Job");
+        let v = serde_json::to_value(job).expect("json");
+        v.pointer("/spec/template/spec").cloned().expect("a pod")
+    }
+
+    fn spec(provider: &str, accelerator: &str) -> String {
+        format!(
+            "[app]\nname = \"p\"\nprovider = \"{provider}\"\n[jobs.run]\nimage = \"busybox:1.36\"\ndeadline = \"1h\"\nresources = {{ accelerator = \"{accelerator}\" }}\n"
+        )
+    }
+
+    #[test]
+    fn eks_managed_node_groups_select_cluster_autoscalers_gpu_label() {
+        let p = pod(&spec("eks-managed", "nvidia-l4"));
+        assert_eq!(
+            p["nodeSelector"],
+            serde_json::json!({"k8s.amazonaws.com/accelerator": "nvidia-l4"})
+        );
+    }
+
+    #[test]
+    fn the_aks_docs_gpu_pools_are_selected_by_aks_label_and_their_taint_tolerated() {
+        let p = pod(&spec("aks-device-plugin", "nvidia-a100-80gb"));
+        assert_eq!(
+            p["nodeSelector"],
+            serde_json::json!({"kubernetes.azure.com/accelerator": "nvidia"})
+        );
+        let tolerations = p["tolerations"].as_array().expect("tolerations");
+        assert!(
+            tolerations
+                .iter()
+                .any(|t| t["key"] == "sku" && t["value"] == "gpu" && t["operator"] == "Equal"),
+            "{tolerations:?}"
+        );
+        assert!(
+            tolerations.iter().any(|t| t["key"] == "nvidia.com/gpu"),
+            "{tolerations:?}"
+        );
+    }
+
+    #[test]
+    fn device_only_asks_for_the_device_and_selects_nothing() {
+        let p = pod(&spec("device-only", "nvidia-h100-80gb"));
+        assert!(p.get("nodeSelector").is_none(), "{p}");
+        assert_eq!(
+            p["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
+            "1"
+        );
+        assert!(p["tolerations"].is_array(), "the taint is still tolerated");
+    }
+
+    #[test]
+    fn karpenter_selects_neuron_nodes_by_accelerator_name() {
+        let p = pod(&spec("eks", "aws-trainium2"));
+        assert_eq!(
+            p["nodeSelector"],
+            serde_json::json!({"karpenter.k8s.aws/instance-accelerator-name": "trainium2"})
+        );
+    }
 }

@@ -32,6 +32,15 @@ pub struct Batch {
     /// Successful pods the Job needs, as on a Job.
     #[schemars(range(min = 0))]
     pub completions: Option<Sp<i32>>,
+    /// The Kueue LocalQueue that admits the work (`kueue.x-k8s.io/queue-name`): the Job (or
+    /// JobSet) is created suspended, and Kueue starts it when the queue's quota has room.
+    #[schemars(extend("examples" = ["team-a"]))]
+    pub queue: Option<Sp<String>>,
+    /// Slices of a multi-host TPU topology that train together: the job becomes a JobSet
+    /// (jobset.x-k8s.io) of one Indexed Job per slice, joined by GKE's Multislice variables;
+    /// `1` makes a JobSet of one slice. Jobs only.
+    #[schemars(range(min = 1))]
+    pub slices: Option<Sp<i32>>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -46,6 +55,8 @@ impl Batch {
             restart: f.string(d, "restart"),
             parallelism: f.count(d, "parallelism"),
             completions: f.count(d, "completions"),
+            queue: f.string(d, "queue"),
+            slices: f.count(d, "slices"),
             span: f.span(),
         }
     }
@@ -53,7 +64,7 @@ impl Batch {
 
 /// `[schedules.NAME]`: work on a cron schedule, a CronJob. Every key of a job but `ttl`.
 #[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
-#[schemars(deny_unknown_fields, transform = without_ttl)]
+#[schemars(deny_unknown_fields, transform = schedule_keys)]
 pub struct Schedule {
     #[schemars(flatten)]
     pub batch: Batch,
@@ -75,14 +86,15 @@ pub struct Schedule {
     pub suspend: Option<Sp<bool>>,
 }
 
-/// A schedule's Jobs have no TTL (resolve reports `ttl` there as an unknown key), so its schema
-/// drops the key the shared `Batch` brings.
-fn without_ttl(schema: &mut schemars::Schema) {
+/// A schedule's Jobs have no TTL and are no JobSet (resolve reports `ttl` and `slices` there as
+/// unknown keys), so its schema drops the keys the shared `Batch` brings.
+fn schedule_keys(schema: &mut schemars::Schema) {
     if let Some(props) = schema
         .get_mut("properties")
         .and_then(serde_json::Value::as_object_mut)
     {
         props.remove("ttl");
+        props.remove("slices");
     }
 }
 

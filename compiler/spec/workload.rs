@@ -72,8 +72,9 @@ pub struct Resources {
     /// An accelerator from the catalog (stdlib/accelerators.toml): its node labels,
     /// tolerations and resource name come with it.
     pub accelerator: Option<AcceleratorRef>,
-    /// Devices per pod: GPUs, or TPU chips (default 1 with an accelerator; with a TPU topology,
-    /// the chips of one host). Whole numbers.
+    /// Devices per pod: GPUs, AWS Neuron devices, or TPU chips (default 1 with an accelerator;
+    /// with a TPU topology, the chips of one host, which picks the host type of a topology two
+    /// form). Whole numbers.
     // Kept as written so a fraction can be reported.
     #[schemars(with = "Option<u32>", extend("examples" = [1]))]
     pub gpus: Option<Sp<f64>>,
@@ -116,6 +117,10 @@ pub struct AcceleratorRef {
     /// hosts), which makes a job an Indexed Job with one pod per host.
     #[schemars(extend("examples" = ["2x4", "4x4"]))]
     pub topology: Option<Sp<String>>,
+    /// A TPU host machine type, for a topology several form (`ct6e-standard-4t`: `2x4` of
+    /// `tpu-v6e` on two 4-chip hosts, not one 8-chip host); `gpus` (chips per host) chooses too.
+    #[schemars(extend("examples" = ["ct6e-standard-4t"]))]
+    pub machine: Option<Sp<String>>,
     #[schemars(skip)]
     pub span: crate::source::Span,
 }
@@ -129,6 +134,7 @@ impl AcceleratorRef {
                 name: Sp::new(s.clone(), entry.node.span),
                 mig: None,
                 topology: None,
+                machine: None,
                 span: entry.node.span,
             }),
             Value::Table(_) => {
@@ -136,11 +142,13 @@ impl AcceleratorRef {
                 let name = t.required(d, "type", |t, d, k| t.string(d, k), "\"nvidia-a100-80gb\"");
                 let mig = t.string(d, "mig");
                 let topology = t.string(d, "topology");
+                let machine = t.string(d, "machine");
                 t.finish(d);
                 Some(AcceleratorRef {
                     name: name?,
                     mig,
                     topology,
+                    machine,
                     span: entry.node.span,
                 })
             }

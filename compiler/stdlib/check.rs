@@ -350,18 +350,66 @@ pub fn accelerator(name: &str, a: &Accelerator) -> Vec<Problem> {
             "MIG profiles are written as the device plugin names them, e.g. `3g.40gb`",
         );
     }
-    for t in &a.topologies {
+    for h in &a.hosts {
         out.check(
-            "topologies",
-            topology(t),
-            "TPU topologies are chip counts per dimension, e.g. `2x4`",
+            "hosts",
+            label_value(&h.machine).and(if h.machine.is_empty() {
+                Err("a host shape has no `machine`".into())
+            } else {
+                Ok(())
+            }),
+            "each host shape is `{ machine = \"ct6e-standard-4t\", chips = 4, topologies = [\"2x2\", \"4x4\"] }`",
+        );
+        if h.chips == 0 || h.chips > a.max_per_node {
+            out.check(
+                "hosts",
+                Err(format!(
+                    "`{}` has {} chips, not 1 to `max_per_node` ({})",
+                    h.machine, h.chips, a.max_per_node
+                )),
+                "`chips` is what one host of this machine type carries",
+            );
+        }
+        for t in &h.topologies {
+            out.check(
+                "hosts",
+                topology(t).and(match super::topology_chips(t) {
+                    Some(n) if h.chips > 0 && n % i64::from(h.chips) != 0 => Err(format!(
+                        "topology `{t}` is not a whole number of `{}` hosts of {} chips",
+                        h.machine, h.chips
+                    )),
+                    _ => Ok(()),
+                }),
+                "TPU topologies are chip counts per dimension, e.g. `2x4`, made of whole hosts",
+            );
+        }
+    }
+    if !a.hosts.is_empty() && a.topology_label.is_none() {
+        out.check(
+            "topology_label",
+            Err("is missing, but `hosts` are given".into()),
+            "name the node label that carries a slice's topology",
         );
     }
-    if !a.topologies.is_empty() && a.chips_per_host.is_none() {
+    let shared = a
+        .all_topologies()
+        .into_iter()
+        .any(|t| a.shapes(t).len() > 1);
+    if shared && a.machine_label.is_none() {
         out.check(
-            "chips_per_host",
-            Err("is missing, but `topologies` are given".into()),
-            "say how many chips one host of this type carries",
+            "machine_label",
+            Err("is missing, but two machine types form the same topology".into()),
+            "name the node label that carries a node's machine type, e.g. `node.kubernetes.io/instance-type`",
+        );
+    }
+    if let Some(l) = &a.machine_label {
+        out.check("machine_label", label_key(l), LABEL);
+    }
+    if a.cores_per_device == Some(0) {
+        out.check(
+            "cores_per_device",
+            Err("must be at least 1".into()),
+            "the tensor-parallel ranks one device holds, e.g. 2 NeuronCores",
         );
     }
     if let Some(l) = &a.topology_label {
@@ -493,6 +541,20 @@ pub fn provider(name: &str, p: &Provider, catalog: &Catalog) -> Vec<Problem> {
     );
     if let Some(l) = &p.pool_label {
         out.check("pool_label", label_key(l), LABEL);
+    }
+    for t in &p.tolerations {
+        out.check(
+            "tolerations",
+            toleration::parse(t).map(|_| ()),
+            "write `key[=value]:Effect`, e.g. `sku=gpu:NoSchedule`",
+        );
+    }
+    if !p.tolerations.is_empty() && p.accelerators.is_empty() {
+        out.check(
+            "tolerations",
+            Err("apply to the accelerators in `accelerators`, and there are none".into()),
+            "list the accelerators whose nodes carry these taints under `[NAME.accelerators]`",
+        );
     }
     for (acc, labels) in &p.accelerators {
         let key = format!("accelerators.{acc}");

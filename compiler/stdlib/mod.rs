@@ -46,6 +46,38 @@ pub struct Provider {
     pub internal_load_balancer: BTreeMap<String, String>,
     /// What collects servers' metrics by default (`[metrics] monitor` of defaults.toml).
     pub monitor: Option<String>,
+    /// Taints this provider's nodes of the accelerators in `accelerators` carry, tolerated by
+    /// pods of them beside the accelerator's own (`key[=value]:Effect`).
+    #[serde(default)]
+    pub tolerations: Vec<String>,
+    /// `false`: accelerator nodes carry no label a pod could select (a device plugin alone, or
+    /// one GPU type), so pods ask for the device and select nothing. `true` when not given.
+    pub accelerator_labels: Option<bool>,
+}
+
+impl Provider {
+    /// Whether the provider changes any accelerator entry.
+    pub fn changes_accelerators(&self) -> bool {
+        !self.accelerators.is_empty() || self.accelerator_labels == Some(false)
+    }
+
+    /// The accelerator `name` as this provider's nodes carry it: the provider's labels in place
+    /// of its own (none without `accelerator_labels`), and the provider's tolerations added.
+    pub fn accelerator(&self, name: &str, a: &Accelerator) -> Accelerator {
+        let mut a = a.clone();
+        if self.accelerator_labels == Some(false) {
+            a.node_selector.clear();
+        }
+        if let Some(labels) = self.accelerators.get(name) {
+            a.node_selector = labels.clone();
+            for t in &self.tolerations {
+                if !a.tolerations.contains(t) {
+                    a.tolerations.push(t.clone());
+                }
+            }
+        }
+        a
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,24 +95,29 @@ pub struct Accelerator {
     pub mig: Vec<String>,
     #[serde(default)]
     pub shm: bool,
-    /// TPUs: chips of the largest single-host machine type.
-    pub chips_per_host: Option<u32>,
-    /// TPUs: single-host slice topologies (one pod gets all of the topology's chips).
+    /// TPUs: the host machine types, each with its chips and the slice topologies it forms.
     #[serde(default)]
-    pub topologies: Vec<String>,
-    /// TPUs: slices that span several hosts.
-    pub multi_host: Option<MultiHost>,
+    pub hosts: Vec<HostShape>,
     pub topology_label: Option<String>,
+    /// TPUs: the node label that names a host's machine type, selected when another host shape
+    /// forms the same topology with more chips per host (a pod of the smaller one fits there).
+    pub machine_label: Option<String>,
+    /// The tensor-parallel ranks one device holds (the NeuronCores of an AWS Neuron device):
+    /// tensor parallelism counts these, and each has `memory` / `cores_per_device`. 1 when not
+    /// given.
+    pub cores_per_device: Option<u32>,
     /// What CUDA (or ROCm) reports as the device's total memory, below `memory` by what the
     /// driver reserves: the memory a server's share is taken of. `memory` when not given.
     pub usable_memory: Option<String>,
 }
 
-/// The multi-host slices of a TPU type: the chips of each host, and the topologies offered.
+/// One TPU host machine type: its chips, and the slice topologies hosts of it form. A
+/// topology's chips / `chips` is the number of hosts (one pod on each).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MultiHost {
-    pub chips_per_host: u32,
+pub struct HostShape {
+    pub machine: String,
+    pub chips: u32,
     pub topologies: Vec<String>,
 }
 
@@ -100,26 +137,60 @@ impl Accelerator {
     }
 
     pub fn is_tpu(&self) -> bool {
-        self.chips_per_host.is_some()
+        !self.hosts.is_empty()
     }
 
-    /// The slice a topology names, if this TPU offers it (single-host first).
+    /// Every host shape that forms `topology`, with the slice it makes: fewest hosts first, so
+    /// the first is the default (one host, when a single host forms it).
+    pub fn shapes(&self, topology: &str) -> Vec<(Slice, &HostShape)> {
+        let Some(chips) = topology_chips(topology) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Slice, &HostShape)> = self
+            .hosts
+            .iter()
+            .filter(|h| h.topologies.iter().any(|t| t == topology))
+            .map(|h| {
+                let per_host = i64::from(h.chips).max(1);
+                let slice = Slice {
+                    chips,
+                    hosts: (chips / per_host).max(1),
+                    chips_per_pod: per_host.min(chips),
+                };
+                (slice, h)
+            })
+            .collect();
+        out.sort_by_key(|(s, _)| s.hosts);
+        out
+    }
+
+    /// The slice a topology names on its default host shape, if this TPU offers it.
     pub fn slice(&self, topology: &str) -> Option<Slice> {
-        let chips = topology_chips(topology)?;
-        if self.topologies.iter().any(|t| t == topology) {
-            return Some(Slice {
-                chips,
-                hosts: 1,
-                chips_per_pod: chips,
-            });
+        self.shapes(topology).first().map(|(s, _)| *s)
+    }
+
+    /// Every topology offered, each once, in the order of the host shapes.
+    pub fn all_topologies(&self) -> Vec<&String> {
+        let mut out: Vec<&String> = Vec::new();
+        for t in self.hosts.iter().flat_map(|h| &h.topologies) {
+            if !out.contains(&t) {
+                out.push(t);
+            }
         }
-        let m = self.multi_host.as_ref()?;
-        let per_host = i64::from(m.chips_per_host).max(1);
-        m.topologies.iter().any(|t| t == topology).then_some(Slice {
-            chips,
-            hosts: chips / per_host,
-            chips_per_pod: per_host,
-        })
+        out
+    }
+
+    /// The topologies one host forms on its own.
+    pub fn single_host_topologies(&self) -> Vec<&String> {
+        self.all_topologies()
+            .into_iter()
+            .filter(|t| self.slice(t).is_some_and(|s| s.hosts == 1))
+            .collect()
+    }
+
+    /// Tensor-parallel ranks per device (`cores_per_device`, else 1).
+    pub fn cores(&self) -> u32 {
+        self.cores_per_device.unwrap_or(1).max(1)
     }
 
     /// Bytes of one device (a whole GPU, a MIG slice of it, or a TPU chip) a server can use:
@@ -134,13 +205,6 @@ impl Accelerator {
         let full = self.mig.iter().filter_map(|p| gb(p)).fold(0.0, f64::max);
         let eighths = (gb(profile)? / full * 8.0).round().clamp(1.0, 8.0);
         (full > 0.0).then_some(whole * eighths / 8.0)
-    }
-
-    /// Every topology offered, single-host ones first.
-    pub fn all_topologies(&self) -> impl Iterator<Item = &String> {
-        self.topologies
-            .iter()
-            .chain(self.multi_host.iter().flat_map(|m| m.topologies.iter()))
     }
 }
 
@@ -396,6 +460,19 @@ pub struct JobDefaults {
     pub restart: String,
 }
 
+/// `[jobset]`: how a job of several TPU slices becomes a JobSet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSetDefaults {
+    /// The name of the JobSet's one replicated Job (a pod is `JOBSET-NAME-SLICE-HOST`).
+    pub replicated_job: String,
+    /// Variables set when there is more than one slice: `{slices}`, `{coordinator}` filled.
+    pub slice_env: BTreeMap<String, String>,
+    /// The variable that holds the pod's slice index, read from `slice_index_label`.
+    pub slice_index_env: String,
+    pub slice_index_label: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleDefaults {
@@ -501,6 +578,7 @@ pub struct Defaults {
     pub serve: ServeDefaults,
     pub service: ServiceDefaults,
     pub jobs: JobDefaults,
+    pub jobset: JobSetDefaults,
     pub schedules: ScheduleDefaults,
     pub ingress: IngressDefaults,
     pub keda: KedaDefaults,
@@ -586,6 +664,13 @@ mod tests {
             "nvidia-h200",
             "nvidia-b200",
             "amd-mi300x",
+            "amd-mi250",
+            "amd-mi325x",
+            "aws-inferentia2",
+            "aws-trainium1",
+            "aws-trainium2",
+            "intel-gaudi2",
+            "intel-gaudi3",
             "tpu-v4",
             "tpu-v5e",
             "tpu-v5p",
@@ -655,24 +740,24 @@ mod tests {
     fn every_tpu_topology_fits_its_hosts() {
         let c = Catalog::builtin().expect("stdlib");
         for (name, a) in c.accelerators.iter().filter(|(_, a)| a.is_tpu()) {
-            let per_host = i64::from(a.chips_per_host.unwrap_or_default());
             assert!(a.topology_label.is_some(), "{name}");
             assert!(
-                !a.topologies.is_empty(),
+                !a.single_host_topologies().is_empty(),
                 "{name} has no single-host topology"
             );
-            for t in &a.topologies {
-                let s = a.slice(t).expect("offered");
-                assert!(s.chips <= per_host && s.hosts == 1, "{name} {t}");
+            for h in &a.hosts {
+                assert!(h.chips <= a.max_per_node, "{name} {}", h.machine);
+                for t in &h.topologies {
+                    let chips = topology_chips(t).expect("a topology");
+                    assert_eq!(chips % i64::from(h.chips), 0, "{name} {t} on {}", h.machine);
+                }
             }
-            let m = a.multi_host.as_ref().expect("multi-host slices");
-            let per_host = i64::from(m.chips_per_host);
-            assert!(per_host <= i64::from(a.max_per_node), "{name}");
-            for t in &m.topologies {
+            for t in a.all_topologies() {
+                let shapes = a.shapes(t);
+                // Two shapes of one topology are told apart by the machine type.
+                assert!(shapes.len() == 1 || a.machine_label.is_some(), "{name} {t}");
                 let s = a.slice(t).expect("offered");
-                assert!(!a.topologies.contains(t), "{name} {t} is listed twice");
-                assert_eq!(s.chips % per_host, 0, "{name} {t}");
-                assert!(s.hosts > 1 && s.chips_per_pod == per_host, "{name} {t}");
+                assert_eq!(s.hosts * s.chips_per_pod, s.chips, "{name} {t}");
             }
         }
         let v5e = c.accelerator("tpu-v5e").expect("v5e");
@@ -686,6 +771,14 @@ mod tests {
         );
         assert_eq!(v5e.slice("2x4").map(|s| s.hosts), Some(1));
         assert_eq!(v5e.slice("3x3"), None);
+        // v6e 2x4: one 8-chip host by default, or two 4-chip hosts.
+        let v6e = c.accelerator("tpu-v6e").expect("v6e");
+        let shapes: Vec<(i64, &str)> = v6e
+            .shapes("2x4")
+            .iter()
+            .map(|(s, h)| (s.hosts, h.machine.as_str()))
+            .collect();
+        assert_eq!(shapes, [(1, "ct6e-standard-8t"), (2, "ct6e-standard-4t")]);
     }
 
     #[test]

@@ -81,20 +81,35 @@ fn accelerators(c: &super::Catalog) -> String {
         let shapes = if !a.mig.is_empty() {
             code_list(&a.mig, " ")
         } else {
-            let mut s = code_list(&a.topologies, " ");
-            if let Some(m) = &a.multi_host {
-                s.push_str(&format!(
-                    "; on several hosts ({} chips each): {}",
-                    m.chips_per_host,
-                    code_list(&m.topologies, " ")
-                ));
+            let mut s = code_list(a.single_host_topologies(), " ");
+            for h in &a.hosts {
+                let several: Vec<&String> = h
+                    .topologies
+                    .iter()
+                    .filter(|t| {
+                        a.shapes(t)
+                            .iter()
+                            .any(|(sl, o)| o.machine == h.machine && sl.hosts > 1)
+                    })
+                    .collect();
+                if !several.is_empty() {
+                    s.push_str(&format!(
+                        "; on several `{}` hosts ({} chips each): {}",
+                        h.machine,
+                        h.chips,
+                        code_list(several, " ")
+                    ));
+                }
             }
             s
         };
+        let memory = match a.cores() {
+            1 => a.memory.clone(),
+            n => format!("{} ({n} cores)", a.memory),
+        };
         out.push_str(&format!(
-            "| `{name}` | `{}` | {} | {} | {} | {shapes} |\n",
+            "| `{name}` | `{}` | {memory} | {} | {} | {shapes} |\n",
             a.resource,
-            a.memory,
             a.max_per_node,
             code_list(&labels, " "),
         ));

@@ -1,5 +1,6 @@
 //! What a serving runtime asks of the rest of the spec: a startup budget no shorter than the
-//! runtime's own (W0010), a tensor-parallel degree (times the pipeline stages) equal to the pod's GPUs (E0132), and a
+//! runtime's own (W0010), a tensor-parallel degree (times the pipeline stages) equal to the pod's GPUs, or
+//! to its NeuronCores where a device holds several (E0132), and a
 //! /dev/shm for NCCL when the model is split over GPUs (E0133).
 
 use crate::app::{App, Server};
@@ -98,13 +99,24 @@ fn tensor_parallel(
     } else {
         "tensor parallelism splits the model".to_string()
     };
-    let gpus: i64 = w.resources.devices.values().sum();
     let r = s.container.resources.as_ref();
+    // A device of several cores (an AWS Neuron device's NeuronCores) holds that many ranks.
+    let cores = r
+        .and_then(|r| r.accelerator.as_ref())
+        .and_then(|a| catalog.accelerator(&a.name.v))
+        .map_or(1, |a| i64::from(a.cores()));
+    let devices: i64 = w.resources.devices.values().sum();
+    let gpus = devices * cores;
+    let unit = if cores > 1 { "cores" } else { "GPUs" };
     if n != gpus {
         let mut diag = Diagnostic::new(
             &codes::E0132,
             if gpus == 0 {
-                format!("{split} over {n} GPUs, but the pod has none")
+                format!("{split} over {n} {unit}, but the pod has none")
+            } else if cores > 1 {
+                format!(
+                    "{split} over {n} cores, but each pod gets {gpus} ({devices} devices of {cores} cores)"
+                )
             } else {
                 format!("{split} over {n} GPUs, but each pod gets {gpus}")
             },
@@ -117,6 +129,15 @@ fn tensor_parallel(
         }
         d.push(diag.help(if gpus == 0 {
             format!("add `accelerator` and `gpus = {n}` to `[{path}.resources]`")
+        } else if cores > 1 && n % cores == 0 {
+            format!(
+                "set `gpus = {}` in `[{path}.resources]` ({n} cores), or the degree to {gpus}: `gpus` counts devices, and each holds {cores} cores",
+                n / cores
+            )
+        } else if cores > 1 {
+            format!(
+                "set the degree to {gpus}, or to another multiple of {cores}: `gpus` counts devices, and each holds {cores} cores"
+            )
         } else if stages > 1 {
             format!(
                 "set `gpus = {n}` in `[{path}.resources]`, or degrees whose product is {gpus}: each shard of each stage needs its own GPU"
@@ -211,6 +232,31 @@ mod tests {
     fn tgi_reads_its_degree_from_the_env_too() {
         let spec = "[app]\nname = \"a\"\n[serve]\nimage = \"ghcr.io/huggingface/text-generation-inference:2.4.0\"\nruntime = \"tgi\"\nenv = { NUM_SHARD = \"2\" }\n[serve.resources]\naccelerator = \"nvidia-l4\"\n";
         assert!(codes(spec).contains(&"E0132"));
+    }
+
+    #[test]
+    fn a_neuron_device_holds_several_tensor_parallel_ranks() {
+        let spec = |acc: &str, gpus: u32, tp: u32| {
+            format!(
+                "{VLLM}args = [\"--tensor-parallel-size\", \"{tp}\"]\n[serve.resources]\nmemory = \"64Gi\"\naccelerator = \"{acc}\"\ngpus = {gpus}\nshm = \"8Gi\"\n"
+            )
+        };
+        // An Inferentia2 device is two NeuronCores, a Trainium2 device four (LNC=2).
+        assert!(!codes(&spec("aws-inferentia2", 1, 2)).contains(&"E0132"));
+        assert!(!codes(&spec("aws-inferentia2", 12, 24)).contains(&"E0132"));
+        assert!(!codes(&spec("aws-trainium2", 16, 64)).contains(&"E0132"));
+        let (_, d) = crate::compile_str(&spec("aws-inferentia2", 2, 2));
+        let e = d.iter().find(|x| x.code.id == "E0132").expect("E0132");
+        assert!(
+            e.message.contains("each pod gets 4 (2 devices of 2 cores)"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.help.as_deref().is_some_and(|h| h.contains("`gpus = 1`")),
+            "{e:?}"
+        );
+        assert!(codes(&spec("aws-trainium1", 1, 1)).contains(&"E0132"));
     }
 
     #[test]

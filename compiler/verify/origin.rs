@@ -23,6 +23,7 @@ const FIELDS: &[(&str, &[&str])] = &[
         "kind:PersistentVolumeClaim ^/spec",
         &["model.cache", "model"],
     ),
+    ("/kueue.x-k8s.io~1queue-name", &["queue"]),
     ("/metadata/labels", &["/app.labels", "/app.name"]),
     ("/metadata/annotations", &["/app.annotations"]),
     ("^/metadata/namespace", &["/app.namespace", "/app.name"]),
@@ -77,6 +78,11 @@ const FIELDS: &[(&str, &[&str])] = &[
     (
         "^/spec/{successfulJobsHistoryLimit,failedJobsHistoryLimit}",
         &["history"],
+    ),
+    ("kind:JobSet ^/spec/failurePolicy", &["retries"]),
+    (
+        "kind:JobSet ^/spec/replicatedJobs/*/{name,replicas}",
+        &["slices"],
     ),
     ("/activeDeadlineSeconds", &["deadline"]),
     ("/ttlSecondsAfterFinished", &["ttl"]),

@@ -3,7 +3,8 @@
 //! like a wrong type or a missing required field does.
 //!
 //! Custom resources (KEDA's ScaledObject, Gateway API's HTTPRoute, the Prometheus Operator's
-//! PodMonitor and ServiceMonitor, GKE's PodMonitoring) are checked against their CRDs' schemas, vendored under `schemas/crd/` (one per CRD version, whatever the Kubernetes
+//! PodMonitor and ServiceMonitor, GKE's PodMonitoring, JobSet) are checked against their CRDs'
+//! schemas, vendored under `schemas/crd/` (one per CRD version, whatever the Kubernetes
 //! version).
 //!
 //! A validator is built the first time a kind is checked for a version and kept for the process,
@@ -187,7 +188,7 @@ struct Crd {
 }
 
 /// Every custom resource mlspec emits.
-const CRDS: [Crd; 5] = [
+const CRDS: [Crd; 6] = [
     Crd {
         kind: Kind {
             api_version: "keda.sh/v1alpha1",
@@ -222,6 +223,13 @@ const CRDS: [Crd; 5] = [
             kind: "PodMonitoring",
         },
         schema: include_str!("../../schemas/crd/podmonitoring-monitoring-googleapis-v1.json"),
+    },
+    Crd {
+        kind: Kind {
+            api_version: "jobset.x-k8s.io/v1alpha2",
+            kind: "JobSet",
+        },
+        schema: include_str!("../../schemas/crd/jobset-jobset-v1alpha2.json"),
     },
 ];
 
@@ -429,6 +437,24 @@ mod tests {
         check(&route, KubeVersion::V1_37, &mut found);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].pointer.ends_with("/path/type"), "{found:?}");
+        found.clear();
+        let set = json!({"apiVersion": "jobset.x-k8s.io/v1alpha2", "kind": "JobSet",
+            "metadata": {"name": "a"},
+            "spec": {"replicatedJobs": [{"name": "slice", "replicas": 2, "template": {"spec": {
+                "completionMode": "Indexed", "completions": 2, "parallelism": 2,
+                "template": {"spec": {"restartPolicy": "Never",
+                    "containers": [{"name": "c", "image": "busybox:1.36"}]}}}}}]}});
+        check(&set, KubeVersion::V1_33, &mut found);
+        assert_eq!(found, vec![]);
+        let mut bad = set.clone();
+        bad["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
+            ["imagePullPolcy"] = json!("Always");
+        check(&bad, KubeVersion::V1_33, &mut found);
+        assert_eq!(
+            found.len(),
+            1,
+            "the pod template inside is strict too: {found:?}"
+        );
     }
 
     #[test]

@@ -34,10 +34,19 @@ fn every_accelerator_builds_in_every_shape_it_offers() {
                 "{name} {p}"
             );
         }
-        for t in a.all_topologies() {
-            let slice = a.slice(t).expect("offered");
+        for (t, slice, machine) in a.all_topologies().into_iter().flat_map(|t| {
+            let shapes = a.shapes(t);
+            let several = shapes.len() > 1;
+            shapes
+                .into_iter()
+                .map(move |(s, h)| (t, s, several.then(|| h.machine.clone())))
+        }) {
+            // A topology two machine types form is built on each, named by `machine`.
+            let machine_key = machine
+                .as_ref()
+                .map_or(String::new(), |m| format!(", machine = \"{m}\""));
             let objects = build(&job(&format!(
-                "{{ type = \"{name}\", topology = \"{t}\" }}"
+                "{{ type = \"{name}\", topology = \"{t}\"{machine_key} }}"
             )));
             let job = objects.iter().find_map(|o| match o {
                 Object::Job(j) => j.spec.clone(),
@@ -48,6 +57,16 @@ fn every_accelerator_builds_in_every_shape_it_offers() {
                 matches!(o, Object::Service(s) if s.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()) == Some("None"))
             });
             let pod = job.template.spec.expect("pod");
+            let selected = pod
+                .node_selector
+                .as_ref()
+                .and_then(|s| s.get("node.kubernetes.io/instance-type"))
+                .cloned();
+            let larger = a
+                .shapes(t)
+                .iter()
+                .any(|(s, _)| s.chips_per_pod > slice.chips_per_pod);
+            assert_eq!(selected, machine.filter(|_| larger), "{name} {t}");
             let chips = pod.containers[0]
                 .resources
                 .as_ref()

@@ -793,3 +793,83 @@ fn place_accepts_the_traffic_examples_bundles() {
         assert_eq!(placed, servers, "{example}: {report}");
     }
 }
+
+/// A JobSet is read but not placed yet: `place` says so (W0082) and places the rest, for a spec
+/// and for the same objects as plain manifests; `--deny W0082` makes it an error.
+#[test]
+fn place_reports_a_jobset_as_not_placed() {
+    let app = "examples/jax-tpu-jobset/app.toml";
+    let inv = "examples/jax-tpu-jobset/inventory.toml";
+    let o = mlspec(&root(), &["place", "--inventory", inv, app]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("jobset_not_placed", stderr(&o));
+
+    let dir = tmp();
+    let built = mlspec(&root(), &["build", app]);
+    std::fs::write(dir.path().join("bundle.yaml"), &built.stdout).expect("write");
+    let inv = root().join(inv);
+    let inv = inv.to_str().expect("utf-8");
+    let o = mlspec(dir.path(), &["place", "--inventory", inv, "bundle.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("W0082") && err.contains("bundle.yaml:") && err.contains("its 2 pods"),
+        "the warning points at the JobSet in the file: {err}"
+    );
+    let o = mlspec(
+        dir.path(),
+        &[
+            "place",
+            "--deny",
+            "W0082",
+            "--inventory",
+            inv,
+            "bundle.yaml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = mlspec(
+        &root(),
+        &["check", "--deny", "W0082", "--inventory", inv, app],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+/// With `--inventory`, a selector no node carries is W0080 in `build`, `check` and `place`, at
+/// the spec's value or at the manifest's `nodeSelector`.
+#[test]
+fn a_selector_no_node_carries_is_w0080_with_an_inventory() {
+    let dir = tmp();
+    let spec = "[app]\nname = \"chat\"\nprovider = \"gke\"\n[jobs.embed]\nimage = \"busybox:1.36\"\ndeadline = \"1h\"\nresources = { accelerator = \"nvidia-l4\" }\n";
+    std::fs::write(dir.path().join("app.toml"), spec).expect("write");
+    let inv = root().join("tests/bad/W0080-selector-matches-no-node.inventory");
+    let inv = inv.to_str().expect("utf-8");
+    for cmd in ["build", "check", "place"] {
+        let o = mlspec(
+            dir.path(),
+            &[cmd, "-A", "W0002", "--inventory", inv, "app.toml"],
+        );
+        let err = stderr(&o);
+        assert!(
+            err.contains("W0080") && err.contains("app.toml:7"),
+            "{cmd}: {err}"
+        );
+    }
+    let o = mlspec(dir.path(), &["check", "-A", "W0002", "app.toml"]);
+    assert!(!stderr(&o).contains("W0080"), "no inventory, no W0080");
+    let built = mlspec(dir.path(), &["build", "-A", "warnings", "app.toml"]);
+    std::fs::write(dir.path().join("bundle.yaml"), &built.stdout).expect("write");
+    let o = mlspec(dir.path(), &["place", "--inventory", inv, "bundle.yaml"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("W0080") && err.contains("`Job/chat/chat-embed` selects nodes labelled"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(dir.path().join("bundle.yaml")).expect("read");
+    let line = text
+        .lines()
+        .position(|l| l.contains("cloud.google.com/gke-accelerator: nvidia-l4"))
+        .expect("the selector")
+        + 1;
+    assert!(err.contains(&format!("bundle.yaml:{line}:")), "{err}");
+}

@@ -8,6 +8,7 @@ mod bad_input;
 mod catalog;
 mod ci;
 mod cli;
+mod docs;
 mod examples;
 mod formats;
 mod fuzz;

@@ -467,31 +467,46 @@ max_context = 8192
     );
 }
 
-/// A TPU's memory is its HBM per chip, and a pod gets a topology's chips: a 70B model in
-/// bfloat16 does not fit four v6e chips, and the help names the slice that holds it.
-#[test]
-fn a_tpu_slice_is_accounted_per_chip_and_the_help_names_a_larger_topology() {
-    let spec = |topology: &str, tp: &str| {
-        format!(
-            "[app]\nname = \"tpu-llm\"\n[serve]\nimage = \"vllm/vllm-tpu:v0.11.0\"\nruntime = \"vllm\"\nmodel_name = \"meta-llama/Llama-3.1-70B-Instruct\"\nargs = [\"--tensor-parallel-size\", \"{tp}\", \"--max-model-len\", \"8192\"]\n[serve.resources]\nmemory = \"64Gi\"\naccelerator = {{ type = \"tpu-v6e\", topology = \"{topology}\" }}\n"
-        )
-    };
-    let compiled = compile(
-        &SourceFile::new("tpu.toml", spec("2x2", "4")),
+/// Llama 3.1 70B on vLLM with an 8192-token context, `resources` and tensor parallelism `tp`.
+fn llama_70b(resources: &str, tp: u32) -> mlspec::Compiled {
+    let spec = format!(
+        "[app]\nname = \"llm\"\n[serve]\nimage = \"vllm/vllm-openai:v0.11.0\"\nruntime = \"vllm\"\nmodel_name = \"meta-llama/Llama-3.1-70B-Instruct\"\nargs = [\"--tensor-parallel-size\", \"{tp}\", \"--max-model-len\", \"8192\"]\n[serve.resources]\nmemory = \"64Gi\"\n{resources}"
+    );
+    compile(
+        &SourceFile::new("llm.toml", spec),
         &crate::support::catalog(),
         &Options::default(),
-    );
-    let e0220 = compiled
+    )
+}
+
+/// E0220's message and help.
+fn weights_do_not_fit(c: &mlspec::Compiled) -> (String, String) {
+    let e = c
         .diagnostics
         .iter()
         .find(|d| d.code.id == "E0220")
         .expect("E0220");
+    (e.message.clone(), e.help.clone().unwrap_or_default())
+}
+
+/// The compile fits: no memory error, no tensor-parallel error.
+fn fits(c: &mlspec::Compiled) {
+    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.id).collect();
     assert!(
-        e0220.message.contains("per chip on 4 × `tpu-v6e`"),
-        "{}",
-        e0220.message
+        !codes.iter().any(|c| c.starts_with("E02") || *c == "E0132"),
+        "{codes:?}"
     );
-    let help = e0220.help.as_deref().unwrap_or_default();
+    assert_eq!(c.memory[0].verdict, mlspec::memory::Verdict::Fits);
+}
+
+/// A TPU's memory is its HBM per chip, and a pod gets a topology's chips: a 70B model in
+/// bfloat16 does not fit four v6e chips, and the help names the slice that holds it.
+#[test]
+fn a_tpu_slice_is_accounted_per_chip_and_the_help_names_a_larger_topology() {
+    let tpu = |t: &str| format!("accelerator = {{ type = \"tpu-v6e\", topology = \"{t}\" }}\n");
+    let compiled = llama_70b(&tpu("2x2"), 4);
+    let (message, help) = weights_do_not_fit(&compiled);
+    assert!(message.contains("per chip on 4 × `tpu-v6e`"), "{message}");
     assert!(
         help.contains("topology = \"2x4\"") && help.contains("--tensor-parallel-size 8"),
         "{help}"
@@ -499,15 +514,30 @@ fn a_tpu_slice_is_accounted_per_chip_and_the_help_names_a_larger_topology() {
     let a = &compiled.memory[0];
     assert_eq!((a.devices, a.device_word), (4, "chip"));
     assert!((a.device_bytes - 32.0 * (1u64 << 30) as f64).abs() < 1.0);
+    fits(&llama_70b(&tpu("2x4"), 8));
+}
 
-    let compiled = compile(
-        &SourceFile::new("tpu.toml", spec("2x4", "8")),
-        &crate::support::catalog(),
-        &Options::default(),
+/// An AWS Neuron device holds several NeuronCores, and tensor parallelism counts cores: the
+/// account is per core (a device's memory over its cores), and the help asks for more devices
+/// with the degree in cores.
+#[test]
+fn a_neuron_device_is_accounted_per_core() {
+    let neuron =
+        |n: u32| format!("shm = \"16Gi\"\naccelerator = \"aws-inferentia2\"\ngpus = {n}\n");
+    let compiled = llama_70b(&neuron(2), 4);
+    let (message, help) = weights_do_not_fit(&compiled);
+    assert!(
+        message.contains("per core on 4 cores of 2 × `aws-inferentia2`"),
+        "{message}"
     );
-    let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.id).collect();
-    assert!(!codes.iter().any(|c| c.starts_with("E022")), "{codes:?}");
-    assert_eq!(compiled.memory[0].verdict, mlspec::memory::Verdict::Fits);
+    assert!(
+        help.contains("`gpus = 8`") && help.contains("--tensor-parallel-size 16"),
+        "{help}"
+    );
+    let a = &compiled.memory[0];
+    assert_eq!((a.devices, a.device_word), (4, "core"));
+    assert!((a.device_bytes - 16.0 * (1u64 << 30) as f64).abs() < 1.0);
+    fits(&llama_70b(&neuron(8), 16));
 }
 
 /// docs/memory.md's table of the model catalog is what `mlspec stdlib list --markdown` prints.

@@ -130,6 +130,39 @@ fn pools_expand_with_catalog_labels_and_taints() {
 }
 
 #[test]
+fn a_providers_pools_carry_its_labels_and_taints_or_none() {
+    let catalog = Catalog::builtin().unwrap();
+    let pool = |provider: &str| {
+        format!(
+            "provider = \"{provider}\"\n[[pool]]\nname = \"gpunp\"\ncpu = \"23\"\nmemory = \"200Gi\"\naccelerator = \"nvidia-a100-80gb\"\n"
+        )
+    };
+    let parse = |text: String| inventory::parse(&SourceFile::new("pools.toml", text), &catalog);
+    let (inv, diags) = parse(pool("aks-device-plugin"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let n = &inv.unwrap().nodes[0];
+    assert_eq!(n.labels["kubernetes.azure.com/accelerator"], "nvidia");
+    assert_eq!(n.labels["kubernetes.azure.com/agentpool"], "gpunp");
+    let taints: Vec<String> = n
+        .taints
+        .iter()
+        .map(|t| format!("{}={}:{}", t.key, t.value, t.effect))
+        .collect();
+    assert!(
+        taints.contains(&"sku=gpu:NoSchedule".to_string()),
+        "{taints:?}"
+    );
+    let (inv, _) = parse(pool("device-only"));
+    let n = &inv.unwrap().nodes[0];
+    assert!(
+        !n.labels.keys().any(|k| k.starts_with("nvidia.com/")),
+        "{:?}",
+        n.labels
+    );
+    assert_eq!(n.allocatable["nvidia.com/gpu"], 8);
+}
+
+#[test]
 fn a_tpu_pool_topology_labels_its_nodes_and_gives_one_hosts_chips() {
     let catalog = Catalog::builtin().unwrap();
     let pool = |accelerator: &str, topology: &str| {
@@ -148,7 +181,19 @@ fn a_tpu_pool_topology_labels_its_nodes_and_gives_one_hosts_chips() {
     );
     assert_eq!(n.allocatable["google.com/tpu"], 4, "a 4x4 host has 4 chips");
     let (inv, _) = parse(pool("tpu-v5e", "2x4"));
-    assert_eq!(inv.unwrap().nodes[0].allocatable["google.com/tpu"], 8);
+    let n = &inv.unwrap().nodes[0];
+    assert_eq!(n.allocatable["google.com/tpu"], 8);
+    assert_eq!(
+        n.labels["node.kubernetes.io/instance-type"],
+        "ct5lp-hightpu-8t"
+    );
+    let (inv, _) = parse(pool("tpu-v6e", "2x4") + "gpus = 4\n");
+    let n = &inv.unwrap().nodes[0];
+    assert_eq!(n.allocatable["google.com/tpu"], 4);
+    assert_eq!(
+        n.labels["node.kubernetes.io/instance-type"],
+        "ct6e-standard-4t"
+    );
     for (accelerator, topology) in [("tpu-v5e", "2x2x2"), ("nvidia-l4", "2x4")] {
         let (_, diags) = parse(pool(accelerator, topology));
         assert!(

@@ -25,8 +25,18 @@ pub fn compile_file(path: &Path, env: Option<&str>) -> (SourceFile, Compiled) {
         .display()
         .to_string();
     let source = SourceFile::new(name, text);
+    // A fixture's inventory, if it has one, sits beside it: `NAME.inventory` (`--inventory`).
+    let inventory = std::fs::read_to_string(path.with_extension("inventory"))
+        .ok()
+        .map(|text| {
+            let (inv, d) =
+                mlspec::inventory::parse(&SourceFile::new("inventory", text), &catalog());
+            assert!(!d.has_errors(), "{}: {d:?}", path.display());
+            std::sync::Arc::new(inv.expect("the inventory parses"))
+        });
     let options = Options {
         env: env.map(str::to_string),
+        inventory,
         ..Default::default()
     };
     let compiled = compile(&source, &catalog(), &options);

@@ -67,6 +67,7 @@ struct Mutation {
 }
 
 const CONTAINER: &str = "/spec/template/spec/containers/0";
+const JOBSET_CONTAINER: &str = "/spec/replicatedJobs/0/template/spec/template/spec/containers/0";
 
 fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
     doc.pointer_mut(pointer)
@@ -339,6 +340,34 @@ const MUTATIONS: &[Mutation] = &[
         plant: |d| at(find(d, "HTTPRoute"), "/spec/rules/0/backendRefs/0")["port"] = json!(8080),
         rule: Rule::Api,
         pointer: "/spec/rules/0/backendRefs/0/port",
+    },
+    Mutation {
+        name: "JobSet pod template with an unknown field",
+        example: "jax-tpu-jobset",
+        plant: |d| {
+            at(find(d, "JobSet"), JOBSET_CONTAINER)["imagePulPolicy"] = json!("Always");
+        },
+        rule: Rule::Schema,
+        pointer: JOBSET_CONTAINER,
+    },
+    Mutation {
+        name: "JobSet whose generated pod names pass 63 characters",
+        example: "jax-tpu-jobset",
+        plant: |d| at(find(d, "JobSet"), "/spec/replicatedJobs/0")["name"] = json!("s".repeat(30)),
+        rule: Rule::Api,
+        pointer: "/spec/replicatedJobs/0/name",
+    },
+    Mutation {
+        name: "JobSet slice Job with restartPolicy Always",
+        example: "jax-tpu-jobset",
+        plant: |d| {
+            at(
+                find(d, "JobSet"),
+                "/spec/replicatedJobs/0/template/spec/template/spec",
+            )["restartPolicy"] = json!("Always");
+        },
+        rule: Rule::Api,
+        pointer: "/spec/replicatedJobs/0/template/spec/template/spec/restartPolicy",
     },
     Mutation {
         name: "ScaledObject targeting a Deployment not in the bundle",

@@ -87,9 +87,16 @@ impl<'a> Bundle<'a> {
     }
 }
 
-/// The pod template of a pod-bearing object, with the JSON pointer to it.
+/// The pod template of a pod-bearing object, with the JSON pointer to it (a JobSet's first
+/// replicated Job's: mlspec writes one).
 fn template(o: &Object) -> Option<(&'static str, &PodTemplateSpec)> {
     match o {
+        Object::JobSet(j) => j
+            .spec
+            .replicated_jobs
+            .first()
+            .and_then(|r| r.template.spec.as_ref())
+            .map(|s| ("/spec/replicatedJobs/0/template/spec/template", &s.template)),
         Object::Deployment(d) => d.spec.as_ref().map(|s| ("/spec/template", &s.template)),
         Object::Job(j) => j.spec.as_ref().map(|s| ("/spec/template", &s.template)),
         Object::CronJob(c) => c

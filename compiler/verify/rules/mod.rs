@@ -9,7 +9,7 @@
 //! One file per family, each adding methods to `Check`, which records one object's findings:
 //! `metadata.rs` (names, namespaces, labels, annotations), `data.rs` (ConfigMap,
 //! PersistentVolumeClaim), `pod.rs` (pod templates and their containers), `resources.rs`
-//! (quantities, requests and limits), `workloads.rs` (Deployment, Job, CronJob), `bundle.rs`
+//! (quantities, requests and limits), `workloads.rs` (Deployment, Job, JobSet, CronJob), `bundle.rs`
 //! (the index references resolve against), `services.rs` (Service, Ingress, HTTPRoute) and
 //! `targets.rs` (HPA, ScaledObject, PDB, NetworkPolicy, the monitors).
 
@@ -58,6 +58,7 @@ pub fn check(objects: &[(usize, Object)], complete: bool) -> Vec<(usize, Finding
             Object::ServiceMonitor(o) => c.monitor(&o.metadata, &o.spec.selector, true, &bundle),
             Object::PodMonitoring(o) => c.monitor(&o.metadata, &o.spec.selector, false, &bundle),
             Object::Job(o) => c.job(o, &bundle),
+            Object::JobSet(o) => c.job_set(o, &bundle),
             Object::CronJob(o) => c.cron_job(o, &bundle),
         }
     }

@@ -1,5 +1,6 @@
 //! The pod-bearing kinds: a Deployment's selector, replicas and rollout; a Job's restart policy,
-//! completion mode and counts; a CronJob's schedule, time zone and job template.
+//! completion mode and counts; a JobSet's replicated Jobs and the names its webhook generates; a
+//! CronJob's schedule, time zone and job template.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,9 @@ use crate::place::pod::Selector;
 use crate::values::cron::parse_cron;
 use crate::values::names;
 use crate::values::timezone::timezone;
+
+/// Names the JobSet webhook generates are RFC 1035 labels of at most 63 characters.
+const JOB_SET_NAME_MAX: usize = 63;
 
 impl Check<'_> {
     /// `at` is the selector's pointer, `template` the template's.
@@ -150,6 +154,65 @@ impl Check<'_> {
         let ns = o.metadata.namespace.as_deref().unwrap_or_default();
         if let Some(spec) = &o.spec {
             self.job_spec("/spec", spec, ns, b);
+        }
+    }
+
+    /// The JobSet webhook's rules for the fields mlspec writes: replicated Job names are unique
+    /// RFC 1035 labels, replicas at least 0, and the Job and pod names it generates
+    /// (`JOBSET-RJ-INDEX`, `JOBSET-RJ-INDEX-POD-xxxxx`) valid labels; each Job template is a Job's.
+    pub(super) fn job_set(&mut self, o: &crate::generate::crd::JobSet, b: &Bundle) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let name = o.metadata.name.as_deref().unwrap_or_default();
+        let mut seen = std::collections::BTreeSet::new();
+        if o.spec.replicated_jobs.is_empty() {
+            self.fail("/spec/replicatedJobs", "a JobSet needs a replicated Job");
+        }
+        for (i, r) in o.spec.replicated_jobs.iter().enumerate() {
+            let at = format!("/spec/replicatedJobs/{i}");
+            if let Err(e) = names::dns1123_label(&r.name) {
+                self.fail(format!("{at}/name"), e);
+            }
+            if !seen.insert(r.name.as_str()) {
+                self.fail(format!("{at}/name"), format!("`{}` is named twice", r.name));
+            }
+            if r.replicas < 0 {
+                self.fail(format!("{at}/replicas"), "replicas is negative");
+            }
+            let last = (r.replicas - 1).max(0);
+            let job = format!("{name}-{}-{last}", r.name);
+            if job.len() > JOB_SET_NAME_MAX {
+                self.fail(
+                    format!("{at}/name"),
+                    format!("the Job name `{job}` the JobSet generates has over 63 characters"),
+                );
+            }
+            let Some(spec) = &r.template.spec else {
+                self.fail(
+                    format!("{at}/template/spec"),
+                    "the Job template has no spec",
+                );
+                continue;
+            };
+            if spec.completion_mode.as_deref() == Some("Indexed")
+                && let Some(c) = spec.completions
+            {
+                let pod = format!("{job}-{}-xxxxx", (c - 1).max(0));
+                if pod.len() > JOB_SET_NAME_MAX {
+                    self.fail(
+                        format!("{at}/name"),
+                        format!("the pod name `{pod}` the JobSet generates has over 63 characters"),
+                    );
+                }
+            }
+            self.job_spec(&format!("{at}/template/spec"), spec, ns, b);
+        }
+        if o.spec
+            .failure_policy
+            .as_ref()
+            .and_then(|f| f.max_restarts)
+            .is_some_and(|m| m < 0)
+        {
+            self.fail("/spec/failurePolicy/maxRestarts", "maxRestarts is negative");
         }
     }
 
