@@ -14,10 +14,9 @@ use std::sync::LazyLock;
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
+use crate::app::{CREDENTIALS_VOLUME as CREDENTIALS, MODEL_VOLUME as VOLUME, SHM_VOLUME};
 use crate::diagnostics::Diagnostics;
-use crate::generate::model::CREDENTIALS;
 use crate::pointer;
-use crate::resolve::model::VOLUME;
 use crate::source::SourceFile;
 use crate::spec::tree::{self, Node, Value as TomlValue};
 use crate::stdlib::Catalog;
@@ -450,7 +449,7 @@ impl Context<'_> {
             "env" => self
                 .spec_line(&format!("{s}.env.{name}"))
                 .or_else(|| self.spec_line(&format!("{s}.secret_env.{name}"))),
-            _ if name == crate::generate::pod::SHM_VOLUME => self
+            _ if name == SHM_VOLUME => self
                 .spec_line(&format!("{s}.resources.shm"))
                 .or_else(|| self.try_source(Accelerator, pointer))
                 .or_else(|| self.try_source(Runtime, pointer)),

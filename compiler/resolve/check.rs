@@ -2,7 +2,7 @@
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
-use crate::values::{duration, names, quantity::Quantity};
+use crate::values::{duration, image, names, quantity::Quantity};
 
 /// Turn a parser's `Result` into an `Option`, reporting the error at the value's span.
 pub fn ok<T>(
@@ -223,4 +223,42 @@ pub fn exactly_one(
     }
     d.push(diag.help(format!("e.g. {example}")));
     false
+}
+
+/// An image reference (E0103): a moving tag is W0001, a tag without a digest W0002.
+pub fn image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> String {
+    let parsed = ok(
+        d,
+        &codes::E0103,
+        path,
+        sp,
+        image::parse_image(&sp.v),
+        "write `registry/name:tag`, `name@sha256:<digest>` or both",
+    );
+    let Some(r) = parsed else {
+        return sp.v.clone();
+    };
+    if r.is_latest() {
+        d.push(
+            Diagnostic::new(
+                &codes::W0001,
+                format!(
+                    "`{path}` uses a moving tag: `{}` can change under a running deployment",
+                    sp.v
+                ),
+            )
+            .at(sp.span, "no fixed version")
+            .help("pin a version tag (`name:1.4.0`) or a digest (`name@sha256:…`)"),
+        );
+    } else if !r.has_digest() {
+        d.push(
+            Diagnostic::new(
+                &codes::W0002,
+                format!("`{path}` is pinned by tag only: `{}` can be re-pushed", sp.v),
+            )
+            .at(sp.span, "no digest")
+            .help("add the digest: `name:tag@sha256:…` (`crane digest IMAGE` prints it); the tag stays for people"),
+        );
+    }
+    sp.v.clone()
 }

@@ -7,16 +7,15 @@
 pub mod accelerator;
 pub mod batch;
 pub mod check;
-pub mod env;
+pub mod ident;
 pub mod lint;
 pub mod model;
+pub mod pod;
 pub mod provider;
-pub mod resources;
 pub mod route;
 pub mod scaling;
 pub mod serve;
 pub mod toleration;
-pub mod workload;
 
 use crate::app::{App, Scheduling, Toleration};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};

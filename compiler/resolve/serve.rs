@@ -1,12 +1,13 @@
 //! `[serve]` → `Server`: ports, replicas and autoscaling target, probes, rollout, ingress.
 
-use super::workload::{self, Ident};
+use super::ident::Ident;
+use super::pod::{self, Fill};
 use super::{check, route, scaling};
 use crate::app::{
-    Ingress, IntOrPercent, Liveness, Metrics, Port, Probes, Replicas, Rollout, Scheduling, Server,
-    Spread, Tls,
+    Ingress, IntOrPercent, Metrics, Port, Replicas, Rollout, Scheduling, Server, Spread, Tls,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::source::Span;
 use crate::spec::read::Sp;
 use crate::spec::{self, Serve};
 use crate::stdlib::{Catalog, DEFAULT_RUNTIME, Runtime};
@@ -34,7 +35,7 @@ pub fn resolve(
         container: "server".to_string(),
         path: "serve".to_string(),
     };
-    let ports = ports(d, s, runtime);
+    let main_ports = ports(d, s, runtime);
     let model_name = s.model_name.as_ref();
     if let (Some(m), Some(r)) = (model_name, runtime) {
         model_name_applies(d, s, m, r);
@@ -46,13 +47,24 @@ pub fn resolve(
         let flags = model_flags(s, r);
         repeated_flags(d, s, &flags, uri.span, "model");
     }
-    let fill = workload::Fill::new(
+    let fill = Fill::new(
         app,
         model_name.map(|m| m.v.as_str()),
         &s.container.env,
-        ports.first().map(|p| p.port),
+        main_ports.first().map(|(p, _)| p.port),
     );
-    let wl = workload::resolve(d, catalog, id, &s.container, runtime, &fill, base);
+    let main = pod::Main {
+        runtime,
+        fill: &fill,
+        ports: main_ports,
+        health: s.health.as_ref(),
+    };
+    let wl = pod::resolve(d, catalog, id, &s.container, main, base);
+    // The Service publishes the main container's ports, then each sidecar's.
+    let ports: Vec<Port> = std::iter::once(&wl.pod.main)
+        .chain(&wl.pod.sidecars)
+        .flat_map(|c| c.ports.iter().cloned())
+        .collect();
     if let Some((hosts, t)) = super::accelerator::tpu_hosts(catalog, &s.container) {
         d.push(
             Diagnostic::new(
@@ -64,7 +76,7 @@ pub fn resolve(
         );
     }
     let metrics = runtime.and_then(|r| r.metrics.as_ref()).and_then(|m| {
-        let port = ports.iter().find(|p| p.name == m.port)?;
+        let port = wl.pod.main.ports.iter().find(|p| p.name == m.port)?;
         Some(Metrics {
             port: port.port,
             path: m.path.clone(),
@@ -95,7 +107,6 @@ pub fn resolve(
             .help("a node drain or upgrade takes the server down until a new pod loads the model; run `replicas = 2` (or `min = 2`)"),
         );
     }
-    let probes = probes(d, catalog, s, runtime, &ports, &fill);
     let rollout = rollout(d, catalog, s);
     let ingress = s.ingress.as_ref().and_then(|i| ingress(d, catalog, app, i));
     let route = route::resolve(d, catalog, s);
@@ -124,7 +135,6 @@ pub fn resolve(
         workload: wl,
         service_port: i32::from(defaults.service_port),
         replicas,
-        probes,
         rollout,
         ingress,
         route,
@@ -197,13 +207,7 @@ fn model_name_applies(d: &mut Diagnostics, s: &Serve, m: &Sp<String>, r: &Runtim
 }
 
 /// `serve.args` setting a flag that mlspec already fills in from `serve.KEY` (at `span`).
-fn repeated_flags(
-    d: &mut Diagnostics,
-    s: &Serve,
-    fills: &[String],
-    span: crate::source::Span,
-    key: &str,
-) {
+fn repeated_flags(d: &mut Diagnostics, s: &Serve, fills: &[String], span: Span, key: &str) {
     let flags: Vec<&str> = fills
         .iter()
         .filter(|a| a.starts_with('-'))
@@ -255,32 +259,24 @@ fn runtime<'c>(d: &mut Diagnostics, catalog: &'c Catalog, s: &Serve) -> Option<&
     catalog.runtime(DEFAULT_RUNTIME)
 }
 
-fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port> {
-    let preset: Vec<Port> = runtime
+/// The main container's ports, each with the span it came from (the runtime's, with `serve`'s).
+fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<(Port, Span)> {
+    let at = s.runtime.as_ref().map_or(s.span, |r| r.span);
+    let preset: Vec<(Port, Span)> = runtime
         .map(|r| {
             r.ports
                 .iter()
-                .map(|p| Port {
-                    name: p.name.clone(),
-                    port: i32::from(p.port),
-                    app_protocol: p.app_protocol.clone(),
+                .map(|p| {
+                    let port = Port {
+                        name: p.name.clone(),
+                        port: i32::from(p.port),
+                        app_protocol: p.app_protocol.clone(),
+                    };
+                    (port, at)
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let number = |d: &mut Diagnostics, path: &str, n: &Sp<i64>| -> Option<i32> {
-        match i32::try_from(n.v) {
-            Ok(v) if (1..=65535).contains(&v) => Some(v),
-            _ => {
-                d.push(
-                    Diagnostic::new(&codes::E0105, format!("`{path}` must be from 1 to 65535, found {}", n.v))
-                        .at(n.span, "not a port")
-                        .help("container ports are 1–65535; model servers commonly use 8000, 8080 or 8501"),
-                );
-                None
-            }
-        }
-    };
     match (&s.port, &s.ports) {
         (Some(p), Some(list)) => {
             let first = list.first().map_or(p.span, |x| x.span);
@@ -296,19 +292,21 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
             preset
         }
         (Some(p), None) => {
-            let mut first = preset.into_iter().next().unwrap_or(Port {
-                name: "http".to_string(),
-                port: 8080,
-                app_protocol: Some("http".to_string()),
-            });
-            if let Some(n) = number(d, "serve.port", p) {
+            let mut first = preset.into_iter().next().map_or_else(
+                || Port {
+                    name: "http".to_string(),
+                    port: 8080,
+                    app_protocol: Some("http".to_string()),
+                },
+                |(port, _)| port,
+            );
+            if let Some(n) = pod::port_number(d, "serve.port", p) {
                 first.port = n;
             }
-            vec![first]
+            vec![(first, p.span)]
         }
         (None, Some(list)) => {
-            let mut out: Vec<Port> = Vec::new();
-            let mut spans: Vec<(String, i32, crate::source::Span)> = Vec::new();
+            let mut out: Vec<(Port, Span)> = Vec::new();
             for (i, p) in list.iter().enumerate() {
                 let path = format!("serve.ports[{i}]");
                 let name = p.name.as_ref().and_then(|n| {
@@ -319,11 +317,11 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
                 let port = p
                     .port
                     .as_ref()
-                    .and_then(|n| number(d, &format!("{path}.port"), n));
+                    .and_then(|n| pod::port_number(d, &format!("{path}.port"), n));
                 let (Some(name), Some(port)) = (name, port) else {
                     continue;
                 };
-                if let Some((_, _, first)) = spans.iter().find(|(n, q, _)| *n == name || *q == port)
+                if let Some((_, first)) = out.iter().find(|(q, _)| q.name == name || q.port == port)
                 {
                     d.push(
                         Diagnostic::new(
@@ -336,101 +334,18 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port>
                     );
                     continue;
                 }
-                spans.push((name.clone(), port, p.span));
-                out.push(Port {
-                    name,
-                    port,
-                    app_protocol: p.app_protocol.as_ref().map(|a| a.v.clone()),
-                });
+                out.push((
+                    Port {
+                        name,
+                        port,
+                        app_protocol: p.app_protocol.as_ref().map(|a| a.v.clone()),
+                    },
+                    p.span,
+                ));
             }
             if out.is_empty() { preset } else { out }
         }
         (None, None) => preset,
-    }
-}
-
-fn probes(
-    d: &mut Diagnostics,
-    catalog: &Catalog,
-    s: &Serve,
-    runtime: Option<&Runtime>,
-    ports: &[Port],
-    fill: &workload::Fill,
-) -> Probes {
-    let p = &catalog.defaults.probes;
-    let h = s.health.clone().unwrap_or_default();
-    let fill = |t: &String| fill.apply(t);
-    let path =
-        |d: &mut Diagnostics, key: &str, given: Option<&Sp<String>>, preset: Option<&String>| {
-            match given {
-                Some(sp) => check::http_path(d, &format!("serve.health.{key}"), sp),
-                None => preset.map(fill),
-            }
-        };
-    let shared = path(d, "path", h.path.as_ref(), None);
-    let readiness = path(
-        d,
-        "readiness",
-        h.readiness.as_ref(),
-        runtime.and_then(|r| r.health.readiness.as_ref()),
-    );
-    let liveness = path(
-        d,
-        "liveness",
-        h.liveness.as_ref(),
-        runtime.and_then(|r| r.health.liveness.as_ref()),
-    );
-    let readiness = if h.readiness.is_some() {
-        readiness
-    } else {
-        shared.clone().or(readiness)
-    };
-    let liveness = if h.liveness.is_some() {
-        liveness
-    } else {
-        shared.or(liveness)
-    };
-    let budget = match &h.startup_timeout {
-        Some(sp) => check::seconds(d, "serve.health.startup_timeout", sp),
-        None => runtime.and_then(|r| {
-            check::seconds(
-                d,
-                "stdlib runtime startup_timeout",
-                &Sp::new(r.startup_timeout.clone(), Default::default()),
-            )
-        }),
-    };
-    let startup_path = runtime
-        .and_then(|r| r.health.startup.as_ref())
-        .map(fill)
-        .or_else(|| liveness.clone())
-        .or_else(|| readiness.clone());
-    let liveness = match liveness {
-        Some(l) if Some(&l) == readiness.as_ref() => Some(Liveness::Tcp),
-        other => other.map(Liveness::Http),
-    };
-    let startup = match (startup_path, budget) {
-        (Some(path), Some(secs)) if secs > 0 => {
-            let period = i64::from(p.period_seconds.max(1));
-            let threshold = i32::try_from((secs + period - 1) / period)
-                .unwrap_or(i32::MAX)
-                .max(1);
-            Some((path, threshold))
-        }
-        _ => None,
-    };
-    Probes {
-        port: ports
-            .first()
-            .map_or_else(|| "http".to_string(), |x| x.name.clone()),
-        readiness,
-        liveness,
-        startup,
-        period_seconds: p.period_seconds,
-        timeout_seconds: p.timeout_seconds,
-        readiness_failure_threshold: p.readiness_failure_threshold,
-        liveness_failure_threshold: p.liveness_failure_threshold,
-        liveness_period_seconds: p.liveness_period_seconds,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod app;
 pub mod batch;
 pub mod model;
 pub mod overlay;
+pub mod pod;
 pub mod read;
 pub mod serve;
 pub mod tree;

@@ -225,6 +225,30 @@ impl<'n> Fields<'n> {
         Some(out)
     }
 
+    /// An array of tables (`volumes = [{ … }]`, `[[serve.sidecars]]`), each read by `read` with
+    /// its own unknown-key check.
+    pub fn tables<T>(
+        &mut self,
+        d: &mut Diagnostics,
+        key: &'static str,
+        mut read: impl FnMut(&mut Fields<'n>, &mut Diagnostics) -> T,
+    ) -> Option<Vec<T>> {
+        let path = self.key_path(key);
+        let e = self.entry(key)?;
+        let Value::Array(items) = &e.node.value else {
+            d.push(wrong_type(&path, "an array of tables", &e.node));
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if let Some(mut f) = Fields::new(item, &format!("{path}[{i}]"), d) {
+                out.push(read(&mut f, d));
+                f.finish(d);
+            }
+        }
+        Some(out)
+    }
+
     /// Every entry of a table of named tables (`[jobs.NAME]`), each read by `read`.
     pub fn named_tables<T>(
         &mut self,

@@ -87,7 +87,7 @@ fn tensor_parallel(
         return;
     };
     let w = &server.workload;
-    let gpus: i64 = w.resources.devices.values().sum();
+    let gpus: i64 = w.pod.main.resources.devices.values().sum();
     let r = s.container.resources.as_ref();
     if n != gpus {
         let mut diag = Diagnostic::new(
@@ -118,7 +118,7 @@ fn tensor_parallel(
         return;
     }
     let floor = &catalog.defaults.resources.tensor_parallel_shm;
-    let enough = match (&w.shm, Quantity::parse(floor)) {
+    let enough = match (&w.pod.shm, Quantity::parse(floor)) {
         (Some(shm), Ok(min)) => Quantity::parse(shm).is_ok_and(|q| q >= min),
         (None, _) => false,
         (Some(_), Err(_)) => true,
@@ -128,7 +128,7 @@ fn tensor_parallel(
     }
     let mut diag = Diagnostic::new(
         &codes::E0133,
-        match &w.shm {
+        match &w.pod.shm {
             Some(shm) => format!(
                 "{n}-way tensor parallelism with {shm} of /dev/shm; NCCL needs at least {floor}"
             ),

@@ -2,7 +2,8 @@
 //! (`cache = { size, storage_class, access }`), or an existing claim (`cache = { claim }`).
 
 use super::super::check;
-use super::{Around, VOLUME};
+use super::Around;
+use crate::app::MODEL_VOLUME;
 use crate::app::{ModelVolume, NewClaim};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::model::{Cache, Model as Spec};
@@ -123,7 +124,12 @@ fn new_claim(
 
 /// The PersistentVolumeClaim a workload's model cache gets.
 pub fn claim_name(workload: &str) -> String {
-    format!("{workload}-{VOLUME}")
+    format!("{workload}-{MODEL_VOLUME}")
+}
+
+/// The catalog's access mode for a claim the spec gives none.
+pub fn default_access(catalog: &crate::stdlib::Catalog) -> &'static str {
+    k8s_access(&catalog.defaults.model.access).unwrap_or(K8S_ACCESS_MODES[0])
 }
 
 /// The Kubernetes access mode a spec's spelling names (`read-write-many`; `ReadWriteMany` too).
@@ -135,7 +141,7 @@ fn k8s_access(s: &str) -> Option<&'static str> {
         .map(|i| K8S_ACCESS_MODES[i])
 }
 
-fn access_mode(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<&'static str> {
+pub fn access_mode(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<&'static str> {
     k8s_access(&sp.v).or_else(|| {
         check::choice(d, path, sp, ACCESS_MODES);
         None
