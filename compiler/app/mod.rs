@@ -73,6 +73,7 @@ pub enum Replicas {
         min: i32,
         max: i32,
         target: Target,
+        scale_down: Option<ScaleDown>,
     },
     /// A KEDA ScaledObject (KEDA owns the HPA); `min` may be 0.
     Keda {
@@ -140,6 +141,17 @@ pub struct Keda {
     pub polling_seconds: i32,
     pub cooldown_seconds: i32,
     pub triggers: Vec<Trigger>,
+    /// How fast the HPA KEDA makes removes pods.
+    pub scale_down: Option<ScaleDown>,
+}
+
+/// `[serve.scaling.scale_down]`: the autoscaler's scale-down behaviour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleDown {
+    /// How long the load must stay low before pods are removed.
+    pub stabilization_seconds: Option<i32>,
+    /// At most this many pods (or percent of them) removed per period of seconds.
+    pub max: Option<(IntOrPercent, i32)>,
 }
 
 /// One KEDA trigger. Scale-to-zero happens when every trigger is inactive.

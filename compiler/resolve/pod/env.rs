@@ -67,6 +67,12 @@ pub(super) fn resolve(
         }
         vars.insert(k.v.clone(), (EnvValue::Literal(v.v.clone()), Some(v.span)));
     }
+    // What each key's variables are, for "set twice".
+    let what = |key: &str| match key {
+        "env" => "as a literal",
+        "secret_env" => "from a Secret",
+        _ => "from the pod",
+    };
     let mut seen: Vec<(&Sp<String>, &str)> = s.env.iter().map(|(k, _)| (k, "env")).collect();
     for (key, pairs) in [("secret_env", s.secret_env), ("field_env", s.field_env)] {
         for (k, v) in pairs {
@@ -78,8 +84,8 @@ pub(super) fn resolve(
                         &codes::E0128,
                         format!("`{}` is set in both `{where_}` and `{key}`", k.v),
                     )
-                    .at(k.span, format!("in `{key}` here"))
-                    .also(twin.span, format!("and in `{where_}` here"))
+                    .at(k.span, format!("{} here", what(key)))
+                    .also(twin.span, format!("and {} here", what(where_)))
                     .help("keep one of the two"),
                 );
                 continue;

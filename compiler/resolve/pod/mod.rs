@@ -13,6 +13,9 @@ mod resources;
 mod security;
 mod volumes;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 
 use super::check;
@@ -147,7 +150,7 @@ pub fn resolve(
                 memory: false,
             },
         });
-        taken.add(&v.path, format!("the `{}` scratch volume", v.name), None);
+        taken.add(&v.path, format!("the `{}` volume", v.name), None);
         scratch_paths.insert(v.path.clone(), v.name.clone());
         mounts.push(mount(&v.name, &v.path));
     }

@@ -176,7 +176,13 @@ fn probe(
         }
     }
     if let Some(p) = &g.http {
-        let http = check::http_path(d, &format!("{path}.http"), p)?;
+        // `readiness = "/ready"` is the path itself; `{ http = … }` names it.
+        let at = if p.span == g.span {
+            path.to_string()
+        } else {
+            format!("{path}.http")
+        };
+        let http = check::http_path(d, &at, p)?;
         let port = match &g.port {
             Some(sp) => port_ref(d, &format!("{path}.port"), sp, ports)?.0,
             None => first.clone(),

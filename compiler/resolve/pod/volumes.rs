@@ -111,6 +111,8 @@ fn one(
     .into_iter()
     .filter_map(|(k, s)| Some((k, s?)))
     .collect();
+    let mut sources = sources;
+    sources.sort_by_key(|(_, s)| s.start);
     if sources.len() > 1 {
         let mut diag = Diagnostic::new(
             &codes::E0169,
@@ -173,7 +175,7 @@ fn one(
         if let Some(first) = first {
             diag = diag.also(*first, "mounted here first");
         }
-        d.push(diag.help(if what.starts_with("the runtime") || what.starts_with("the `") {
+        d.push(diag.help(if what.starts_with("the `") || what == "/dev/shm" || what == "the model" {
             "a volume over a path the runtime or mlspec mounts hides what it needs: choose another path (only `size` may resize scratch space there)"
         } else {
             "give each volume a path of its own"
