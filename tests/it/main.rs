@@ -14,6 +14,7 @@ mod fuzz;
 mod gitops;
 mod linters;
 mod place;
+mod pod;
 mod properties;
 mod robustness;
 mod schema;

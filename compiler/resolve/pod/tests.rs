@@ -544,7 +544,7 @@ command = ["prepare"]"#,
         .collect();
     assert_eq!(mounts, ["/scratch", "/tmp"]);
     let service = find(&o, "Service");
-    assert_eq!(service["spec"]["ports"][1]["targetPort"], "http");
+    assert_eq!(service["spec"]["ports"][1]["targetPort"], 8000);
     assert_eq!(service["spec"]["ports"][1]["port"], 8000);
     let (_, d) = build(&server(
         "[[serve.sidecars]]\nname = \"server\"\nimage = \"registry.example.com/front:1.0.0\"",
