@@ -83,7 +83,6 @@ pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
             max_replicas: *max,
             metrics: Some(vec![metric]),
             behavior: scale_down.as_ref().map(behavior),
-            ..Default::default()
         }),
         ..Default::default()
     })

@@ -181,7 +181,7 @@ fn resources(
     }
     crate::resolve::pod::container_resources(
         d,
-        &p("").trim_end_matches('.').to_string(),
+        p("").trim_end_matches('.'),
         m.resources.as_ref(),
         cpu,
         memory,

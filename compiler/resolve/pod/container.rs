@@ -90,7 +90,7 @@ pub(super) fn argv(
     let given: Vec<&str> = spec_args.iter().filter_map(|a| flag(a)).collect();
     let mut args: Vec<String> = groups(&r.args)
         .into_iter()
-        .filter(|g| flag(&g[0]).is_none_or(|f| !given.contains(&f)))
+        .filter(|g| flag(g[0]).is_none_or(|f| !given.contains(&f)))
         .flatten()
         .chain(source.iter().chain(model))
         .map(|a| fill.apply(a))

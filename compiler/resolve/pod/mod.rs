@@ -136,7 +136,6 @@ pub fn resolve(
     scratch.sort_by(|a, b| a.name.cmp(&b.name));
     let mut pod = volumes::Pod::default();
     let mut taken = volumes::Taken::default();
-    let mut scratch_paths = BTreeMap::new();
     let mut mounts = Vec::new();
     for v in &scratch {
         let size = match (&v.with_model, &model) {
@@ -151,7 +150,7 @@ pub fn resolve(
             },
         });
         taken.add(&v.path, format!("the `{}` volume", v.name), None);
-        scratch_paths.insert(v.path.clone(), v.name.clone());
+        pod.scratch.insert(v.path.clone(), v.name.clone());
         mounts.push(mount(&v.name, &v.path));
     }
     if let Some(size) = &shm {
@@ -217,7 +216,6 @@ pub fn resolve(
         c.volumes.as_deref().unwrap_or_default(),
         &mut pod,
         &mut taken,
-        &scratch_paths,
         true,
     ));
     mounts.sort_by(|a, b| a.path.cmp(&b.path));
@@ -435,7 +433,6 @@ impl Extras<'_> {
             e.volumes.as_deref().unwrap_or_default(),
             pod,
             &mut taken,
-            &BTreeMap::new(),
             false,
         ));
         mounts.sort_by(|a, b| a.path.cmp(&b.path));

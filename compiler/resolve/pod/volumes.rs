@@ -21,6 +21,9 @@ pub const SECRET_MODE: i32 = 0o440;
 #[derive(Default)]
 pub(super) struct Pod {
     pub volumes: Vec<Volume>,
+    /// The main container's scratch paths (`/tmp`, a runtime's `/cache`) and their volumes,
+    /// which an entry with only a `size` resizes.
+    pub scratch: BTreeMap<String, String>,
     /// Where each volume was defined, for "defined twice" (none for what mlspec adds).
     defined: BTreeMap<String, Option<Span>>,
 }
@@ -54,10 +57,9 @@ impl Taken {
 }
 
 /// The spec's `volumes` of one container (at `path`, `serve.volumes`): the volumes it adds to
-/// the pod and the mounts it adds to the container. `scratch` maps the container's scratch
-/// paths (`/tmp`, the runtime's `/cache`) to their volumes, which an entry with only a `size`
-/// resizes; `main` says whether this is the main container, which cannot mount another's volume
-/// by name.
+/// the pod and the mounts it adds to the container. `main` says whether this is the main
+/// container: only its scratch space can be resized, and it cannot mount another's volume by
+/// name.
 pub(super) fn resolve(
     d: &mut Diagnostics,
     catalog: &Catalog,
@@ -65,13 +67,17 @@ pub(super) fn resolve(
     specs: &[VolumeSpec],
     pod: &mut Pod,
     taken: &mut Taken,
-    scratch: &BTreeMap<String, String>,
     main: bool,
 ) -> Vec<Mount> {
     let mut mounts = Vec::new();
+    let scratch = if main {
+        pod.scratch.clone()
+    } else {
+        BTreeMap::new()
+    };
     for (i, v) in specs.iter().enumerate() {
         let at = format!("{path}[{i}]");
-        if let Some(m) = one(d, catalog, &at, v, pod, taken, scratch, main) {
+        if let Some(m) = one(d, catalog, &at, v, pod, taken, &scratch, main) {
             taken.add(&m.path, format!("`{at}`"), v.path.as_ref().map(|p| p.span));
             mounts.push(m);
         }
