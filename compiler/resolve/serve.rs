@@ -306,43 +306,7 @@ fn ports(d: &mut Diagnostics, s: &Serve, runtime: Option<&Runtime>) -> Vec<(Port
             vec![(first, p.span)]
         }
         (None, Some(list)) => {
-            let mut out: Vec<(Port, Span)> = Vec::new();
-            for (i, p) in list.iter().enumerate() {
-                let path = format!("serve.ports[{i}]");
-                let name = p.name.as_ref().and_then(|n| {
-                    check::ok(d, &codes::E0105, &format!("{path}.name"), n, names::port_name(&n.v),
-                        "port names are up to 15 lowercase letters, digits and `-`, with at least one letter")
-                        .map(|()| n.v.clone())
-                });
-                let port = p
-                    .port
-                    .as_ref()
-                    .and_then(|n| pod::port_number(d, &format!("{path}.port"), n));
-                let (Some(name), Some(port)) = (name, port) else {
-                    continue;
-                };
-                if let Some((_, first)) = out.iter().find(|(q, _)| q.name == name || q.port == port)
-                {
-                    d.push(
-                        Diagnostic::new(
-                            &codes::E0123,
-                            format!("`{path}` repeats a port name or number"),
-                        )
-                        .at(p.span, "duplicate")
-                        .also(*first, "first used here")
-                        .help("each port needs its own name and number"),
-                    );
-                    continue;
-                }
-                out.push((
-                    Port {
-                        name,
-                        port,
-                        app_protocol: p.app_protocol.as_ref().map(|a| a.v.clone()),
-                    },
-                    p.span,
-                ));
-            }
+            let out = pod::ports(d, "serve.ports", list, &mut Default::default());
             if out.is_empty() { preset } else { out }
         }
         (None, None) => preset,

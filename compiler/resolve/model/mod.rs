@@ -185,26 +185,22 @@ mod tests {
         (app, d)
     }
 
-    fn model(app: &Option<App>) -> &Model {
-        let w = &app
-            .as_ref()
+    fn pod(app: &Option<App>) -> &crate::app::Pod {
+        &app.as_ref()
             .expect("an app")
             .serve
             .as_ref()
             .expect("a server")
-            .workload;
-        w.pod.model.as_ref().expect("a model")
+            .workload
+            .pod
+    }
+
+    fn model(app: &Option<App>) -> &Model {
+        pod(app).model.as_ref().expect("a model")
     }
 
     fn downloader(app: &Option<App>) -> &crate::app::Container {
-        let w = &app
-            .as_ref()
-            .expect("an app")
-            .serve
-            .as_ref()
-            .expect("a server")
-            .workload;
-        w.pod.init.first().expect("a downloader")
+        pod(app).init.first().expect("a downloader")
     }
 
     #[test]

@@ -192,8 +192,9 @@ fn port_flag(d: &mut Diagnostics, path: &str, c: &Container, r: &Runtime, fill: 
     }
 }
 
-/// A sidecar's `ports`, each checked (E0105); a name or number the pod already has is E0123.
-pub(super) fn ports(
+/// A container's `ports` (the server's, a sidecar's), each checked (E0105); a name or number the
+/// pod already has (`taken`) is E0123.
+pub fn ports(
     d: &mut Diagnostics,
     path: &str,
     list: &[PortSpec],
@@ -222,11 +223,11 @@ pub(super) fn ports(
             d.push(
                 Diagnostic::new(
                     &codes::E0123,
-                    format!("`{at}` repeats a port name or number of the pod"),
+                    format!("`{at}` repeats a port name or number"),
                 )
                 .at(p.span, "duplicate")
                 .also(first, "first used here")
-                .help("each port of the pod needs its own name and number"),
+                .help("each port needs its own name and number"),
             );
             continue;
         }

@@ -9,7 +9,7 @@ mod container;
 mod env;
 mod identity;
 mod probes;
-mod resources;
+pub(crate) mod resources;
 mod security;
 mod volumes;
 
@@ -28,12 +28,12 @@ use crate::app::{
 };
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::Span;
-use crate::spec::pod::{ContainerResources, ExtraContainer};
+use crate::spec::pod::ExtraContainer;
 use crate::spec::read::Sp;
 use crate::spec::{self, Health};
 use crate::stdlib::{Catalog, Runtime};
 
-pub use container::{Fill, number as port_number};
+pub use container::{Fill, number as port_number, ports};
 pub use env::{FIELDS, references, split_secret_ref};
 pub use identity::VERBS;
 
@@ -413,7 +413,7 @@ impl Extras<'_> {
             BTreeMap::new(),
         );
         let k = &self.catalog.defaults.containers;
-        let resources = container_resources(
+        let resources = resources::container(
             d,
             path,
             e.resources.as_ref(),
@@ -500,18 +500,6 @@ pub fn files_name(workload: &str, files: &BTreeMap<String, (String, String)>) ->
         }
     }
     format!("{workload}-files-{:010x}", hash >> 24)
-}
-
-/// A container's own resources (a sidecar's, an init container's, the downloader's) at `path`.
-pub(crate) fn container_resources(
-    d: &mut Diagnostics,
-    path: &str,
-    spec: Option<&ContainerResources>,
-    cpu: &str,
-    memory: &str,
-    ephemeral: &str,
-) -> crate::app::Resources {
-    resources::container(d, path, spec, cpu, memory, ephemeral)
 }
 
 fn mount(volume: &str, path: &str) -> Mount {

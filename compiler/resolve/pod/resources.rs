@@ -95,7 +95,7 @@ pub(super) fn main(
 
 /// A sidecar's, an init container's or the downloader's resources: the spec's, else `cpu`,
 /// `memory` and `ephemeral` (the catalog's defaults for such a container).
-pub(super) fn container(
+pub(crate) fn container(
     d: &mut Diagnostics,
     path: &str,
     spec: Option<&ContainerResources>,
