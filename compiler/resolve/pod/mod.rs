@@ -608,12 +608,14 @@ fn model_mount_is_free(
     false
 }
 
-/// A request for ephemeral storage above the limit mlspec works out from the pod's volumes.
+/// A request for ephemeral storage against the limit mlspec works out from the pod's volumes:
+/// above it E0104, below it W0025.
 fn above_default_limit(d: &mut Diagnostics, at: &str, sp: &Sp<String>, limit: &str) {
     use crate::values::quantity::Quantity;
-    if let (Ok(q), Ok(l)) = (Quantity::parse(&sp.v), Quantity::parse(limit))
-        && q > l
-    {
+    let (Ok(q), Ok(l)) = (Quantity::parse(&sp.v), Quantity::parse(limit)) else {
+        return;
+    };
+    if q > l {
         d.push(
             Diagnostic::new(
                 &codes::E0104,
@@ -622,6 +624,8 @@ fn above_default_limit(d: &mut Diagnostics, at: &str, sp: &Sp<String>, limit: &s
             .at(sp.span, "more than the limit")
             .help("a request is at most its limit: lower it, or set `resources.ephemeral_storage`"),
         );
+    } else if q < l {
+        resources::below_limit(d, at, sp, "ephemeral-storage");
     }
 }
 

@@ -174,16 +174,17 @@ fn requests(
         let Some(q) = check::quantity(d, &at, sp) else {
             continue;
         };
-        if let Some(l) = limit.and_then(|l| Quantity::parse(l).ok()) {
+        // A limit mlspec works out later (ephemeral storage) is compared with it there.
+        let Some(limit) = limit else {
+            out.insert(resource.to_string(), sp.v.clone());
+            continue;
+        };
+        if let Ok(l) = Quantity::parse(limit) {
             if q > l {
                 d.push(
                     Diagnostic::new(
                         &codes::E0104,
-                        format!(
-                            "`{at}` is {}, above its limit of {}",
-                            sp.v,
-                            limit.map_or("", |s| s.as_str())
-                        ),
+                        format!("`{at}` is {}, above its limit of {limit}", sp.v),
                     )
                     .at(sp.span, "more than the limit")
                     .help(format!(

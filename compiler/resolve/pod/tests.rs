@@ -429,6 +429,23 @@ fn requests_below_limits_are_burstable_and_warned() {
         "[serve.resources]\nmemory = \"16Gi\"\nrequests = { memory = \"32Gi\" }",
     ));
     assert!(codes(&d).contains(&"E0104"), "{d:?}");
+    // Ephemeral storage's default limit (2Gi: /tmp and headroom) is known once the volumes are.
+    let (o, d) = build(&job(
+        "resources = { requests = { ephemeral_storage = \"1Gi\" } }",
+    ));
+    assert_eq!(codes(&d), ["W0025"], "{d:?}");
+    assert_eq!(
+        main(&o)["resources"]["requests"]["ephemeral-storage"],
+        "1Gi"
+    );
+    let (_, d) = build(&job(
+        "resources = { requests = { ephemeral_storage = \"2Gi\" } }",
+    ));
+    assert_eq!(codes(&d), Vec::<&str>::new(), "{d:?}");
+    let (_, d) = build(&job(
+        "resources = { requests = { ephemeral_storage = \"3Gi\" } }",
+    ));
+    assert_eq!(codes(&d), ["E0104"], "{d:?}");
 }
 
 #[test]
