@@ -173,6 +173,8 @@ pub fn resolve(
         .find(|v| v.path == "/tmp")
         .map(|v| mount(&v.name, "/tmp"));
     let mut init = Vec::new();
+    // Whether `init` starts with the model's downloader (`pvc://` models have none).
+    let downloads = model.as_ref().is_some_and(|m| m.downloaded) && download.is_some();
     if let Some(m) = &model {
         model_volumes(&mut pod, m, download.as_ref());
         taken.add(&m.path, "the model", None);
@@ -296,10 +298,7 @@ pub fn resolve(
             init.push(x);
         }
     }
-    let reserved = init
-        .first()
-        .filter(|_| c.model.is_some())
-        .map(|x| x.name.clone());
+    let reserved = init.first().filter(|_| downloads).map(|x| x.name.clone());
     for (n, span) in &names {
         if *n == id.container || Some(n) == reserved.as_ref() {
             d.push(

@@ -567,6 +567,17 @@ command = ["prepare"]"#,
         "[[serve.sidecars]]\nname = \"server\"\nimage = \"registry.example.com/front:1.0.0\"",
     ));
     assert!(codes(&d).contains(&"E0170"), "{d:?}");
+    // The downloader's name is taken only when there is one.
+    let init = "[[serve.init]]\nname = \"prepare\"\nimage = \"registry.example.com/prepare:1.0.0\"";
+    let (_, d) = build(&server(&format!(
+        "model = {{ uri = \"pvc://weights/m\" }}\n{init}"
+    )));
+    assert!(!d.has_errors(), "{d:?}");
+    let (_, d) = build(&server(&format!(
+        "model = {{ uri = \"gs://b/m\" }}\n{}",
+        init.replace("prepare\"", "model-download\"")
+    )));
+    assert!(codes(&d).contains(&"E0170"), "{d:?}");
     let (_, d) = build(&server(
         "[[serve.sidecars]]\nname = \"web\"\nimage = \"registry.example.com/front:1.0.0\"\nports = [{ name = \"http\", port = 8000 }]",
     ));
