@@ -262,3 +262,30 @@ pub fn image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> String {
     }
     sp.v.clone()
 }
+
+/// `model.cache.access` and `ephemeral.access`, spelled as a spec writes them, and the
+/// Kubernetes access mode of each.
+pub const ACCESS_MODES: &[&str] = &["read-write-once", "read-write-many", "read-write-once-pod"];
+const K8S_ACCESS_MODES: [&str; 3] = ["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"];
+
+/// The Kubernetes access mode a spelling names (`read-write-many`; `ReadWriteMany` too).
+fn k8s_access(s: &str) -> Option<&'static str> {
+    let plain = s.replace('-', "");
+    ACCESS_MODES
+        .iter()
+        .position(|a| a.replace('-', "").eq_ignore_ascii_case(&plain))
+        .map(|i| K8S_ACCESS_MODES[i])
+}
+
+/// A claim's access mode (E0008 for another word).
+pub fn access_mode(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<&'static str> {
+    k8s_access(&sp.v).or_else(|| {
+        choice(d, path, sp, ACCESS_MODES);
+        None
+    })
+}
+
+/// The catalog's access mode for a claim the spec gives none.
+pub fn default_access(defaults: &crate::stdlib::ModelDefaults) -> &'static str {
+    k8s_access(&defaults.access).unwrap_or(K8S_ACCESS_MODES[0])
+}

@@ -12,6 +12,7 @@ pub mod lint;
 pub mod model;
 pub mod pod;
 pub mod provider;
+pub mod resources;
 pub mod route;
 pub mod scaling;
 pub mod serve;

@@ -73,7 +73,7 @@ pub struct Cache {
     /// `read-write-once` (default: every class offers it, one node mounts it),
     /// `read-write-many` (needed when more than one pod shares the cache) or
     /// `read-write-once-pod`.
-    #[schemars(extend("enum" = crate::resolve::model::ACCESS_MODES))]
+    #[schemars(extend("enum" = crate::resolve::check::ACCESS_MODES))]
     pub access: Option<Sp<String>>,
     /// An existing claim to download into, instead of a new one (then no `size`,
     /// `storage_class` or `access`).

@@ -573,7 +573,7 @@ mod tests {
         sizes.extend([&k.cpu, &k.memory, &k.ephemeral_storage]);
         assert!(m.path.starts_with('/'), "{}", m.path);
         assert!(
-            crate::resolve::model::ACCESS_MODES.contains(&m.access.as_str()),
+            crate::resolve::check::ACCESS_MODES.contains(&m.access.as_str()),
             "{}",
             m.access
         );

@@ -179,7 +179,7 @@ fn resources(
             memory = &tier.memory;
         }
     }
-    crate::resolve::pod::resources::container(
+    super::super::resources::container(
         d,
         p("").trim_end_matches('.'),
         m.resources.as_ref(),

@@ -16,7 +16,7 @@ use crate::stdlib::{Catalog, PVC_SCHEME};
 use crate::values::suggest::suggest;
 pub use download::{Download, SecretFile};
 
-pub use cache::{ACCESS_MODES, access_mode, claim_name, default_access};
+pub use cache::claim_name;
 
 /// What the workload around the model says: its object name, its spec path, the directory its
 /// runtime loads models from, and the pull policy of its images.
@@ -115,7 +115,7 @@ pub fn resolve(
 fn secret(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(String, Option<String>)> {
     match sp.v.split_once('/') {
         None => check::subdomain_name(d, path, sp).map(|n| (n, None)),
-        Some(_) => match crate::resolve::pod::split_secret_ref(&sp.v) {
+        Some(_) => match crate::values::names::secret_key_ref(&sp.v) {
             Some((n, k)) => Some((n.to_string(), Some(k.to_string()))),
             None => {
                 d.push(

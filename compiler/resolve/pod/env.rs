@@ -245,7 +245,7 @@ fn name(d: &mut Diagnostics, path: &str, k: &Sp<String>) -> Option<()> {
 }
 
 fn secret_ref(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(String, String)> {
-    match split_secret_ref(&sp.v) {
+    match names::secret_key_ref(&sp.v) {
         Some((n, k)) => Some((n.to_string(), k.to_string())),
         None => {
             d.push(
@@ -262,12 +262,6 @@ fn secret_ref(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(Strin
             None
         }
     }
-}
-
-/// `secret-name/key`, each part valid.
-pub fn split_secret_ref(s: &str) -> Option<(&str, &str)> {
-    s.split_once('/')
-        .filter(|(n, k)| names::dns1123_subdomain(n).is_ok() && is_data_key(k))
 }
 
 /// A field of the pod a variable may read (E0161).
@@ -374,7 +368,7 @@ pub(super) fn resolve_files(
     for (k, v) in files {
         let base = k.v.rsplit('/').next().unwrap_or_default();
         if !k.v.starts_with('/')
-            || !is_data_key(base)
+            || !names::data_key(base)
             || k.v.contains("//")
             || k.v.split('/').any(|s| s == "..")
         {
@@ -406,14 +400,6 @@ pub(super) fn resolve_files(
         out.insert(base.to_string(), (k.v.clone(), v.v.clone()));
     }
     out
-}
-
-/// A key of a Secret's or ConfigMap's data: 1 to 253 letters, digits, `-`, `_` or `.`.
-pub fn is_data_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
 }
 
 #[cfg(test)]

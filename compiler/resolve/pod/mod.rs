@@ -9,7 +9,6 @@ mod container;
 mod env;
 mod identity;
 mod probes;
-pub(crate) mod resources;
 mod security;
 mod volumes;
 
@@ -21,6 +20,7 @@ use std::collections::BTreeMap;
 use super::check;
 use super::ident::Ident;
 use super::model::{self, Download};
+use super::resources;
 use crate::app::{
     CREDENTIALS_VOLUME, Container, ContainerSecurity, FILES_VOLUME, Files, MODEL_VOLUME, Model,
     ModelVolume, Mount, Pod, PodSecurity, Port, Probes, SHM_VOLUME, Scheduling, Volume,
@@ -34,7 +34,7 @@ use crate::spec::{self, Health};
 use crate::stdlib::{Catalog, Runtime};
 
 pub use container::{Fill, number as port_number, ports};
-pub use env::{FIELDS, references, split_secret_ref};
+pub use env::{FIELDS, references};
 pub use identity::VERBS;
 
 /// `pull_policy`: Kubernetes' image pull policies (`Always` is the default; the others W0030).

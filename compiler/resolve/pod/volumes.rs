@@ -234,8 +234,8 @@ fn one(
                 None => None,
             };
             let access = match &e.access {
-                Some(a) => super::super::model::access_mode(d, &format!("{p}.access"), a)?,
-                None => super::super::model::default_access(catalog),
+                Some(a) => check::access_mode(d, &format!("{p}.access"), a)?,
+                None => check::default_access(&catalog.defaults.model),
             };
             VolumeSource::Ephemeral {
                 size,

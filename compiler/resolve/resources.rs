@@ -1,11 +1,11 @@
 //! A container's resources: cpu, memory and ephemeral storage from the spec, the runtime preset
 //! or the catalog, its accelerator's devices, requests below limits (`requests`), and the
-//! defaults derived from them.
+//! defaults derived from them. A leaf: the pod's containers and the model's downloader use it.
 
 use std::collections::BTreeMap;
 
-use super::super::accelerator::accelerator;
-use super::super::check;
+use super::accelerator::accelerator;
+use super::check;
 use crate::app::{Resources, Scheduling, Volume, VolumeSource};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::Container;
@@ -16,7 +16,7 @@ use crate::values::quantity::Quantity;
 
 /// The main container's resources, the scheduling its accelerator needs, and the /dev/shm size
 /// the accelerator asks for.
-pub(super) fn main(
+pub(crate) fn main(
     d: &mut Diagnostics,
     catalog: &Catalog,
     path: &str,
@@ -205,7 +205,7 @@ fn requests(
 }
 
 /// The warning for a request below its limit: W0003 for CPU, W0025 for the rest.
-pub(super) fn below_limit(d: &mut Diagnostics, at: &str, sp: &Sp<String>, resource: &str) {
+pub(crate) fn below_limit(d: &mut Diagnostics, at: &str, sp: &Sp<String>, resource: &str) {
     let code = if resource == "cpu" {
         &codes::W0003
     } else {
@@ -226,7 +226,7 @@ pub(super) fn below_limit(d: &mut Diagnostics, at: &str, sp: &Sp<String>, resour
 }
 
 /// `shm`, or half of `memory` when `shm` would take more than that.
-pub(super) fn at_most_half(shm: &str, memory: &str) -> String {
+pub(crate) fn at_most_half(shm: &str, memory: &str) -> String {
     match (Quantity::parse(shm), Quantity::parse(memory)) {
         (Ok(s), Ok(m)) if s.nanos().saturating_mul(2) > m.nanos() => {
             Quantity::from_nanos(m.nanos() / 2).to_string()
@@ -239,7 +239,7 @@ pub(super) fn at_most_half(shm: &str, memory: &str) -> String {
 /// (the model's download volume among them) plus the catalog's headroom for logs. Spec sizes were
 /// checked where they were read and the catalog's by its tests, so one that does not parse adds
 /// nothing.
-pub(super) fn ephemeral_default(catalog: &Catalog, volumes: &[Volume]) -> String {
+pub(crate) fn ephemeral_default(catalog: &Catalog, volumes: &[Volume]) -> String {
     let sizes = volumes.iter().filter_map(|v| match &v.source {
         VolumeSource::EmptyDir {
             size,
