@@ -98,7 +98,7 @@ fn tensor_parallel(
     } else {
         "tensor parallelism splits the model".to_string()
     };
-    let gpus: i64 = w.resources.devices.values().sum();
+    let gpus: i64 = w.pod.main.resources.devices.values().sum();
     let r = s.container.resources.as_ref();
     if n != gpus {
         let mut diag = Diagnostic::new(
@@ -131,7 +131,7 @@ fn tensor_parallel(
         return;
     }
     let floor = &catalog.defaults.resources.tensor_parallel_shm;
-    let enough = match (&w.shm, Quantity::parse(floor)) {
+    let enough = match (&w.pod.shm, Quantity::parse(floor)) {
         (Some(shm), Ok(min)) => Quantity::parse(shm).is_ok_and(|q| q >= min),
         (None, _) => false,
         (Some(_), Err(_)) => true,
@@ -141,7 +141,7 @@ fn tensor_parallel(
     }
     let mut diag = Diagnostic::new(
         &codes::E0133,
-        match &w.shm {
+        match &w.pod.shm {
             Some(shm) => format!(
                 "{n}-way tensor parallelism with {shm} of /dev/shm; NCCL needs at least {floor}"
             ),
