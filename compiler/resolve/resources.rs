@@ -8,6 +8,7 @@ use super::accelerator::accelerator;
 use super::check;
 use crate::app::{Resources, Scheduling, Volume, VolumeSource};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::policy::relaxations;
 use crate::spec::Container;
 use crate::spec::pod::{ContainerResources, Requests};
 use crate::spec::read::Sp;
@@ -73,14 +74,12 @@ pub(crate) fn main(
     }
     let cpu_limit = spec.cpu_limit.as_ref().is_none_or(|c| c.v);
     if let Some(c) = spec.cpu_limit.as_ref().filter(|c| !c.v) {
-        d.push(
-            Diagnostic::new(
-                &codes::W0003,
-                format!("`{path}.cpu_limit = false`: the container has no CPU limit"),
-            )
-            .at(c.span, "Burstable QoS")
-            .help("with a limit equal to the request the pod is Guaranteed (evicted last, CPU pinning); if bursting is worth it, waive CKV_K8S_11 with the reason"),
-        );
+        d.push(relaxations::opened(
+            &codes::W0003,
+            c.span,
+            "Burstable QoS",
+            format!("`{path}.cpu_limit = false`: the container has no CPU limit"),
+        ));
     }
     let mut out = Resources {
         cpu,
@@ -212,18 +211,12 @@ pub(crate) fn below_limit(d: &mut Diagnostics, at: &str, sp: &Sp<String>, resour
     } else {
         &codes::W0025
     };
-    d.push(
-        Diagnostic::new(
-            code,
-            format!("`{at}` is below its limit: the pod is Burstable, not Guaranteed"),
-        )
-        .at(sp.span, "request below the limit")
-        .help(if resource == "cpu" {
-            "a Burstable pod is evicted before Guaranteed ones and loses CPU pinning; drop `requests.cpu` unless bursting is worth it"
-        } else {
-            "under memory or disk pressure the kubelet evicts Burstable pods first, and the node can be overcommitted; drop this request unless packing more pods is worth it"
-        }),
-    );
+    d.push(relaxations::opened(
+        code,
+        sp.span,
+        "request below the limit",
+        format!("`{at}` is below its limit: the pod is Burstable, not Guaranteed"),
+    ));
 }
 
 /// A request that is also the limit: a quantity above zero. Kubernetes reads a limit of `0` as

@@ -6,6 +6,7 @@
 use super::super::check;
 use crate::app::{Identity, OwnAccount, Rule};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::policy::relaxations;
 use crate::spec::pod::{RuleSpec, ServiceAccountSpec};
 use crate::spec::read::Sp;
 
@@ -37,12 +38,7 @@ pub(super) fn resolve(
     let token = s.token.as_ref().is_some_and(|t| t.v);
     if let Some(t) = s.token.as_ref().filter(|t| t.v) {
         d.push(
-            Diagnostic::new(
-                &codes::W0024,
-                format!("`{path}.token = true` mounts the ServiceAccount's API token into every container of the pod"),
-            )
-            .at(t.span, "a mounted token")
-            .help("anyone who gets code running in the pod can call the API as this account; keep it for a pod that watches or changes objects (a router, an operator), give it only the `rules` it needs, and waive CKV_K8S_38 with the reason"),
+            relaxations::opened(&codes::W0024, t.span, "a mounted token", format!("`{path}.token = true` mounts the ServiceAccount's API token into every container of the pod")),
         );
     }
     if let Some(name) = &s.name {

@@ -6,6 +6,7 @@
 use super::super::check;
 use crate::app::{ContainerSecurity, PodSecurity, Port};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::policy::relaxations;
 use crate::source::Span;
 use crate::spec::pod::SecuritySpec;
 use crate::spec::read::Sp;
@@ -58,28 +59,26 @@ pub(super) fn pod(
     };
     let Some(s) = s else { return out };
     if let Some(u) = s.run_as_user.as_ref().filter(|u| u.v == 0) {
-        d.push(
-            Diagnostic::new(
-                &codes::W0023,
-                format!("`{path}.security.run_as_user = 0`: every container of the pod runs as root"),
-            )
-            .at(u.span, "root")
-            .help("run as a numeric non-root user the image can use (the default is 10001); root in a container is one kernel bug from root on the node, and fails Pod Security \"restricted\" (waive CKV_K8S_23 and CKV_K8S_40 only with the reason)"),
-        );
+        d.push(relaxations::opened(
+            &codes::W0023,
+            u.span,
+            "root",
+            format!("`{path}.security.run_as_user = 0`: every container of the pod runs as root"),
+        ));
     }
-    for (key, v, check_id) in [
-        ("host_network", &s.host_network, "CKV_K8S_19"),
-        ("host_ipc", &s.host_ipc, "CKV_K8S_18"),
+    for (key, v, namespace) in [
+        ("host_network", &s.host_network, "network"),
+        ("host_ipc", &s.host_ipc, "IPC"),
     ] {
         if let Some(v) = v.as_ref().filter(|v| v.v) {
-            d.push(
-                Diagnostic::new(
-                    &codes::W0022,
-                    format!("`{path}.security.{key} = true`: the pod shares the node's {} namespace", if key == "host_network" { "network" } else { "IPC" }),
-                )
-                .at(v.span, "a host namespace")
-                .help(format!("the pod sees the node's {}, and its NetworkPolicy no longer isolates it; keep it for multi-node NCCL that needs the host's interfaces, and waive {check_id} with the reason", if key == "host_network" { "interfaces and ports" } else { "shared memory and semaphores" })),
-            );
+            d.push(relaxations::opened(
+                &codes::W0022,
+                v.span,
+                "a host namespace",
+                format!(
+                    "`{path}.security.{key} = true`: the pod shares the node's {namespace} namespace"
+                ),
+            ));
         }
     }
     out
@@ -96,14 +95,14 @@ pub(super) fn container(
     let mut out = ContainerSecurity::default();
     if let Some(w) = writable_root.filter(|w| w.v) {
         out.writable_root = true;
-        d.push(
-            Diagnostic::new(
-                &codes::W0020,
-                format!("`{path}.security.writable_root = true`: the container can change its own files"),
-            )
-            .at(w.span, "a writable root filesystem")
-            .help("give the directories it writes a volume instead (`volumes = [{ path = \"/work\", size = \"10Gi\" }]`); if it must write everywhere, waive CKV_K8S_22 with the reason"),
-        );
+        d.push(relaxations::opened(
+            &codes::W0020,
+            w.span,
+            "a writable root filesystem",
+            format!(
+                "`{path}.security.writable_root = true`: the container can change its own files"
+            ),
+        ));
     }
     let refused = &catalog.defaults.security.refused_capabilities;
     for c in capabilities.into_iter().flatten() {
@@ -141,14 +140,15 @@ pub(super) fn container(
         if out.capabilities.contains(&c.v) {
             continue;
         }
-        d.push(
-            Diagnostic::new(
-                &codes::W0021,
-                format!("`{at}` adds `{}` to a container that drops every other", c.v),
-            )
-            .at(c.span, "an added capability")
-            .help("keep it only where the program needs it, and waive CKV_K8S_25 with the reason (Pod Security \"restricted\" allows only NET_BIND_SERVICE)"),
-        );
+        d.push(relaxations::opened(
+            &codes::W0021,
+            c.span,
+            "an added capability",
+            format!(
+                "`{at}` adds `{}` to a container that drops every other",
+                c.v
+            ),
+        ));
         out.capabilities.push(c.v.clone());
     }
     out.capabilities.sort();
@@ -196,12 +196,7 @@ pub(super) fn pull_policy(
     };
     if p != "Always" {
         d.push(
-            Diagnostic::new(
-                &codes::W0030,
-                format!("`{path}.pull_policy = \"{p}\"` runs an image the node already has without asking the registry"),
-            )
-            .at(sp.span, "not `Always`")
-            .help("with `Always` each start checks the pull secret, so no pod runs a private image another tenant left on the node; a digest makes it cost one manifest request. Keep it for images preloaded on the nodes, and waive CKV_K8S_15 with the reason"),
+            relaxations::opened(&codes::W0030, sp.span, "not `Always`", format!("`{path}.pull_policy = \"{p}\"` runs an image the node already has without asking the registry")),
         );
     }
     p.to_string()

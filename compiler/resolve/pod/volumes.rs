@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use super::super::check;
 use crate::app::{Mount, Volume, VolumeSource};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::policy::relaxations;
 use crate::source::Span;
 use crate::spec::pod::VolumeSpec;
 use crate::spec::read::Sp;
@@ -390,13 +391,11 @@ fn host_path(
         );
         return None;
     }
-    d.push(
-        Diagnostic::new(
-            &codes::W0026,
-            format!("`{at}.host_path` mounts the node's `{path}` into the pod"),
-        )
-        .at(sp.span, "a node directory")
-        .help("a hostPath volume ties the pod to one node's files and fails Pod Security \"baseline\"; prefer a CSI driver or a device plugin, and allow this warning only where the platform documents it"),
-    );
+    d.push(relaxations::opened(
+        &codes::W0026,
+        sp.span,
+        "a node directory",
+        format!("`{at}.host_path` mounts the node's `{path}` into the pod"),
+    ));
     Some(VolumeSource::HostPath { path, kind: None })
 }
