@@ -10,6 +10,7 @@ pub mod batch;
 pub mod model;
 pub mod overlay;
 pub mod patch;
+pub mod pod;
 pub mod read;
 pub mod serve;
 pub mod traffic;

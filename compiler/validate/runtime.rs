@@ -105,7 +105,7 @@ fn tensor_parallel(
         .and_then(|r| r.accelerator.as_ref())
         .and_then(|a| catalog.accelerator(&a.name.v))
         .map_or(1, |a| i64::from(a.cores()));
-    let devices: i64 = w.resources.devices.values().sum();
+    let devices: i64 = w.pod.main.resources.devices.values().sum();
     let gpus = devices * cores;
     let unit = if cores > 1 { "cores" } else { "GPUs" };
     if n != gpus {
@@ -152,7 +152,7 @@ fn tensor_parallel(
         return;
     }
     let floor = &catalog.defaults.resources.tensor_parallel_shm;
-    let enough = match (&w.shm, Quantity::parse(floor)) {
+    let enough = match (&w.pod.shm, Quantity::parse(floor)) {
         (Some(shm), Ok(min)) => Quantity::parse(shm).is_ok_and(|q| q >= min),
         (None, _) => false,
         (Some(_), Err(_)) => true,
@@ -162,7 +162,7 @@ fn tensor_parallel(
     }
     let mut diag = Diagnostic::new(
         &codes::E0133,
-        match &w.shm {
+        match &w.pod.shm {
             Some(shm) => format!(
                 "{n}-way tensor parallelism with {shm} of /dev/shm; NCCL needs at least {floor}"
             ),
