@@ -497,7 +497,7 @@ fn the_traffic_reference_covers_every_key_class_and_code() {
 
 /// docs/pod.md documents every key of the pod's tables: after each `<!-- keys:NAME -->` marker,
 /// the first column of the table lists exactly the keys of the schema's `NAME` definition (or,
-/// for `workload`, the keys a server and a job share beyond the ones README's tour lists).
+/// for `workload`, the keys a server and a job share beyond the ones docs/spec.md lists).
 #[test]
 fn the_pod_reference_lists_every_key_of_its_tables() {
     let doc = std::fs::read_to_string(root().join("docs/pod.md")).expect("docs/pod.md");
