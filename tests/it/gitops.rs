@@ -9,10 +9,10 @@ use mlspec::emit::gitops::HEADER;
 
 use crate::support::{mlspec, root, stderr, stdout};
 
-/// The README's GitOps snippet, with the shell's glob expanded (sorted, as a shell does).
+/// docs/usage.md's GitOps snippet, with the shell's glob expanded (sorted, as a shell does).
 const APPS: [&str; 2] = ["apps/nightly-retrain/app.toml", "apps/sentiment/app.toml"];
 
-/// A repository as the README describes it: `apps/*/app.toml`, copied from the examples.
+/// A repository as docs/usage.md describes it: `apps/*/app.toml`, copied from the examples.
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for app in ["nightly-retrain", "sentiment"] {
