@@ -60,7 +60,7 @@ fn read(path: PathBuf) -> String {
 }
 
 #[test]
-fn the_readme_snippet_writes_one_file_per_object_and_kustomizations() {
+fn the_documented_snippet_writes_one_file_per_object_and_kustomizations() {
     let dir = repo();
     let o = build(dir.path(), &APPS, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

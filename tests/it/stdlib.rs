@@ -170,8 +170,10 @@ fn the_documented_catalog_tables_are_current() {
             "<!-- catalog:{name} (generated: `mlspec stdlib list --markdown`; a test keeps it current) -->\n"
         );
         let end = format!("<!-- end of catalog:{name} -->");
-        let showing: Vec<&(String, String)> =
-            pages.iter().filter(|(_, text)| text.contains(&begin)).collect();
+        let showing: Vec<&(String, String)> = pages
+            .iter()
+            .filter(|(_, text)| text.contains(&begin))
+            .collect();
         let [(page, text)] = showing.as_slice() else {
             panic!("one page must show the {name} table, not {}", showing.len());
         };
