@@ -69,7 +69,7 @@ pub struct StdlibArgs {
 pub enum StdlibCommand {
     /// Every accelerator and runtime, and where each comes from
     List {
-        /// Markdown tables (what README.md's catalog section holds)
+        /// Markdown tables (what the catalog tables in docs/ hold)
         #[arg(long)]
         markdown: bool,
     },

@@ -150,7 +150,7 @@ fn starter(
         "# {name}: an mlspec app ({}).\n\
          # Build:  mlspec build {file} > bundle.yaml\n\
          # Fit:    mlspec place --inventory pools.toml {file}\n\
-         # Every key: README.md, \"A tour of the spec\"; every diagnostic: mlspec explain CODE.\n\
+         # Every key: mlspec's docs/spec.md; every diagnostic: mlspec explain CODE.\n\
          # Editor completion and hover docs: `mlspec schema > mlspec.schema.json`, then make\n\
          # `#:schema ./mlspec.schema.json` the first line of this file (Taplo, Even Better TOML).\n",
         rt.description

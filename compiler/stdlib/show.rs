@@ -34,8 +34,8 @@ pub fn entry<'a>(text: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// The catalog as Markdown tables, by name (`accelerators`, `runtimes`, `providers`,
-/// `sources`): what README.md shows between `<!-- catalog:NAME -->` markers, kept current by a
-/// test.
+/// `sources`): what the pages of docs/ show between `<!-- catalog:NAME -->` markers, kept current
+/// by a test.
 pub fn markdown_tables(c: &super::Catalog) -> [(&'static str, String); 4] {
     [
         ("accelerators", accelerators(c)),

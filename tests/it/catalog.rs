@@ -1,5 +1,5 @@
 //! The accelerator catalog: every entry builds and verifies in every shape it offers (whole
-//! devices, each MIG profile, each TPU topology, multi-host slices as Indexed Jobs). README's
+//! devices, each MIG profile, each TPU topology, multi-host slices as Indexed Jobs). The docs'
 //! catalog tables are checked in `stdlib.rs`.
 
 use mlspec::compile_str;

@@ -9,10 +9,10 @@ use mlspec::emit::gitops::HEADER;
 
 use crate::support::{mlspec, root, stderr, stdout};
 
-/// The README's GitOps snippet, with the shell's glob expanded (sorted, as a shell does).
+/// docs/usage.md's GitOps snippet, with the shell's glob expanded (sorted, as a shell does).
 const APPS: [&str; 2] = ["apps/nightly-retrain/app.toml", "apps/sentiment/app.toml"];
 
-/// A repository as the README describes it: `apps/*/app.toml`, copied from the examples.
+/// A repository as docs/usage.md describes it: `apps/*/app.toml`, copied from the examples.
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for app in ["nightly-retrain", "sentiment"] {
@@ -60,7 +60,7 @@ fn read(path: PathBuf) -> String {
 }
 
 #[test]
-fn the_readme_snippet_writes_one_file_per_object_and_kustomizations() {
+fn the_documented_snippet_writes_one_file_per_object_and_kustomizations() {
     let dir = repo();
     let o = build(dir.path(), &APPS, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -539,7 +539,7 @@ fn the_spot_example_patches_and_says_why() {
     assert_eq!(cron.pointer(term), Some(&json!(100)));
 }
 
-/// Every patch on docs/patches.md (and the README's) builds on the page's spec with no error.
+/// Every patch on docs/patches.md (and docs/spec.md's) builds on the page's spec with no error.
 #[test]
 fn the_patches_page_examples_build() {
     let page = std::fs::read_to_string(root().join("docs/patches.md")).expect("docs/patches.md");
@@ -550,13 +550,13 @@ fn the_patches_page_examples_build() {
         .collect();
     let (base, patches) = blocks.split_first().expect("the page's spec");
     assert!(patches.len() >= 5);
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    let tour: Vec<String> = crate::support::code_blocks(&readme)
+    let spec = std::fs::read_to_string(root().join("docs/spec.md")).expect("docs/spec.md");
+    let tour: Vec<String> = crate::support::code_blocks(&spec)
         .into_iter()
         .filter(|(info, text)| info == "toml" && text.contains("[patches."))
         .map(|(_, text)| text)
         .collect();
-    assert_eq!(tour.len(), 1, "the README's patch snippet");
+    assert_eq!(tour.len(), 1, "docs/spec.md's patch snippet");
     for patch in patches.iter().chain(&tour) {
         let (source, c) = build(&format!("{base}\n{patch}"));
         assert!(

@@ -390,17 +390,17 @@ fn every_starter_spec_satisfies_the_schema_and_says_how_to_use_it() {
     }
 }
 
-/// The README's "Editor support" snippets, run as a user would copy them: the commands write
+/// docs/usage.md's "Editor support" snippets, run as a user would copy them: the commands write
 /// the schemas, the `#:schema` line points at the file they wrote and the spec satisfies it,
 /// and the `.taplo.toml` rule names the same file and matches spec files.
 #[test]
-fn the_readme_editor_snippets_work() {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    let start = readme.find("### Editor support").expect("the section");
-    let end = readme[start + 4..]
+fn the_documented_editor_snippets_work() {
+    let page = std::fs::read_to_string(root().join("docs/usage.md")).expect("docs/usage.md");
+    let start = page.find("\n## Editor support\n").expect("the section") + 1;
+    let end = page[start + 3..]
         .find("\n## ")
-        .map_or(readme.len(), |i| start + 4 + i);
-    let blocks = crate::support::code_blocks(&readme[start..end]);
+        .map_or(page.len(), |i| start + 3 + i);
+    let blocks = crate::support::code_blocks(&page[start..end]);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut ran = 0;
     for (info, text) in &blocks {
@@ -497,7 +497,7 @@ fn the_traffic_reference_covers_every_key_class_and_code() {
 
 /// docs/pod.md documents every key of the pod's tables: after each `<!-- keys:NAME -->` marker,
 /// the first column of the table lists exactly the keys of the schema's `NAME` definition (or,
-/// for `workload`, the keys a server and a job share beyond the ones README's tour lists).
+/// for `workload`, the keys a server and a job share beyond the ones docs/spec.md lists).
 #[test]
 fn the_pod_reference_lists_every_key_of_its_tables() {
     let doc = std::fs::read_to_string(root().join("docs/pod.md")).expect("docs/pod.md");

@@ -1,5 +1,5 @@
 //! User catalogs (`--stdlib DIR`, `[app] stdlib`) built end to end, `mlspec stdlib list|show`,
-//! and the catalog kept honest: every entry used by a test, the README's tables current.
+//! and the catalog kept honest: every entry used by a test, the docs' tables current.
 
 use crate::support::{mlspec, root, stderr, stdout};
 
@@ -160,24 +160,29 @@ fn a_broken_user_catalog_is_a_diagnostic_in_its_file() {
     );
 }
 
-/// Each of README's catalog tables is what `mlspec stdlib list --markdown` prints for it.
+/// Each catalog table, on the one page of README.md and docs/ that shows it, is what
+/// `mlspec stdlib list --markdown` prints for it.
 #[test]
-fn the_readme_catalog_tables_are_current() {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+fn the_documented_catalog_tables_are_current() {
+    let pages = crate::support::markdown_pages();
     for (name, table) in mlspec::stdlib::show::markdown_tables(&crate::support::catalog()) {
         let begin = format!(
             "<!-- catalog:{name} (generated: `mlspec stdlib list --markdown`; a test keeps it current) -->\n"
         );
         let end = format!("<!-- end of catalog:{name} -->");
-        let start = readme
-            .find(&begin)
-            .unwrap_or_else(|| panic!("README has no {name} table"))
-            + begin.len();
-        let stop = readme[start..].find(&end).expect("the end marker") + start;
+        let showing: Vec<&(String, String)> = pages
+            .iter()
+            .filter(|(_, text)| text.contains(&begin))
+            .collect();
+        let [(page, text)] = showing.as_slice() else {
+            panic!("one page must show the {name} table, not {}", showing.len());
+        };
+        let start = text.find(&begin).expect("the begin marker") + begin.len();
+        let stop = text[start..].find(&end).expect("the end marker") + start;
         assert_eq!(
-            &readme[start..stop],
+            &text[start..stop],
             table,
-            "README.md's {name} table is stale: paste it from `cargo run -q -- stdlib list --markdown`"
+            "{page}'s {name} table is stale: paste it from `cargo run -q -- stdlib list --markdown`"
         );
     }
     let out = mlspec(&root(), &["stdlib", "list", "--markdown"]);

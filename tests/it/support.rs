@@ -112,6 +112,26 @@ pub fn code_blocks(markdown: &str) -> Vec<(String, String)> {
     out
 }
 
+/// README.md and every page of docs/, as `(path from the root, text)`, sorted by path.
+pub fn markdown_pages() -> Vec<(String, String)> {
+    let mut names = vec!["README.md".to_string()];
+    for entry in std::fs::read_dir(root().join("docs")).expect("docs/") {
+        let name = entry.expect("an entry").file_name();
+        let name = name.to_str().expect("a UTF-8 name");
+        if name.ends_with(".md") {
+            names.push(format!("docs/{name}"));
+        }
+    }
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(root().join(&name)).expect("a readable page");
+            (name, text)
+        })
+        .collect()
+}
+
 /// Run a documented command line, `mlspec ARGS [> FILE]`, in `dir` as a shell would: the
 /// words after `mlspec` are the arguments and a redirect writes stdout to FILE.
 pub fn run_line(dir: &Path, command: &str) -> Output {
