@@ -182,6 +182,40 @@ pub struct Server {
     pub pre_stop_sleep_seconds: i64,
     /// The Prometheus endpoint the runtime serves, if any.
     pub metrics: Option<Metrics>,
+    /// `[serve.state]`: a StatefulSet with a claim per replica, instead of a Deployment.
+    pub state: Option<State>,
+}
+
+impl Server {
+    /// The kind of the object that runs the server's pods, which autoscalers target:
+    /// `(apiVersion, kind)`.
+    pub fn controller(&self) -> (&'static str, &'static str) {
+        match self.state {
+            Some(_) => ("apps/v1", "StatefulSet"),
+            None => ("apps/v1", "Deployment"),
+        }
+    }
+}
+
+/// A server whose replicas keep their own state: a StatefulSet, its headless Service and a
+/// claim per replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// `podManagementPolicy`: `Parallel` or `OrderedReady`.
+    pub pod_management: String,
+    /// The headless Service that gives each replica a DNS name (the StatefulSet's
+    /// `serviceName`).
+    pub service: String,
+    /// One volumeClaimTemplate each, by name.
+    pub claims: Vec<Claim>,
+}
+
+/// A claim every replica gets, mounted read-write at `path`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub name: String,
+    pub path: String,
+    pub claim: NewClaim,
 }
 
 /// Where Prometheus scrapes the server, what tells it to (pod annotations or a monitor object),

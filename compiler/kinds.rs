@@ -22,6 +22,7 @@ pub const ALL: &[Kind] = &[
     kind("PersistentVolumeClaim", "v1", &[]),
     kind("Service", "v1", &[]),
     kind("Deployment", "apps/v1", &["/spec/template"]),
+    kind("StatefulSet", "apps/v1", &["/spec/template"]),
     kind("HorizontalPodAutoscaler", "autoscaling/v2", &[]),
     kind("ScaledObject", "keda.sh/v1alpha1", &[]),
     kind("PodDisruptionBudget", "policy/v1", &[]),
@@ -82,7 +83,7 @@ mod tests {
                 assert!(t.starts_with("/spec/") && t.ends_with("/template"), "{t}");
             }
         }
-        assert_eq!(rank("StatefulSet"), u8::MAX);
+        assert_eq!(rank("DaemonSet"), u8::MAX);
         assert!(templates("Service").is_empty());
     }
 }

@@ -135,6 +135,8 @@ codes! {
     E0226 "heads-not-divisible" Error "a tensor-parallel degree that does not divide the model's attention heads";
     E0227 "context-longer-than-model" Error "a maximum context longer than the model's";
     E0240 "slices-without-multi-host-slice" Error "`slices` on a job that asks for no multi-host TPU slice";
+    E0241 "rollout-on-stateful-server" Error "`[serve.rollout]` on a server that runs as a StatefulSet";
+    E0242 "claim-name-taken" Error "a per-replica claim named like another volume of the pod";
     E0300 "schema-violation" Error "internal error: a generated object fails its Kubernetes JSON schema";
     E0301 "api-rule-violation" Error "internal error: a generated object breaks a rule the API server enforces";
     E0310 "unknown-patch-target" Error "a patch names an object or workload the spec does not generate";

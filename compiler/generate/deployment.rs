@@ -1,5 +1,6 @@
 //! The server's Deployment: ports, probes (a startupProbe for slow model loads), a preStop sleep
-//! so endpoints drain, the rollout strategy, and replicas unless an HPA owns them.
+//! so endpoints drain, the rollout strategy, and replicas unless an HPA owns them. The pod
+//! template is every server's, a StatefulSet's too (`stateful_set.rs`).
 
 use std::collections::BTreeMap;
 
@@ -8,17 +9,28 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::core::v1::{
     Affinity, ContainerPort, HTTPGetAction, Lifecycle, LifecycleHandler, PodAffinityTerm,
-    PodAntiAffinity, Probe, SleepAction, TCPSocketAction, TopologySpreadConstraint,
-    WeightedPodAffinityTerm,
+    PodAntiAffinity, PodTemplateSpec, Probe, SleepAction, TCPSocketAction,
+    TopologySpreadConstraint, VolumeMount, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{labels, pod};
 use crate::app::{App, IntOrPercent, Liveness, Monitor, Replicas, Rollout, Server, Spread};
 
-pub fn generate(app: &App, s: &Server) -> Deployment {
+/// The pod template of a server's pods, whatever runs them.
+pub fn template(app: &App, s: &Server) -> PodTemplateSpec {
     let w = &s.workload;
     let mut c = pod::container(w);
+    if let Some(st) = &s.state {
+        // The StatefulSet controller adds each claim to the pod as a volume of its name.
+        let mounts = c.volume_mounts.get_or_insert_with(Vec::new);
+        mounts.extend(st.claims.iter().map(|claim| VolumeMount {
+            name: claim.name.clone(),
+            mount_path: claim.path.clone(),
+            ..Default::default()
+        }));
+        mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
+    }
     c.ports = Some(
         s.ports
             .iter()
@@ -97,6 +109,21 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
         spec.termination_grace_period_seconds = Some(s.termination_grace_seconds);
         spread(app, s, spec);
     }
+    template
+}
+
+/// Replicas unless an autoscaler owns them: with an HPA (or KEDA's), a fixed count would reset
+/// the autoscaler on every apply.
+pub fn replicas(s: &Server) -> Option<i32> {
+    match s.replicas {
+        Replicas::Fixed(n) => Some(n),
+        Replicas::Auto { .. } | Replicas::Keda { .. } => None,
+    }
+}
+
+pub fn generate(app: &App, s: &Server) -> Deployment {
+    let w = &s.workload;
+    let template = template(app, s);
 
     let strategy = match &s.rollout {
         Rollout::Recreate => DeploymentStrategy {
@@ -118,12 +145,7 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
     Deployment {
         metadata: labels::workload_meta(app, &w.name, &w.component),
         spec: Some(DeploymentSpec {
-            // With an HPA (or KEDA's), a fixed count here would reset the autoscaler on every
-            // apply.
-            replicas: match s.replicas {
-                Replicas::Fixed(n) => Some(n),
-                Replicas::Auto { .. } | Replicas::Keda { .. } => None,
-            },
+            replicas: replicas(s),
             revision_history_limit: Some(s.revision_history_limit),
             progress_deadline_seconds: Some(s.progress_deadline_seconds),
             selector: labels::label_selector(app, &w.name),

@@ -21,8 +21,9 @@ pub mod pod;
 pub mod scaled_object;
 pub mod service;
 pub mod service_account;
+pub mod stateful_set;
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
@@ -47,6 +48,7 @@ pub enum Object {
     PersistentVolumeClaim(PersistentVolumeClaim),
     Service(Service),
     Deployment(Deployment),
+    StatefulSet(StatefulSet),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     ScaledObject(ScaledObject),
     PodDisruptionBudget(PodDisruptionBudget),
@@ -75,6 +77,7 @@ impl Object {
             Object::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
             Object::Service(_) => "Service",
             Object::Deployment(_) => "Deployment",
+            Object::StatefulSet(_) => "StatefulSet",
             Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
             Object::ScaledObject(_) => "ScaledObject",
             Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
@@ -98,6 +101,7 @@ impl Object {
             Object::PersistentVolumeClaim(o) => &o.metadata,
             Object::Service(o) => &o.metadata,
             Object::Deployment(o) => &o.metadata,
+            Object::StatefulSet(o) => &o.metadata,
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
             Object::ScaledObject(o) => &o.metadata,
             Object::PodDisruptionBudget(o) => &o.metadata,
@@ -128,6 +132,7 @@ impl Object {
             "PersistentVolumeClaim" => from(v).map(Object::PersistentVolumeClaim),
             "Service" => from(v).map(Object::Service),
             "Deployment" => from(v).map(Object::Deployment),
+            "StatefulSet" => from(v).map(Object::StatefulSet),
             "HorizontalPodAutoscaler" => from(v).map(Object::HorizontalPodAutoscaler),
             "ScaledObject" => from(v).map(Object::ScaledObject),
             "PodDisruptionBudget" => from(v).map(Object::PodDisruptionBudget),
@@ -194,7 +199,11 @@ pub fn generate(app: &App) -> Vec<Object> {
     }
     for s in &app.servers {
         out.push(Object::Service(service::generate(app, s)));
-        out.push(Object::Deployment(deployment::generate(app, s)));
+        out.extend(service::headless_server(app, s).map(Object::Service));
+        match stateful_set::generate(app, s) {
+            Some(set) => out.push(Object::StatefulSet(set)),
+            None => out.push(Object::Deployment(deployment::generate(app, s))),
+        }
         out.extend(hpa::generate(app, s).map(Object::HorizontalPodAutoscaler));
         out.extend(scaled_object::generate(app, s).map(Object::ScaledObject));
         out.extend(pdb::generate(app, s).map(Object::PodDisruptionBudget));

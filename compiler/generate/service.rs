@@ -45,6 +45,38 @@ pub fn generate(app: &App, s: &Server) -> Service {
     }
 }
 
+/// A stateful server's headless Service (its StatefulSet's `serviceName`): no cluster IP, the
+/// server's ports, so each replica resolves as `NAME-INDEX.SERVICE`, found by the pod's stable
+/// name, while clients keep calling the server's own Service.
+pub fn headless_server(app: &App, s: &Server) -> Option<Service> {
+    let st = s.state.as_ref()?;
+    let w = &s.workload;
+    // Clients of a headless Service reach the pods themselves, so it publishes the container
+    // ports by their own numbers.
+    let ports = s
+        .ports
+        .iter()
+        .map(|p| ServicePort {
+            name: Some(p.name.clone()),
+            port: p.port,
+            target_port: Some(IntOrString::String(p.name.clone())),
+            protocol: Some("TCP".to_string()),
+            app_protocol: p.app_protocol.clone(),
+            ..Default::default()
+        })
+        .collect();
+    Some(Service {
+        metadata: labels::meta(app, &st.service, &w.name, &w.component),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".to_string()),
+            selector: Some(labels::selector(app, &w.name)),
+            ports: Some(ports),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
 /// A multi-host slice's headless Service: no cluster IP, no ports, selecting the job's pods, so
 /// each pod resolves as `JOB-INDEX.SERVICE` (the pods' `subdomain`) before it is ready.
 pub fn headless(app: &App, b: &Batch) -> Option<Service> {

@@ -19,6 +19,7 @@ pub mod route;
 pub mod scaling;
 pub mod serve;
 pub mod service;
+pub mod state;
 pub mod toleration;
 pub mod traffic;
 pub mod workload;

@@ -130,6 +130,7 @@ pub fn resolve(
         &service,
         s.metrics.as_ref(),
     );
+    let state = super::state::resolve(d, catalog, at, s, &wl);
     let mut secs = |key: &str, v: &str| {
         check::seconds(
             d,
@@ -160,6 +161,7 @@ pub fn resolve(
         pre_stop_sleep_seconds: secs("pre_stop_sleep", &defaults.pre_stop_sleep),
         ports,
         metrics,
+        state,
     }
 }
 

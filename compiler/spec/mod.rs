@@ -12,6 +12,7 @@ pub mod overlay;
 pub mod patch;
 pub mod read;
 pub mod serve;
+pub mod state;
 pub mod traffic;
 pub mod tree;
 pub mod workload;

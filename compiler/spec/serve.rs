@@ -57,6 +57,9 @@ pub struct Serve {
     /// Where this server's pods may run, over the app's `[placement]`: its keys win, its node
     /// labels and tolerations add to the app's.
     pub placement: Option<super::app::Placement>,
+    /// Run the server as a StatefulSet: a stable name and claims per replica, a headless
+    /// Service, ordered or parallel start.
+    pub state: Option<super::state::State>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -79,6 +82,7 @@ impl Serve {
             callers: super::traffic::read_callers(f, d),
             metrics: f.table(d, "metrics", super::traffic::Metrics::read),
             placement: f.table(d, "placement", super::app::Placement::read),
+            state: f.table(d, "state", super::state::State::read),
             span: f.span(),
         }
     }

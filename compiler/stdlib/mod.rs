@@ -460,6 +460,15 @@ pub struct JobDefaults {
     pub restart: String,
 }
 
+/// `[state]`: a stateful server's start order and headless Service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDefaults {
+    /// `parallel` or `ordered`.
+    pub start: String,
+    pub headless_suffix: String,
+}
+
 /// `[jobset]`: how a job of several TPU slices becomes a JobSet.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -579,6 +588,7 @@ pub struct Defaults {
     pub service: ServiceDefaults,
     pub jobs: JobDefaults,
     pub jobset: JobSetDefaults,
+    pub state: StateDefaults,
     pub schedules: ScheduleDefaults,
     pub ingress: IngressDefaults,
     pub keda: KedaDefaults,

@@ -84,6 +84,10 @@ const FIELDS: &[(&str, &[&str])] = &[
         "kind:JobSet ^/spec/replicatedJobs/*/{name,replicas}",
         &["slices"],
     ),
+    (
+        "kind:StatefulSet ^/spec/{serviceName,podManagementPolicy,updateStrategy,volumeClaimTemplates}",
+        &["state"],
+    ),
     ("/activeDeadlineSeconds", &["deadline"]),
     ("/ttlSecondsAfterFinished", &["ttl"]),
     ("/backoffLimit", &["retries"]),

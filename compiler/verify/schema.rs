@@ -27,7 +27,7 @@ struct Kind {
 }
 
 /// Every kind mlspec emits, in the order of `FILES` below.
-const KINDS: [Kind; 12] = [
+const KINDS: [Kind; 13] = [
     Kind {
         api_version: "v1",
         kind: "Namespace",
@@ -51,6 +51,10 @@ const KINDS: [Kind; 12] = [
     Kind {
         api_version: "apps/v1",
         kind: "Deployment",
+    },
+    Kind {
+        api_version: "apps/v1",
+        kind: "StatefulSet",
     },
     Kind {
         api_version: "autoscaling/v2",
@@ -102,6 +106,11 @@ macro_rules! files {
                     "../../schemas/k8s/",
                     $v,
                     "/deployment-apps-v1.json"
+                )),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/statefulset-apps-v1.json"
                 )),
                 include_str!(concat!(
                     "../../schemas/k8s/",

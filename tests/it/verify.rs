@@ -430,6 +430,49 @@ const MUTATIONS: &[Mutation] = &[
         rule: Rule::Schema,
         pointer: "/spec/endpoints/0",
     },
+    Mutation {
+        name: "a StatefulSet whose serviceName is a Service with a cluster IP",
+        example: "nim-statefulset",
+        plant: |d| at(find(d, "StatefulSet"), "/spec")["serviceName"] = json!("nim"),
+        rule: Rule::Api,
+        pointer: "/spec/serviceName",
+    },
+    Mutation {
+        name: "a StatefulSet whose serviceName is no Service",
+        example: "nim-statefulset",
+        plant: |d| at(find(d, "StatefulSet"), "/spec")["serviceName"] = json!("gone"),
+        rule: Rule::Reference,
+        pointer: "/spec/serviceName",
+    },
+    Mutation {
+        name: "a claim template without an access mode",
+        example: "nim-statefulset",
+        plant: |d| {
+            at(find(d, "StatefulSet"), "/spec/volumeClaimTemplates/0/spec")["accessModes"] =
+                json!([])
+        },
+        rule: Rule::Api,
+        pointer: "/spec/volumeClaimTemplates/0/spec/accessModes",
+    },
+    Mutation {
+        name: "a mount of a claim template that is not there",
+        example: "nim-statefulset",
+        plant: |d| {
+            at(
+                find(d, "StatefulSet"),
+                "/spec/volumeClaimTemplates/0/metadata",
+            )["name"] = json!("other")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/template/spec/containers/0/volumeMounts",
+    },
+    Mutation {
+        name: "an unknown podManagementPolicy",
+        example: "nim-statefulset",
+        plant: |d| at(find(d, "StatefulSet"), "/spec")["podManagementPolicy"] = json!("Fast"),
+        rule: Rule::Api,
+        pointer: "/spec/podManagementPolicy",
+    },
 ];
 
 #[test]

@@ -108,7 +108,7 @@ fn new_claim(
     };
     let access = match &cache.access {
         Some(sp) => access_mode(d, &format!("{}.access", p("cache")), sp)?,
-        None => k8s_access(&defaults.access).unwrap_or(K8S_ACCESS_MODES[0]),
+        None => default_access(defaults),
     };
     Some(ModelVolume::Claim {
         name: claim_name(at.workload),
@@ -135,7 +135,16 @@ fn k8s_access(s: &str) -> Option<&'static str> {
         .map(|i| K8S_ACCESS_MODES[i])
 }
 
-fn access_mode(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<&'static str> {
+/// The access mode of a claim whose spec names none (`[model] access` in the defaults).
+pub(crate) fn default_access(defaults: &ModelDefaults) -> &'static str {
+    k8s_access(&defaults.access).unwrap_or(K8S_ACCESS_MODES[0])
+}
+
+pub(crate) fn access_mode(
+    d: &mut Diagnostics,
+    path: &str,
+    sp: &Sp<String>,
+) -> Option<&'static str> {
     k8s_access(&sp.v).or_else(|| {
         check::choice(d, path, sp, ACCESS_MODES);
         None

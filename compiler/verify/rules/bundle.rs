@@ -98,6 +98,7 @@ fn template(o: &Object) -> Option<(&'static str, &PodTemplateSpec)> {
             .and_then(|r| r.template.spec.as_ref())
             .map(|s| ("/spec/replicatedJobs/0/template/spec/template", &s.template)),
         Object::Deployment(d) => d.spec.as_ref().map(|s| ("/spec/template", &s.template)),
+        Object::StatefulSet(d) => d.spec.as_ref().map(|s| ("/spec/template", &s.template)),
         Object::Job(j) => j.spec.as_ref().map(|s| ("/spec/template", &s.template)),
         Object::CronJob(c) => c
             .spec

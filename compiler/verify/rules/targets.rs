@@ -76,7 +76,8 @@ impl Check<'_> {
         }
     }
 
-    /// An autoscaler's target: a Deployment (the only kind mlspec scales) in the bundle.
+    /// An autoscaler's target: a Deployment or StatefulSet (the kinds mlspec scales) in the
+    /// bundle.
     fn scale_target(
         &mut self,
         b: &Bundle,
@@ -85,7 +86,10 @@ impl Check<'_> {
         kind: &str,
         name: &str,
     ) {
-        let known = matches!((api_version, kind), (Some("apps/v1"), "Deployment"));
+        let known = matches!(
+            (api_version, kind),
+            (Some("apps/v1"), "Deployment" | "StatefulSet")
+        );
         if !known || !b.has(kind, ns, name) {
             self.dangling(
                 b,

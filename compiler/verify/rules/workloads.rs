@@ -78,6 +78,97 @@ impl Check<'_> {
         self.pod("/spec/template", &spec.template, ns, &["Always"], b);
     }
 
+    /// A StatefulSet: its selector, counts and policies, its claim templates (each a claim), its
+    /// `serviceName` (a headless Service of the bundle), and its pods as the controller makes
+    /// them: with a volume per claim template, which the containers mount by name.
+    pub(super) fn stateful_set(&mut self, o: &k8s_openapi::api::apps::v1::StatefulSet, b: &Bundle) {
+        let Some(spec) = &o.spec else { return };
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        self.selector_matches_template(
+            "/spec/selector",
+            &spec.selector,
+            "/spec/template",
+            &spec.template,
+        );
+        if spec.replicas.is_some_and(|r| r < 0) {
+            self.fail("/spec/replicas", "replicas is negative");
+        }
+        if let Some(p) = spec.pod_management_policy.as_deref()
+            && !["OrderedReady", "Parallel"].contains(&p)
+        {
+            self.fail(
+                "/spec/podManagementPolicy",
+                format!("podManagementPolicy `{p}` is neither OrderedReady nor Parallel"),
+            );
+        }
+        if let Some(t) = spec
+            .update_strategy
+            .as_ref()
+            .and_then(|u| u.type_.as_deref())
+            && !["RollingUpdate", "OnDelete"].contains(&t)
+        {
+            self.fail(
+                "/spec/updateStrategy/type",
+                format!("updateStrategy `{t}` is neither RollingUpdate nor OnDelete"),
+            );
+        }
+        if let Some(name) = spec.service_name.as_deref().filter(|n| !n.is_empty()) {
+            match b.services.get(&(ns.to_string(), name.to_string())) {
+                None => self.dangling(
+                    b,
+                    "/spec/serviceName",
+                    format!("the Service `{name}` is not in the bundle"),
+                    Vec::new(),
+                ),
+                Some(svc) => {
+                    let headless =
+                        svc.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()) == Some("None");
+                    if !headless {
+                        self.fail(
+                            "/spec/serviceName",
+                            format!("the Service `{name}` has a cluster IP; a StatefulSet's pods get their DNS names from a headless one (`clusterIP: None`)"),
+                        );
+                    }
+                }
+            }
+        }
+        let mut template = spec.template.clone();
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in spec.volume_claim_templates.iter().flatten().enumerate() {
+            let at = format!("/spec/volumeClaimTemplates/{i}");
+            let name = c.metadata.name.clone().unwrap_or_default();
+            if let Err(e) = names::dns1123_label(&name) {
+                self.fail(format!("{at}/metadata/name"), e);
+            }
+            if !seen.insert(name.clone()) {
+                self.fail(
+                    format!("{at}/metadata/name"),
+                    format!("claim template `{name}` is named twice"),
+                );
+            }
+            self.claim_spec(&at, c);
+            // The controller's `updateStorage`: the claim replaces a pod volume of its name.
+            if let Some(pod) = template.spec.as_mut() {
+                let volumes = pod.volumes.get_or_insert_with(Vec::new);
+                volumes.retain(|v| v.name != name);
+                volumes.push(k8s_openapi::api::core::v1::Volume {
+                    name: name.clone(),
+                    persistent_volume_claim: Some(
+                        k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource {
+                            claim_name: format!(
+                                "{name}-{}-0",
+                                o.metadata.name.as_deref().unwrap_or_default()
+                            ),
+                            read_only: None,
+                        },
+                    ),
+                    ..Default::default()
+                });
+            }
+        }
+        self.pod("/spec/template", &template, ns, &["Always"], b);
+    }
+
     fn job_spec(
         &mut self,
         at: &str,
