@@ -184,15 +184,27 @@ pub struct Server {
     pub metrics: Option<Metrics>,
     /// `[serve.state]`: a StatefulSet with a claim per replica, instead of a Deployment.
     pub state: Option<State>,
+    /// `[serve.group]`: a LeaderWorkerSet whose replicas are groups of pods on several nodes.
+    pub group: Option<Group>,
+}
+
+/// A server over several nodes: each replica a group of `size` pods, a leader that serves and
+/// workers that run the same container without its ports and probes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub size: i32,
+    /// The ports the pods of a group reach each other on: (number, last number of a range).
+    pub ports: Vec<(i32, Option<i32>)>,
 }
 
 impl Server {
     /// The kind of the object that runs the server's pods, which autoscalers target:
     /// `(apiVersion, kind)`.
     pub fn controller(&self) -> (&'static str, &'static str) {
-        match self.state {
-            Some(_) => ("apps/v1", "StatefulSet"),
-            None => ("apps/v1", "Deployment"),
+        match (&self.state, &self.group) {
+            (_, Some(_)) => ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"),
+            (Some(_), None) => ("apps/v1", "StatefulSet"),
+            (None, None) => ("apps/v1", "Deployment"),
         }
     }
 }

@@ -137,6 +137,8 @@ codes! {
     E0240 "slices-without-multi-host-slice" Error "`slices` on a job that asks for no multi-host TPU slice";
     E0241 "rollout-on-stateful-server" Error "`[serve.rollout]` on a server that runs as a StatefulSet";
     E0242 "claim-name-taken" Error "a per-replica claim named like another volume of the pod";
+    E0243 "group-too-small" Error "a `[serve.group]` of fewer than 2 pods";
+    E0244 "runtime-without-multi-node" Error "`[serve.group]` on a runtime with no multi-node preset";
     E0300 "schema-violation" Error "internal error: a generated object fails its Kubernetes JSON schema";
     E0301 "api-rule-violation" Error "internal error: a generated object breaks a rule the API server enforces";
     E0310 "unknown-patch-target" Error "a patch names an object or workload the spec does not generate";

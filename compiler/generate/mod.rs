@@ -12,6 +12,7 @@ pub mod ingress;
 pub mod job;
 pub mod job_set;
 pub mod labels;
+pub mod leader_worker_set;
 pub mod model;
 pub mod monitor;
 pub mod namespace;
@@ -33,7 +34,9 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::Serialize;
 
-use self::crd::{HttpRoute, JobSet, PodMonitor, PodMonitoring, ScaledObject, ServiceMonitor};
+use self::crd::{
+    HttpRoute, JobSet, LeaderWorkerSet, PodMonitor, PodMonitoring, ScaledObject, ServiceMonitor,
+};
 use crate::app::App;
 
 /// One generated object. The variant order is the order of documents in a bundle.
@@ -49,6 +52,7 @@ pub enum Object {
     Service(Service),
     Deployment(Deployment),
     StatefulSet(StatefulSet),
+    LeaderWorkerSet(LeaderWorkerSet),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     ScaledObject(ScaledObject),
     PodDisruptionBudget(PodDisruptionBudget),
@@ -78,6 +82,7 @@ impl Object {
             Object::Service(_) => "Service",
             Object::Deployment(_) => "Deployment",
             Object::StatefulSet(_) => "StatefulSet",
+            Object::LeaderWorkerSet(_) => "LeaderWorkerSet",
             Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
             Object::ScaledObject(_) => "ScaledObject",
             Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
@@ -102,6 +107,7 @@ impl Object {
             Object::Service(o) => &o.metadata,
             Object::Deployment(o) => &o.metadata,
             Object::StatefulSet(o) => &o.metadata,
+            Object::LeaderWorkerSet(o) => &o.metadata,
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
             Object::ScaledObject(o) => &o.metadata,
             Object::PodDisruptionBudget(o) => &o.metadata,
@@ -133,6 +139,7 @@ impl Object {
             "Service" => from(v).map(Object::Service),
             "Deployment" => from(v).map(Object::Deployment),
             "StatefulSet" => from(v).map(Object::StatefulSet),
+            "LeaderWorkerSet" => from(v).map(Object::LeaderWorkerSet),
             "HorizontalPodAutoscaler" => from(v).map(Object::HorizontalPodAutoscaler),
             "ScaledObject" => from(v).map(Object::ScaledObject),
             "PodDisruptionBudget" => from(v).map(Object::PodDisruptionBudget),
@@ -200,9 +207,12 @@ pub fn generate(app: &App) -> Vec<Object> {
     for s in &app.servers {
         out.push(Object::Service(service::generate(app, s)));
         out.extend(service::headless_server(app, s).map(Object::Service));
-        match stateful_set::generate(app, s) {
-            Some(set) => out.push(Object::StatefulSet(set)),
-            None => out.push(Object::Deployment(deployment::generate(app, s))),
+        if let Some(set) = stateful_set::generate(app, s) {
+            out.push(Object::StatefulSet(set));
+        } else if let Some(set) = leader_worker_set::generate(app, s) {
+            out.push(Object::LeaderWorkerSet(set));
+        } else {
+            out.push(Object::Deployment(deployment::generate(app, s)));
         }
         out.extend(hpa::generate(app, s).map(Object::HorizontalPodAutoscaler));
         out.extend(scaled_object::generate(app, s).map(Object::ScaledObject));

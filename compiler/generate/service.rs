@@ -30,11 +30,19 @@ pub fn generate(app: &App, s: &Server) -> Service {
             .get_or_insert_with(Default::default)
             .extend(svc.annotations.clone());
     }
+    let mut selector = labels::selector(app, &w.name);
+    if s.group.is_some() {
+        // A group serves through its leader; its workers have no server to call.
+        selector.insert(
+            super::leader_worker_set::WORKER_INDEX.to_string(),
+            "0".to_string(),
+        );
+    }
     Service {
         metadata: meta,
         spec: Some(ServiceSpec {
             type_: Some(svc.type_.clone()),
-            selector: Some(labels::selector(app, &w.name)),
+            selector: Some(selector),
             ports: Some(ports),
             load_balancer_source_ranges: (!svc.source_ranges.is_empty())
                 .then(|| svc.source_ranges.clone()),

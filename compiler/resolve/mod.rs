@@ -9,6 +9,7 @@ pub mod batch;
 pub mod callers;
 pub mod check;
 pub mod env;
+pub mod group;
 pub mod ingress;
 pub mod lint;
 pub mod metrics;

@@ -57,7 +57,14 @@ pub fn resolve(
         ports.first().map(|p| p.port),
     );
     let id_name = id.name.clone();
-    let wl = workload::resolve(d, catalog, id, &s.container, runtime, &fill, base);
+    let mut wl = workload::resolve(d, catalog, id, &s.container, runtime, &fill, base);
+    let group = super::group::resolve(d, at, s, runtime).map(|(group, preset)| {
+        // The flags that join a group follow the runtime's, which a `command` drops too.
+        if s.container.command.is_none() {
+            wl.args.extend(preset.args.iter().map(|a| fill.apply(a)));
+        }
+        group
+    });
     if let Some((hosts, t)) = super::accelerator::tpu_hosts(catalog, &s.container) {
         d.push(
             Diagnostic::new(
@@ -96,6 +103,8 @@ pub fn resolve(
     let rollout = rollout(d, catalog, at, s);
     let route = route::resolve(d, catalog, at, s);
     let spread = match spread {
+        // The pods of a group talk over the fastest links there are: no spreading them apart.
+        _ if group.is_some() => Spread::None,
         Some((path, sp)) => match check::choice(d, path, sp, SPREADS) {
             Some("node") => Spread::Node,
             Some("none") => Spread::None,
@@ -162,6 +171,7 @@ pub fn resolve(
         ports,
         metrics,
         state,
+        group,
     }
 }
 

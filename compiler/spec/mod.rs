@@ -7,6 +7,7 @@
 pub mod app;
 pub mod architecture;
 pub mod batch;
+pub mod group;
 pub mod model;
 pub mod overlay;
 pub mod patch;

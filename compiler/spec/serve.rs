@@ -60,6 +60,8 @@ pub struct Serve {
     /// Run the server as a StatefulSet: a stable name and claims per replica, a headless
     /// Service, ordered or parallel start.
     pub state: Option<super::state::State>,
+    /// Serve one model over several nodes: a LeaderWorkerSet of groups of `size` pods.
+    pub group: Option<super::group::Group>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -83,6 +85,7 @@ impl Serve {
             metrics: f.table(d, "metrics", super::traffic::Metrics::read),
             placement: f.table(d, "placement", super::app::Placement::read),
             state: f.table(d, "state", super::state::State::read),
+            group: f.table(d, "group", super::group::Group::read),
             span: f.span(),
         }
     }

@@ -285,6 +285,31 @@ pub struct Runtime {
     pub starter: Starter,
     /// How the server spends accelerator memory, for LLM servers whose model mlspec knows.
     pub memory: Option<memory::RuntimeMemory>,
+    /// How the server runs over several nodes (`[serve.group]`), if it can.
+    pub group: Option<RuntimeGroup>,
+}
+
+/// A runtime's multi-node preset: what each pod of a LeaderWorkerSet group adds to the
+/// runtime's start, and the ports the pods of a group open to each other.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeGroup {
+    /// Flags every pod of a group adds after the runtime's args (`$(LWS_…)` filled by the
+    /// kubelet from the variables the LeaderWorkerSet sets).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The ports the pods of a group listen on for each other, by name; `end_port` makes a
+    /// range (NCCL's sockets bind ephemeral ports).
+    pub ports: Vec<GroupPort>,
+}
+
+/// A port (or a range of ports) the pods of a group reach each other on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPort {
+    pub name: String,
+    pub port: u16,
+    pub end_port: Option<u16>,
 }
 
 impl Runtime {

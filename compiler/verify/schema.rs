@@ -3,7 +3,7 @@
 //! like a wrong type or a missing required field does.
 //!
 //! Custom resources (KEDA's ScaledObject, Gateway API's HTTPRoute, the Prometheus Operator's
-//! PodMonitor and ServiceMonitor, GKE's PodMonitoring, JobSet) are checked against their CRDs'
+//! PodMonitor and ServiceMonitor, GKE's PodMonitoring, JobSet, LeaderWorkerSet) are checked against their CRDs'
 //! schemas, vendored under `schemas/crd/` (one per CRD version, whatever the Kubernetes
 //! version).
 //!
@@ -197,7 +197,7 @@ struct Crd {
 }
 
 /// Every custom resource mlspec emits.
-const CRDS: [Crd; 6] = [
+const CRDS: [Crd; 7] = [
     Crd {
         kind: Kind {
             api_version: "keda.sh/v1alpha1",
@@ -239,6 +239,13 @@ const CRDS: [Crd; 6] = [
             kind: "JobSet",
         },
         schema: include_str!("../../schemas/crd/jobset-jobset-v1alpha2.json"),
+    },
+    Crd {
+        kind: Kind {
+            api_version: "leaderworkerset.x-k8s.io/v1",
+            kind: "LeaderWorkerSet",
+        },
+        schema: include_str!("../../schemas/crd/leaderworkerset-leaderworkerset-v1.json"),
     },
 ];
 

@@ -473,6 +473,47 @@ const MUTATIONS: &[Mutation] = &[
         rule: Rule::Api,
         pointer: "/spec/podManagementPolicy",
     },
+    Mutation {
+        name: "a LeaderWorkerSet group of no pods",
+        example: "sglang-two-nodes",
+        plant: |d| at(find(d, "LeaderWorkerSet"), "/spec/leaderWorkerTemplate")["size"] = json!(0),
+        rule: Rule::Api,
+        pointer: "/spec/leaderWorkerTemplate/size",
+    },
+    Mutation {
+        name: "an unknown field in a LeaderWorkerSet's worker",
+        example: "sglang-two-nodes",
+        plant: |d| {
+            at(
+                find(d, "LeaderWorkerSet"),
+                "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0",
+            )["gpus"] = json!(8)
+        },
+        rule: Rule::Schema,
+        pointer: "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0",
+    },
+    Mutation {
+        name: "a worker mounting a volume it does not have",
+        example: "sglang-two-nodes",
+        plant: |d| {
+            at(
+                find(d, "LeaderWorkerSet"),
+                "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts/0",
+            )["name"] = json!("gone")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts/0/name",
+    },
+    Mutation {
+        name: "a leader Service selecting no leader",
+        example: "sglang-two-nodes",
+        plant: |d| {
+            at(find(d, "Service"), "/spec/selector")["leaderworkerset.sigs.k8s.io/worker-index"] =
+                json!("7")
+        },
+        rule: Rule::Reference,
+        pointer: "/spec/selector",
+    },
 ];
 
 #[test]

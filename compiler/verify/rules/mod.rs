@@ -50,6 +50,7 @@ pub fn check(objects: &[(usize, Object)], complete: bool) -> Vec<(usize, Finding
             Object::Service(o) => c.service(o, &bundle),
             Object::Deployment(o) => c.deployment(o, &bundle),
             Object::StatefulSet(o) => c.stateful_set(o, &bundle),
+            Object::LeaderWorkerSet(o) => c.leader_worker_set(o, &bundle),
             Object::HorizontalPodAutoscaler(o) => c.hpa(o, &bundle),
             Object::PodDisruptionBudget(o) => c.pdb(o, &bundle),
             Object::NetworkPolicy(o) => c.network_policy(o, &bundle),

@@ -76,8 +76,8 @@ impl Check<'_> {
         }
     }
 
-    /// An autoscaler's target: a Deployment or StatefulSet (the kinds mlspec scales) in the
-    /// bundle.
+    /// An autoscaler's target: a Deployment, StatefulSet or LeaderWorkerSet (the kinds mlspec
+    /// scales; a LeaderWorkerSet by groups, through its `scale` subresource) in the bundle.
     fn scale_target(
         &mut self,
         b: &Bundle,
@@ -89,6 +89,7 @@ impl Check<'_> {
         let known = matches!(
             (api_version, kind),
             (Some("apps/v1"), "Deployment" | "StatefulSet")
+                | (Some("leaderworkerset.x-k8s.io/v1"), "LeaderWorkerSet")
         );
         if !known || !b.has(kind, ns, name) {
             self.dangling(

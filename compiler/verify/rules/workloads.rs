@@ -169,6 +169,51 @@ impl Check<'_> {
         self.pod("/spec/template", &template, ns, &["Always"], b);
     }
 
+    /// A LeaderWorkerSet (the LWS webhook's rules for the fields mlspec writes): a group of at
+    /// least one pod, replicas not negative, a known restart policy, and its leader and worker
+    /// templates each a pod's.
+    pub(super) fn leader_worker_set(
+        &mut self,
+        o: &crate::generate::crd::LeaderWorkerSet,
+        b: &Bundle,
+    ) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let t = &o.spec.leader_worker_template;
+        if t.size.is_some_and(|n| n < 1) {
+            self.fail(
+                "/spec/leaderWorkerTemplate/size",
+                "a group has at least 1 pod",
+            );
+        }
+        if o.spec.replicas.is_some_and(|r| r < 0) {
+            self.fail("/spec/replicas", "replicas is negative");
+        }
+        if let Some(p) = t.restart_policy.as_deref()
+            && !["RecreateGroupOnPodRestart", "None"].contains(&p)
+        {
+            self.fail(
+                "/spec/leaderWorkerTemplate/restartPolicy",
+                format!("restartPolicy `{p}` is neither RecreateGroupOnPodRestart nor None"),
+            );
+        }
+        if let Some(leader) = &t.leader_template {
+            self.pod(
+                "/spec/leaderWorkerTemplate/leaderTemplate",
+                leader,
+                ns,
+                &["Always"],
+                b,
+            );
+        }
+        self.pod(
+            "/spec/leaderWorkerTemplate/workerTemplate",
+            &t.worker_template,
+            ns,
+            &["Always"],
+            b,
+        );
+    }
+
     fn job_spec(
         &mut self,
         at: &str,
