@@ -178,7 +178,7 @@ codes! {
     W0071 "unknown-model" Warning "a model mlspec does not know, so its memory is not checked";
     W0080 "selector-matches-no-node" Warning "a workload whose node selector matches no node of the inventory";
     W0081 "parallel-single-host-slices" Warning "several pods at once on a single-host TPU slice, each training alone";
-    W0082 "not-placed" Warning "a pod-bearing object `place` does not place yet, so its pods are in no moment";
+    W0082 "not-placed" Warning "a JobSet or LeaderWorkerSet asking for what `place` does not model, so its pods are in no moment";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
     W0201 "tolerates-every-taint" Warning "a catalog toleration without a key, which tolerates every taint";
     W0202 "control-plane-placement" Warning "a catalog entry that selects or tolerates the control plane";

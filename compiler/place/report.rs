@@ -30,6 +30,10 @@ pub struct Tally {
     pub unplaced: u64,
     /// The first pod of the scope that could not be placed, and why; with its workload.
     pub first_unplaced: Option<(String, Failure)>,
+    /// Gangs (a LeaderWorkerSet's groups, a JobSet's Jobs): how many there are, and how many
+    /// have every pod placed. A group with a pod Pending does no work. Both 0 for other kinds.
+    pub groups: u64,
+    pub groups_whole: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +98,8 @@ impl Tally {
                 .as_ref()
                 .map(|(w, f)| (w.clone(), f.message()))
         };
-        (self.pods, self.placed, self.unplaced) == (other.pods, other.placed, other.unplaced)
+        (self.pods, self.placed, self.unplaced, self.groups_whole)
+            == (other.pods, other.placed, other.unplaced, other.groups_whole)
             && first(self) == first(other)
     }
 
@@ -102,11 +107,20 @@ impl Tally {
         format!("{}/{}", self.placed, self.pods)
     }
 
+    /// Groups with a pod Pending: their placed pods hold their nodes and do no work.
+    pub fn broken_groups(&self) -> u64 {
+        self.groups - self.groups_whole
+    }
+
     fn to_json(&self, with_workload: bool) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("pods".into(), self.pods.into());
         m.insert("placed".into(), self.placed.into());
         m.insert("unplaced".into(), self.unplaced.into());
+        if self.groups > 0 {
+            m.insert("groups".into(), self.groups.into());
+            m.insert("groups_whole".into(), self.groups_whole.into());
+        }
         if let Some((workload, f)) = &self.first_unplaced {
             let (reasons, message) = failure_json(f);
             if with_workload {
@@ -142,6 +156,8 @@ pub fn tallies(
             placed: u64::from(o.placed),
             unplaced: u64::from(o.unplaced),
             first_unplaced: o.failure.clone().map(|f| (w.id.clone(), f)),
+            groups: u64::from(o.groups),
+            groups_whole: u64::from(o.groups_whole),
         };
         let s = tally(&steady.outcomes[i], w.steady());
         let m = tally(&max.outcomes[i], w.max());
@@ -154,6 +170,8 @@ pub fn tallies(
                 .first_unplaced
                 .clone()
                 .or_else(|| m.first_unplaced.clone()),
+            groups: m.groups + extra.groups,
+            groups_whole: m.groups_whole + extra.groups_whole,
         };
         stalls |= extra.unplaced > 0 && w.max_unavailable == 0;
         let assignments = max.outcomes[i]
@@ -175,6 +193,8 @@ pub fn tallies(
             t.pods += wt.pods;
             t.placed += wt.placed;
             t.unplaced += wt.unplaced;
+            t.groups += wt.groups;
+            t.groups_whole += wt.groups_whole;
         }
         t.first_unplaced = reports
             .iter()
@@ -376,11 +396,62 @@ impl Report {
                 cell(&w.moments[2])
             );
         }
+        self.groups_text(&mut s);
         self.nodes_text(&mut s);
         if let Some(h) = &self.hint {
             let _ = writeln!(s, "\nhint: {h}");
         }
         s
+    }
+
+    /// The workloads of gangs: per moment, the groups that start whole; and what a group with a
+    /// pod Pending means.
+    fn groups_text(&self, s: &mut String) {
+        let gangs: Vec<&WorkloadReport> = self
+            .workloads
+            .iter()
+            .filter(|w| w.moments.iter().any(|t| t.groups > 0))
+            .collect();
+        if gangs.is_empty() {
+            return;
+        }
+        let width = gangs
+            .iter()
+            .map(|w| w.workload.len())
+            .max()
+            .unwrap_or(8)
+            .max(15);
+        let _ = writeln!(
+            s,
+            "\n{:<width$} {:>9} {:>9} {:>9}",
+            "groups (whole)", "steady", "max", "surge"
+        );
+        for w in &gangs {
+            let cell = |t: &Tally| format!("{}/{}", t.groups_whole, t.groups);
+            let _ = writeln!(
+                s,
+                "{:<width$} {:>9} {:>9} {:>9}",
+                w.workload,
+                cell(&w.moments[0]),
+                cell(&w.moments[1]),
+                cell(&w.moments[2])
+            );
+        }
+        for w in &gangs {
+            for (k, (name, t)) in MOMENTS.iter().zip(&w.moments).enumerate() {
+                // Gangs add no surge pods here: surge repeats max.
+                let repeats = k == 2 && t.broken_groups() == w.moments[1].broken_groups();
+                if t.broken_groups() > 0 && !repeats {
+                    let _ = writeln!(
+                        s,
+                        "{}: at {name}, {} of {} groups cannot start whole: a group with a pod Pending does no work, and its placed pods hold their nodes for nothing",
+                        w.workload,
+                        t.broken_groups(),
+                        t.groups
+                    );
+                }
+            }
+        }
     }
 
     fn nodes_text(&self, s: &mut String) {
