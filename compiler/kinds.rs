@@ -20,6 +20,8 @@ pub const ALL: &[Kind] = &[
     kind("ServiceAccount", "v1", &[]),
     kind("ConfigMap", "v1", &[]),
     kind("PersistentVolumeClaim", "v1", &[]),
+    kind("Role", "rbac.authorization.k8s.io/v1", &[]),
+    kind("RoleBinding", "rbac.authorization.k8s.io/v1", &[]),
     kind("Service", "v1", &[]),
     kind("Deployment", "apps/v1", &["/spec/template"]),
     kind("StatefulSet", "apps/v1", &["/spec/template"]),

@@ -14,11 +14,10 @@ use std::sync::LazyLock;
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value;
 
+use crate::app::{CREDENTIALS_VOLUME as CREDENTIALS, MODEL_VOLUME as VOLUME, SHM_VOLUME};
 use crate::diagnostics::Diagnostics;
 use crate::document::Origin;
-use crate::generate::model::CREDENTIALS;
 use crate::pointer;
-use crate::resolve::model::VOLUME;
 use crate::source::SourceFile;
 use crate::spec::tree::{self, Node, Value as TomlValue};
 use crate::stdlib::Catalog;
@@ -82,6 +81,10 @@ const RULES: &[(&str, &[Source])] = &[
     ("/kueue.x-k8s.io~1queue-name", &[Spec("queue")]),
     ("/metadata/labels", &[SpecEntry("/app.labels")]),
     (
+        "/template/metadata/annotations",
+        &[SpecEntry("pod_annotations")],
+    ),
+    (
         "/{cert-manager.io~1issuer,cert-manager.io~1cluster-issuer}",
         &[Spec("ingress.tls")],
     ),
@@ -106,6 +109,7 @@ const RULES: &[(&str, &[Source])] = &[
         "/metadata/annotations",
         &[
             SpecEntry("ingress.annotations"),
+            SpecEntry("service_account.annotations"),
             SpecEntry("/app.annotations"),
             Waiver,
         ],
@@ -123,11 +127,57 @@ const RULES: &[(&str, &[Source])] = &[
         &[Spec("service.name"), Named, Spec("/app.name")],
     ),
     ("^/metadata/name", &[Named, Spec("/app.name")]),
-    ("/serviceAccountName", &[Named, Spec("/app.name")]),
-    ("/imagePullPolicy", &[Defaults("images")]),
+    ("kind:Role ^/rules", &[Spec("service_account.rules")]),
+    (
+        "kind:RoleBinding ^/{roleRef,subjects}",
+        &[Spec("service_account.rules")],
+    ),
+    (
+        "/serviceAccountName",
+        &[Spec("service_account.name"), Named, Spec("/app.name")],
+    ),
+    (
+        "/automountServiceAccountToken",
+        &[Spec("service_account.token")],
+    ),
+    ("/imagePullSecrets", &[Spec("pull_secrets")]),
+    (
+        "/imagePullPolicy",
+        &[Spec("pull_policy"), Defaults("images")],
+    ),
+    ("/workingDir", &[Spec("work_dir")]),
+    ("/envFrom", &[Spec("env_from")]),
+    ("/{hostNetwork,dnsPolicy}", &[Spec("security.host_network")]),
+    ("/hostIPC", &[Spec("security.host_ipc")]),
     ("/image", &[Spec("image")]),
     ("/command", &[Spec("command")]),
     ("/args", &[Spec("args"), Runtime]),
+    (
+        "/resources/requests/cpu",
+        &[
+            Spec("resources.requests.cpu"),
+            Spec("resources.cpu"),
+            Runtime,
+            Defaults("resources"),
+        ],
+    ),
+    (
+        "/resources/requests/memory",
+        &[
+            Spec("resources.requests.memory"),
+            Spec("resources.memory"),
+            Runtime,
+            Defaults("resources"),
+        ],
+    ),
+    (
+        "/resources/requests/ephemeral-storage",
+        &[
+            Spec("resources.requests.ephemeral_storage"),
+            Spec("resources.ephemeral_storage"),
+            Defaults("resources"),
+        ],
+    ),
     (
         "/resources/{limits,requests}/cpu",
         &[Spec("resources.cpu"), Runtime, Defaults("resources")],
@@ -233,6 +283,26 @@ const RULES: &[(&str, &[Source])] = &[
             Accelerator,
         ],
     ),
+    (
+        "/securityContext/readOnlyRootFilesystem",
+        &[Spec("security.writable_root"), Defaults("security")],
+    ),
+    (
+        "/securityContext/capabilities/add",
+        &[Spec("security.capabilities")],
+    ),
+    (
+        "/securityContext/{runAsUser,runAsNonRoot}",
+        &[Spec("security.run_as_user"), Defaults("security")],
+    ),
+    (
+        "/securityContext/runAsGroup",
+        &[Spec("security.run_as_group"), Defaults("security")],
+    ),
+    (
+        "/securityContext/fsGroup",
+        &[Spec("security.fs_group"), Defaults("security")],
+    ),
     ("/securityContext", &[Defaults("security")]),
     ("^/spec/progressDeadlineSeconds", &[Defaults("serve")]),
     ("^/spec/revisionHistoryLimit", &[Defaults("serve")]),
@@ -261,6 +331,7 @@ const RULES: &[(&str, &[Source])] = &[
     ),
     ("^/spec/minReplicas", &[Spec("scaling.min")]),
     ("^/spec/maxReplicas", &[Spec("scaling.max")]),
+    ("^/spec/{behavior,advanced}", &[Spec("scaling.scale_down")]),
     (
         "^/spec/metrics",
         &[Spec("scaling.target"), Defaults("serve")],
@@ -318,6 +389,8 @@ const RULES: &[(&str, &[Source])] = &[
     ("/completionMode", &[Spec("resources.accelerator")]),
     ("/subdomain", &[Spec("resources.accelerator")]),
     ("^/spec/clusterIP", &[Spec("resources.accelerator")]),
+    // A sidecar restarts always because it is one.
+    ("/initContainers/*/restartPolicy", &[Spec("")]),
     ("/restartPolicy", &[Spec("restart"), Defaults("jobs")]),
     ("^/spec/minReplicaCount", &[Spec("scaling.min")]),
     ("^/spec/maxReplicaCount", &[Spec("scaling.max")]),
@@ -373,8 +446,11 @@ struct Context<'a> {
     /// The values patches set: recorded, so they come before every rule.
     patched: &'a BTreeMap<String, Origin>,
     kind: String,
-    /// `serve`, `jobs.NAME`, `schedules.NAME` or `app`.
+    /// `serve`, `jobs.NAME`, `schedules.NAME` or `app`; for a sidecar's or init container's
+    /// values, its table (`serve.sidecars.0`).
     section: String,
+    /// The values are a sidecar's or an extra init container's.
+    extra: bool,
 }
 
 /// Annotates the objects of one spec: its tree is parsed once, for all of them.
@@ -448,6 +524,7 @@ impl<'a> Annotator<'a> {
                 .unwrap_or_default()
                 .to_string(),
             section,
+            extra: false,
         };
         cx.annotate(yaml)
     }
@@ -504,7 +581,10 @@ impl Context<'_> {
                 key = key.rsplit_once('.')?.0;
             }
         }
-        if let Some(note) = self.model(pointer) {
+        if let Some(cx) = self.extra_container(pointer) {
+            return cx.origin(pointer);
+        }
+        if let Some(note) = self.model(pointer).filter(|_| !self.extra) {
             return note;
         }
         if let Some(note) = self.by_name(pointer) {
@@ -518,10 +598,18 @@ impl Context<'_> {
         match from {
             Spec(key) => self.spec_line(&self.path(key)),
             SpecEntry(key) => {
+                // The entry by its key, which may hold dots (`iam.gke.io/gcp-service-account`).
                 let last = pointer::unescape(pointer::segments(pointer).last()?);
-                self.spec_line(&format!("{}.{last}", self.path(key)))
-                    .or_else(|| self.table_has(&self.path(key), &last).then(String::new))
-                    .filter(|s| !s.is_empty())
+                let TomlValue::Table(t) = &self.node(&self.path(key))?.value else {
+                    return None;
+                };
+                let entry = t.get(&last)?;
+                let span = match entry.node.value {
+                    TomlValue::Table(_) => entry.key_span,
+                    _ => entry.node.span,
+                };
+                let (line, _) = self.source.line_col(span.start);
+                Some(format!("{}:{line}", self.source.name))
             }
             Named => ["servers.", "jobs.", "schedules."]
                 .iter()
@@ -541,6 +629,8 @@ impl Context<'_> {
                 self.catalog.accelerator(&name)?;
                 Some(format!("stdlib accelerator {name}"))
             }
+            // A sidecar's or init container's resources default to the catalog's `containers`.
+            Defaults("resources") if self.extra => Some("stdlib defaults containers".to_string()),
             Defaults(table) => Some(format!("stdlib defaults {table}")),
             Waiver => {
                 let value = self.doc.pointer(pointer)?.as_str()?;
@@ -613,6 +703,29 @@ impl Context<'_> {
         Some(from.iter().find_map(|s| self.try_source(*s, pointer)))
     }
 
+    /// The context of a sidecar's or extra init container's values: its own table of the spec
+    /// (`serve.sidecars.0`, `jobs.train.init.1`), found by the container's name.
+    fn extra_container(&self, pointer: &str) -> Option<Context<'_>> {
+        if self.extra {
+            return None;
+        }
+        let name = self.item_name(pointer, "initContainers")?;
+        if name == format!("{VOLUME}-download") {
+            return None;
+        }
+        let section = ["sidecars", "init"].iter().find_map(|list| {
+            let at = format!("{}.{list}", self.section);
+            self.item_with(&at, "name", name)
+                .map(|i| format!("{at}.{i}"))
+        })?;
+        Some(Context {
+            section,
+            extra: true,
+            kind: self.kind.clone(),
+            ..*self
+        })
+    }
+
     /// The `name` of the item of `list` (`env`, `volumes`) that `pointer` is in.
     fn item_name(&self, pointer: &str, list: &str) -> Option<&str> {
         self.name_of(pointer::item(pointer, list)?)
@@ -640,26 +753,46 @@ impl Context<'_> {
         let name = self.name_of(item)?;
         let s = &self.section;
         let found = match list {
-            "env" => self
-                .spec_line(&format!("{s}.env.{name}"))
-                .or_else(|| self.spec_line(&format!("{s}.secret_env.{name}")))
+            "env" => ["env", "secret_env", "field_env"]
+                .iter()
+                .find_map(|key| self.spec_line(&format!("{s}.{key}.{name}")))
                 // A JobSet's slices set the variables that join them.
                 .or_else(|| {
                     (self.kind == "JobSet")
                         .then(|| self.spec_line(&format!("{s}.slices")))
                         .flatten()
                 }),
-            _ if name == crate::generate::pod::SHM_VOLUME => self
+            _ if name == SHM_VOLUME => self
                 .spec_line(&format!("{s}.resources.shm"))
                 .or_else(|| self.try_source(Accelerator, pointer))
                 .or_else(|| self.try_source(Runtime, pointer)),
-            _ => self.spec_line(&format!("{s}.files")),
+            _ => self
+                .spec_volume(list, item, name)
+                .or_else(|| self.spec_line(&format!("{s}.files"))),
         };
         Some(
             found
                 .or_else(|| self.try_source(Runtime, pointer))
                 .or_else(|| (list != "env").then(|| "stdlib defaults volumes".to_string())),
         )
+    }
+
+    /// The entry of `volumes` a mount or a volume comes from: the one at the mount's path (a
+    /// volume's, at the path some container of the pod mounts it at), or named like it.
+    fn spec_volume(&self, list: &str, item: &str, name: &str) -> Option<String> {
+        let at = format!("{}.volumes", self.section);
+        let by_name = || self.item_with(&at, "name", name);
+        let path = match list {
+            "volumeMounts" => self
+                .doc
+                .pointer(&format!("{item}/mountPath"))
+                .and_then(Value::as_str),
+            _ => mount_path(self.doc, name),
+        };
+        let i = path
+            .and_then(|p| self.item_with(&at, "path", p))
+            .or_else(by_name)?;
+        self.spec_line(&format!("{at}.{i}"))
     }
 
     fn path(&self, key: &str) -> String {
@@ -680,12 +813,24 @@ impl Context<'_> {
     fn node(&self, path: &str) -> Option<&Node> {
         let mut node = self.root;
         for key in path.split('.') {
-            let TomlValue::Table(t) = &node.value else {
-                return None;
+            node = match &node.value {
+                TomlValue::Table(t) => &t.get(key)?.node,
+                TomlValue::Array(items) => items.get(key.parse::<usize>().ok()?)?,
+                _ => return None,
             };
-            node = &t.get(key)?.node;
         }
         Some(node)
+    }
+
+    /// The index of the item of the array at `path` whose `key` is `value`.
+    fn item_with(&self, path: &str, key: &str, value: &str) -> Option<usize> {
+        let TomlValue::Array(items) = &self.node(path)?.value else {
+            return None;
+        };
+        items.iter().position(|item| {
+            matches!(&item.value, TomlValue::Table(t)
+                if matches!(t.get(key).map(|e| &e.node.value), Some(TomlValue::Str(v)) if v == value))
+        })
     }
 
     fn string(&self, path: &str) -> Option<String> {
@@ -713,6 +858,21 @@ fn printable(text: &str) -> String {
         }
     }
     out
+}
+
+/// Where some container of the document's pod mounts volume `name`.
+fn mount_path<'d>(doc: &'d Value, name: &str) -> Option<&'d str> {
+    let spec = doc
+        .pointer("/spec/template/spec")
+        .or_else(|| doc.pointer("/spec/jobTemplate/spec/template/spec"))?;
+    ["containers", "initContainers"]
+        .iter()
+        .filter_map(|k| spec.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|c| c.get("volumeMounts").and_then(Value::as_array))
+        .flatten()
+        .find(|m| m.get("name").and_then(Value::as_str) == Some(name))
+        .and_then(|m| m.get("mountPath").and_then(Value::as_str))
 }
 
 /// Every value of one YAML document: its JSON pointer, its line (1-based), and its parent
@@ -930,6 +1090,49 @@ source_ranges = ["10.0.0.0/8"]
             ],
             "{y}"
         );
+    }
+
+    #[test]
+    fn the_pods_new_keys_say_where_they_came_from() {
+        let spec = r#"[app]
+name = "train"
+
+[jobs.fit]
+image = "registry.example.com/fit:1.0.0"
+field_env = { POD_IP = "status.podIP" }
+volumes = [{ path = "/data", claim = "datasets" }]
+work_dir = "/data"
+pod_annotations = { "gke-gcsfuse/volumes" = "true" }
+security = { writable_root = true }
+
+[jobs.fit.service_account]
+annotations = { "iam.gke.io/gcp-service-account" = "fit@p.iam.gserviceaccount.com" }
+rules = [{ resources = ["pods"], verbs = ["get"] }]
+
+[[jobs.fit.sidecars]]
+name = "proxy"
+image = "registry.example.com/proxy:2.0.0"
+"#;
+        let (_, y) = object(spec, "Job/");
+        for (needle, note) in [
+            ("- name: POD_IP", "# app.toml:6"),
+            ("- mountPath: /data", "# app.toml:7"),
+            ("workingDir: /data", "# app.toml:8"),
+            ("gke-gcsfuse/volumes", "# app.toml:9"),
+            ("readOnlyRootFilesystem: false", "# app.toml:10"),
+            ("image: registry.example.com/proxy", "# app.toml:18"),
+            ("cpu: 250m", "# stdlib defaults containers"),
+            ("restartPolicy: Always", "# app.toml:16"),
+        ] {
+            assert!(line_with(&y, needle).ends_with(note), "{needle}: {y}");
+        }
+        let (_, y) = object(spec, "ServiceAccount/");
+        assert!(
+            line_with(&y, "iam.gke.io").ends_with("# app.toml:13"),
+            "{y}"
+        );
+        let (_, y) = object(spec, "Role/");
+        assert!(line_with(&y, "rules:").ends_with("# app.toml:14"), "{y}");
     }
 
     #[test]

@@ -164,6 +164,23 @@ pub(crate) fn or_catalog_name(catalog: &'static str, name: &'static str) -> impl
     }
 }
 
+/// A probe: an HTTP path, `false` (none), or the table.
+pub(crate) fn probe_forms(schema: &mut Schema) {
+    let table = schema.clone().to_value();
+    let description = table.get("description").cloned();
+    let mut out = json_schema!({
+        "anyOf": [
+            { "type": "string", "description": "an HTTP path on the container's first port", "examples": ["/health"] },
+            { "const": false, "description": "no probe, not even the runtime's" },
+            table,
+        ]
+    });
+    if let Some(d) = description {
+        out.insert("description".into(), d);
+    }
+    *schema = out;
+}
+
 /// A key that names exactly one of `keys` (`tls`, an autoscaling target): `oneOf` requirements.
 pub(crate) fn exactly_one(keys: &'static [&'static [&'static str]]) -> impl Fn(&mut Schema) {
     move |schema: &mut Schema| {
@@ -208,6 +225,13 @@ schema_type!(
         "type": "object",
         "additionalProperties": { "type": ["string", "number", "boolean"] }
     })
+);
+
+schema_type!(
+    /// A container port by name (`"http"`) or number (`8000`).
+    PortRef,
+    "PortRef",
+    json_schema!({ "type": ["string", "integer"], "examples": ["http", 9000] })
 );
 
 schema_type!(

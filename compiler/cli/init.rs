@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-use mlspec::stdlib::{Catalog, Runtime};
+use mlspec::stdlib::{Catalog, Runtime, Starter};
 use mlspec::values::names::dns1123_label;
 use mlspec::values::suggest::suggest;
 
@@ -41,10 +41,13 @@ fn write(a: &InitArgs, catalog: &Catalog) -> Result<(), String> {
     let runtime = catalog
         .runtime(&a.runtime)
         .ok_or_else(|| unknown("runtime", &a.runtime, catalog.runtimes.keys()))?;
-    let accelerator = a
-        .accelerator
-        .as_ref()
-        .or(runtime.starter.accelerator.as_ref());
+    let Some(s) = &runtime.starter else {
+        return Err(format!(
+            "runtime `{}` has no `starter` entry to start a spec from; add one to its catalog (a public image, and the model a first run needs), or start from an example",
+            a.runtime
+        ));
+    };
+    let accelerator = a.accelerator.as_ref().or(s.accelerator.as_ref());
     if let Some(name) = accelerator {
         match catalog.accelerator(name) {
             None => return Err(unknown("accelerator", name, catalog.accelerators.keys())),
@@ -79,7 +82,7 @@ fn write(a: &InitArgs, catalog: &Catalog) -> Result<(), String> {
         &name,
         &file,
         &a.runtime,
-        runtime,
+        (runtime, s),
         accelerator.map(String::as_str),
         stdlib.as_deref(),
     );
@@ -137,11 +140,10 @@ fn starter(
     name: &str,
     file: &str,
     runtime: &str,
-    rt: &Runtime,
+    (rt, s): (&Runtime, &Starter),
     accelerator: Option<&str>,
     stdlib: Option<&str>,
 ) -> String {
-    let s = &rt.starter;
     let mut t = String::new();
     let _ = writeln!(
         t,

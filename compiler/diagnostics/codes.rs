@@ -80,7 +80,7 @@ codes! {
     E0107 "invalid-cron" Error "a cron schedule that Kubernetes would reject";
     E0108 "unknown-timezone" Error "a time zone that is not in the IANA database";
     E0109 "invalid-hostname" Error "an Ingress host that is not a valid DNS name";
-    E0110 "invalid-secret-ref" Error "a `secret_env` entry that is not `secret-name/key`";
+    E0110 "invalid-secret-ref" Error "a Secret reference that is not `secret-name/key`, or a key the source cannot take";
     E0111 "unknown-accelerator" Error "an accelerator that the catalog does not know";
     E0112 "unknown-runtime" Error "a serving runtime that the catalog does not know";
     E0113 "invalid-count" Error "a count that is negative or too large";
@@ -109,6 +109,17 @@ codes! {
     E0141 "invalid-trigger" Error "a KEDA trigger or setting KEDA would reject";
     E0150 "invalid-model-source" Error "a `model.uri` mlspec cannot fetch or mount";
     E0151 "shared-read-write-once-cache" Error "a ReadWriteOnce model cache that more than one pod would mount";
+    E0160 "unresolved-env-reference" Error "a `$(NAME)` in `env` that names no variable defined before it";
+    E0161 "mount-conflict" Error "a volume over another mount or a path mlspec or the runtime mounts, or a volume name used twice";
+    E0162 "invalid-field-ref" Error "a `field_env` field the downward API does not offer";
+    E0163 "probe-port-missing" Error "a probe on a port its container does not have";
+    E0164 "service-account-conflict" Error "an existing ServiceAccount given rules or annotations";
+    E0165 "port-flag-mismatch" Error "a port flag or variable in `args` or `env` that differs from the container port";
+    E0166 "refused-host-path" Error "a `host_path` volume of a node directory the node itself depends on";
+    E0167 "refused-capability" Error "a capability that is not a capability name, or one refused in every case";
+    E0168 "invalid-rbac-rule" Error "a ServiceAccount rule with a wildcard, an unknown verb or nothing to grant";
+    E0169 "invalid-volume" Error "a volume with no source, several sources, or a key its source cannot use";
+    E0170 "duplicate-container" Error "two containers of one pod with the same name";
     E0180 "duplicate-name" Error "two servers, or a server and a job, schedule or Service, with one name";
     E0181 "unknown-port" Error "a port a server does not have, named where its ports are published or admitted";
     E0182 "no-service-port" Error "a Service that publishes no port";
@@ -167,6 +178,8 @@ codes! {
     W0027 "privileged" Warning "a privileged container, or one that may gain privileges";
     W0028 "network-policy-widened" Warning "a NetworkPolicy that admits more than the spec declares, or none";
     W0029 "seccomp-unconfined" Warning "a container without a RuntimeDefault or Localhost seccomp profile";
+    W0030 "pull-policy-not-always" Warning "an image pull policy other than `Always`";
+    W0031 "privileged-port" Warning "a port below 1024 in a container that runs as non-root without NET_BIND_SERVICE";
     W0040 "public-load-balancer" Warning "a public load balancer that accepts every address";
     W0041 "app-outside-build" Warning "a caller app that the build does not contain, so its namespace cannot be checked";
     W0042 "node-port" Warning "a Service that opens its ports on every node";

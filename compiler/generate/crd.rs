@@ -270,6 +270,9 @@ pub struct ReplicatedJob {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScaledObjectSpec {
+    /// What KEDA passes to the HPA it makes (its scale-down behaviour).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advanced: Option<Advanced>,
     /// Seconds after the last active trigger before scaling to `minReplicaCount` (0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cooldown_period: Option<i32>,
@@ -282,6 +285,21 @@ pub struct ScaledObjectSpec {
     pub polling_interval: Option<i32>,
     pub scale_target_ref: ScaleTargetRef,
     pub triggers: Vec<ScaleTrigger>,
+}
+
+/// `spec.advanced`: settings of the HPA KEDA creates.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Advanced {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub horizontal_pod_autoscaler_config: Option<HpaConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HpaConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behavior: Option<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -1,97 +1,45 @@
-//! The server's Deployment: ports, probes (a startupProbe for slow model loads), a preStop sleep
-//! so endpoints drain, the rollout strategy, and replicas unless an HPA owns them. The pod
-//! template is every server's, a StatefulSet's too (`stateful_set.rs`).
-
-use std::collections::BTreeMap;
+//! The server's Deployment: its pod (ports and probes are its containers'), a preStop sleep so
+//! endpoints drain, the rollout strategy, and replicas unless an HPA owns them. The pod template
+//! is every server's, a StatefulSet's and a LeaderWorkerSet's leader's too.
 
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
 };
 use k8s_openapi::api::core::v1::{
-    Affinity, ContainerPort, HTTPGetAction, Lifecycle, LifecycleHandler, PodAffinityTerm,
-    PodAntiAffinity, PodTemplateSpec, Probe, SleepAction, TCPSocketAction,
-    TopologySpreadConstraint, VolumeMount, WeightedPodAffinityTerm,
+    Affinity, Lifecycle, LifecycleHandler, PodAffinityTerm, PodAntiAffinity, PodTemplateSpec,
+    SleepAction, TopologySpreadConstraint, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{labels, pod};
-use crate::app::{App, IntOrPercent, Liveness, Monitor, Replicas, Rollout, Server, Spread};
+use crate::app::{App, IntOrPercent, Monitor, Replicas, Rollout, Server, Spread, Workload};
 
 /// The pod template of a server's pods, whatever runs them.
 pub fn template(app: &App, s: &Server) -> PodTemplateSpec {
-    let w = &s.workload;
-    let mut c = pod::container(w);
-    if let Some(st) = &s.state {
-        // The StatefulSet controller adds each claim to the pod as a volume of its name.
-        let mounts = c.volume_mounts.get_or_insert_with(Vec::new);
-        mounts.extend(st.claims.iter().map(|claim| VolumeMount {
-            name: claim.name.clone(),
-            mount_path: claim.path.clone(),
-            ..Default::default()
-        }));
-        mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
-    }
-    c.ports = Some(
-        s.ports
-            .iter()
-            .map(|p| ContainerPort {
-                name: Some(p.name.clone()),
-                container_port: p.port,
-                protocol: Some("TCP".to_string()),
-                ..Default::default()
-            })
-            .collect(),
-    );
-    let p = &s.probes;
-    let probe = |path: &str, period: i32, failures: i32| Probe {
-        http_get: Some(HTTPGetAction {
-            path: Some(path.to_string()),
-            port: IntOrString::String(p.port.clone()),
-            ..Default::default()
-        }),
-        period_seconds: Some(period),
-        timeout_seconds: Some(p.timeout_seconds),
-        failure_threshold: Some(failures),
-        ..Default::default()
-    };
-    c.readiness_probe = p
-        .readiness
-        .as_deref()
-        .map(|x| probe(x, p.period_seconds, p.readiness_failure_threshold));
-    c.liveness_probe = p.liveness.as_ref().map(|l| match l {
-        Liveness::Http(path) => probe(
-            path,
-            p.liveness_period_seconds,
-            p.liveness_failure_threshold,
-        ),
-        Liveness::Tcp => Probe {
-            tcp_socket: Some(TCPSocketAction {
-                port: IntOrString::String(p.port.clone()),
-                host: None,
-            }),
-            period_seconds: Some(p.liveness_period_seconds),
-            timeout_seconds: Some(p.timeout_seconds),
-            failure_threshold: Some(p.liveness_failure_threshold),
-            ..Default::default()
-        },
-    });
-    c.startup_probe = p
-        .startup
-        .as_ref()
-        .map(|(path, failures)| probe(path, p.period_seconds, *failures));
-    if s.pre_stop_sleep_seconds > 0 {
-        c.lifecycle = Some(Lifecycle {
-            pre_stop: Some(LifecycleHandler {
-                sleep: Some(SleepAction {
-                    seconds: s.pre_stop_sleep_seconds,
+    server_template(app, s, &s.workload)
+}
+
+/// The template of pods of server `s` that run workload `w` (the server's own, or a
+/// LeaderWorkerSet's workers': the same pod without ports and probes).
+pub fn server_template(app: &App, s: &Server, w: &Workload) -> PodTemplateSpec {
+    let mut template = pod::template(app, w, None);
+    if let Some(spec) = template.spec.as_mut() {
+        if s.pre_stop_sleep_seconds > 0
+            && let Some(main) = spec.containers.first_mut()
+        {
+            main.lifecycle = Some(Lifecycle {
+                pre_stop: Some(LifecycleHandler {
+                    sleep: Some(SleepAction {
+                        seconds: s.pre_stop_sleep_seconds,
+                    }),
+                    ..Default::default()
                 }),
                 ..Default::default()
-            }),
-            ..Default::default()
-        });
+            });
+        }
+        spec.termination_grace_period_seconds = Some(s.termination_grace_seconds);
+        spread(app, s, spec);
     }
-
-    let mut template = pod::template(app, w, c, None);
     let annotated = s
         .metrics
         .as_ref()
@@ -99,15 +47,11 @@ pub fn template(app: &App, s: &Server) -> PodTemplateSpec {
     if let (Some(m), Some(meta)) = (annotated, template.metadata.as_mut()) {
         // The convention Prometheus' own kubernetes-pods example job and most charts follow;
         // it needs no CRD (the monitors of `monitor.rs` need their operator's).
-        meta.annotations = Some(BTreeMap::from([
+        meta.annotations.get_or_insert_default().extend([
             ("prometheus.io/path".to_string(), m.path.clone()),
             ("prometheus.io/port".to_string(), m.port.to_string()),
             ("prometheus.io/scrape".to_string(), "true".to_string()),
-        ]));
-    }
-    if let Some(spec) = template.spec.as_mut() {
-        spec.termination_grace_period_seconds = Some(s.termination_grace_seconds);
-        spread(app, s, spec);
+        ]);
     }
     template
 }

@@ -3,18 +3,24 @@
 //! ScaledObject stands in its place: `scaled_object.rs`.)
 
 use k8s_openapi::api::autoscaling::v2::{
-    CrossVersionObjectReference, ExternalMetricSource, HorizontalPodAutoscaler,
-    HorizontalPodAutoscalerSpec, MetricIdentifier, MetricSpec, MetricTarget, PodsMetricSource,
-    ResourceMetricSource,
+    CrossVersionObjectReference, ExternalMetricSource, HPAScalingPolicy, HPAScalingRules,
+    HorizontalPodAutoscaler, HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec,
+    MetricIdentifier, MetricSpec, MetricTarget, PodsMetricSource, ResourceMetricSource,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::labels;
-use crate::app::{Amount, App, Replicas, Server, Target};
+use crate::app::{Amount, App, IntOrPercent, Replicas, ScaleDown, Server, Target};
 
 pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
-    let Replicas::Auto { min, max, target } = &s.replicas else {
+    let Replicas::Auto {
+        min,
+        max,
+        target,
+        scale_down,
+    } = &s.replicas
+    else {
         return None;
     };
     let w = &s.workload;
@@ -76,7 +82,7 @@ pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
             min_replicas: Some(*min),
             max_replicas: *max,
             metrics: Some(vec![metric]),
-            ..Default::default()
+            behavior: scale_down.as_ref().map(behavior),
         }),
         ..Default::default()
     })
@@ -102,5 +108,28 @@ fn identifier(
             match_labels: Some(selector.clone()),
             ..Default::default()
         }),
+    }
+}
+
+/// The HPA's scale-down behaviour (also what KEDA's `advanced` passes to the HPA it makes); the
+/// HPA's defaults stand for what the spec leaves out.
+pub fn behavior(x: &ScaleDown) -> HorizontalPodAutoscalerBehavior {
+    HorizontalPodAutoscalerBehavior {
+        scale_down: Some(HPAScalingRules {
+            stabilization_window_seconds: x.stabilization_seconds,
+            policies: x.max.as_ref().map(|(max, period)| {
+                let (type_, value) = match max {
+                    IntOrPercent::Int(n) => ("Pods", *n),
+                    IntOrPercent::Percent(p) => ("Percent", i32::try_from(*p).unwrap_or(100)),
+                };
+                vec![HPAScalingPolicy {
+                    type_: type_.to_string(),
+                    value,
+                    period_seconds: *period,
+                }]
+            }),
+            ..Default::default()
+        }),
+        scale_up: None,
     }
 }

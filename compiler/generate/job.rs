@@ -11,7 +11,7 @@ use crate::app::{App, Batch};
 
 fn job_spec(app: &App, b: &Batch) -> JobSpec {
     let w = &b.workload;
-    let mut template = pod::template(app, w, pod::container(w), Some(&b.restart_policy));
+    let mut template = pod::template(app, w, Some(&b.restart_policy));
     if b.hosts.is_some()
         && let Some(spec) = template.spec.as_mut()
     {

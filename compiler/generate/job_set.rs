@@ -15,29 +15,38 @@ use crate::app::{App, Batch};
 pub fn generate(app: &App, b: &Batch) -> Option<JobSet> {
     let set = b.slices.as_ref()?;
     let w = &b.workload;
-    let mut container = pod::container(w);
-    let env = container.env.get_or_insert_with(Vec::new);
-    env.extend(set.env.iter().map(|(k, v)| EnvVar {
-        name: k.clone(),
-        value: Some(v.clone()),
-        ..Default::default()
-    }));
-    env.extend(set.label_env.iter().map(|(k, label)| EnvVar {
-        name: k.clone(),
-        value_from: Some(EnvVarSource {
-            field_ref: Some(ObjectFieldSelector {
-                field_path: format!("metadata.labels['{label}']"),
-                api_version: None,
+    let mut template = pod::template(app, w, Some(&b.restart_policy));
+    // The main container gets the variables that join the slices (sidecars do not train).
+    if let Some(container) = template
+        .spec
+        .as_mut()
+        .and_then(|spec| spec.containers.first_mut())
+    {
+        // First, so the spec's own variables may refer to them as `$(NAME)`; the rest keep the
+        // order the pod stage gave them (which such references need).
+        let mut env: Vec<EnvVar> = set
+            .env
+            .iter()
+            .map(|(k, v)| EnvVar {
+                name: k.clone(),
+                value: Some(v.clone()),
+                ..Default::default()
+            })
+            .collect();
+        env.extend(set.label_env.iter().map(|(k, label)| EnvVar {
+            name: k.clone(),
+            value_from: Some(EnvVarSource {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: format!("metadata.labels['{label}']"),
+                    api_version: None,
+                }),
+                ..Default::default()
             }),
             ..Default::default()
-        }),
-        ..Default::default()
-    }));
-    env.sort_by(|a, b| a.name.cmp(&b.name));
-    if env.is_empty() {
-        container.env = None;
+        }));
+        env.extend(container.env.take().unwrap_or_default());
+        container.env = (!env.is_empty()).then_some(env);
     }
-    let template = pod::template(app, w, container, Some(&b.restart_policy));
     let slice = JobSpec {
         backoff_limit: Some(0),
         active_deadline_seconds: b.active_deadline_seconds,

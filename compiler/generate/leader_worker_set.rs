@@ -10,7 +10,7 @@ use super::crd::{
     LeaderWorkerSet, LeaderWorkerSetSpec, LeaderWorkerTemplate, LwsRollingUpdate,
     LwsRolloutStrategy,
 };
-use super::{deployment, labels, pod};
+use super::{deployment, labels};
 use crate::app::{App, Rollout, Server};
 
 /// The label the LeaderWorkerSet controller gives each pod: its index in its group, `0` for
@@ -20,9 +20,22 @@ pub const WORKER_INDEX: &str = "leaderworkerset.sigs.k8s.io/worker-index";
 pub fn generate(app: &App, s: &Server) -> Option<LeaderWorkerSet> {
     let g = s.group.as_ref()?;
     let w = &s.workload;
-    let mut worker = pod::template(app, w, pod::container(w), None);
-    if let Some(spec) = worker.spec.as_mut() {
-        spec.termination_grace_period_seconds = Some(s.termination_grace_seconds);
+    // The workers run the server's pod without the ports and probes only the leader serves.
+    let mut plain = w.clone();
+    plain.pod.main.ports.clear();
+    plain.pod.main.probes = Default::default();
+    let mut worker = deployment::server_template(app, s, &plain);
+    // No Service sends them requests to drain (no preStop sleep), and they serve no metrics (no
+    // scrape annotations).
+    if let Some(main) = worker.spec.as_mut().and_then(|p| p.containers.first_mut()) {
+        main.lifecycle = None;
+    }
+    if let Some(a) = worker
+        .metadata
+        .as_mut()
+        .and_then(|m| m.annotations.as_mut())
+    {
+        a.retain(|k, _| !k.starts_with("prometheus.io/"));
     }
     let rolling = match &s.rollout {
         Rollout::Rolling {

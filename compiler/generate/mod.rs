@@ -4,6 +4,7 @@
 //! `Spec`, never read files and never fail: everything that could be wrong was reported earlier.
 
 pub mod config_map;
+pub mod container;
 pub mod crd;
 pub mod deployment;
 pub mod hpa;
@@ -19,6 +20,7 @@ pub mod namespace;
 pub mod network_policy;
 pub mod pdb;
 pub mod pod;
+pub mod role;
 pub mod scaled_object;
 pub mod service;
 pub mod service_account;
@@ -32,6 +34,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use serde::Serialize;
 
 use self::crd::{
@@ -49,6 +52,8 @@ pub enum Object {
     ServiceAccount(ServiceAccount),
     ConfigMap(ConfigMap),
     PersistentVolumeClaim(PersistentVolumeClaim),
+    Role(Role),
+    RoleBinding(RoleBinding),
     Service(Service),
     Deployment(Deployment),
     StatefulSet(StatefulSet),
@@ -79,6 +84,8 @@ impl Object {
             Object::ServiceAccount(_) => "ServiceAccount",
             Object::ConfigMap(_) => "ConfigMap",
             Object::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
+            Object::Role(_) => "Role",
+            Object::RoleBinding(_) => "RoleBinding",
             Object::Service(_) => "Service",
             Object::Deployment(_) => "Deployment",
             Object::StatefulSet(_) => "StatefulSet",
@@ -104,6 +111,8 @@ impl Object {
             Object::ServiceAccount(o) => &o.metadata,
             Object::ConfigMap(o) => &o.metadata,
             Object::PersistentVolumeClaim(o) => &o.metadata,
+            Object::Role(o) => &o.metadata,
+            Object::RoleBinding(o) => &o.metadata,
             Object::Service(o) => &o.metadata,
             Object::Deployment(o) => &o.metadata,
             Object::StatefulSet(o) => &o.metadata,
@@ -136,6 +145,8 @@ impl Object {
             "ServiceAccount" => from(v).map(Object::ServiceAccount),
             "ConfigMap" => from(v).map(Object::ConfigMap),
             "PersistentVolumeClaim" => from(v).map(Object::PersistentVolumeClaim),
+            "Role" => from(v).map(Object::Role),
+            "RoleBinding" => from(v).map(Object::RoleBinding),
             "Service" => from(v).map(Object::Service),
             "Deployment" => from(v).map(Object::Deployment),
             "StatefulSet" => from(v).map(Object::StatefulSet),
@@ -200,9 +211,11 @@ pub fn generate(app: &App) -> Vec<Object> {
         .map(|s| &s.workload)
         .chain(app.batches.iter().map(|b| &b.workload));
     for w in workloads {
-        out.push(Object::ServiceAccount(service_account::generate(app, w)));
+        out.extend(service_account::generate(app, w).map(Object::ServiceAccount));
         out.extend(config_map::generate(app, w).map(Object::ConfigMap));
         out.extend(model::claim(app, w).map(Object::PersistentVolumeClaim));
+        out.extend(role::role(app, w).map(Object::Role));
+        out.extend(role::binding(app, w).map(Object::RoleBinding));
     }
     for s in &app.servers {
         out.push(Object::Service(service::generate(app, s)));

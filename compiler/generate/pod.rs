@@ -1,174 +1,27 @@
-//! The pod template shared by Deployments, Jobs and CronJobs: the hardened security context,
-//! resources (requests = limits), accelerator scheduling, /dev/shm, writable volumes and files,
-//! and the model (`model.rs`: its volume and the init container that downloads it).
+//! The pod template shared by Deployments, Jobs and CronJobs: its containers (`container.rs`
+//! builds each), its volumes, the hardened pod security context, the ServiceAccount and whether
+//! its token is mounted, and accelerator scheduling.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMapVolumeSource, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    PodSecurityContext, PodSpec, PodTemplateSpec, ResourceRequirements, SeccompProfile,
-    SecretKeySelector, SecurityContext, Toleration as K8sToleration, Volume as K8sVolume,
-    VolumeMount,
+    CSIVolumeSource, ConfigMapVolumeSource, EphemeralVolumeSource, HostPathVolumeSource, KeyToPath,
+    LocalObjectReference, PersistentVolumeClaimSpec, PersistentVolumeClaimTemplate,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec,
+    SecretVolumeSource, Toleration as K8sToleration, Volume as K8sVolume,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::config_map;
+use super::container::{self, empty_dir, runtime_default};
 use super::labels;
-use super::model;
-use crate::app::{App, Volume, Workload};
+use crate::app::{App, Volume, VolumeSource, Workload};
 
-/// Literal variables, then variables from Secrets (variable → (Secret, key)), by name.
-pub fn env(
-    literal: &BTreeMap<String, String>,
-    secret: &BTreeMap<String, (String, String)>,
-) -> Vec<EnvVar> {
-    let mut env: Vec<EnvVar> = literal
-        .iter()
-        .map(|(k, v)| EnvVar {
-            name: k.clone(),
-            value: Some(v.clone()),
-            ..Default::default()
-        })
-        .collect();
-    env.extend(secret.iter().map(|(k, (secret, key))| EnvVar {
-        name: k.clone(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.clone(),
-                key: key.clone(),
-                optional: None,
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }));
-    env.sort_by(|a, b| a.name.cmp(&b.name));
-    env
-}
-
-/// The memory-backed volume mounted at /dev/shm.
-pub const SHM_VOLUME: &str = "dshm";
-/// The ConfigMap volume holding the workload's `files`.
-pub const FILES_VOLUME: &str = "files";
-
-/// The container with everything but ports and probes, which only servers have.
-pub fn container(w: &Workload) -> Container {
-    let env = env(&w.env, &w.secret_env);
-
-    let mut amounts = BTreeMap::from([
-        ("cpu".to_string(), Quantity(w.resources.cpu.clone())),
-        ("memory".to_string(), Quantity(w.resources.memory.clone())),
-    ]);
-    if let Some(e) = &w.resources.ephemeral_storage {
-        amounts.insert("ephemeral-storage".to_string(), Quantity(e.clone()));
-    }
-    for (name, count) in &w.resources.devices {
-        amounts.insert(name.clone(), Quantity(count.to_string()));
-    }
-
-    let mut mounts: Vec<VolumeMount> = w.volumes.iter().map(volume_mount).collect();
-    if w.shm.is_some() {
-        mounts.push(VolumeMount {
-            name: SHM_VOLUME.to_string(),
-            mount_path: "/dev/shm".to_string(),
-            ..Default::default()
-        });
-    }
-    mounts.extend(w.model.as_ref().map(model::mount));
-    for (key, (path, _)) in &w.files {
-        mounts.push(VolumeMount {
-            name: FILES_VOLUME.to_string(),
-            mount_path: path.clone(),
-            sub_path: Some(key.clone()),
-            read_only: Some(true),
-            ..Default::default()
-        });
-    }
-    mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
-
-    Container {
-        name: w.container.clone(),
-        image: Some(w.image.clone()),
-        image_pull_policy: Some(w.pull_policy.clone()),
-        command: (!w.command.is_empty()).then(|| w.command.clone()),
-        args: (!w.args.is_empty()).then(|| w.args.clone()),
-        env: (!env.is_empty()).then_some(env),
-        resources: Some(ResourceRequirements {
-            // Requests equal limits: Guaranteed QoS, and extended resources require it. Only
-            // the CPU limit can be dropped (`cpu_limit = false`).
-            limits: Some(
-                amounts
-                    .iter()
-                    .filter(|(k, _)| w.resources.cpu_limit || k.as_str() != "cpu")
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
-            requests: Some(amounts),
-            ..Default::default()
-        }),
-        security_context: Some(security_context(w)),
-        volume_mounts: (!mounts.is_empty()).then_some(mounts),
-        ..Default::default()
-    }
-}
-
-/// The mount of one of the workload's writable volumes, at its path.
-pub fn volume_mount(v: &Volume) -> VolumeMount {
-    VolumeMount {
-        name: v.name.clone(),
-        mount_path: v.path.clone(),
-        ..Default::default()
-    }
-}
-
-/// The hardened context of every container: non-root, read-only root, no capabilities.
-pub fn security_context(w: &Workload) -> SecurityContext {
-    SecurityContext {
-        allow_privilege_escalation: Some(false),
-        privileged: Some(false),
-        read_only_root_filesystem: Some(true),
-        run_as_non_root: Some(true),
-        run_as_user: Some(w.security.run_as_user),
-        run_as_group: Some(w.security.run_as_group),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".to_string()]),
-            add: None,
-        }),
-        seccomp_profile: Some(runtime_default()),
-        ..Default::default()
-    }
-}
-
-/// The pod template around `container`.
-pub fn template(
-    app: &App,
-    w: &Workload,
-    container: Container,
-    restart: Option<&str>,
-) -> PodTemplateSpec {
-    let mut volumes: Vec<K8sVolume> = w
-        .volumes
-        .iter()
-        .map(|v| empty_dir(&v.name, None, &v.size))
-        .collect();
-    if let Some(size) = &w.shm {
-        volumes.push(empty_dir(SHM_VOLUME, Some("Memory"), size));
-    }
-    volumes.extend(w.model.iter().flat_map(model::volumes));
-    if !w.files.is_empty() {
-        volumes.push(K8sVolume {
-            name: FILES_VOLUME.to_string(),
-            config_map: Some(ConfigMapVolumeSource {
-                name: config_map::name(w),
-                ..Default::default()
-            }),
-            ..Default::default()
-        });
-    }
-    volumes.sort_by(|a, b| a.name.cmp(&b.name));
-
-    let s = &w.scheduling;
+/// The pod template of `w`, with `restart` as its restart policy when its owner needs one.
+pub fn template(app: &App, w: &Workload, restart: Option<&str>) -> PodTemplateSpec {
+    let pod = &w.pod;
+    let s = &pod.scheduling;
     let tolerations: Vec<K8sToleration> = s
         .tolerations
         .iter()
@@ -180,26 +33,51 @@ pub fn template(
             toleration_seconds: None,
         })
         .collect();
+    let init: Vec<_> = pod
+        .sidecars
+        .iter()
+        .map(|c| container::container(c, &pod.security, true))
+        .chain(
+            pod.init
+                .iter()
+                .map(|c| container::container(c, &pod.security, false)),
+        )
+        .collect();
+    let volumes: Vec<K8sVolume> = pod.volumes.iter().map(volume).collect();
 
     let mut pod_labels = labels::workload(app, &w.name, &w.component);
     pod_labels.remove("app.kubernetes.io/managed-by");
+    let sec = &pod.security;
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(pod_labels),
+            annotations: (!pod.annotations.is_empty()).then(|| pod.annotations.clone()),
             ..Default::default()
         }),
         spec: Some(PodSpec {
-            init_containers: model::init_container(w).map(|c| vec![c]),
-            containers: vec![container],
-            service_account_name: Some(w.name.clone()),
-            automount_service_account_token: Some(false),
+            init_containers: (!init.is_empty()).then_some(init),
+            containers: vec![container::container(&pod.main, sec, false)],
+            service_account_name: Some(pod.identity.account.clone()),
+            automount_service_account_token: Some(pod.identity.token),
             enable_service_links: Some(false),
             restart_policy: restart.map(str::to_string),
+            host_network: sec.host_network.then_some(true),
+            host_ipc: sec.host_ipc.then_some(true),
+            // On the node's network, cluster DNS is only reached by asking for it.
+            dns_policy: sec
+                .host_network
+                .then(|| "ClusterFirstWithHostNet".to_string()),
+            image_pull_secrets: (!pod.pull_secrets.is_empty()).then(|| {
+                pod.pull_secrets
+                    .iter()
+                    .map(|n| LocalObjectReference { name: n.clone() })
+                    .collect()
+            }),
             security_context: Some(PodSecurityContext {
-                run_as_non_root: Some(true),
-                run_as_user: Some(w.security.run_as_user),
-                run_as_group: Some(w.security.run_as_group),
-                fs_group: Some(w.security.fs_group),
+                run_as_non_root: Some(sec.non_root()),
+                run_as_user: Some(sec.run_as_user),
+                run_as_group: Some(sec.run_as_group),
+                fs_group: Some(sec.fs_group),
                 fs_group_change_policy: Some("OnRootMismatch".to_string()),
                 seccomp_profile: Some(runtime_default()),
                 ..Default::default()
@@ -214,20 +92,96 @@ pub fn template(
     }
 }
 
-fn runtime_default() -> SeccompProfile {
-    SeccompProfile {
-        type_: "RuntimeDefault".to_string(),
-        localhost_profile: None,
-    }
-}
-
-pub fn empty_dir(name: &str, medium: Option<&str>, size: &str) -> K8sVolume {
-    K8sVolume {
-        name: name.to_string(),
-        empty_dir: Some(EmptyDirVolumeSource {
-            medium: medium.map(str::to_string),
-            size_limit: Some(Quantity(size.to_string())),
+fn volume(v: &Volume) -> K8sVolume {
+    let named = |f: &dyn Fn(&mut K8sVolume)| {
+        let mut out = K8sVolume {
+            name: v.name.clone(),
+            ..Default::default()
+        };
+        f(&mut out);
+        out
+    };
+    let items = |items: &[(String, String)]| {
+        (!items.is_empty()).then(|| {
+            items
+                .iter()
+                .map(|(key, path)| KeyToPath {
+                    key: key.clone(),
+                    path: path.clone(),
+                    mode: None,
+                })
+                .collect()
+        })
+    };
+    match &v.source {
+        VolumeSource::EmptyDir { size, memory } => {
+            empty_dir(&v.name, memory.then_some("Memory"), size)
+        }
+        VolumeSource::ConfigMap { name, items: i } => named(&|o| {
+            o.config_map = Some(ConfigMapVolumeSource {
+                name: name.clone(),
+                items: items(i),
+                ..Default::default()
+            });
         }),
-        ..Default::default()
+        VolumeSource::Secret {
+            name,
+            items: i,
+            mode,
+        } => named(&|o| {
+            o.secret = Some(SecretVolumeSource {
+                secret_name: Some(name.clone()),
+                items: items(i),
+                default_mode: Some(*mode),
+                optional: None,
+            });
+        }),
+        VolumeSource::Claim { name, read_only } => named(&|o| {
+            o.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
+                claim_name: name.clone(),
+                read_only: read_only.then_some(true),
+            });
+        }),
+        VolumeSource::Ephemeral {
+            size,
+            storage_class,
+            access,
+        } => named(&|o| {
+            o.ephemeral = Some(EphemeralVolumeSource {
+                volume_claim_template: Some(PersistentVolumeClaimTemplate {
+                    metadata: None,
+                    spec: PersistentVolumeClaimSpec {
+                        access_modes: Some(vec![access.clone()]),
+                        storage_class_name: storage_class.clone(),
+                        resources: Some(VolumeResourceRequirements {
+                            requests: Some(BTreeMap::from([(
+                                "storage".to_string(),
+                                Quantity(size.clone()),
+                            )])),
+                            limits: None,
+                        }),
+                        ..Default::default()
+                    },
+                }),
+            });
+        }),
+        VolumeSource::Csi {
+            driver,
+            attributes,
+            read_only,
+        } => named(&|o| {
+            o.csi = Some(CSIVolumeSource {
+                driver: driver.clone(),
+                read_only: read_only.then_some(true),
+                volume_attributes: (!attributes.is_empty()).then(|| attributes.clone()),
+                ..Default::default()
+            });
+        }),
+        VolumeSource::HostPath { path, kind } => named(&|o| {
+            o.host_path = Some(HostPathVolumeSource {
+                path: path.clone(),
+                type_: kind.clone(),
+            });
+        }),
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::crd::{ScaleTargetRef, ScaleTrigger, ScaledObject, ScaledObjectSpec};
+use super::crd::{
+    Advanced, HpaConfig, ScaleTargetRef, ScaleTrigger, ScaledObject, ScaledObjectSpec,
+};
 use super::labels;
 use crate::app::{App, Replicas, Server, Trigger};
 
@@ -16,6 +18,11 @@ pub fn generate(app: &App, s: &Server) -> Option<ScaledObject> {
     Some(ScaledObject {
         metadata: labels::meta(app, &w.name, &w.name, &w.component),
         spec: ScaledObjectSpec {
+            advanced: keda.scale_down.as_ref().map(|x| Advanced {
+                horizontal_pod_autoscaler_config: Some(HpaConfig {
+                    behavior: Some(super::hpa::behavior(x)),
+                }),
+            }),
             cooldown_period: Some(keda.cooldown_seconds),
             max_replica_count: Some(*max),
             min_replica_count: Some(*min),

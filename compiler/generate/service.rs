@@ -12,13 +12,26 @@ use crate::app::{App, Batch, Server};
 pub fn generate(app: &App, s: &Server) -> Service {
     let w = &s.workload;
     let svc = &s.service;
+    // A native sidecar's named port is a Service target only since Kubernetes 1.32
+    // (kubernetes#127976), and tools and network plugins older than that look for names in
+    // `containers` alone: its ports are targeted by number, which works everywhere.
+    let sidecar = |name: &str| {
+        w.pod
+            .sidecars
+            .iter()
+            .any(|c| c.ports.iter().any(|p| p.name == name))
+    };
     let ports = svc
         .ports
         .iter()
         .map(|p| ServicePort {
             name: Some(p.name.clone()),
             port: p.port,
-            target_port: Some(IntOrString::String(p.name.clone())),
+            target_port: Some(if sidecar(&p.name) {
+                IntOrString::Int(p.target)
+            } else {
+                IntOrString::String(p.name.clone())
+            }),
             protocol: Some("TCP".to_string()),
             app_protocol: p.app_protocol.clone(),
             ..Default::default()

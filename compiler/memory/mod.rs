@@ -20,7 +20,9 @@ mod verdict;
 
 use account::{Account, Rules, Setup};
 
-use crate::app::{App, ModelVolume, Workload};
+use std::collections::BTreeMap;
+
+use crate::app::{App, EnvValue, ModelVolume, Workload};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::Span;
 use crate::spec::{Serve, Spec};
@@ -118,10 +120,22 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn get(&self, knob: &Knob) -> Option<knobs::Set> {
+        // Only literal values: a variable from a Secret or a field is not known at build time.
+        let env: BTreeMap<String, String> = self
+            .w
+            .pod
+            .main
+            .env
+            .iter()
+            .filter_map(|e| match &e.value {
+                EnvValue::Literal(v) => Some((e.name.clone(), v.clone())),
+                _ => None,
+            })
+            .collect();
         knobs::read(
             knob,
-            &self.w.args,
-            &self.w.env,
+            &self.w.pod.main.args,
+            &env,
             &self.s.container,
             self.underscores,
         )
@@ -234,7 +248,7 @@ pub fn server_memory(
     w: &Workload,
 ) -> Option<Assessment> {
     let (runtime_name, runtime, m) = rules(catalog, s)?;
-    let version = crate::stdlib::memory::image_version(&w.image, runtime_name);
+    let version = crate::stdlib::memory::image_version(&w.pod.main.image, runtime_name);
     let m = &m.for_version(version.as_deref());
     let rules_kind = Rules::parse(&m.rules)?;
     let res = s.container.resources.as_ref()?;
@@ -246,6 +260,8 @@ pub fn server_memory(
     let cores = u64::from(accelerator.cores());
     let device_bytes = accelerator.device_bytes(mig.as_deref())? / cores as f64;
     let devices: u64 = w
+        .pod
+        .main
         .resources
         .devices
         .values()
@@ -588,8 +604,7 @@ fn download(
     found: &model::Found,
 ) -> Option<Download> {
     let spec_model = s.container.model.as_ref()?;
-    let m = w.model.as_ref()?;
-    m.download.as_ref()?;
+    let m = w.pod.model.as_ref().filter(|m| m.downloaded)?;
     let need = account::download(&found.entry);
     let (size, span, label) = match &m.volume {
         ModelVolume::EmptyDir(size) => match &spec_model.size {

@@ -39,7 +39,7 @@ fn repository(s: &Serve, w: &Workload, runtime: &Runtime) -> Option<(String, Spa
         .filter(|w| w[1].contains("{model}"))
         .map(|w| w[0].clone())
         .collect();
-    let (value, _, _) = super::knobs::flag_value(&w.args, &flags, false)?;
+    let (value, _, _) = super::knobs::flag_value(&w.pod.main.args, &flags, false)?;
     if value.starts_with('/') || value.starts_with('.') {
         return None;
     }

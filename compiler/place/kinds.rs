@@ -44,7 +44,7 @@ pub fn expand(m: &Manifest, ctx: &Context) -> Option<Workload> {
         _ => return None,
     };
     let mut w = workload(m, ctx)?;
-    w.component = super::report::component(meta.labels.as_ref());
+    w.component = super::report::component(meta.name.as_deref(), meta.labels.as_ref());
     Some(w)
 }
 

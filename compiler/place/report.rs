@@ -43,18 +43,19 @@ pub struct WorkloadReport {
     pub moments: [Tally; 3],
     /// Replicas per node at max.
     pub assignments: BTreeMap<String, u32>,
-    /// The part of a spec the workload was built from (`server`, `job`, `schedule`: its
-    /// `app.kubernetes.io/component` label), when a tool such as mlspec manages it
-    /// (`app.kubernetes.io/managed-by`); `None` for a plain manifest. The verdict's advice names
-    /// the keys that change it.
+    /// The spec section the workload was built from (`serve`, `servers.NAME`, `jobs.NAME`,
+    /// `schedules.NAME`: read from its `app.kubernetes.io/*` labels, as `verify::origin::section`
+    /// reads them), when a tool such as mlspec manages it (`app.kubernetes.io/managed-by`); `None`
+    /// for a plain manifest. The verdict's advice names the keys that change it.
     pub component: Option<String>,
 }
 
-/// The component label of a managed workload (see [`WorkloadReport::component`]).
-pub fn component(labels: Option<&BTreeMap<String, String>>) -> Option<String> {
+/// The spec section of a managed workload (see [`WorkloadReport::component`]).
+pub fn component(name: Option<&str>, labels: Option<&BTreeMap<String, String>>) -> Option<String> {
     let labels = labels?;
     labels.get("app.kubernetes.io/managed-by")?;
-    labels.get("app.kubernetes.io/component").cloned()
+    let doc = serde_json::json!({ "metadata": { "name": name, "labels": labels } });
+    crate::verify::origin::section(&doc).filter(|s| s != "app")
 }
 
 /// A moment whose outcome depends on which of equally scored nodes the scheduler picks: what

@@ -4,12 +4,16 @@
 use super::Report;
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 
-/// How to make room at maximum scale, by where the workload comes from.
-fn at_max(component: Option<&str>) -> String {
-    let fewer = match component {
-        Some("server") => "lower `[serve.scaling] max`",
-        Some("job" | "schedule") => "lower the job's `parallelism`",
-        _ => "lower the most replicas (the autoscaler's `maxReplicas`, or `replicas`)",
+/// How to make room at maximum scale, by the spec section the workload comes from.
+fn at_max(section: Option<&str>) -> String {
+    let fewer = match section {
+        Some(s) if s == "serve" || s.starts_with("servers.") => {
+            format!("lower `[{s}.scaling] max`")
+        }
+        Some(s) if s.starts_with("jobs.") || s.starts_with("schedules.") => {
+            format!("lower `parallelism` in `[{s}]`")
+        }
+        _ => "lower the most replicas (the autoscaler's `maxReplicas`, or `replicas`)".to_string(),
     };
     format!(
         "give the cluster room (more nodes, or nodes with more of what is short), or {fewer} or \
@@ -17,11 +21,13 @@ fn at_max(component: Option<&str>) -> String {
     )
 }
 
-/// How to let a stalled rollout proceed, by where the workload comes from.
-fn at_surge(component: Option<&str>) -> String {
-    let in_place = match component {
-        Some("server") => "`[serve.rollout] max_unavailable = 1`",
-        _ => "`strategy.rollingUpdate.maxUnavailable: 1`",
+/// How to let a stalled rollout proceed, by the spec section the workload comes from.
+fn at_surge(section: Option<&str>) -> String {
+    let in_place = match section {
+        Some(s) if s == "serve" || s.starts_with("servers.") => {
+            format!("`[{s}.rollout] max_unavailable = 1`")
+        }
+        _ => "`strategy.rollingUpdate.maxUnavailable: 1`".to_string(),
     };
     format!(
         "keep a spare node's worth of room for the surge pod, or let the rollout replace pods in \

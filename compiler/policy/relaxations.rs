@@ -5,7 +5,7 @@
 //! the policy before and after a change), which spec keys open it on purpose, which scanner
 //! checks it trips and how to live with it. The patch stage warns when a row turns true that
 //! was false before the patch; a spec key that opens a relaxation reports through its row
-//! ([`Relaxation::warning`]); `docs/security.md` is generated from the table ([`markdown`]).
+//! ([`opened`]: the row's code and help); `docs/security.md` is generated from the table ([`markdown`]).
 
 use serde_json::Value;
 
@@ -69,24 +69,24 @@ impl Relaxation {
 pub static ALL: &[Relaxation] = &[
     Relaxation {
         code: &codes::W0003,
-        weakening: "a CPU request without a limit",
-        keys: &["resources.cpu_limit"],
+        weakening: "a CPU request without a limit, or below it",
+        keys: &["resources.cpu_limit", "resources.requests.cpu"],
         checks: &["CKV_K8S_11"],
-        help: "keep requests equal to limits (Guaranteed QoS), or say why the container needs to burst in `[waivers]` and allow `no-cpu-limit`",
+        help: "keep requests equal to limits (Guaranteed QoS: evicted last, CPU pinning), or say why the container needs to burst in `[waivers]` (CKV_K8S_11) and allow `no-cpu-limit`",
         test: Test::Pod(cpu_without_limit),
     },
     Relaxation {
         code: &codes::W0020,
         weakening: "`readOnlyRootFilesystem` not true",
-        keys: &[],
+        keys: &["security.writable_root"],
         checks: &["CKV_K8S_22"],
-        help: "give the container writable emptyDir volumes for the paths it writes, and keep its root filesystem read-only",
+        help: "give the directories the container writes a volume instead (`volumes = [{ path = \"/work\", size = \"10Gi\" }]`) and keep its root filesystem read-only; if it must write everywhere, waive CKV_K8S_22 with the reason",
         test: Test::Pod(writable_root),
     },
     Relaxation {
         code: &codes::W0021,
         weakening: "`capabilities.add`, or `drop` without `ALL`",
-        keys: &[],
+        keys: &["security.capabilities"],
         checks: &[
             "CKV_K8S_25",
             "CKV_K8S_28",
@@ -94,52 +94,55 @@ pub static ALL: &[Relaxation] = &[
             "CKV_K8S_39",
             "PSS Capabilities",
         ],
-        help: "drop `ALL` and add back only the capability the process needs",
+        help: "drop `ALL` and add back only the capability the process needs (`IPC_LOCK` to pin memory for RDMA, `NET_BIND_SERVICE` for a port below 1024, the only one Pod Security \"restricted\" allows), and waive CKV_K8S_25 with the reason",
         test: Test::Pod(capabilities),
     },
     Relaxation {
         code: &codes::W0022,
         weakening: "`hostNetwork`, `hostIPC` or `hostPID` true",
-        keys: &[],
+        keys: &["security.host_network", "security.host_ipc"],
         checks: &[
             "CKV_K8S_17",
             "CKV_K8S_18",
             "CKV_K8S_19",
             "PSS Host Namespaces",
         ],
-        help: "the pods see the node's network, IPC objects or processes: share only the namespace the workload needs, or use a Service or a shared volume instead",
+        help: "the pods see the node's network, IPC objects or processes, and their NetworkPolicy no longer isolates them: use a Service, a shared volume or the platform's RDMA device plugin instead; keep a host namespace only for what needs it (multi-node NCCL over the host's interfaces), and waive CKV_K8S_19 or CKV_K8S_18 with the reason",
         test: Test::Pod(host_namespaces),
     },
     Relaxation {
         code: &codes::W0023,
         weakening: "UID 0, or `runAsNonRoot` not true",
-        keys: &[],
+        keys: &["security.run_as_user"],
         checks: &["CKV_K8S_23", "CKV_K8S_40", "PSS Running as Non-root"],
-        help: "run as a non-root UID (`runAsUser: 10001`) with `runAsNonRoot: true`; an image that needs root can usually be rebuilt with a `USER` line",
+        help: "run as a numeric non-root UID the image can use (the default is 10001) with `runAsNonRoot: true`; an image that needs root can usually be rebuilt with a `USER` line, else waive CKV_K8S_23 and CKV_K8S_40 with the reason",
         test: Test::Pod(root),
     },
     Relaxation {
         code: &codes::W0024,
         weakening: "a ServiceAccount token mounted in the pod",
-        keys: &[],
+        keys: &["service_account.token"],
         checks: &["CKV_K8S_38"],
-        help: "mount a token only into a pod that calls the Kubernetes API, and bind its ServiceAccount to the least it needs",
+        help: "anyone who gets code running in the pod can call the API as its account: mount a token only into a pod that watches or changes objects (a router, an operator), give its account only the `rules` it needs, and waive CKV_K8S_38 with the reason",
         test: Test::Pod(mounted_token),
     },
     Relaxation {
         code: &codes::W0025,
         weakening: "a memory (or other non-CPU) request below its limit, or a limit removed",
-        keys: &[],
+        keys: &[
+            "resources.requests.memory",
+            "resources.requests.ephemeral_storage",
+        ],
         checks: &["CKV_K8S_12", "CKV_K8S_13"],
-        help: "keep every request equal to its limit (Guaranteed QoS): a pod above its memory request is the first the kubelet evicts",
+        help: "keep every request equal to its limit (Guaranteed QoS): under memory or disk pressure the kubelet evicts a Burstable pod first, and the node can be overcommitted; drop the request unless packing more pods is worth it",
         test: Test::Pod(requests_below_limits),
     },
     Relaxation {
         code: &codes::W0026,
         weakening: "a `hostPath` volume",
-        keys: &[],
+        keys: &["volumes"],
         checks: &["CKV_K8S_27", "PSS HostPath Volumes"],
-        help: "a node path gives the pod the node's files; use a PersistentVolumeClaim, a ConfigMap or an emptyDir instead",
+        help: "a node path gives the pod the node's files and ties it to one node; use a PersistentVolumeClaim, a ConfigMap, an emptyDir, or the platform's CSI driver or device plugin instead, and allow this warning only where the platform documents the path",
         test: Test::Pod(host_path),
     },
     Relaxation {
@@ -172,6 +175,14 @@ pub static ALL: &[Relaxation] = &[
         test: Test::Pod(seccomp),
     },
     Relaxation {
+        code: &codes::W0030,
+        weakening: "`imagePullPolicy` not `Always`",
+        keys: &["pull_policy"],
+        checks: &["CKV_K8S_15"],
+        help: "with `Always` each start checks the pull secret, so no pod runs a private image another tenant left on the node (a digest makes it cost one manifest request); keep another policy only for images preloaded on the nodes, and waive CKV_K8S_15 with the reason",
+        test: Test::Pod(pull_policy),
+    },
+    Relaxation {
         code: &codes::W0061,
         weakening: "a container port bound to the node (`hostPort`)",
         keys: &[],
@@ -186,6 +197,22 @@ pub fn row(code: &Code) -> Option<&'static Relaxation> {
     ALL.iter().find(|r| std::ptr::eq(r.code, code))
 }
 
+/// The warning of a spec key that opens the relaxation `code` on purpose, through its row: the
+/// row's code and help, the key's message and label. (A code without a row gets no help; a
+/// test holds every code the resolve stage opens to a row.)
+pub fn opened(
+    code: &'static Code,
+    span: Span,
+    label: &str,
+    message: impl Into<String>,
+) -> Diagnostic {
+    let d = Diagnostic::new(code, message).at(span, label);
+    match row(code) {
+        Some(r) => d.help(r.help),
+        None => d,
+    }
+}
+
 /// `docs/security.md`: the secure defaults' relaxations, from the table.
 pub fn markdown() -> String {
     let mut out = String::from(
@@ -194,7 +221,8 @@ pub fn markdown() -> String {
          (`MLSPEC_UPDATE_DOCS=1 cargo test --test it security_doc` rewrites it) -->\n\n\
          mlspec's pods run as non-root with a read-only root filesystem, every capability \
          dropped, no privilege escalation, seccomp `RuntimeDefault`, no ServiceAccount token, \
-         requests equal to limits, and a NetworkPolicy that admits only what the spec declares. \
+         requests equal to limits, images pulled `Always`, and a NetworkPolicy that admits only \
+         what the spec declares. \
          Each way of weakening that is a named warning, reported wherever it comes from: a spec \
          key that opens it on purpose, or a `[patches]` entry that turns it on. A platform \
          refuses any of them in CI with `--deny NAME` (or `[lint] NAME = \"deny\"`); \
@@ -260,16 +288,40 @@ fn effective<'a>(t: &'a Value, c: &'a Value, field: &str) -> Option<&'a Value> {
 
 fn cpu_without_limit(t: &Value) -> Vec<Hit> {
     let mut out = Vec::new();
+    let quantity = |v: Option<&Value>| v?.as_str().and_then(|s| Quantity::parse(s).ok());
     for (at, who, c) in containers(t) {
-        let requested = c.pointer("/resources/requests/cpu").is_some();
-        if requested && c.pointer("/resources/limits/cpu").is_none() {
+        let request = c.pointer("/resources/requests/cpu");
+        let limit = c.pointer("/resources/limits/cpu");
+        if request.is_some() && limit.is_none() {
             out.push(hit(
                 format!("{at}/resources/limits"),
                 format!("{who} has a CPU request but no CPU limit"),
             ));
+        } else if let (Some(r), Some(l)) = (quantity(request), quantity(limit))
+            && r < l
+        {
+            out.push(hit(
+                format!("{at}/resources/requests/cpu"),
+                format!("{who} requests less CPU than its limit"),
+            ));
         }
     }
     out
+}
+
+fn pull_policy(t: &Value) -> Vec<Hit> {
+    containers(t)
+        .into_iter()
+        .filter_map(|(at, who, c)| {
+            let p = c.get("imagePullPolicy").and_then(Value::as_str)?;
+            (p != "Always").then(|| {
+                hit(
+                    format!("{at}/imagePullPolicy"),
+                    format!("{who} pulls its image `{p}`, not `Always`"),
+                )
+            })
+        })
+        .collect()
 }
 
 fn writable_root(t: &Value) -> Vec<Hit> {
@@ -602,6 +654,11 @@ mod tests {
                 Value::Null,
             ),
             (
+                "W0003",
+                "/spec/containers/0/resources/requests/cpu",
+                json!("500m"),
+            ),
+            (
                 "W0020",
                 "/spec/containers/0/securityContext/readOnlyRootFilesystem",
                 json!(false),
@@ -639,6 +696,11 @@ mod tests {
                 json!("Unconfined"),
             ),
             (
+                "W0030",
+                "/spec/containers/0/imagePullPolicy",
+                json!("IfNotPresent"),
+            ),
+            (
                 "W0061",
                 "/spec/containers/0/ports",
                 json!([{"containerPort": 80, "hostPort": 80}]),
@@ -657,6 +719,32 @@ mod tests {
                 map.insert(last.to_string(), value.clone());
             }
             assert_eq!(fired(&t), [*code], "{pointer}");
+        }
+    }
+
+    /// Each spec key that opens a relaxation is listed in its row, so `docs/security.md` names
+    /// it and [`opened`] gives the row's help.
+    #[test]
+    fn every_relaxing_spec_key_has_its_row() {
+        let keys: &[(&Code, &str)] = &[
+            (&codes::W0003, "resources.cpu_limit"),
+            (&codes::W0003, "resources.requests.cpu"),
+            (&codes::W0020, "security.writable_root"),
+            (&codes::W0021, "security.capabilities"),
+            (&codes::W0022, "security.host_network"),
+            (&codes::W0022, "security.host_ipc"),
+            (&codes::W0023, "security.run_as_user"),
+            (&codes::W0024, "service_account.token"),
+            (&codes::W0025, "resources.requests.memory"),
+            (&codes::W0025, "resources.requests.ephemeral_storage"),
+            (&codes::W0026, "volumes"),
+            (&codes::W0030, "pull_policy"),
+        ];
+        for (code, key) in keys {
+            let r = row(code).unwrap_or_else(|| panic!("{} has no row", code.id));
+            assert!(r.keys.contains(key), "{}: {key}", code.id);
+            let d = opened(code, Span::default(), "here", "m");
+            assert_eq!(d.help.as_deref(), Some(r.help), "{}", code.id);
         }
     }
 

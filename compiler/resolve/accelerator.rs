@@ -12,7 +12,7 @@ use crate::values::suggest::suggest;
 
 /// What an accelerator gives the container: its devices, where they are, and whether the
 /// entry asks for a /dev/shm.
-pub(super) struct AccelOut {
+pub(crate) struct AccelOut {
     pub resource: String,
     pub count: i64,
     pub node_selector: BTreeMap<String, String>,
@@ -20,7 +20,7 @@ pub(super) struct AccelOut {
     pub shm: bool,
 }
 
-pub(super) fn accelerator(
+pub(crate) fn accelerator(
     d: &mut Diagnostics,
     catalog: &Catalog,
     path: &str,

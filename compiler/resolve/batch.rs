@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::check;
-use super::workload::{self, Ident};
+use super::ident::Ident;
+use super::pod::{self, Fill};
 use crate::app::{Batch, JobSet, Schedule, Scheduling};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
@@ -178,15 +179,14 @@ fn common(
         container: key.v.clone(),
         path: path.to_string(),
     };
-    let workload = workload::resolve(
-        d,
-        catalog,
-        id,
-        &b.container,
-        None,
-        &workload::Fill::new(app, None, &b.container.env, None),
-        base,
-    );
+    let fill = Fill::new(app, None, &b.container.env, None);
+    let main = pod::Main {
+        runtime: None,
+        fill: &fill,
+        ports: Vec::new(),
+        health: None,
+    };
+    let workload = pod::resolve(d, catalog, id, &b.container, main, base);
     let hosts = super::accelerator::tpu_hosts(catalog, &b.container);
     if let Some((hosts, topology)) = hosts {
         multi_host(d, path, key, b, component, hosts, topology, &name, max_name);

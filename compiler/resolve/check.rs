@@ -2,7 +2,7 @@
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, codes};
 use crate::spec::read::Sp;
-use crate::values::{duration, names, quantity::Quantity};
+use crate::values::{duration, image, names, quantity::Quantity};
 
 /// Turn a parser's `Result` into an `Option`, reporting the error at the value's span.
 pub fn ok<T>(
@@ -260,4 +260,69 @@ pub fn exactly_one(
     }
     d.push(diag.help(format!("e.g. {example}")));
     false
+}
+
+/// An image reference (E0103): a moving tag is W0001, a tag without a digest W0002.
+pub fn image(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> String {
+    let parsed = ok(
+        d,
+        &codes::E0103,
+        path,
+        sp,
+        image::parse_image(&sp.v),
+        "write `registry/name:tag`, `name@sha256:<digest>` or both",
+    );
+    let Some(r) = parsed else {
+        return sp.v.clone();
+    };
+    if r.is_latest() {
+        d.push(
+            Diagnostic::new(
+                &codes::W0001,
+                format!(
+                    "`{path}` uses a moving tag: `{}` can change under a running deployment",
+                    sp.v
+                ),
+            )
+            .at(sp.span, "no fixed version")
+            .help("pin a version tag (`name:1.4.0`) or a digest (`name@sha256:…`)"),
+        );
+    } else if !r.has_digest() {
+        d.push(
+            Diagnostic::new(
+                &codes::W0002,
+                format!("`{path}` is pinned by tag only: `{}` can be re-pushed", sp.v),
+            )
+            .at(sp.span, "no digest")
+            .help("add the digest: `name:tag@sha256:…` (`crane digest IMAGE` prints it); the tag stays for people"),
+        );
+    }
+    sp.v.clone()
+}
+
+/// `model.cache.access` and `ephemeral.access`, spelled as a spec writes them, and the
+/// Kubernetes access mode of each.
+pub const ACCESS_MODES: &[&str] = &["read-write-once", "read-write-many", "read-write-once-pod"];
+const K8S_ACCESS_MODES: [&str; 3] = ["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"];
+
+/// The Kubernetes access mode a spelling names (`read-write-many`; `ReadWriteMany` too).
+fn k8s_access(s: &str) -> Option<&'static str> {
+    let plain = s.replace('-', "");
+    ACCESS_MODES
+        .iter()
+        .position(|a| a.replace('-', "").eq_ignore_ascii_case(&plain))
+        .map(|i| K8S_ACCESS_MODES[i])
+}
+
+/// A claim's access mode (E0008 for another word).
+pub fn access_mode(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<&'static str> {
+    k8s_access(&sp.v).or_else(|| {
+        choice(d, path, sp, ACCESS_MODES);
+        None
+    })
+}
+
+/// The catalog's access mode for a claim the spec gives none.
+pub fn default_access(defaults: &crate::stdlib::ModelDefaults) -> &'static str {
+    k8s_access(&defaults.access).unwrap_or(K8S_ACCESS_MODES[0])
 }

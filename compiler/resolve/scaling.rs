@@ -2,7 +2,7 @@
 //! external metric), or KEDA's triggers.
 
 use super::check;
-use crate::app::{Amount, Keda, Replicas, Target, Trigger};
+use crate::app::{Amount, IntOrPercent, Keda, Replicas, ScaleDown, Target, Trigger};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::Span;
 use crate::spec::read::Sp;
@@ -31,7 +31,11 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> 
         ("target", sc.target.as_ref().map(|t| t.span)),
         ("keda", sc.keda.as_ref().map(|k| k.span)),
     ];
+    let scale_down = sc.scale_down.as_ref().and_then(|x| scale_down(d, at, x));
     if let Some(r) = &sc.replicas {
+        let autoscaler = autoscaler
+            .into_iter()
+            .chain([("scale_down", sc.scale_down.as_ref().map(|x| x.span))]);
         for (key, span) in autoscaler {
             if let Some(span) = span {
                 d.push(
@@ -49,6 +53,18 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> 
     }
     let (min, max) = match (&sc.min, &sc.max) {
         (None, None) => {
+            if let Some(x) = &sc.scale_down {
+                d.push(
+                    Diagnostic::new(
+                        &codes::E0007,
+                        format!("`{at}.scaling.scale_down` needs an autoscaler: `min` and `max`"),
+                    )
+                    .at(x.span, "a fixed replica count never scales down")
+                    .help(format!(
+                        "add `min` and `max` to `[{at}.scaling]`, or drop `scale_down`"
+                    )),
+                );
+            }
             if let Some(k) = &sc.keda {
                 d.push(
                     Diagnostic::new(
@@ -89,11 +105,9 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> 
                 .help("KEDA owns the autoscaler: scale on a metric with `keda.prometheus = { server, query, threshold }` instead of `target`"),
             );
         }
-        return Replicas::Keda {
-            min,
-            max,
-            keda: keda(d, catalog, at, k),
-        };
+        let mut keda = keda(d, catalog, at, k);
+        keda.scale_down = scale_down;
+        return Replicas::Keda { min, max, keda };
     }
     let target = sc
         .target
@@ -104,7 +118,88 @@ pub fn replicas(d: &mut Diagnostics, catalog: &Catalog, at: &str, s: &Serve) -> 
                 percent::parse_percent(&defaults.cpu_target).map_or(70, |p| p as i32),
             )
         });
-    Replicas::Auto { min, max, target }
+    Replicas::Auto {
+        min,
+        max,
+        target,
+        scale_down,
+    }
+}
+
+/// The HPA's limits on a scale-down: its stabilization window (0 to 1h) and at most `max` pods
+/// or percent of them per `period` (1s to 30m, default 1m).
+fn scale_down(d: &mut Diagnostics, at: &str, x: &spec::pod::ScaleDown) -> Option<ScaleDown> {
+    let at = |k: &str| format!("{at}.scaling.scale_down.{k}");
+    let mut ok = true;
+    let mut within = |d: &mut Diagnostics, key: &str, sp: &Sp<String>, low: i64, high: i64| {
+        let secs = check::seconds(d, &at(key), sp)?;
+        if (low..=high).contains(&secs) {
+            return i32::try_from(secs).ok();
+        }
+        ok = false;
+        d.push(
+            Diagnostic::new(
+                &codes::E0106,
+                format!(
+                    "`{}` is {}, outside what the HPA takes ({low}s to {high}s)",
+                    at(key),
+                    sp.v
+                ),
+            )
+            .at(sp.span, "out of range")
+            .help(format!(
+                "give a duration from {low}s to {}",
+                if high == 3600 { "1h" } else { "30m" }
+            )),
+        );
+        None
+    };
+    let stabilization = x
+        .stabilization
+        .as_ref()
+        .and_then(|sp| within(d, "stabilization", sp, 0, 3600));
+    let period = match &x.period {
+        Some(sp) => within(d, "period", sp, 1, 1800),
+        None => Some(60),
+    };
+    let max = match (&x.max, &x.period) {
+        (Some(m), _) => {
+            let v = check::ok(
+                d,
+                &codes::E0116,
+                &at("max"),
+                m,
+                percent::parse_int_or_percent(&m.v),
+                "write a pod count such as `1` or a percentage such as `10%`",
+            )?;
+            let v = match v {
+                percent::IntOrPercent::Int(n) if n > 0 => IntOrPercent::Int(n),
+                percent::IntOrPercent::Percent(p) if p > 0 => IntOrPercent::Percent(p),
+                _ => {
+                    d.push(
+                        Diagnostic::new(&codes::E0116, format!("`{}` must be more than 0", at("max")))
+                            .at(m.span, "never scales down")
+                            .help("remove at least one pod (or 1%) per period; to hold replicas longer, raise `stabilization`"),
+                    );
+                    return None;
+                }
+            };
+            Some((v, period?))
+        }
+        (None, Some(p)) => {
+            d.push(
+                Diagnostic::new(&codes::E0004, format!("`{}` needs `max`", at("period")))
+                    .at(p.span, "a period of what?")
+                    .help("add `max = 1` (pods) or `max = \"10%\"` removed per period"),
+            );
+            return None;
+        }
+        (None, None) => None,
+    };
+    ok.then_some(ScaleDown {
+        stabilization_seconds: stabilization,
+        max,
+    })
 }
 
 fn target(d: &mut Diagnostics, at: &str, t: &spec::Target) -> Option<Target> {
@@ -292,6 +387,7 @@ fn keda(d: &mut Diagnostics, catalog: &Catalog, at: &str, k: &spec::Keda) -> Ked
         polling_seconds,
         cooldown_seconds,
         triggers,
+        scale_down: None,
     }
 }
 

@@ -1,15 +1,15 @@
 //! `[serve]` → `Server`: ports, replicas and autoscaling target, probes, rollout, ingress.
 
-use super::workload::{self, Ident};
+use super::ident::Ident;
+use super::pod::{self, Fill};
 use super::{check, route, scaling};
-use crate::app::{
-    IntOrPercent, Liveness, Port, Probes, Replicas, Rollout, Scheduling, Server, Spread,
-};
+use crate::app::{IntOrPercent, Port, Replicas, Rollout, Scheduling, Server, Spread};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
+use crate::source::Span;
 use crate::spec::read::Sp;
 use crate::spec::{Serve, SpecServer};
 use crate::stdlib::{Catalog, DEFAULT_RUNTIME, Runtime};
-use crate::values::{names, percent, suggest::suggest};
+use crate::values::{percent, suggest::suggest};
 
 /// `placement.spread`: across zones, one replica per node, or no topology spread.
 pub const SPREADS: &[&str] = &["zone", "node", "none"];
@@ -38,7 +38,7 @@ pub fn resolve(
         container: "server".to_string(),
         path: server.path.clone(),
     };
-    let ports = ports(d, at, s, runtime);
+    let main_ports = ports(d, at, s, runtime);
     let model_name = s.model_name.as_ref();
     if let (Some(m), Some(r)) = (model_name, runtime) {
         model_name_applies(d, at, s, m, r);
@@ -50,21 +50,35 @@ pub fn resolve(
         let flags = model_flags(s, r);
         repeated_flags(d, at, s, &flags, uri.span, "model");
     }
-    let fill = workload::Fill::new(
+    let fill = Fill::new(
         app,
         model_name.map(|m| m.v.as_str()),
         &s.container.env,
-        ports.first().map(|p| p.port),
+        main_ports.first().map(|(p, _)| p.port),
     );
     let id_name = id.name.clone();
-    let mut wl = workload::resolve(d, catalog, id, &s.container, runtime, &fill, base);
+    let main = pod::Main {
+        runtime,
+        fill: &fill,
+        ports: main_ports,
+        health: s.health.as_ref(),
+    };
+    let mut wl = pod::resolve(d, catalog, id, &s.container, main, base);
     let group = super::group::resolve(d, at, s, runtime).map(|(group, preset)| {
         // The flags that join a group follow the runtime's, which a `command` drops too.
         if s.container.command.is_none() {
-            wl.args.extend(preset.args.iter().map(|a| fill.apply(a)));
+            wl.pod
+                .main
+                .args
+                .extend(preset.args.iter().map(|a| fill.apply(a)));
         }
         group
     });
+    // The Service publishes the main container's ports, then each sidecar's.
+    let ports: Vec<Port> = std::iter::once(&wl.pod.main)
+        .chain(&wl.pod.sidecars)
+        .flat_map(|c| c.ports.iter().cloned())
+        .collect();
     if let Some((hosts, t)) = super::accelerator::tpu_hosts(catalog, &s.container) {
         d.push(
             Diagnostic::new(
@@ -99,7 +113,6 @@ pub fn resolve(
             .help("a node drain or upgrade takes the server down until a new pod loads the model; run `replicas = 2` (or `min = 2`)"),
         );
     }
-    let probes = probes(d, catalog, at, s, runtime, &ports, &fill);
     let rollout = rollout(d, catalog, at, s);
     let route = route::resolve(d, catalog, at, s);
     let spread = match spread {
@@ -139,7 +152,7 @@ pub fn resolve(
         &service,
         s.metrics.as_ref(),
     );
-    let state = super::state::resolve(d, catalog, at, s, &wl);
+    let state = super::state::resolve(d, catalog, at, s, &mut wl);
     let mut secs = |key: &str, v: &str| {
         check::seconds(
             d,
@@ -154,7 +167,6 @@ pub fn resolve(
         workload: wl,
         service,
         replicas,
-        probes,
         rollout,
         // Resolved with the other servers' Services it may route to (`super::ingress`).
         ingress: None,
@@ -271,7 +283,7 @@ fn repeated_flags(
     at: &str,
     s: &Serve,
     fills: &[String],
-    span: crate::source::Span,
+    span: Span,
     key: &str,
 ) {
     let flags: Vec<&str> = fills
@@ -330,32 +342,24 @@ fn runtime<'c>(
     catalog.runtime(DEFAULT_RUNTIME)
 }
 
-fn ports(d: &mut Diagnostics, at: &str, s: &Serve, runtime: Option<&Runtime>) -> Vec<Port> {
-    let preset: Vec<Port> = runtime
+/// The main container's ports, each with the span it came from (the runtime's, with `serve`'s).
+fn ports(d: &mut Diagnostics, at: &str, s: &Serve, runtime: Option<&Runtime>) -> Vec<(Port, Span)> {
+    let from = s.runtime.as_ref().map_or(s.span, |r| r.span);
+    let preset: Vec<(Port, Span)> = runtime
         .map(|r| {
             r.ports
                 .iter()
-                .map(|p| Port {
-                    name: p.name.clone(),
-                    port: i32::from(p.port),
-                    app_protocol: p.app_protocol.clone(),
+                .map(|p| {
+                    let port = Port {
+                        name: p.name.clone(),
+                        port: i32::from(p.port),
+                        app_protocol: p.app_protocol.clone(),
+                    };
+                    (port, from)
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let number = |d: &mut Diagnostics, path: &str, n: &Sp<i64>| -> Option<i32> {
-        match i32::try_from(n.v) {
-            Ok(v) if (1..=65535).contains(&v) => Some(v),
-            _ => {
-                d.push(
-                    Diagnostic::new(&codes::E0105, format!("`{path}` must be from 1 to 65535, found {}", n.v))
-                        .at(n.span, "not a port")
-                        .help("container ports are 1–65535; model servers commonly use 8000, 8080 or 8501"),
-                );
-                None
-            }
-        }
-    };
     match (&s.port, &s.ports) {
         (Some(p), Some(list)) => {
             let first = list.first().map_or(p.span, |x| x.span);
@@ -371,142 +375,24 @@ fn ports(d: &mut Diagnostics, at: &str, s: &Serve, runtime: Option<&Runtime>) ->
             preset
         }
         (Some(p), None) => {
-            let mut first = preset.into_iter().next().unwrap_or(Port {
-                name: "http".to_string(),
-                port: 8080,
-                app_protocol: Some("http".to_string()),
-            });
-            if let Some(n) = number(d, &format!("{at}.port"), p) {
+            let mut first = preset.into_iter().next().map_or_else(
+                || Port {
+                    name: "http".to_string(),
+                    port: 8080,
+                    app_protocol: Some("http".to_string()),
+                },
+                |(port, _)| port,
+            );
+            if let Some(n) = pod::port_number(d, &format!("{at}.port"), p) {
                 first.port = n;
             }
-            vec![first]
+            vec![(first, p.span)]
         }
         (None, Some(list)) => {
-            let mut out: Vec<Port> = Vec::new();
-            let mut spans: Vec<(String, i32, crate::source::Span)> = Vec::new();
-            for (i, p) in list.iter().enumerate() {
-                let path = format!("{at}.ports[{i}]");
-                let name = p.name.as_ref().and_then(|n| {
-                    check::ok(d, &codes::E0105, &format!("{path}.name"), n, names::port_name(&n.v),
-                        "port names are up to 15 lowercase letters, digits and `-`, with at least one letter")
-                        .map(|()| n.v.clone())
-                });
-                let port = p
-                    .port
-                    .as_ref()
-                    .and_then(|n| number(d, &format!("{path}.port"), n));
-                let (Some(name), Some(port)) = (name, port) else {
-                    continue;
-                };
-                if let Some((_, _, first)) = spans.iter().find(|(n, q, _)| *n == name || *q == port)
-                {
-                    d.push(
-                        Diagnostic::new(
-                            &codes::E0123,
-                            format!("`{path}` repeats a port name or number"),
-                        )
-                        .at(p.span, "duplicate")
-                        .also(*first, "first used here")
-                        .help("each port needs its own name and number"),
-                    );
-                    continue;
-                }
-                spans.push((name.clone(), port, p.span));
-                out.push(Port {
-                    name,
-                    port,
-                    app_protocol: p.app_protocol.as_ref().map(|a| a.v.clone()),
-                });
-            }
+            let out = pod::ports(d, &format!("{at}.ports"), list, &mut Default::default());
             if out.is_empty() { preset } else { out }
         }
         (None, None) => preset,
-    }
-}
-
-fn probes(
-    d: &mut Diagnostics,
-    catalog: &Catalog,
-    at: &str,
-    s: &Serve,
-    runtime: Option<&Runtime>,
-    ports: &[Port],
-    fill: &workload::Fill,
-) -> Probes {
-    let p = &catalog.defaults.probes;
-    let h = s.health.clone().unwrap_or_default();
-    let fill = |t: &String| fill.apply(t);
-    let path =
-        |d: &mut Diagnostics, key: &str, given: Option<&Sp<String>>, preset: Option<&String>| {
-            match given {
-                Some(sp) => check::http_path(d, &format!("{at}.health.{key}"), sp),
-                None => preset.map(fill),
-            }
-        };
-    let shared = path(d, "path", h.path.as_ref(), None);
-    let readiness = path(
-        d,
-        "readiness",
-        h.readiness.as_ref(),
-        runtime.and_then(|r| r.health.readiness.as_ref()),
-    );
-    let liveness = path(
-        d,
-        "liveness",
-        h.liveness.as_ref(),
-        runtime.and_then(|r| r.health.liveness.as_ref()),
-    );
-    let readiness = if h.readiness.is_some() {
-        readiness
-    } else {
-        shared.clone().or(readiness)
-    };
-    let liveness = if h.liveness.is_some() {
-        liveness
-    } else {
-        shared.or(liveness)
-    };
-    let budget = match &h.startup_timeout {
-        Some(sp) => check::seconds(d, &format!("{at}.health.startup_timeout"), sp),
-        None => runtime.and_then(|r| {
-            check::seconds(
-                d,
-                "stdlib runtime startup_timeout",
-                &Sp::new(r.startup_timeout.clone(), Default::default()),
-            )
-        }),
-    };
-    let startup_path = runtime
-        .and_then(|r| r.health.startup.as_ref())
-        .map(fill)
-        .or_else(|| liveness.clone())
-        .or_else(|| readiness.clone());
-    let liveness = match liveness {
-        Some(l) if Some(&l) == readiness.as_ref() => Some(Liveness::Tcp),
-        other => other.map(Liveness::Http),
-    };
-    let startup = match (startup_path, budget) {
-        (Some(path), Some(secs)) if secs > 0 => {
-            let period = i64::from(p.period_seconds.max(1));
-            let threshold = i32::try_from((secs + period - 1) / period)
-                .unwrap_or(i32::MAX)
-                .max(1);
-            Some((path, threshold))
-        }
-        _ => None,
-    };
-    Probes {
-        port: ports
-            .first()
-            .map_or_else(|| "http".to_string(), |x| x.name.clone()),
-        readiness,
-        liveness,
-        startup,
-        period_seconds: p.period_seconds,
-        timeout_seconds: p.timeout_seconds,
-        readiness_failure_threshold: p.readiness_failure_threshold,
-        liveness_failure_threshold: p.liveness_failure_threshold,
-        liveness_period_seconds: p.liveness_period_seconds,
     }
 }
 

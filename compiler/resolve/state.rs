@@ -2,10 +2,8 @@
 //! per replica, each mounted where no other volume is.
 
 use super::check;
-use super::model::cache;
-use crate::app::{Claim, NewClaim, State, Workload};
+use crate::app::{Claim, Mount, NewClaim, State, Workload};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
-use crate::generate::pod::{FILES_VOLUME, SHM_VOLUME};
 use crate::spec::Serve;
 use crate::spec::read::Sp;
 use crate::stdlib::Catalog;
@@ -18,14 +16,14 @@ const POLICIES: [&str; 2] = ["Parallel", "OrderedReady"];
 /// 63 characters with a 10-character hash and a `-`, so its name has at most 52.
 pub const MAX_STATEFUL_NAME: usize = 52;
 
-/// The server's `state`, if it has one; `w` is its resolved workload (the volumes a claim must
-/// not clash with).
+/// The server's `state`, if it has one; `w` is its resolved workload: a claim must not clash
+/// with its volumes, and its main container mounts each claim.
 pub fn resolve(
     d: &mut Diagnostics,
     catalog: &Catalog,
     at: &str,
     s: &Serve,
-    w: &Workload,
+    w: &mut Workload,
 ) -> Option<State> {
     let st = s.state.as_ref()?;
     let defaults = &catalog.defaults.state;
@@ -78,10 +76,20 @@ pub fn resolve(
             );
         }
     }
+    let claims = claims(d, catalog, at, st, w);
+    // The StatefulSet controller adds each claim to the pod as a volume of its name.
+    let mounts = &mut w.pod.main.mounts;
+    mounts.extend(claims.iter().map(|c| Mount {
+        volume: c.name.clone(),
+        path: c.path.clone(),
+        sub_path: None,
+        read_only: false,
+    }));
+    mounts.sort_by(|a, b| a.path.cmp(&b.path));
     Some(State {
         pod_management: pod_management.to_string(),
         service: format!("{}{}", w.name, defaults.headless_suffix),
-        claims: claims(d, catalog, at, st, w),
+        claims,
     })
 }
 
@@ -92,21 +100,13 @@ fn claims(
     st: &crate::spec::state::State,
     w: &Workload,
 ) -> Vec<Claim> {
-    // What the pod mounts already: (volume name, mount path).
-    let mut taken: Vec<(String, String)> = w
-        .volumes
-        .iter()
-        .map(|v| (v.name.clone(), v.path.clone()))
+    // What the pod has already: its volumes' names, and where its containers mount them.
+    let mut names: Vec<String> = w.pod.volumes.iter().map(|v| v.name.clone()).collect();
+    let mut taken: Vec<(String, String)> = std::iter::once(&w.pod.main)
+        .chain(&w.pod.sidecars)
+        .flat_map(|c| &c.mounts)
+        .map(|m| (m.volume.clone(), m.path.clone()))
         .collect();
-    if w.shm.is_some() {
-        taken.push((SHM_VOLUME.to_string(), "/dev/shm".to_string()));
-    }
-    if let Some(m) = &w.model {
-        taken.push((super::model::VOLUME.to_string(), m.path.clone()));
-    }
-    for (path, _) in w.files.values() {
-        taken.push((FILES_VOLUME.to_string(), path.clone()));
-    }
     let mut out = Vec::new();
     for (i, c) in st.claims.iter().flatten().enumerate() {
         let p = |k: &str| format!("{at}.state.claims[{i}].{k}");
@@ -171,12 +171,13 @@ fn claims(
             None => None,
         };
         let access = match &c.access {
-            Some(sp) => match cache::access_mode(d, &p("access"), sp) {
+            Some(sp) => match check::access_mode(d, &p("access"), sp) {
                 Some(a) => a,
                 None => continue,
             },
-            None => cache::default_access(&catalog.defaults.model),
+            None => check::default_access(&catalog.defaults.model),
         };
+        names.push(name_v.clone());
         taken.push((name_v.clone(), path.v.clone()));
         out.push(Claim {
             name: name_v,

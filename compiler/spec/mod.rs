@@ -11,6 +11,7 @@ pub mod group;
 pub mod model;
 pub mod overlay;
 pub mod patch;
+pub mod pod;
 pub mod read;
 pub mod serve;
 pub mod state;

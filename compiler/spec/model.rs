@@ -15,7 +15,8 @@ pub struct Model {
     /// catalog, stdlib/sources.toml), or `pvc://CLAIM/PATH` for files already on a claim.
     #[schemars(required, extend("x-catalog" = "sources", "examples" = ["hf://meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659", "gs://models-prod/sentiment/v7", "pvc://model-store/llama-3.1-8b"]))]
     pub uri: Option<Sp<String>>,
-    /// The Secret holding the source's credentials, mounted into the downloader as a file
+    /// The Secret holding the source's credentials (`NAME`, or `NAME/KEY` when its key is not
+    /// the one the source reads), mounted into the downloader as a file
     /// (the key each source reads is in stdlib/sources.toml: `token` for hf, `credentials` (an
     /// AWS shared credentials file) for s3, `gcloud-application-credentials.json` for gs).
     /// Without it the downloader uses the pod's identity (Workload Identity, IRSA) or none.
@@ -33,6 +34,8 @@ pub struct Model {
     /// Keep the files on a PersistentVolumeClaim, downloaded once and reused by every start:
     /// a new claim (`size`, `storage_class`, `access`) or an existing one (`claim`).
     pub cache: Option<Cache>,
+    /// The downloader's resources (default: stdlib defaults `[model]`, more for larger models).
+    pub resources: Option<super::pod::ContainerResources>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -51,6 +54,7 @@ impl Model {
             size: f.string(d, "size"),
             image: f.string(d, "image"),
             cache: f.table(d, "cache", Cache::read),
+            resources: f.table(d, "resources", super::pod::ContainerResources::read),
             span: f.span(),
         }
     }
@@ -69,7 +73,7 @@ pub struct Cache {
     /// `read-write-once` (default: every class offers it, one node mounts it),
     /// `read-write-many` (needed when more than one pod shares the cache) or
     /// `read-write-once-pod`.
-    #[schemars(extend("enum" = crate::resolve::model::ACCESS_MODES))]
+    #[schemars(extend("enum" = crate::resolve::check::ACCESS_MODES))]
     pub access: Option<Sp<String>>,
     /// An existing claim to download into, instead of a new one (then no `size`,
     /// `storage_class` or `access`).

@@ -193,7 +193,7 @@ impl<'n> Fields<'n> {
         Some(out)
     }
 
-    /// An array of tables (`ports = [{ name = "http", port = 8080 }]`), each read by `read`
+    /// An array of tables (`ports = [{ name = "http", port = 8080 }]`, `[[serve.sidecars]]`), each read by `read`
     /// (given the item's span) with its own unknown-key check; `expected` says what the array
     /// holds when it is not one.
     pub fn tables<T>(

@@ -2,6 +2,7 @@
 
 use schemars::JsonSchema;
 
+use super::pod::{ProbeSpec, ScaleDown};
 use super::read::{Fields, Sp};
 use super::workload::Container;
 use crate::diagnostics::Diagnostics;
@@ -108,7 +109,7 @@ pub struct PortSpec {
     pub span: Span,
 }
 
-fn read_ports(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<PortSpec>> {
+pub(crate) fn read_ports(f: &mut Fields, d: &mut Diagnostics) -> Option<Vec<PortSpec>> {
     f.tables(
         d,
         "ports",
@@ -130,21 +131,35 @@ pub struct Health {
     /// restarted.
     #[schemars(extend("examples" = ["/v1/models/sentiment", "/health"]))]
     pub path: Option<Sp<String>>,
-    /// The readiness path, set apart from `liveness`.
-    pub readiness: Option<Sp<String>>,
-    /// An HTTP liveness path, instead of the TCP check.
-    pub liveness: Option<Sp<String>>,
+    /// The readiness probe, set apart from `liveness`: an HTTP path, or `{ grpc = PORT }`,
+    /// `{ tcp = PORT }`, `{ exec = [...] }`, `{ http = PATH, port = PORT }`.
+    pub readiness: Option<ProbeSpec>,
+    /// The liveness probe, instead of the TCP check (the same forms as `readiness`).
+    pub liveness: Option<ProbeSpec>,
+    /// The startup probe that holds the others back while the model loads (default: the
+    /// runtime's, else liveness's or readiness's check).
+    pub startup: Option<ProbeSpec>,
     /// How long the first model load may take: a startupProbe, not a restart loop.
     #[schemars(extend("examples" = ["10m", "20m"]))]
     pub startup_timeout: Option<Sp<String>>,
 }
 
 impl Health {
-    fn read(f: &mut Fields, d: &mut Diagnostics) -> Health {
+    /// No key set: the runtime's probes.
+    pub const NONE: Health = Health {
+        path: None,
+        readiness: None,
+        liveness: None,
+        startup: None,
+        startup_timeout: None,
+    };
+
+    pub fn read(f: &mut Fields, d: &mut Diagnostics) -> Health {
         Health {
             path: f.string(d, "path"),
-            readiness: f.string(d, "readiness"),
-            liveness: f.string(d, "liveness"),
+            readiness: ProbeSpec::read(f, d, "readiness"),
+            liveness: ProbeSpec::read(f, d, "liveness"),
+            startup: ProbeSpec::read(f, d, "startup"),
             startup_timeout: f.string(d, "startup_timeout"),
         }
     }
@@ -169,6 +184,8 @@ pub struct Scaling {
     /// Scale on events through KEDA (a ScaledObject instead of the HorizontalPodAutoscaler),
     /// down to zero with `min = 0`.
     pub keda: Option<Keda>,
+    /// How fast pods are removed when the load drops (the HPA's scale-down behaviour).
+    pub scale_down: Option<ScaleDown>,
     #[schemars(skip)]
     pub span: Span,
     /// `max` is written, even when its value was refused: it is not missing.
@@ -185,6 +202,7 @@ impl Scaling {
             max: f.count(d, "max"),
             target: f.table(d, "target", Target::read),
             keda: f.table(d, "keda", Keda::read),
+            scale_down: f.table(d, "scale_down", ScaleDown::read),
             span: f.span(),
         }
     }

@@ -61,7 +61,7 @@ pub struct ClaimSpec {
     #[schemars(extend("examples" = ["premium-rwo"]))]
     pub storage_class: Option<Sp<String>>,
     /// `read-write-once` (default), `read-write-many` or `read-write-once-pod`.
-    #[schemars(extend("enum" = crate::resolve::model::ACCESS_MODES))]
+    #[schemars(extend("enum" = crate::resolve::check::ACCESS_MODES))]
     pub access: Option<Sp<String>>,
     #[schemars(skip)]
     pub span: Span,

@@ -34,6 +34,41 @@ pub struct Container {
     /// Where the model's files come from: `{ uri = "hf://org/name@revision" }`, `gs://`,
     /// `s3://` (downloaded by an init container) or `pvc://CLAIM/PATH` (mounted).
     pub model: Option<super::model::Model>,
+    /// `Always` (default) re-checks the registry at each start, so the pull secret is checked
+    /// too; `IfNotPresent` (a node's cached image, W0030) or `Never` (a preloaded one, W0030).
+    #[schemars(extend("enum" = crate::resolve::pod::PULL_POLICIES))]
+    pub pull_policy: Option<Sp<String>>,
+    /// Secrets with the registry credentials the images are pulled with.
+    #[schemars(extend("examples" = [["regcred"]]))]
+    pub pull_secrets: Option<Vec<Sp<String>>>,
+    /// The container's working directory (on a writable volume, when it writes there).
+    #[schemars(extend("examples" = ["/work"]))]
+    pub work_dir: Option<Sp<String>>,
+    /// `NAME = "status.podIP"`: variables from the pod's own fields (the downward API):
+    /// `metadata.name`, `metadata.namespace`, `metadata.uid`, `metadata.labels['KEY']`,
+    /// `metadata.annotations['KEY']`, `spec.nodeName`, `spec.serviceAccountName`,
+    /// `status.hostIP`, `status.podIP` and their plural forms.
+    #[schemars(with = "Option<crate::schema::ScalarMap>", extend("examples" = [{ "POD_IP": "status.podIP" }]))]
+    pub field_env: Pairs,
+    /// Every key of a ConfigMap or a Secret as a variable: `[{ config_map = "NAME" }]`.
+    pub env_from: Option<Vec<super::pod::EnvFromSpec>>,
+    /// Volumes: scratch space (`size`), Secrets and ConfigMaps as files, claims, ephemeral
+    /// claims, CSI volumes and node directories, each at a `path`.
+    pub volumes: Option<Vec<super::pod::VolumeSpec>>,
+    /// Who the pod runs as, and what it may do beyond the hardened default.
+    pub security: Option<super::pod::SecuritySpec>,
+    /// The pod's ServiceAccount: the bundle's own (with annotations, RBAC rules) or an existing
+    /// one, and whether its API token is mounted.
+    pub service_account: Option<super::pod::ServiceAccountSpec>,
+    /// Containers that run beside the main one for the pod's life, started before it.
+    pub sidecars: Option<Vec<super::pod::ExtraContainer>>,
+    /// Containers that run to completion, in order, before the main one starts (after the
+    /// model's downloader).
+    #[schemars(with = "Option<Vec<super::pod::InitContainer>>")]
+    pub init: Option<Vec<super::pod::ExtraContainer>>,
+    /// Annotations on the pods (not on the objects): `gke-gcsfuse/volumes`, a mesh's injection.
+    #[schemars(with = "Option<crate::schema::ScalarMap>", extend("examples" = [{ "gke-gcsfuse/volumes": "true" }]))]
+    pub pod_annotations: Pairs,
 }
 
 impl Container {
@@ -52,6 +87,25 @@ impl Container {
             files: f.pairs(d, "files").unwrap_or_default(),
             resources: f.table(d, "resources", Resources::read),
             model: f.table(d, "model", super::model::Model::read),
+            pull_policy: f.string(d, "pull_policy"),
+            pull_secrets: f.strings(d, "pull_secrets"),
+            work_dir: f.string(d, "work_dir"),
+            field_env: f.pairs(d, "field_env").unwrap_or_default(),
+            env_from: f.tables(d, "env_from", "an array of tables", |f, d, _| {
+                super::pod::EnvFromSpec::read(f, d)
+            }),
+            volumes: f.tables(d, "volumes", "an array of tables", |f, d, _| {
+                super::pod::VolumeSpec::read(f, d)
+            }),
+            security: f.table(d, "security", super::pod::SecuritySpec::read),
+            service_account: f.table(d, "service_account", super::pod::ServiceAccountSpec::read),
+            sidecars: f.tables(d, "sidecars", "an array of tables", |f, d, _| {
+                super::pod::ExtraContainer::read_sidecar(f, d)
+            }),
+            init: f.tables(d, "init", "an array of tables", |f, d, _| {
+                super::pod::ExtraContainer::read(f, d)
+            }),
+            pod_annotations: f.pairs(d, "pod_annotations").unwrap_or_default(),
         }
     }
 }
@@ -83,6 +137,9 @@ pub struct Resources {
     pub shm: Option<Sp<String>>,
     /// `false` keeps the CPU request but drops the limit (Burstable QoS); W0003.
     pub cpu_limit: Option<Sp<bool>>,
+    /// Requests below the limits above (Burstable QoS; W0025 for memory and storage, W0003
+    /// for CPU). Devices always request what they limit.
+    pub requests: Option<super::pod::Requests>,
 }
 
 impl Resources {
@@ -95,6 +152,7 @@ impl Resources {
             gpus: read_number(f, d, "gpus"),
             shm: f.string(d, "shm"),
             cpu_limit: f.bool(d, "cpu_limit"),
+            requests: f.table(d, "requests", super::pod::Requests::read),
         }
     }
 }

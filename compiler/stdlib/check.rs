@@ -232,10 +232,10 @@ fn system_path(path: &str) -> Option<&'static str> {
 
 /// Volume names the pod template gives /dev/shm, mounted files and the model.
 const RESERVED_VOLUMES: [&str; 4] = [
-    crate::generate::pod::SHM_VOLUME,
-    crate::generate::pod::FILES_VOLUME,
-    crate::resolve::model::VOLUME,
-    crate::generate::model::CREDENTIALS,
+    crate::app::SHM_VOLUME,
+    crate::app::FILES_VOLUME,
+    crate::app::MODEL_VOLUME,
+    crate::app::CREDENTIALS_VOLUME,
 ];
 
 const QUANTITY: &str = "write a Kubernetes quantity such as `500m`, `16Gi` or `80Gi`";
@@ -500,7 +500,8 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
             "volumes",
             dns1123_label(&v.name)
                 .and(absolute_path(&v.path))
-                .and(quantity(&v.size)),
+                .and(quantity(&v.size))
+                .and(v.with_model.as_deref().map_or(Ok(()), quantity)),
             "each volume is `{ name = \"cache\", path = \"/cache\", size = \"10Gi\" }`",
         );
         out.mount_path("volumes", &v.path);
@@ -512,12 +513,15 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
             );
         }
     }
+    let Some(starter) = &r.starter else {
+        return out.problems;
+    };
     out.check(
         "starter",
-        parse_image(&r.starter.image).map(|_| ()),
+        parse_image(&starter.image).map(|_| ()),
         "a starter's image is a public image reference with a tag",
     );
-    if let Some(a) = &r.starter.accelerator
+    if let Some(a) = &starter.accelerator
         && catalog.accelerator(a).is_none()
     {
         out.check(
@@ -706,12 +710,22 @@ mod tests {
         assert_eq!(paths, ["my-gpu.memory", "my-gpu.tolerations", "my-gpu.mig"]);
         let mut r = c.runtime("vllm").expect("vllm").clone();
         r.startup_timeout = "soon".into();
-        r.starter.accelerator = Some("nvidia-z9".into());
+        if let Some(s) = r.starter.as_mut() {
+            s.accelerator = Some("nvidia-z9".into());
+        }
         let paths: Vec<String> = runtime("mine", &r, &c)
             .into_iter()
             .map(|p| p.path)
             .collect();
         assert_eq!(paths, ["mine.startup_timeout", "mine.starter"]);
+    }
+
+    #[test]
+    fn a_runtime_needs_no_starter() {
+        let c = Catalog::builtin().expect("stdlib");
+        let mut r = c.runtime("vllm").expect("vllm").clone();
+        r.starter = None;
+        assert_eq!(runtime("mine", &r, &c), Vec::new());
     }
 
     #[test]

@@ -238,6 +238,8 @@ pub struct Volume {
     pub name: String,
     pub path: String,
     pub size: String,
+    /// The size when the spec's `model` is mounted: the server downloads nothing here then.
+    pub with_model: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -281,8 +283,9 @@ pub struct Runtime {
     /// How the server loads a model from the directory the spec's `model` mounts.
     #[serde(default)]
     pub model_source: RuntimeModelSource,
-    /// What `mlspec init --runtime NAME` writes into a new spec.
-    pub starter: Starter,
+    /// What `mlspec init --runtime NAME` writes into a new spec (a runtime without one cannot
+    /// start a spec).
+    pub starter: Option<Starter>,
     /// How the server spends accelerator memory, for LLM servers whose model mlspec knows.
     pub memory: Option<memory::RuntimeMemory>,
     /// How the server runs over several nodes (`[serve.group]`), if it can.
@@ -416,6 +419,8 @@ pub struct Security {
     pub run_as_user: i64,
     pub run_as_group: i64,
     pub fs_group: i64,
+    /// Capabilities no spec may add (E0167): each amounts to the node.
+    pub refused_capabilities: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -439,6 +444,26 @@ pub struct DefaultResources {
 #[serde(deny_unknown_fields)]
 pub struct DefaultVolumes {
     pub tmp: Volume,
+    pub host_path: HostPathRules,
+}
+
+/// The node directories a `host_path` volume may never mount (E0166).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostPathRules {
+    /// Refused, with everything below them.
+    pub refused: Vec<String>,
+    /// Refused themselves; a directory below them may be allowed (`/dev/infiniband`).
+    pub refused_exactly: Vec<String>,
+}
+
+/// A sidecar's or extra init container's resources when the spec gives none.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerDefaults {
+    pub cpu: String,
+    pub memory: String,
+    pub ephemeral_storage: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -589,7 +614,18 @@ pub struct ModelDefaults {
     pub size: String,
     pub access: String,
     pub downloader: DownloaderResources,
+    /// Larger downloads get more CPU and memory (more parallel streams), from each tier's size.
+    pub downloader_large: Vec<DownloaderTier>,
     pub cache_script: String,
+}
+
+/// The downloader's CPU and memory for a model of `from` or more.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloaderTier {
+    pub from: String,
+    pub cpu: String,
+    pub memory: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -620,6 +656,7 @@ pub struct Defaults {
     pub metrics: MetricsDefaults,
     pub model: ModelDefaults,
     pub memory: MemoryDefaults,
+    pub containers: ContainerDefaults,
 }
 
 /// `[memory]`: when a server's KV cache is too small to be worth a warning.
@@ -747,14 +784,20 @@ mod tests {
             &m.downloader.memory,
             &m.downloader.ephemeral_storage,
         ]);
+        for t in &m.downloader_large {
+            sizes.extend([&t.from, &t.cpu, &t.memory]);
+        }
+        let k = &c.defaults.containers;
+        sizes.extend([&k.cpu, &k.memory, &k.ephemeral_storage]);
         assert!(m.path.starts_with('/'), "{}", m.path);
         assert!(
-            crate::resolve::model::ACCESS_MODES.contains(&m.access.as_str()),
+            crate::resolve::check::ACCESS_MODES.contains(&m.access.as_str()),
             "{}",
             m.access
         );
         for rt in c.runtimes.values() {
             sizes.extend(rt.volumes.iter().map(|v| &v.size));
+            sizes.extend(rt.volumes.iter().filter_map(|v| v.with_model.as_ref()));
             sizes.extend(rt.shm.iter());
             sizes.extend(rt.resources.cpu.iter().chain(rt.resources.memory.iter()));
         }

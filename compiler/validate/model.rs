@@ -110,7 +110,7 @@ fn shared(
         name,
         new: Some(new),
         ..
-    }) = w.model.as_ref().map(|m| &m.volume)
+    }) = w.pod.model.as_ref().map(|m| &m.volume)
     else {
         return;
     };

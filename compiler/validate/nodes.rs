@@ -38,8 +38,8 @@ fn workload(
     section: Span,
     w: &Workload,
 ) {
-    let devices: Vec<String> = w.resources.devices.keys().cloned().collect();
-    let Some(m) = reach::miss(inv, &w.scheduling.node_selector, None, &devices) else {
+    let devices: Vec<String> = w.pod.main.resources.devices.keys().cloned().collect();
+    let Some(m) = reach::miss(inv, &w.pod.scheduling.node_selector, None, &devices) else {
         return;
     };
     let placement = spec
@@ -51,7 +51,7 @@ fn workload(
     // Each label the closest nodes miss, at the value that asked for it.
     let mut spans: Vec<(Span, String)> = Vec::new();
     for key in m.keys() {
-        let value = &w.scheduling.node_selector[key];
+        let value = &w.pod.scheduling.node_selector[key];
         let at = match placement.iter().find(|(k, _)| k.v == key) {
             Some((_, v)) => (v.span, format!("`{key}={value}`")),
             None => match accelerator {
@@ -63,7 +63,7 @@ fn workload(
             spans.push(at);
         }
     }
-    let message = m.message(path, &w.scheduling.node_selector);
+    let message = m.message(path, &w.pod.scheduling.node_selector);
     let mut diag = Diagnostic::new(&codes::W0080, message);
     let mut spans = spans.into_iter();
     if let Some((span, label)) = spans.next() {
@@ -107,6 +107,7 @@ fn provider_that_fits(
             let labels = provider.accelerator(name, entry).node_selector;
             // The spec's own placement labels stay; the accelerator's are the provider's.
             let mut selector: std::collections::BTreeMap<String, String> = w
+                .pod
                 .scheduling
                 .node_selector
                 .iter()

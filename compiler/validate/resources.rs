@@ -18,9 +18,11 @@ pub fn check(d: &mut Diagnostics, spec: &Spec, app: &App) {
 }
 
 fn shm(d: &mut Diagnostics, path: &str, c: &Container, w: &Workload) {
-    let Some(shm) = &w.shm else { return };
-    let (Ok(shm_q), Ok(mem_q)) = (Quantity::parse(shm), Quantity::parse(&w.resources.memory))
-    else {
+    let Some(shm) = &w.pod.shm else { return };
+    let (Ok(shm_q), Ok(mem_q)) = (
+        Quantity::parse(shm),
+        Quantity::parse(&w.pod.main.resources.memory),
+    ) else {
         return;
     };
     if shm_q < mem_q {
@@ -33,7 +35,7 @@ fn shm(d: &mut Diagnostics, path: &str, c: &Container, w: &Workload) {
         &codes::E0121,
         format!(
             "`{path}` mounts {shm} of /dev/shm but its memory limit is {}; shared memory counts against that limit",
-            w.resources.memory
+            w.pod.main.resources.memory
         ),
     );
     diag = match (shm_span, mem_span) {

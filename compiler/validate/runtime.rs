@@ -107,7 +107,7 @@ fn tensor_parallel(
         .map_or(1, |a| i64::from(a.cores()));
     // A group's pods (`[serve.group]`) split the model between them: count its devices.
     let pods = server.group.as_ref().map_or(1, |g| i64::from(g.size));
-    let devices: i64 = w.resources.devices.values().sum::<i64>() * pods;
+    let devices: i64 = w.pod.main.resources.devices.values().sum::<i64>() * pods;
     let gpus = devices * cores;
     let each = if pods > 1 {
         format!("each group of {pods} pods gets")
@@ -161,7 +161,7 @@ fn tensor_parallel(
         return;
     }
     let floor = &catalog.defaults.resources.tensor_parallel_shm;
-    let enough = match (&w.shm, Quantity::parse(floor)) {
+    let enough = match (&w.pod.shm, Quantity::parse(floor)) {
         (Some(shm), Ok(min)) => Quantity::parse(shm).is_ok_and(|q| q >= min),
         (None, _) => false,
         (Some(_), Err(_)) => true,
@@ -171,7 +171,7 @@ fn tensor_parallel(
     }
     let mut diag = Diagnostic::new(
         &codes::E0133,
-        match &w.shm {
+        match &w.pod.shm {
             Some(shm) => format!(
                 "{n}-way tensor parallelism with {shm} of /dev/shm; NCCL needs at least {floor}"
             ),

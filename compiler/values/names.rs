@@ -130,6 +130,20 @@ pub fn label_value(s: &str) -> Result<(), String> {
 
 /// An environment variable name as Kubernetes accepts it, `[-._a-zA-Z][-._a-zA-Z0-9]*`, and
 /// not `.`, `..` or anything starting with `..`.
+/// A key of a Secret's or ConfigMap's data: 1 to 253 letters, digits, `-`, `_` or `.`.
+pub fn data_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 253
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+}
+
+/// `secret-name/key`: a Secret's name and a key of its data, each valid.
+pub fn secret_key_ref(s: &str) -> Option<(&str, &str)> {
+    s.split_once('/')
+        .filter(|(n, k)| dns1123_subdomain(n).is_ok() && data_key(k))
+}
+
 pub fn env_var_name(s: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "-._".contains(c);
     if s.is_empty() {

@@ -25,22 +25,52 @@ const FIELDS: &[(&str, &[&str])] = &[
     ),
     ("/kueue.x-k8s.io~1queue-name", &["queue"]),
     ("/metadata/labels", &["/app.labels", "/app.name"]),
+    ("/template/metadata/annotations", &["pod_annotations"]),
+    (
+        "kind:ServiceAccount /metadata/annotations",
+        &["service_account.annotations", "/app.annotations"],
+    ),
     ("/metadata/annotations", &["/app.annotations"]),
+    (
+        "^/{rules,roleRef,subjects}",
+        &["service_account.rules", "service_account"],
+    ),
     ("^/metadata/namespace", &["/app.namespace", "/app.name"]),
     ("^/metadata/name", &["", "/app.name"]),
+    // A sidecar's or init container's own values are in its table of the spec, which the
+    // section finds no better than the list.
+    ("/initContainers", &["sidecars", "init", "model"]),
     ("/image", &["image"]),
+    ("/imagePullPolicy", &["pull_policy"]),
+    ("/imagePullSecrets", &["pull_secrets"]),
     ("/command", &["command"]),
     ("/args", &["args"]),
-    ("/env", &["env", "secret_env"]),
-    ("/resources/requests/cpu", &["resources.cpu"]),
+    ("/workingDir", &["work_dir"]),
+    ("/envFrom", &["env_from"]),
+    ("/env", &["env", "secret_env", "field_env"]),
+    (
+        "/resources/requests/cpu",
+        &["resources.requests.cpu", "resources.cpu"],
+    ),
     (
         "/resources/limits/cpu",
         &["resources.cpu", "resources.cpu_limit"],
     ),
-    ("/resources/{limits,requests}/memory", &["resources.memory"]),
     (
-        "/resources/{limits,requests}/ephemeral-storage",
-        &["resources.ephemeral_storage"],
+        "/resources/requests/memory",
+        &["resources.requests.memory", "resources.memory"],
+    ),
+    ("/resources/limits/memory", &["resources.memory"]),
+    (
+        "/resources/requests/ephemeral-storage",
+        &[
+            "resources.requests.ephemeral_storage",
+            "resources.ephemeral_storage",
+        ],
+    ),
+    (
+        "/resources/limits/ephemeral-storage",
+        &["resources.ephemeral_storage", "volumes"],
     ),
     // Any other resource is the accelerator's device (a GPU, a MIG slice, TPU chips); `gpus`
     // is its count.
@@ -54,8 +84,20 @@ const FIELDS: &[(&str, &[&str])] = &[
         &["health", "runtime"],
     ),
     ("/ports", &["ports", "port", "runtime"]),
-    ("/volumeMounts", &["files", "resources.shm", "runtime"]),
-    ("/volumes", &["files", "resources.shm", "runtime"]),
+    (
+        "/volumeMounts",
+        &["volumes", "files", "resources.shm", "model", "runtime"],
+    ),
+    (
+        "/volumes",
+        &["volumes", "files", "resources.shm", "model", "runtime"],
+    ),
+    ("/securityContext", &["security"]),
+    ("/{hostNetwork,hostIPC,dnsPolicy}", &["security"]),
+    (
+        "/{serviceAccountName,automountServiceAccountToken}",
+        &["service_account"],
+    ),
     (
         "/nodeSelector",
         &["resources.accelerator", "placement", "/placement"],
@@ -107,6 +149,10 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("/completions", &["completions"]),
     ("/restartPolicy", &["restart"]),
     ("^/spec/strategy", &["rollout"]),
+    (
+        "^/spec/{behavior,advanced}",
+        &["scaling.scale_down", "scaling"],
+    ),
     ("^/spec/replicas", &["scaling", "replicas"]),
 ];
 
@@ -200,8 +246,9 @@ pub fn section(doc: &Value) -> Option<String> {
     }
 }
 
-/// The span of a dotted key path in the tree: a table's key, or a value as written. A segment
-/// `key[N]` is the Nth item of the array at `key` (`servers.api.callers[0]`).
+/// The span of a dotted key path in the tree: a table's key, or a value as written. A number
+/// picks an item of an array (`serve.sidecars.0.image`), and so does a segment `key[N]`
+/// (`servers.api.callers[0]`); an item that is a table is its span.
 pub fn find(root: &Node, path: &str) -> Option<Span> {
     let mut node = root;
     let mut span = None;
@@ -210,15 +257,21 @@ pub fn find(root: &Node, path: &str) -> Option<Span> {
             Some((k, i)) => (k, Some(i.parse::<usize>().ok()?)),
             None => (segment, None),
         };
-        let TomlValue::Table(t) = &node.value else {
-            return None;
-        };
-        let entry = t.get(key)?;
-        span = Some(match entry.node.value {
-            TomlValue::Table(_) => entry.key_span,
-            _ => entry.node.span,
-        });
-        node = &entry.node;
+        match &node.value {
+            TomlValue::Table(t) => {
+                let entry = t.get(key)?;
+                span = Some(match entry.node.value {
+                    TomlValue::Table(_) => entry.key_span,
+                    _ => entry.node.span,
+                });
+                node = &entry.node;
+            }
+            TomlValue::Array(items) if index.is_none() => {
+                node = items.get(key.parse::<usize>().ok()?)?;
+                span = Some(node.span);
+            }
+            _ => return None,
+        }
         if let Some(i) = index {
             let TomlValue::Array(items) = &node.value else {
                 return None;

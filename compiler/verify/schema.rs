@@ -27,7 +27,7 @@ struct Kind {
 }
 
 /// Every kind mlspec emits, in the order of `FILES` below.
-const KINDS: [Kind; 13] = [
+const KINDS: [Kind; 15] = [
     Kind {
         api_version: "v1",
         kind: "Namespace",
@@ -43,6 +43,14 @@ const KINDS: [Kind; 13] = [
     Kind {
         api_version: "v1",
         kind: "PersistentVolumeClaim",
+    },
+    Kind {
+        api_version: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+    },
+    Kind {
+        api_version: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
     },
     Kind {
         api_version: "v1",
@@ -100,6 +108,12 @@ macro_rules! files {
                     "../../schemas/k8s/",
                     $v,
                     "/persistentvolumeclaim-v1.json"
+                )),
+                include_str!(concat!("../../schemas/k8s/", $v, "/role-rbac-v1.json")),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/rolebinding-rbac-v1.json"
                 )),
                 include_str!(concat!("../../schemas/k8s/", $v, "/service-v1.json")),
                 include_str!(concat!(

@@ -21,6 +21,7 @@ mod memory;
 mod network;
 mod patches;
 mod place;
+mod pod;
 mod properties;
 mod robustness;
 mod schema;

@@ -494,3 +494,66 @@ fn the_traffic_reference_covers_every_key_class_and_code() {
         }
     }
 }
+
+/// docs/pod.md documents every key of the pod's tables: after each `<!-- keys:NAME -->` marker,
+/// the first column of the table lists exactly the keys of the schema's `NAME` definition (or,
+/// for `workload`, the keys a server and a job share beyond the ones README's tour lists).
+#[test]
+fn the_pod_reference_lists_every_key_of_its_tables() {
+    let doc = std::fs::read_to_string(root().join("docs/pod.md")).expect("docs/pod.md");
+    let schema = generated(false);
+    let keys = |name: &str| -> std::collections::BTreeSet<String> {
+        schema["definitions"][name]["properties"]
+            .as_object()
+            .or_else(|| {
+                schema["definitions"][name]["anyOf"]
+                    .as_array()?
+                    .iter()
+                    .find_map(|a| a["properties"].as_object())
+            })
+            .unwrap_or_else(|| panic!("no definition {name}"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let in_readme = [
+        "image",
+        "command",
+        "args",
+        "env",
+        "secret_env",
+        "files",
+        "resources",
+        "model",
+    ];
+    let mut seen = 0;
+    for part in doc.split("<!-- keys:").skip(1) {
+        let (name, rest) = part.split_once(" -->").expect("a marker");
+        let documented: std::collections::BTreeSet<String> = rest
+            .lines()
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| l.starts_with('|'))
+            .skip(2)
+            .filter_map(|row| row.split('|').nth(1))
+            .flat_map(|cell| {
+                cell.split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let expected = if name == "workload" {
+            let batch = keys("Batch");
+            keys("Serve")
+                .into_iter()
+                .filter(|k| batch.contains(k) && !in_readme.contains(&k.as_str()))
+                .collect()
+        } else {
+            keys(name)
+        };
+        assert_eq!(documented, expected, "docs/pod.md's `{name}` table");
+        seen += 1;
+    }
+    assert!(seen >= 12, "only {seen} tables in docs/pod.md");
+}

@@ -219,6 +219,45 @@ fn init_starts_a_spec_on_a_user_runtime_that_names_its_catalog() {
     assert!(stdout(&out).contains("\"bentoml\"") && stdout(&out).contains("\"intel-gaudi2\""));
 }
 
+/// A user runtime needs no `starter`: a spec on it builds, and only `init` says it has none to
+/// start from.
+#[test]
+fn a_user_runtime_without_a_starter_builds_and_init_says_why_it_cannot_start_one() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir_all(dir.path().join("platform")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("platform/runtimes.toml"),
+        "[ray]\ndescription = \"Ray Serve\"\nports = [{ name = \"http\", port = 8000 }]\nhealth = { readiness = \"/-/healthz\" }\nstartup_timeout = \"5m\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("app.toml"),
+        "[app]\nname = \"ray\"\nstdlib = \"platform\"\n\n[serve]\nimage = \"registry.example.com/ray/serve:2.0.0\"\nruntime = \"ray\"\n",
+    )
+    .expect("write");
+    let out = mlspec(dir.path(), &["build", "-A", "warnings", "app.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("path: /-/healthz"));
+    let out = mlspec(
+        dir.path(),
+        &[
+            "init",
+            "new.toml",
+            "--runtime",
+            "ray",
+            "--stdlib",
+            "platform",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no `starter`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("new.toml").exists());
+}
+
 /// A spec's provider picks the node labels its accelerator selector uses: `[app] provider`,
 /// else `--provider`, else `generic`.
 #[test]

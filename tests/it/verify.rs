@@ -269,13 +269,29 @@ const MUTATIONS: &[Mutation] = &[
         pointer: "/spec",
     },
     Mutation {
-        name: "pod using a ServiceAccount the bundle lacks",
+        // A pod runs as its workload's own account, which the bundle must then create (an
+        // account of another name is one a spec names with `service_account.name`).
+        name: "pod using its own ServiceAccount the bundle lacks",
         example: "sentiment",
-        plant: |d| {
-            at(find(d, "Deployment"), "/spec/template/spec")["serviceAccountName"] = json!("robot")
-        },
+        plant: |d| d.retain(|doc| doc["kind"] != "ServiceAccount"),
         rule: Rule::Reference,
         pointer: "/spec/template/spec/serviceAccountName",
+    },
+    Mutation {
+        name: "RoleBinding of a Role the bundle lacks",
+        example: "sentiment",
+        plant: |d| {
+            let sa = find(d, "ServiceAccount").clone();
+            d.push(json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": { "name": "sentiment", "namespace": sa["metadata"]["namespace"] },
+                "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "sentiment" },
+                "subjects": [{ "kind": "ServiceAccount", "name": "sentiment", "namespace": sa["metadata"]["namespace"] }]
+            }));
+        },
+        rule: Rule::Reference,
+        pointer: "/roleRef/name",
     },
     Mutation {
         name: "mount of a volume the pod lacks",

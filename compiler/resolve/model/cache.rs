@@ -2,16 +2,12 @@
 //! (`cache = { size, storage_class, access }`), or an existing claim (`cache = { claim }`).
 
 use super::super::check;
-use super::{Around, VOLUME};
+use super::Around;
+use crate::app::MODEL_VOLUME;
 use crate::app::{ModelVolume, NewClaim};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::model::{Cache, Model as Spec};
-use crate::spec::read::Sp;
 use crate::stdlib::ModelDefaults;
-
-/// `model.cache.access`, spelled as a spec writes it, and the Kubernetes access mode of each.
-pub const ACCESS_MODES: &[&str] = &["read-write-once", "read-write-many", "read-write-once-pod"];
-const K8S_ACCESS_MODES: [&str; 3] = ["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"];
 
 /// The volume the files are downloaded into: an emptyDir, a new claim, or an existing one.
 pub(super) fn volume(
@@ -107,8 +103,8 @@ fn new_claim(
         None => None,
     };
     let access = match &cache.access {
-        Some(sp) => access_mode(d, &format!("{}.access", p("cache")), sp)?,
-        None => default_access(defaults),
+        Some(sp) => check::access_mode(d, &format!("{}.access", p("cache")), sp)?,
+        None => check::default_access(defaults),
     };
     Some(ModelVolume::Claim {
         name: claim_name(at.workload),
@@ -123,30 +119,5 @@ fn new_claim(
 
 /// The PersistentVolumeClaim a workload's model cache gets.
 pub fn claim_name(workload: &str) -> String {
-    format!("{workload}-{VOLUME}")
-}
-
-/// The Kubernetes access mode a spec's spelling names (`read-write-many`; `ReadWriteMany` too).
-fn k8s_access(s: &str) -> Option<&'static str> {
-    let plain = s.replace('-', "");
-    ACCESS_MODES
-        .iter()
-        .position(|a| a.replace('-', "").eq_ignore_ascii_case(&plain))
-        .map(|i| K8S_ACCESS_MODES[i])
-}
-
-/// The access mode of a claim whose spec names none (`[model] access` in the defaults).
-pub(crate) fn default_access(defaults: &ModelDefaults) -> &'static str {
-    k8s_access(&defaults.access).unwrap_or(K8S_ACCESS_MODES[0])
-}
-
-pub(crate) fn access_mode(
-    d: &mut Diagnostics,
-    path: &str,
-    sp: &Sp<String>,
-) -> Option<&'static str> {
-    k8s_access(&sp.v).or_else(|| {
-        check::choice(d, path, sp, ACCESS_MODES);
-        None
-    })
+    format!("{workload}-{MODEL_VOLUME}")
 }

@@ -4,14 +4,39 @@
 
 use std::collections::BTreeMap;
 
-use super::super::workload::resolve_image;
-use crate::app::{Download, ModelVolume, SecretFile};
+use super::super::check;
+use crate::app::{ModelVolume, Resources};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::Span;
 use crate::spec::model::Model as Spec;
 use crate::spec::read::Sp;
 use crate::stdlib::{ModelDefaults, Source};
+use crate::values::quantity::Quantity;
 use crate::values::template;
+
+/// The downloader init container, before the pod around it is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    pub image: String,
+    pub pull_policy: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    /// Variable → (Secret name, key).
+    pub secret_env: BTreeMap<String, (String, String)>,
+    /// A key of a Secret mounted as a file.
+    pub secret_file: Option<SecretFile>,
+    pub resources: Resources,
+}
+
+/// A key of a Secret mounted as one file, and the variable that names its path, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretFile {
+    pub secret: String,
+    pub key: String,
+    pub path: String,
+    pub env: Option<String>,
+}
 
 /// One download: the spec's model and its URI split at `://`, the source the scheme names, and
 /// where the files go.
@@ -24,8 +49,8 @@ pub(super) struct Request<'a> {
     /// The directory the files are written to and read from.
     pub dir: &'a str,
     pub volume: &'a ModelVolume,
-    /// The Secret `model.secret` names, once checked.
-    pub secret: Option<String>,
+    /// The Secret `model.secret` names, once checked, and the key it gives (`NAME/KEY`).
+    pub secret: Option<(String, Option<String>)>,
     pub pull_policy: &'a str,
 }
 
@@ -38,7 +63,7 @@ pub(super) fn download(
     let (source, scheme, uri) = (r.source, r.scheme, r.uri);
     let location = location(d, &p("uri"), uri, scheme, r.rest, source)?;
     let image = match &r.m.image {
-        Some(sp) => resolve_image(d, &p("image"), sp),
+        Some(sp) => check::image(d, &p("image"), sp),
         None => {
             catalog_image(d, &p("uri"), uri.span, scheme, &source.image);
             source.image.clone()
@@ -77,23 +102,42 @@ pub(super) fn download(
         command = vec!["/bin/sh".to_string(), "-c".to_string()];
         args = argv;
     }
+    let keys = source.secret_env.len() + usize::from(source.secret_file.is_some());
+    if let (Some((_, Some(key))), Some(sp)) = (&secret, &r.m.secret)
+        && keys != 1
+    {
+        d.push(
+            Diagnostic::new(
+                &codes::E0110,
+                format!("`{}` names the key `{key}`, but the `{scheme}` source reads {keys} keys of its Secret", p("secret")),
+            )
+            .at(sp.span, "which of them?")
+            .help("name the Secret alone and give it the keys stdlib/sources.toml lists for this source"),
+        );
+        return None;
+    }
     let secret_env: BTreeMap<String, (String, String)> = match &secret {
-        Some(s) => source
+        Some((s, own)) => source
             .secret_env
             .iter()
-            .map(|(var, key)| (var.clone(), (s.clone(), key.clone())))
+            .map(|(var, key)| {
+                (
+                    var.clone(),
+                    (s.clone(), own.clone().unwrap_or_else(|| key.clone())),
+                )
+            })
             .collect(),
         None => BTreeMap::new(),
     };
-    let secret_file = secret.as_ref().and_then(|s| {
+    let secret_file = secret.as_ref().and_then(|(s, own)| {
         source.secret_file.as_ref().map(|f| SecretFile {
             secret: s.clone(),
-            key: f.key.clone(),
+            key: own.clone().unwrap_or_else(|| f.key.clone()),
             path: f.path.clone(),
             env: f.env.clone(),
         })
     });
-    let res = &defaults.downloader;
+    let resources = resources(d, p, r.m, r.volume, defaults);
     Some(Download {
         image,
         pull_policy: r.pull_policy.to_string(),
@@ -106,10 +150,44 @@ pub(super) fn download(
             .collect(),
         secret_env,
         secret_file,
-        cpu: res.cpu.clone(),
-        memory: res.memory.clone(),
-        ephemeral_storage: res.ephemeral_storage.clone(),
+        resources,
     })
+}
+
+/// The downloader's resources: the catalog's, more for a larger model (`downloader_large`, by
+/// the size of the volume it fills: more CPU and memory for more parallel streams), and what
+/// `model.resources` sets.
+fn resources(
+    d: &mut Diagnostics,
+    p: &dyn Fn(&str) -> String,
+    m: &Spec,
+    volume: &ModelVolume,
+    defaults: &ModelDefaults,
+) -> Resources {
+    let size = match volume {
+        ModelVolume::EmptyDir(s) => Some(s.as_str()),
+        ModelVolume::Claim { new: Some(n), .. } => Some(n.size.as_str()),
+        ModelVolume::Claim { new: None, .. } => None,
+    }
+    .and_then(|s| Quantity::parse(s).ok());
+    let base = &defaults.downloader;
+    let (mut cpu, mut memory) = (base.cpu.as_str(), base.memory.as_str());
+    for tier in &defaults.downloader_large {
+        if let (Some(size), Ok(from)) = (size, Quantity::parse(&tier.from))
+            && size >= from
+        {
+            cpu = &tier.cpu;
+            memory = &tier.memory;
+        }
+    }
+    super::super::resources::container(
+        d,
+        p("").trim_end_matches('.'),
+        m.resources.as_ref(),
+        cpu,
+        memory,
+        &base.ephemeral_storage,
+    )
 }
 
 /// The URI in the downloader's form (`location`), with the revision for sources that take one.

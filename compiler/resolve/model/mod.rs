@@ -14,11 +14,9 @@ use crate::spec::model::Model as Spec;
 use crate::spec::read::Sp;
 use crate::stdlib::{Catalog, PVC_SCHEME};
 use crate::values::suggest::suggest;
+pub use download::{Download, SecretFile};
 
-pub use cache::{ACCESS_MODES, claim_name};
-
-/// The name of the volume holding the model, in every container that mounts it.
-pub const VOLUME: &str = "model";
+pub use cache::claim_name;
 
 /// What the workload around the model says: its object name, its spec path, the directory its
 /// runtime loads models from, and the pull policy of its images.
@@ -29,7 +27,13 @@ pub struct Around<'a> {
     pub pull_policy: &'a str,
 }
 
-pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, at: &Around, m: &Spec) -> Option<Model> {
+/// The model's files and, unless they are on a claim already (`pvc://`), their downloader.
+pub fn resolve(
+    d: &mut Diagnostics,
+    catalog: &Catalog,
+    at: &Around,
+    m: &Spec,
+) -> Option<(Model, Option<Download>)> {
     let p = |k: &str| format!("{}.model.{k}", at.path);
     let uri = m.uri.as_ref()?;
     let defaults = &catalog.defaults.model;
@@ -40,10 +44,7 @@ pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, at: &Around, m: &Spec) ->
             .clone()
             .unwrap_or_else(|| defaults.path.clone()),
     };
-    let secret = m
-        .secret
-        .as_ref()
-        .and_then(|s| check::subdomain_name(d, &p("secret"), s));
+    let secret = m.secret.as_ref().and_then(|s| secret(d, &p("secret"), s));
     let Some((scheme, rest)) = uri.v.split_once("://") else {
         d.push(
             Diagnostic::new(
@@ -57,7 +58,7 @@ pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, at: &Around, m: &Spec) ->
     };
 
     if scheme == PVC_SCHEME {
-        return pvc::resolve(d, &p, m, uri, rest, path);
+        return pvc::resolve(d, &p, m, uri, rest, path).map(|m| (m, None));
     }
     let Some(source) = catalog.source(scheme) else {
         let mut diag = Diagnostic::new(
@@ -100,11 +101,35 @@ pub fn resolve(d: &mut Diagnostics, catalog: &Catalog, at: &Around, m: &Spec) ->
         },
         defaults,
     )?;
-    Some(Model {
-        path,
-        volume,
-        download: Some(download),
-    })
+    Some((
+        Model {
+            path,
+            volume,
+            downloaded: true,
+        },
+        Some(download),
+    ))
+}
+
+/// `model.secret`: a Secret's name, or `NAME/KEY` when its key is not the one the source reads.
+fn secret(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<(String, Option<String>)> {
+    match sp.v.split_once('/') {
+        None => check::subdomain_name(d, path, sp).map(|n| (n, None)),
+        Some(_) => match crate::values::names::secret_key_ref(&sp.v) {
+            Some((n, k)) => Some((n.to_string(), Some(k.to_string()))),
+            None => {
+                d.push(
+                    Diagnostic::new(
+                        &codes::E0110,
+                        format!("`{path}` must be a Secret's name, or `secret-name/key`, found {:?}", sp.v),
+                    )
+                    .at(sp.span, "not `secret-name` or `secret-name/key`")
+                    .help("the Secret name is a DNS name; the key is letters, digits, `-`, `_` or `.`"),
+                );
+                None
+            }
+        },
+    }
 }
 
 fn mount_path(d: &mut Diagnostics, path: &str, sp: &Sp<String>) -> Option<String> {
@@ -159,22 +184,29 @@ mod tests {
         (app, d)
     }
 
-    fn model(app: &Option<App>) -> &Model {
-        let w = &app
-            .as_ref()
+    fn pod(app: &Option<App>) -> &crate::app::Pod {
+        &app.as_ref()
             .expect("an app")
             .servers
             .first()
             .expect("a server")
-            .workload;
-        w.model.as_ref().expect("a model")
+            .workload
+            .pod
+    }
+
+    fn model(app: &Option<App>) -> &Model {
+        pod(app).model.as_ref().expect("a model")
+    }
+
+    fn downloader(app: &Option<App>) -> &crate::app::Container {
+        pod(app).init.first().expect("a downloader")
     }
 
     #[test]
     fn an_hf_uri_becomes_the_downloaders_form_with_its_revision() {
         let (app, d) = server("{ uri = \"hf://org/name@abc123\" }");
         assert!(!d.has_errors(), "{d:?}");
-        let args = &model(&app).download.as_ref().expect("a download").args;
+        let args = &downloader(&app).args;
         assert_eq!(args, &["hf://org/name:abc123", "/models"]);
     }
 
@@ -182,7 +214,7 @@ mod tests {
     fn an_hf_uri_without_a_revision_takes_main_and_warns() {
         let (app, d) = server("{ uri = \"hf://org/name\" }");
         assert!(d.iter().any(|x| x.code.id == "W0011"));
-        let args = &model(&app).download.as_ref().expect("a download").args;
+        let args = &downloader(&app).args;
         assert_eq!(args[0], "hf://org/name:main");
     }
 

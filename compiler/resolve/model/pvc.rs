@@ -57,7 +57,7 @@ pub(super) fn resolve(
             sub_path,
             new: None,
         },
-        download: None,
+        downloaded: false,
     })
 }
 

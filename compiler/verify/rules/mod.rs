@@ -44,7 +44,8 @@ pub fn check(objects: &[(usize, Object)], complete: bool) -> Vec<(usize, Finding
         };
         c.metadata(object);
         match object {
-            Object::Namespace(_) | Object::ServiceAccount(_) => {}
+            Object::Namespace(_) | Object::ServiceAccount(_) | Object::Role(_) => {}
+            Object::RoleBinding(o) => c.role_binding(o, &bundle),
             Object::ConfigMap(o) => c.config_map(o),
             Object::PersistentVolumeClaim(o) => c.claim(o),
             Object::Service(o) => c.service(o, &bundle),

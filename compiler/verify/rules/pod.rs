@@ -181,8 +181,11 @@ impl Check<'_> {
             {
                 self.fail(format!("{vat}/persistentVolumeClaim/claimName"), e);
             }
+            // The workload's `files` are the bundle's own ConfigMap; a ConfigMap a spec mounts
+            // by name (`volumes = [{ config_map = … }]`) is created elsewhere.
             if let Some(cm) = &v.config_map
                 && !cm.optional.unwrap_or(false)
+                && v.name == crate::app::FILES_VOLUME
             {
                 match b.config_maps.get(&(ns.to_string(), cm.name.clone())) {
                     None => self.dangling(
@@ -204,8 +207,16 @@ impl Check<'_> {
                 }
             }
         }
+        // The workload's own account (named like it) is in the bundle; an existing one a spec
+        // names (`service_account.name`) is created elsewhere.
+        let workload = t
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.as_ref())
+            .and_then(|l| l.get("app.kubernetes.io/name"));
         if let Some(sa) = spec.service_account_name.as_deref()
             && sa != "default"
+            && workload.is_none_or(|w| w == sa)
             && !b.has("ServiceAccount", ns, sa)
         {
             self.dangling(

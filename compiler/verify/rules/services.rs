@@ -85,8 +85,17 @@ impl Check<'_> {
                 );
             }
             if let Some(IntOrString::String(target)) = &p.target_port {
+                // A native sidecar (an init container that restarts always) serves too.
                 let found = pods.iter().any(|(_, _, t)| {
-                    t.spec.iter().flat_map(|s| &s.containers).any(|c| {
+                    let serving = t.spec.iter().flat_map(|s| {
+                        s.containers.iter().chain(
+                            s.init_containers
+                                .iter()
+                                .flatten()
+                                .filter(|c| c.restart_policy.as_deref() == Some("Always")),
+                        )
+                    });
+                    serving.into_iter().any(|c| {
                         c.ports
                             .iter()
                             .flatten()

@@ -224,3 +224,43 @@ impl Check<'_> {
         }
     }
 }
+
+impl Check<'_> {
+    /// A RoleBinding binds a Role and ServiceAccounts the bundle creates, in its namespace.
+    pub(super) fn role_binding(&mut self, o: &k8s_openapi::api::rbac::v1::RoleBinding, b: &Bundle) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let r = &o.role_ref;
+        if r.api_group != "rbac.authorization.k8s.io" || r.kind != "Role" {
+            self.fail(
+                "/roleRef",
+                format!(
+                    "roleRef must be a Role of rbac.authorization.k8s.io, found {} of `{}`",
+                    r.kind, r.api_group
+                ),
+            );
+        } else if !b.has("Role", ns, &r.name) {
+            self.dangling(
+                b,
+                "/roleRef/name",
+                format!("Role `{}` is not in the bundle", r.name),
+                Vec::new(),
+            );
+        }
+        for (i, s) in o.subjects.iter().flatten().enumerate() {
+            let same = s.namespace.as_deref() == Some(ns);
+            if s.kind != "ServiceAccount" || !same {
+                self.fail(
+                    format!("/subjects/{i}"),
+                    format!("a subject must be a ServiceAccount of namespace `{ns}`"),
+                );
+            } else if !b.has("ServiceAccount", ns, &s.name) {
+                self.dangling(
+                    b,
+                    format!("/subjects/{i}/name"),
+                    format!("ServiceAccount `{}` is not in the bundle", s.name),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+}

@@ -154,3 +154,36 @@ fn item_24_the_advice_for_a_plain_manifest_names_its_own_fields() {
     assert!(!err.contains("[serve."), "{err}");
     assert!(err.contains("maxReplicas"), "{err}");
 }
+
+/// A spec's workload that does not fit is advised by the keys of its own section: a
+/// `[servers.NAME]` server its own `scaling.max`, a job its `parallelism`.
+#[test]
+fn item_24_the_advice_for_a_spec_names_the_section_the_workload_comes_from() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("pools.toml"),
+        "[[pool]]\nname = \"cpu\"\ncount = 1\ncpu = \"4\"\nmemory = \"16Gi\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("app.toml"),
+        "[app]\nname = \"shop\"\n\n[servers.web]\nimage = \"nginx:1.27\"\nport = 8080\nresources = { cpu = \"3\", memory = \"1Gi\" }\nscaling = { min = 2, max = 2 }\n\n[jobs.index]\nimage = \"busybox:1.36\"\ndeadline = \"1h\"\nparallelism = 2\nresources = { cpu = \"3\", memory = \"1Gi\" }\n",
+    )
+    .expect("write");
+    let o = mlspec(
+        dir.path(),
+        &[
+            "place",
+            "-A",
+            "warnings",
+            "--inventory",
+            "pools.toml",
+            "app.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("`[servers.web.scaling] max`"), "{err}");
+    assert!(err.contains("`parallelism` in `[jobs.index]`"), "{err}");
+    assert!(!err.contains("[serve."), "{err}");
+}

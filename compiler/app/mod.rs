@@ -3,10 +3,13 @@
 //! `App` has no spans and no options left to interpret: every default is filled in from the
 //! catalog and every value is parsed and valid. Generators read only this.
 
+mod pod;
+
 use std::collections::BTreeMap;
 
 pub mod traffic;
 
+pub use pod::*;
 pub use traffic::{Flow, Peer, Scope};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,134 +33,6 @@ pub struct App {
     pub flows: Vec<Flow>,
 }
 
-/// What every pod-bearing workload has.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Workload {
-    /// Object name (`sentiment`, `sentiment-retrain`) and `app.kubernetes.io/name`.
-    pub name: String,
-    /// `app.kubernetes.io/component`.
-    pub component: String,
-    pub container: String,
-    pub image: String,
-    pub pull_policy: String,
-    pub command: Vec<String>,
-    pub args: Vec<String>,
-    pub env: BTreeMap<String, String>,
-    /// Variable → (Secret name, key).
-    pub secret_env: BTreeMap<String, (String, String)>,
-    /// Files served from the workload's ConfigMap: key → (mount path, content).
-    pub files: BTreeMap<String, (String, String)>,
-    pub resources: Resources,
-    /// Writable emptyDirs on the read-only root filesystem, by volume name.
-    pub volumes: Vec<Volume>,
-    /// Size of a memory-backed /dev/shm, when one is mounted.
-    pub shm: Option<String>,
-    /// The model's files (`model = { uri = … }`), when the spec names a source.
-    pub model: Option<Model>,
-    pub scheduling: Scheduling,
-    pub security: Security,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Resources {
-    pub cpu: String,
-    pub memory: String,
-    pub ephemeral_storage: Option<String>,
-    /// Extended resource name → whole count (`nvidia.com/gpu` → 1).
-    pub devices: BTreeMap<String, i64>,
-    /// Whether the CPU request is also the limit (the default).
-    pub cpu_limit: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Volume {
-    pub name: String,
-    pub path: String,
-    pub size: String,
-}
-
-/// Where a workload's model files come from and where its containers see them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Model {
-    /// The directory the containers mount the files at (read-only for the workload).
-    pub path: String,
-    pub volume: ModelVolume,
-    /// The init container that fetches the files; `None` when they are on a claim already.
-    pub download: Option<Download>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ModelVolume {
-    /// An emptyDir with this sizeLimit, filled at every pod start.
-    EmptyDir(String),
-    /// A PersistentVolumeClaim: `new` when the bundle creates it (`cache = { size, … }`), else
-    /// an existing one; `sub_path` is the folder of a `pvc://CLAIM/PATH`.
-    Claim {
-        name: String,
-        sub_path: Option<String>,
-        new: Option<NewClaim>,
-    },
-}
-
-/// A PersistentVolumeClaim the bundle creates as a model cache.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewClaim {
-    pub size: String,
-    pub storage_class: Option<String>,
-    /// `ReadWriteOnce`, `ReadWriteMany` or `ReadWriteOncePod`.
-    pub access: String,
-}
-
-/// The downloader init container.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Download {
-    pub image: String,
-    pub pull_policy: String,
-    pub command: Vec<String>,
-    pub args: Vec<String>,
-    pub env: BTreeMap<String, String>,
-    /// Variable → (Secret name, key).
-    pub secret_env: BTreeMap<String, (String, String)>,
-    /// A key of a Secret mounted as a file.
-    pub secret_file: Option<SecretFile>,
-    pub cpu: String,
-    pub memory: String,
-    pub ephemeral_storage: String,
-}
-
-/// A key of a Secret mounted as one file, and the variable that names its path, if any.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecretFile {
-    pub secret: String,
-    pub key: String,
-    pub path: String,
-    pub env: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Scheduling {
-    pub node_selector: BTreeMap<String, String>,
-    pub tolerations: Vec<Toleration>,
-    pub priority_class: Option<String>,
-    pub runtime_class: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Toleration {
-    pub key: Option<String>,
-    /// "Exists" or "Equal".
-    pub operator: String,
-    pub value: Option<String>,
-    pub effect: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Security {
-    pub run_as_user: i64,
-    pub run_as_group: i64,
-    pub fs_group: i64,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Server {
     /// What the spec calls the server: the app's name for `[serve]`, `NAME` for
@@ -166,11 +41,11 @@ pub struct Server {
     /// Its spec path, for messages: `serve` or `servers.NAME`.
     pub path: String,
     pub workload: Workload,
+    /// The ports the Service publishes: the main container's, then its sidecars'.
     pub ports: Vec<Port>,
     /// The Service in front of the server.
     pub service: Service,
     pub replicas: Replicas,
-    pub probes: Probes,
     pub rollout: Rollout,
     pub ingress: Option<Ingress>,
     /// `[serve.route]`: a Gateway API HTTPRoute instead of an Ingress.
@@ -313,6 +188,7 @@ pub enum Replicas {
         min: i32,
         max: i32,
         target: Target,
+        scale_down: Option<ScaleDown>,
     },
     /// A KEDA ScaledObject (KEDA owns the HPA); `min` may be 0.
     Keda {
@@ -380,6 +256,17 @@ pub struct Keda {
     pub polling_seconds: i32,
     pub cooldown_seconds: i32,
     pub triggers: Vec<Trigger>,
+    /// How fast the HPA KEDA makes removes pods.
+    pub scale_down: Option<ScaleDown>,
+}
+
+/// `[serve.scaling.scale_down]`: the autoscaler's scale-down behaviour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleDown {
+    /// How long the load must stay low before pods are removed.
+    pub stabilization_seconds: Option<i32>,
+    /// At most this many pods (or percent of them) removed per period of seconds.
+    pub max: Option<(IntOrPercent, i32)>,
 }
 
 /// One KEDA trigger. Scale-to-zero happens when every trigger is inactive.
@@ -411,32 +298,6 @@ pub struct Route {
     pub proxy_namespace: Option<String>,
     pub hostnames: Vec<String>,
     pub path: String,
-}
-
-/// How the kubelet decides to restart the server.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Liveness {
-    /// An HTTP path of its own.
-    Http(String),
-    /// The port accepts connections. Used when the only HTTP check is the readiness one: a
-    /// liveness probe that fails whenever readiness does would restart a server that is merely
-    /// busy or still loading (kube-score's pod-probes-identical).
-    Tcp,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Probes {
-    /// Named container port the probes use.
-    pub port: String,
-    pub readiness: Option<String>,
-    pub liveness: Option<Liveness>,
-    /// Startup probe path and its failure threshold (budget / period).
-    pub startup: Option<(String, i32)>,
-    pub period_seconds: i32,
-    pub timeout_seconds: i32,
-    pub readiness_failure_threshold: i32,
-    pub liveness_failure_threshold: i32,
-    pub liveness_period_seconds: i32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
