@@ -70,6 +70,9 @@ pub struct Group {
     pub size: i32,
     /// The ports the pods of a group reach each other on: (number, last number of a range).
     pub ports: Vec<(i32, Option<i32>)>,
+    /// The workers' own command line, when they run something else than the leader (a Ray
+    /// worker joining the leader's Ray head); `None`: the leader's container as it is.
+    pub worker_command: Option<Vec<String>>,
 }
 
 impl Server {

@@ -24,6 +24,10 @@ pub fn generate(app: &App, s: &Server) -> Option<LeaderWorkerSet> {
     let mut plain = w.clone();
     plain.pod.main.ports.clear();
     plain.pod.main.probes = Default::default();
+    if let Some(command) = &g.worker_command {
+        plain.pod.main.command = command.clone();
+        plain.pod.main.args.clear();
+    }
     let mut worker = deployment::server_template(app, s, &plain);
     // No Service sends them requests to drain (no preStop sleep), and they serve no metrics (no
     // scrape annotations).
@@ -173,6 +177,46 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn vllm_groups_start_ray_and_pin_its_ports() {
+        let (objects, d) = compile_and_json(
+            "[app]\nname = \"big\"\n[serve]\nimage = \"vllm/vllm-openai:v0.8.5\"\nruntime = \"vllm\"\nmodel_name = \"org/model\"\nargs = [\"--tensor-parallel-size\", \"2\", \"--pipeline-parallel-size\", \"2\"]\nresources = { accelerator = \"nvidia-l4\", gpus = 2, shm = \"4Gi\" }\n[serve.group]\nsize = 2\n",
+        );
+        assert!(!d.iter().any(|x| x.code.id.starts_with('E')), "{d:?}");
+        let t = &find(&objects, "LeaderWorkerSet")["spec"]["leaderWorkerTemplate"];
+        let leader = &t["leaderTemplate"]["spec"]["containers"][0];
+        let worker = &t["workerTemplate"]["spec"]["containers"][0];
+        let script = |c: &Value| c["command"][2].as_str().unwrap_or_default().to_string();
+        assert!(
+            script(leader).contains("leader --ray_cluster_size=$(LWS_GROUP_SIZE)")
+                && script(leader).ends_with("&& exec \"$@\""),
+            "{leader}"
+        );
+        assert_eq!(leader["command"][4], "python3");
+        assert_eq!(leader["args"][0], "--port");
+        assert!(
+            script(worker).contains("worker --ray_address=$(LWS_LEADER_ADDRESS)"),
+            "{worker}"
+        );
+        assert!(worker.get("args").is_none(), "{worker}");
+        let np = find(&objects, "NetworkPolicy");
+        let ports = &np["spec"]["ingress"][1]["ports"];
+        assert_eq!(ports[0]["port"], 6379);
+        assert_eq!(
+            (ports[2]["port"].as_i64(), ports[2]["endPort"].as_i64()),
+            (Some(10002), Some(19999))
+        );
+    }
+
+    fn compile_and_json(spec: &str) -> (Vec<Value>, crate::diagnostics::Diagnostics) {
+        let (objects, d) = compile_str(spec);
+        let objects = objects
+            .iter()
+            .map(|o| serde_json::to_value(o).expect("json"))
+            .collect();
+        (objects, d)
     }
 
     #[test]

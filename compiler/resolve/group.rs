@@ -50,7 +50,7 @@ pub fn resolve<'r>(
             )
             .at(span, "serves from one pod")
             .also(g.span, "a group of pods")
-            .help("use a runtime with a `group` preset (`sglang`), or add one to your catalog (stdlib/runtimes.toml `[NAME.group]`)"),
+            .help("use a runtime with a `group` preset (`sglang`, `vllm`), or add one to your catalog (stdlib/runtimes.toml `[NAME.group]`)"),
         );
         return None;
     };
@@ -63,6 +63,8 @@ pub fn resolve<'r>(
         Group {
             size: size.v,
             ports,
+            // Filled by the caller, which has the runtime's placeholders.
+            worker_command: None,
         },
         preset,
     ))

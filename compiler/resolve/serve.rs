@@ -64,13 +64,29 @@ pub fn resolve(
         health: s.health.as_ref(),
     };
     let mut wl = pod::resolve(d, catalog, id, &s.container, main, base);
-    let group = super::group::resolve(d, at, s, runtime).map(|(group, preset)| {
-        // The flags that join a group follow the runtime's, which a `command` drops too.
+    let group = super::group::resolve(d, at, s, runtime).map(|(mut group, preset)| {
+        // The preset's flags and commands join a group; a spec's `command` replaces them, as it
+        // replaces the runtime's.
         if s.container.command.is_none() {
-            wl.pod
-                .main
-                .args
-                .extend(preset.args.iter().map(|a| fill.apply(a)));
+            let main = &mut wl.pod.main;
+            main.args.extend(preset.args.iter().map(|a| fill.apply(a)));
+            if !preset.leader_command.is_empty() {
+                // The leader's command runs the runtime's command line after its own start.
+                let line = std::mem::take(&mut main.command);
+                main.args.splice(0..0, line);
+                main.command = preset
+                    .leader_command
+                    .iter()
+                    .map(|a| fill.apply(a))
+                    .collect();
+            }
+            group.worker_command = (!preset.worker_command.is_empty()).then(|| {
+                preset
+                    .worker_command
+                    .iter()
+                    .map(|a| fill.apply(a))
+                    .collect()
+            });
         }
         group
     });

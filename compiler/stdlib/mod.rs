@@ -301,6 +301,13 @@ pub struct RuntimeGroup {
     /// kubelet from the variables the LeaderWorkerSet sets).
     #[serde(default)]
     pub args: Vec<String>,
+    /// The leader's command, in place of the runtime's: it starts what the group needs and then
+    /// runs the runtime's command line, which follows as its arguments (`exec "$@"`).
+    #[serde(default)]
+    pub leader_command: Vec<String>,
+    /// The workers' whole command line, when they do not run the server (a Ray worker).
+    #[serde(default)]
+    pub worker_command: Vec<String>,
     /// The ports the pods of a group listen on for each other, by name; `end_port` makes a
     /// range (NCCL's sockets bind ephemeral ports).
     pub ports: Vec<GroupPort>,
