@@ -453,6 +453,42 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
             );
         }
     }
+    if let Some(g) = &r.group {
+        out.check(
+            "group.ports",
+            nonempty(&g.ports, "port"),
+            "the NetworkPolicy admits a group's pods to each other on these ports only",
+        );
+        out.unique(
+            "group.ports",
+            g.ports
+                .iter()
+                .map(|p| (p.name.as_str(), p.port.to_string())),
+            "a name or a number",
+            "each port the pods of a group talk on has a name and a number of its own",
+        );
+        for p in &g.ports {
+            out.check(
+                "group.ports",
+                port_name(&p.name),
+                "port names are IANA service names: at most 15 lowercase letters, digits and '-'",
+            );
+            let bad = if p.port == 0 {
+                Some("port 0 is not a port".to_string())
+            } else {
+                p.end_port
+                    .filter(|e| *e < p.port)
+                    .map(|e| format!("`end_port` {e} is below `port` {}", p.port))
+            };
+            if let Some(e) = bad {
+                out.check(
+                    "group.ports",
+                    Err(e),
+                    "ports are 1 to 65535; a range runs from `port` up to `end_port`",
+                );
+            }
+        }
+    }
     for path in [&r.health.readiness, &r.health.liveness, &r.health.startup]
         .into_iter()
         .flatten()
@@ -726,6 +762,23 @@ mod tests {
         let mut r = c.runtime("vllm").expect("vllm").clone();
         r.starter = None;
         assert_eq!(runtime("mine", &r, &c), Vec::new());
+    }
+
+    #[test]
+    fn a_group_preset_needs_valid_ports() {
+        let c = Catalog::builtin().expect("catalog");
+        let mut r = c.runtime("sglang").expect("sglang").clone();
+        assert!(runtime("mine", &r, &c).is_empty());
+        let g = r.group.as_mut().expect("a group preset");
+        g.ports[1].end_port = Some(1);
+        g.ports.push(g.ports[0].clone());
+        let problems = runtime("mine", &r, &c);
+        let text = format!("{problems:?}");
+        assert!(
+            text.contains("below `port`") && text.contains("group.ports"),
+            "{text}"
+        );
+        assert!(problems.len() >= 2, "{problems:?}");
     }
 
     #[test]

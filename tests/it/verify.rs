@@ -530,6 +530,13 @@ const MUTATIONS: &[Mutation] = &[
         rule: Rule::Reference,
         pointer: "/spec/selector",
     },
+    Mutation {
+        name: "a NetworkPolicy port range that ends below its start",
+        example: "sglang-two-nodes",
+        plant: |d| at(find(d, "NetworkPolicy"), "/spec/ingress/1/ports/1")["endPort"] = json!(100),
+        rule: Rule::Api,
+        pointer: "/spec/ingress/1/ports/1/endPort",
+    },
 ];
 
 #[test]
