@@ -24,17 +24,13 @@ pub fn generate(app: &App, s: &Server) -> Service {
     let ports = svc
         .ports
         .iter()
-        .map(|p| ServicePort {
-            name: Some(p.name.clone()),
-            port: p.port,
-            target_port: Some(if sidecar(&p.name) {
+        .map(|p| {
+            let target = if sidecar(&p.name) {
                 IntOrString::Int(p.target)
             } else {
                 IntOrString::String(p.name.clone())
-            }),
-            protocol: Some("TCP".to_string()),
-            app_protocol: p.app_protocol.clone(),
-            ..Default::default()
+            };
+            port(&p.name, p.port, target, &p.app_protocol)
         })
         .collect();
     let mut meta = labels::meta(app, &svc.name, &w.name, &w.component);
@@ -77,25 +73,45 @@ pub fn headless_server(app: &App, s: &Server) -> Option<Service> {
     let ports = s
         .ports
         .iter()
-        .map(|p| ServicePort {
-            name: Some(p.name.clone()),
-            port: p.port,
-            target_port: Some(IntOrString::String(p.name.clone())),
-            protocol: Some("TCP".to_string()),
-            app_protocol: p.app_protocol.clone(),
-            ..Default::default()
+        .map(|p| {
+            let target = IntOrString::String(p.name.clone());
+            port(&p.name, p.port, target, &p.app_protocol)
         })
         .collect();
     Some(Service {
         metadata: labels::meta(app, &st.service, &w.name, &w.component),
         spec: Some(ServiceSpec {
-            cluster_ip: Some("None".to_string()),
-            selector: Some(labels::selector(app, &w.name)),
             ports: Some(ports),
-            ..Default::default()
+            ..headless_spec(app, &w.name)
         }),
         ..Default::default()
     })
+}
+
+/// One TCP port of a Service.
+fn port(
+    name: &str,
+    number: i32,
+    target: IntOrString,
+    app_protocol: &Option<String>,
+) -> ServicePort {
+    ServicePort {
+        name: Some(name.to_string()),
+        port: number,
+        target_port: Some(target),
+        protocol: Some("TCP".to_string()),
+        app_protocol: app_protocol.clone(),
+        ..Default::default()
+    }
+}
+
+/// A Service without a cluster IP that selects a workload's pods: DNS names for each of them.
+fn headless_spec(app: &App, workload: &str) -> ServiceSpec {
+    ServiceSpec {
+        cluster_ip: Some("None".to_string()),
+        selector: Some(labels::selector(app, workload)),
+        ..Default::default()
+    }
 }
 
 /// A multi-host slice's headless Service: no cluster IP, no ports, selecting the job's pods, so
@@ -110,10 +126,8 @@ pub fn headless(app: &App, b: &Batch) -> Option<Service> {
     Some(Service {
         metadata: labels::meta(app, &w.name, &w.name, &w.component),
         spec: Some(ServiceSpec {
-            cluster_ip: Some("None".to_string()),
-            selector: Some(labels::selector(app, &w.name)),
             publish_not_ready_addresses: Some(true),
-            ..Default::default()
+            ..headless_spec(app, &w.name)
         }),
         ..Default::default()
     })

@@ -235,6 +235,36 @@ pub fn ties(
     })
 }
 
+/// A table of workloads by moment, headed `title`, each cell `cell` of the moment's tally.
+fn moments_table(
+    s: &mut String,
+    title: &str,
+    workloads: &[&WorkloadReport],
+    cell: impl Fn(&Tally) -> String,
+) {
+    let width = workloads
+        .iter()
+        .map(|w| w.workload.len())
+        .max()
+        .unwrap_or(8)
+        .max(title.len());
+    let _ = writeln!(
+        s,
+        "\n{title:<width$} {:>9} {:>9} {:>9}",
+        "steady", "max", "surge"
+    );
+    for w in workloads {
+        let _ = writeln!(
+            s,
+            "{:<width$} {:>9} {:>9} {:>9}",
+            w.workload,
+            cell(&w.moments[0]),
+            cell(&w.moments[1]),
+            cell(&w.moments[2])
+        );
+    }
+}
+
 impl Report {
     /// Every pod fits at max (whichever of equally scored nodes the scheduler picks), and no
     /// rollout would stall.
@@ -374,29 +404,10 @@ impl Report {
                 "\nthe rolling update stalls: a surge pod cannot fit and maxUnavailable is 0 (set maxUnavailable ≥ 1, use Recreate, or add spare capacity)"
             );
         }
-        let width = self
-            .workloads
-            .iter()
-            .map(|w| w.workload.len())
-            .max()
-            .unwrap_or(8)
-            .max(8);
-        let _ = writeln!(
-            s,
-            "\n{:<width$} {:>9} {:>9} {:>9}",
-            "workload", "steady", "max", "surge"
-        );
-        for w in &self.workloads {
-            let cell = |t: &Tally| format!("{}/{}", t.placed, t.pods);
-            let _ = writeln!(
-                s,
-                "{:<width$} {:>9} {:>9} {:>9}",
-                w.workload,
-                cell(&w.moments[0]),
-                cell(&w.moments[1]),
-                cell(&w.moments[2])
-            );
-        }
+        let all: Vec<&WorkloadReport> = self.workloads.iter().collect();
+        moments_table(&mut s, "workload", &all, |t| {
+            format!("{}/{}", t.placed, t.pods)
+        });
         self.groups_text(&mut s);
         self.nodes_text(&mut s);
         if let Some(h) = &self.hint {
@@ -416,28 +427,9 @@ impl Report {
         if gangs.is_empty() {
             return;
         }
-        let width = gangs
-            .iter()
-            .map(|w| w.workload.len())
-            .max()
-            .unwrap_or(8)
-            .max(15);
-        let _ = writeln!(
-            s,
-            "\n{:<width$} {:>9} {:>9} {:>9}",
-            "groups (whole)", "steady", "max", "surge"
-        );
-        for w in &gangs {
-            let cell = |t: &Tally| format!("{}/{}", t.groups_whole, t.groups);
-            let _ = writeln!(
-                s,
-                "{:<width$} {:>9} {:>9} {:>9}",
-                w.workload,
-                cell(&w.moments[0]),
-                cell(&w.moments[1]),
-                cell(&w.moments[2])
-            );
-        }
+        moments_table(s, "groups (whole)", &gangs, |t| {
+            format!("{}/{}", t.groups_whole, t.groups)
+        });
         for w in &gangs {
             for (k, (name, t)) in MOMENTS.iter().zip(&w.moments).enumerate() {
                 // Gangs add no surge pods here: surge repeats max.

@@ -46,18 +46,36 @@ impl Check<'_> {
         }
     }
 
+    /// What a Deployment and a StatefulSet share: a selector of their template's pods and a
+    /// replica count not below 0.
+    fn replicated(
+        &mut self,
+        selector: &LabelSelector,
+        template: &PodTemplateSpec,
+        replicas: Option<i32>,
+    ) {
+        self.selector_matches_template("/spec/selector", selector, "/spec/template", template);
+        if replicas.is_some_and(|r| r < 0) {
+            self.fail("/spec/replicas", "replicas is negative");
+        }
+    }
+
+    /// A field that takes one of a few words: `value`, if set, must be one of `allowed`.
+    fn one_of(&mut self, at: &str, field: &str, value: Option<&str>, allowed: &[&str]) {
+        if let Some(v) = value
+            && !allowed.contains(&v)
+        {
+            self.fail(
+                at,
+                format!("{field} `{v}` is not one of {}", allowed.join(", ")),
+            );
+        }
+    }
+
     pub(super) fn deployment(&mut self, o: &k8s_openapi::api::apps::v1::Deployment, b: &Bundle) {
         let Some(spec) = &o.spec else { return };
         let ns = o.metadata.namespace.as_deref().unwrap_or_default();
-        self.selector_matches_template(
-            "/spec/selector",
-            &spec.selector,
-            "/spec/template",
-            &spec.template,
-        );
-        if spec.replicas.is_some_and(|r| r < 0) {
-            self.fail("/spec/replicas", "replicas is negative");
-        }
+        self.replicated(&spec.selector, &spec.template, spec.replicas);
         if let Some(ru) = spec
             .strategy
             .as_ref()
@@ -84,34 +102,21 @@ impl Check<'_> {
     pub(super) fn stateful_set(&mut self, o: &k8s_openapi::api::apps::v1::StatefulSet, b: &Bundle) {
         let Some(spec) = &o.spec else { return };
         let ns = o.metadata.namespace.as_deref().unwrap_or_default();
-        self.selector_matches_template(
-            "/spec/selector",
-            &spec.selector,
-            "/spec/template",
-            &spec.template,
+        self.replicated(&spec.selector, &spec.template, spec.replicas);
+        self.one_of(
+            "/spec/podManagementPolicy",
+            "podManagementPolicy",
+            spec.pod_management_policy.as_deref(),
+            &["OrderedReady", "Parallel"],
         );
-        if spec.replicas.is_some_and(|r| r < 0) {
-            self.fail("/spec/replicas", "replicas is negative");
-        }
-        if let Some(p) = spec.pod_management_policy.as_deref()
-            && !["OrderedReady", "Parallel"].contains(&p)
-        {
-            self.fail(
-                "/spec/podManagementPolicy",
-                format!("podManagementPolicy `{p}` is neither OrderedReady nor Parallel"),
-            );
-        }
-        if let Some(t) = spec
-            .update_strategy
-            .as_ref()
-            .and_then(|u| u.type_.as_deref())
-            && !["RollingUpdate", "OnDelete"].contains(&t)
-        {
-            self.fail(
-                "/spec/updateStrategy/type",
-                format!("updateStrategy `{t}` is neither RollingUpdate nor OnDelete"),
-            );
-        }
+        self.one_of(
+            "/spec/updateStrategy/type",
+            "updateStrategy",
+            spec.update_strategy
+                .as_ref()
+                .and_then(|u| u.type_.as_deref()),
+            &["RollingUpdate", "OnDelete"],
+        );
         if let Some(name) = spec.service_name.as_deref().filter(|n| !n.is_empty()) {
             match b.services.get(&(ns.to_string(), name.to_string())) {
                 None => self.dangling(
@@ -188,14 +193,12 @@ impl Check<'_> {
         if o.spec.replicas.is_some_and(|r| r < 0) {
             self.fail("/spec/replicas", "replicas is negative");
         }
-        if let Some(p) = t.restart_policy.as_deref()
-            && !["RecreateGroupOnPodRestart", "None"].contains(&p)
-        {
-            self.fail(
-                "/spec/leaderWorkerTemplate/restartPolicy",
-                format!("restartPolicy `{p}` is neither RecreateGroupOnPodRestart nor None"),
-            );
-        }
+        self.one_of(
+            "/spec/leaderWorkerTemplate/restartPolicy",
+            "restartPolicy",
+            t.restart_policy.as_deref(),
+            &["RecreateGroupOnPodRestart", "None"],
+        );
         if let Some(leader) = &t.leader_template {
             self.pod(
                 "/spec/leaderWorkerTemplate/leaderTemplate",
