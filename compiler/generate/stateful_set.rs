@@ -138,6 +138,41 @@ mod tests {
     }
 
     #[test]
+    fn a_model_cache_becomes_a_claim_per_replica() {
+        let (objects, d) = compile_str(
+            "[app]\nname = \"llm\"\n[serve]\nimage = \"vllm/vllm-openai:v0.6.3\"\nruntime = \"vllm\"\nmodel_name = \"qwen\"\nmodel = { uri = \"hf://Qwen/Qwen2.5-0.5B-Instruct@7ae557604adf67be50417f59c2c2f167def9a775\", cache = { size = \"40Gi\" } }\nscaling = { replicas = 2 }\nresources = { accelerator = \"nvidia-l4\" }\n[serve.state]\n",
+        );
+        assert!(!d.has_errors(), "{d:?}");
+        assert!(!d.iter().any(|x| x.code.id == "E0151"), "{d:?}");
+        let objects: Vec<Value> = objects
+            .iter()
+            .map(|o| serde_json::to_value(o).expect("json"))
+            .collect();
+        assert!(
+            objects.iter().all(|o| o["kind"] != "PersistentVolumeClaim"),
+            "no shared claim"
+        );
+        let set = objects
+            .iter()
+            .find(|o| o["kind"] == "StatefulSet")
+            .expect("a StatefulSet");
+        let claim = &set["spec"]["volumeClaimTemplates"][0];
+        assert_eq!(claim["metadata"]["name"], "model");
+        assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "40Gi");
+        let pod = &set["spec"]["template"]["spec"];
+        let volumes = pod["volumes"].as_array().expect("volumes");
+        assert!(volumes.iter().all(|v| v["name"] != "model"), "{volumes:?}");
+        let init = &pod["initContainers"][0]["volumeMounts"];
+        assert!(
+            init.as_array()
+                .expect("mounts")
+                .iter()
+                .any(|m| m["name"] == "model"),
+            "the downloader fills the replica's claim: {init}"
+        );
+    }
+
+    #[test]
     fn claims_need_a_path_of_their_own_and_an_absolute_one() {
         for (claim, code) in [
             ("{ name = \"x\", path = \"/tmp\", size = \"1Gi\" }", "E0130"),

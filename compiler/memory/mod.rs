@@ -617,7 +617,8 @@ fn download(
         },
         ModelVolume::Claim {
             new: Some(claim), ..
-        } => {
+        }
+        | ModelVolume::PerReplica(claim) => {
             let span = spec_model
                 .cache
                 .as_ref()

@@ -2,7 +2,7 @@
 //! per replica, each mounted where no other volume is.
 
 use super::check;
-use crate::app::{Claim, Mount, NewClaim, State, Workload};
+use crate::app::{Claim, MODEL_VOLUME, ModelVolume, Mount, NewClaim, State, Workload};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::Serve;
 use crate::spec::read::Sp;
@@ -76,7 +76,7 @@ pub fn resolve(
             );
         }
     }
-    let claims = claims(d, catalog, at, st, w);
+    let mut claims = claims(d, catalog, at, st, w);
     // The StatefulSet controller adds each claim to the pod as a volume of its name.
     let mounts = &mut w.pod.main.mounts;
     mounts.extend(claims.iter().map(|c| Mount {
@@ -86,6 +86,26 @@ pub fn resolve(
         read_only: false,
     }));
     mounts.sort_by(|a, b| a.path.cmp(&b.path));
+    // A model cache the bundle would create (`cache = { size }`) becomes a claim per replica:
+    // one claim that every replica mounts would need read-write-many storage (E0151), and each
+    // replica's own keeps its download across restarts. Its mounts stay as they are.
+    if let Some(m) = w.pod.model.as_mut()
+        && let ModelVolume::Claim {
+            new: Some(c),
+            sub_path: None,
+            ..
+        } = &m.volume
+    {
+        let c = c.clone();
+        w.pod.volumes.retain(|v| v.name != MODEL_VOLUME);
+        claims.push(Claim {
+            name: MODEL_VOLUME.to_string(),
+            path: m.path.clone(),
+            claim: c.clone(),
+        });
+        claims.sort_by(|a, b| a.name.cmp(&b.name));
+        m.volume = ModelVolume::PerReplica(c);
+    }
     Some(State {
         pod_management: pod_management.to_string(),
         service: format!("{}{}", w.name, defaults.headless_suffix),
