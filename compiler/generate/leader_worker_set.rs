@@ -220,6 +220,18 @@ mod tests {
     }
 
     #[test]
+    fn a_pods_patch_reaches_the_leader_and_the_workers() {
+        let (objects, d) = build(
+            "resources = { accelerator = \"nvidia-l4\" }\n[serve.group]\nsize = 2\n[patches.p]\npods = \"serve\"\nmerge.spec.priorityClassName = \"inference\"\n",
+        );
+        assert!(!d.has_errors(), "{d:?}");
+        let t = &find(&objects, "LeaderWorkerSet")["spec"]["leaderWorkerTemplate"];
+        for role in ["leaderTemplate", "workerTemplate"] {
+            assert_eq!(t[role]["spec"]["priorityClassName"], "inference", "{role}");
+        }
+    }
+
+    #[test]
     fn a_group_and_a_state_conflict() {
         let (_, d) = build(
             "[serve.group]\nsize = 2\n[serve.state]\nclaims = [{ name = \"data\", path = \"/data\", size = \"1Gi\" }]\n",
