@@ -24,6 +24,15 @@ pub const ALL: &[Kind] = &[
     kind("RoleBinding", "rbac.authorization.k8s.io/v1", &[]),
     kind("Service", "v1", &[]),
     kind("Deployment", "apps/v1", &["/spec/template"]),
+    kind("StatefulSet", "apps/v1", &["/spec/template"]),
+    kind(
+        "LeaderWorkerSet",
+        "leaderworkerset.x-k8s.io/v1",
+        &[
+            "/spec/leaderWorkerTemplate/leaderTemplate",
+            "/spec/leaderWorkerTemplate/workerTemplate",
+        ],
+    ),
     kind("HorizontalPodAutoscaler", "autoscaling/v2", &[]),
     kind("ScaledObject", "keda.sh/v1alpha1", &[]),
     kind("PodDisruptionBudget", "policy/v1", &[]),
@@ -81,10 +90,15 @@ mod tests {
         for (i, k) in ALL.iter().enumerate() {
             assert_eq!(usize::from(rank(k.name)), i, "{}", k.name);
             for t in k.templates {
-                assert!(t.starts_with("/spec/") && t.ends_with("/template"), "{t}");
+                let last = t.rsplit('/').next().unwrap_or_default();
+                assert!(
+                    t.starts_with("/spec/")
+                        && ["template", "leaderTemplate", "workerTemplate"].contains(&last),
+                    "{t}"
+                );
             }
         }
-        assert_eq!(rank("StatefulSet"), u8::MAX);
+        assert_eq!(rank("DaemonSet"), u8::MAX);
         assert!(templates("Service").is_empty());
     }
 }

@@ -307,6 +307,20 @@ const RULES: &[(&str, &[Source])] = &[
     ("^/spec/progressDeadlineSeconds", &[Defaults("serve")]),
     ("^/spec/revisionHistoryLimit", &[Defaults("serve")]),
     ("^/spec/strategy", &[Spec("rollout"), Defaults("serve")]),
+    // A stateful server: its headless Service, start order and claims.
+    (
+        "kind:StatefulSet ^/spec/{serviceName,podManagementPolicy}",
+        &[Spec("state.start"), Spec("state"), Defaults("state")],
+    ),
+    ("kind:StatefulSet ^/spec/updateStrategy", &[Spec("state")]),
+    (
+        "kind:StatefulSet ^/spec/volumeClaimTemplates",
+        &[Spec("state.claims"), Defaults("model")],
+    ),
+    (
+        "kind:Service ^/spec/clusterIP",
+        &[Spec("state"), Spec("hosts"), Spec("slices")],
+    ),
     (
         "^/spec/replicas",
         &[

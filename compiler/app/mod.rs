@@ -57,6 +57,55 @@ pub struct Server {
     pub pre_stop_sleep_seconds: i64,
     /// The Prometheus endpoint the runtime serves, if any.
     pub metrics: Option<Metrics>,
+    /// `[serve.state]`: a StatefulSet with a claim per replica, instead of a Deployment.
+    pub state: Option<State>,
+    /// `[serve.group]`: a LeaderWorkerSet whose replicas are groups of pods on several nodes.
+    pub group: Option<Group>,
+}
+
+/// A server over several nodes: each replica a group of `size` pods, a leader that serves and
+/// workers that run the same container without its ports and probes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub size: i32,
+    /// The ports the pods of a group reach each other on: (number, last number of a range).
+    pub ports: Vec<(i32, Option<i32>)>,
+    /// The workers' own command line, when they run something else than the leader (a Ray
+    /// worker joining the leader's Ray head); `None`: the leader's container as it is.
+    pub worker_command: Option<Vec<String>>,
+}
+
+impl Server {
+    /// The kind of the object that runs the server's pods, which autoscalers target:
+    /// `(apiVersion, kind)`.
+    pub fn controller(&self) -> (&'static str, &'static str) {
+        match (&self.state, &self.group) {
+            (_, Some(_)) => ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"),
+            (Some(_), None) => ("apps/v1", "StatefulSet"),
+            (None, None) => ("apps/v1", "Deployment"),
+        }
+    }
+}
+
+/// A server whose replicas keep their own state: a StatefulSet, its headless Service and a
+/// claim per replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// `podManagementPolicy`: `Parallel` or `OrderedReady`.
+    pub pod_management: String,
+    /// The headless Service that gives each replica a DNS name (the StatefulSet's
+    /// `serviceName`).
+    pub service: String,
+    /// One volumeClaimTemplate each, by name.
+    pub claims: Vec<Claim>,
+}
+
+/// A claim every replica gets, mounted read-write at `path`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub name: String,
+    pub path: String,
+    pub claim: NewClaim,
 }
 
 /// Where Prometheus scrapes the server, what tells it to (pod annotations or a monitor object),

@@ -228,6 +228,9 @@ pub enum ModelVolume {
         sub_path: Option<String>,
         new: Option<NewClaim>,
     },
+    /// A claim per replica of a stateful server (`[serve.state]` with `cache = { size }`): the
+    /// StatefulSet's claim template named like the volume, each replica downloading once.
+    PerReplica(NewClaim),
 }
 
 /// A PersistentVolumeClaim the bundle creates as a model cache.

@@ -15,6 +15,8 @@ pub struct Flow {
     /// The container ports admitted, by number; empty: every port (a multi-host slice's pods,
     /// which talk on ports their runtime picks).
     pub ports: Vec<i32>,
+    /// Port ranges admitted besides `ports`: (first, last).
+    pub ranges: Vec<(i32, i32)>,
     pub from: Peer,
     /// The spec key that declared the flow (`servers.api.callers[0]`), or for one the compiler
     /// adds, the key of what needs it (`serve.ingress`, `serve` for the app's own pods).
@@ -76,6 +78,7 @@ impl Flow {
         Flow {
             to: to.to_string(),
             ports,
+            ranges: Vec::new(),
             from,
             origin: origin.into(),
         }

@@ -146,6 +146,10 @@ codes! {
     E0226 "heads-not-divisible" Error "a tensor-parallel degree that does not divide the model's attention heads";
     E0227 "context-longer-than-model" Error "a maximum context longer than the model's";
     E0240 "slices-without-multi-host-slice" Error "`slices` on a job that asks for no multi-host TPU slice";
+    E0241 "rollout-on-stateful-server" Error "`[serve.rollout]` on a server that runs as a StatefulSet";
+    E0242 "claim-name-taken" Error "a per-replica claim named like another volume of the pod";
+    E0243 "group-too-small" Error "a `[serve.group]` of fewer than 2 pods";
+    E0244 "runtime-without-multi-node" Error "`[serve.group]` on a runtime with no multi-node preset";
     E0300 "schema-violation" Error "internal error: a generated object fails its Kubernetes JSON schema";
     E0301 "api-rule-violation" Error "internal error: a generated object breaks a rule the API server enforces";
     E0310 "unknown-patch-target" Error "a patch names an object or workload the spec does not generate";
@@ -187,7 +191,7 @@ codes! {
     W0071 "unknown-model" Warning "a model mlspec does not know, so its memory is not checked";
     W0080 "selector-matches-no-node" Warning "a workload whose node selector matches no node of the inventory";
     W0081 "parallel-single-host-slices" Warning "several pods at once on a single-host TPU slice, each training alone";
-    W0082 "not-placed" Warning "a pod-bearing object `place` does not place yet, so its pods are in no moment";
+    W0082 "not-placed" Warning "a JobSet or LeaderWorkerSet asking for what `place` does not model, so its pods are in no moment";
     W0200 "pod-on-unknown-node" Warning "a running pod bound to a node the inventory does not list";
     W0201 "tolerates-every-taint" Warning "a catalog toleration without a key, which tolerates every taint";
     W0202 "control-plane-placement" Warning "a catalog entry that selects or tolerates the control plane";

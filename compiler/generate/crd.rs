@@ -1,8 +1,8 @@
 //! Typed structs for the custom resources mlspec emits and k8s-openapi lacks: KEDA's
 //! `ScaledObject` (keda.sh/v1alpha1), Gateway API's `HTTPRoute` (gateway.networking.k8s.io/v1),
 //! the Prometheus Operator's `PodMonitor` and `ServiceMonitor` (monitoring.coreos.com/v1), GKE
-//! Managed Prometheus's `PodMonitoring` (monitoring.googleapis.com/v1) and `JobSet`
-//! (jobset.x-k8s.io/v1alpha2).
+//! Managed Prometheus's `PodMonitoring` (monitoring.googleapis.com/v1), `JobSet`
+//! (jobset.x-k8s.io/v1alpha2) and `LeaderWorkerSet` (leaderworkerset.x-k8s.io/v1).
 //!
 //! Only the fields mlspec writes or `place` reads are modelled. They serialize like k8s-openapi
 //! objects: `apiVersion`, `kind`, `metadata`, `spec`, then every field in alphabetical order of
@@ -134,6 +134,60 @@ resource!(
     "jobset.x-k8s.io/v1alpha2",
     "JobSet"
 );
+
+resource!(
+    /// A LeaderWorkerSet: `replicas` groups of `size` pods (a leader and its workers) that are
+    /// created, restarted and scaled together.
+    LeaderWorkerSet,
+    LeaderWorkerSetSpec,
+    "leaderworkerset.x-k8s.io/v1",
+    "LeaderWorkerSet"
+);
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaderWorkerSetSpec {
+    pub leader_worker_template: LeaderWorkerTemplate,
+    /// Groups; unset when an autoscaler owns them (the `scale` subresource).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout_strategy: Option<LwsRolloutStrategy>,
+}
+
+/// The pods of one group: a leader from `leaderTemplate`, `size - 1` workers from
+/// `workerTemplate`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaderWorkerTemplate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_template: Option<k8s_openapi::api::core::v1::PodTemplateSpec>,
+    /// `RecreateGroupOnPodRestart`: a group that lost a pod starts over as a whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i32>,
+    pub worker_template: k8s_openapi::api::core::v1::PodTemplateSpec,
+}
+
+/// How groups are replaced: a rolling update, group by group.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LwsRolloutStrategy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rolling_update_configuration: Option<LwsRollingUpdate>,
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LwsRollingUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+}
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,20 +1,27 @@
 //! The server's Deployment: its pod (ports and probes are its containers'), a preStop sleep so
-//! endpoints drain, the rollout strategy, and replicas unless an HPA owns them.
+//! endpoints drain, the rollout strategy, and replicas unless an HPA owns them. The pod template
+//! is every server's, a StatefulSet's and a LeaderWorkerSet's leader's too.
 
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
 };
 use k8s_openapi::api::core::v1::{
-    Affinity, Lifecycle, LifecycleHandler, PodAffinityTerm, PodAntiAffinity, SleepAction,
-    TopologySpreadConstraint, WeightedPodAffinityTerm,
+    Affinity, Lifecycle, LifecycleHandler, PodAffinityTerm, PodAntiAffinity, PodTemplateSpec,
+    SleepAction, TopologySpreadConstraint, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{labels, pod};
-use crate::app::{App, IntOrPercent, Monitor, Replicas, Rollout, Server, Spread};
+use crate::app::{App, IntOrPercent, Monitor, Replicas, Rollout, Server, Spread, Workload};
 
-pub fn generate(app: &App, s: &Server) -> Deployment {
-    let w = &s.workload;
+/// The pod template of a server's pods, whatever runs them.
+pub fn template(app: &App, s: &Server) -> PodTemplateSpec {
+    server_template(app, s, &s.workload)
+}
+
+/// The template of pods of server `s` that run workload `w` (the server's own, or a
+/// LeaderWorkerSet's workers': the same pod without ports and probes).
+pub fn server_template(app: &App, s: &Server, w: &Workload) -> PodTemplateSpec {
     let mut template = pod::template(app, w, None);
     if let Some(spec) = template.spec.as_mut() {
         if s.pre_stop_sleep_seconds > 0
@@ -46,6 +53,21 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
             ("prometheus.io/scrape".to_string(), "true".to_string()),
         ]);
     }
+    template
+}
+
+/// Replicas unless an autoscaler owns them: with an HPA (or KEDA's), a fixed count would reset
+/// the autoscaler on every apply.
+pub fn replicas(s: &Server) -> Option<i32> {
+    match s.replicas {
+        Replicas::Fixed(n) => Some(n),
+        Replicas::Auto { .. } | Replicas::Keda { .. } => None,
+    }
+}
+
+pub fn generate(app: &App, s: &Server) -> Deployment {
+    let w = &s.workload;
+    let template = template(app, s);
 
     let strategy = match &s.rollout {
         Rollout::Recreate => DeploymentStrategy {
@@ -67,12 +89,7 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
     Deployment {
         metadata: labels::workload_meta(app, &w.name, &w.component),
         spec: Some(DeploymentSpec {
-            // With an HPA (or KEDA's), a fixed count here would reset the autoscaler on every
-            // apply.
-            replicas: match s.replicas {
-                Replicas::Fixed(n) => Some(n),
-                Replicas::Auto { .. } | Replicas::Keda { .. } => None,
-            },
+            replicas: replicas(s),
             revision_history_limit: Some(s.revision_history_limit),
             progress_deadline_seconds: Some(s.progress_deadline_seconds),
             selector: labels::label_selector(app, &w.name),

@@ -75,8 +75,8 @@ pub fn generate(app: &App, s: &Server) -> Option<HorizontalPodAutoscaler> {
         metadata: labels::meta(app, &w.name, &w.name, &w.component),
         spec: Some(HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
-                api_version: Some("apps/v1".to_string()),
-                kind: "Deployment".to_string(),
+                api_version: Some(s.controller().0.to_string()),
+                kind: s.controller().1.to_string(),
                 name: w.name.clone(),
             },
             min_replicas: Some(*min),

@@ -13,6 +13,7 @@ pub mod ingress;
 pub mod job;
 pub mod job_set;
 pub mod labels;
+pub mod leader_worker_set;
 pub mod model;
 pub mod monitor;
 pub mod namespace;
@@ -23,8 +24,9 @@ pub mod role;
 pub mod scaled_object;
 pub mod service;
 pub mod service_account;
+pub mod stateful_set;
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
@@ -35,7 +37,9 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use serde::Serialize;
 
-use self::crd::{HttpRoute, JobSet, PodMonitor, PodMonitoring, ScaledObject, ServiceMonitor};
+use self::crd::{
+    HttpRoute, JobSet, LeaderWorkerSet, PodMonitor, PodMonitoring, ScaledObject, ServiceMonitor,
+};
 use crate::app::App;
 
 /// One generated object. The variant order is the order of documents in a bundle.
@@ -52,6 +56,8 @@ pub enum Object {
     RoleBinding(RoleBinding),
     Service(Service),
     Deployment(Deployment),
+    StatefulSet(StatefulSet),
+    LeaderWorkerSet(LeaderWorkerSet),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     ScaledObject(ScaledObject),
     PodDisruptionBudget(PodDisruptionBudget),
@@ -82,6 +88,8 @@ impl Object {
             Object::RoleBinding(_) => "RoleBinding",
             Object::Service(_) => "Service",
             Object::Deployment(_) => "Deployment",
+            Object::StatefulSet(_) => "StatefulSet",
+            Object::LeaderWorkerSet(_) => "LeaderWorkerSet",
             Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
             Object::ScaledObject(_) => "ScaledObject",
             Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
@@ -107,6 +115,8 @@ impl Object {
             Object::RoleBinding(o) => &o.metadata,
             Object::Service(o) => &o.metadata,
             Object::Deployment(o) => &o.metadata,
+            Object::StatefulSet(o) => &o.metadata,
+            Object::LeaderWorkerSet(o) => &o.metadata,
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
             Object::ScaledObject(o) => &o.metadata,
             Object::PodDisruptionBudget(o) => &o.metadata,
@@ -139,6 +149,8 @@ impl Object {
             "RoleBinding" => from(v).map(Object::RoleBinding),
             "Service" => from(v).map(Object::Service),
             "Deployment" => from(v).map(Object::Deployment),
+            "StatefulSet" => from(v).map(Object::StatefulSet),
+            "LeaderWorkerSet" => from(v).map(Object::LeaderWorkerSet),
             "HorizontalPodAutoscaler" => from(v).map(Object::HorizontalPodAutoscaler),
             "ScaledObject" => from(v).map(Object::ScaledObject),
             "PodDisruptionBudget" => from(v).map(Object::PodDisruptionBudget),
@@ -207,7 +219,14 @@ pub fn generate(app: &App) -> Vec<Object> {
     }
     for s in &app.servers {
         out.push(Object::Service(service::generate(app, s)));
-        out.push(Object::Deployment(deployment::generate(app, s)));
+        out.extend(service::headless_server(app, s).map(Object::Service));
+        if let Some(set) = stateful_set::generate(app, s) {
+            out.push(Object::StatefulSet(set));
+        } else if let Some(set) = leader_worker_set::generate(app, s) {
+            out.push(Object::LeaderWorkerSet(set));
+        } else {
+            out.push(Object::Deployment(deployment::generate(app, s)));
+        }
         out.extend(hpa::generate(app, s).map(Object::HorizontalPodAutoscaler));
         out.extend(scaled_object::generate(app, s).map(Object::ScaledObject));
         out.extend(pdb::generate(app, s).map(Object::PodDisruptionBudget));

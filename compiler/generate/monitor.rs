@@ -25,7 +25,17 @@ pub fn generate(app: &App, s: &Server) -> Option<Object> {
         path: Some(m.path.clone()),
         port: Some(m.port_name.clone()),
     };
-    let selector = labels::label_selector(app, &w.name);
+    let mut selector = labels::label_selector(app, &w.name);
+    if s.group.is_some() {
+        // Only a group's leader serves its metrics.
+        selector
+            .match_labels
+            .get_or_insert_with(Default::default)
+            .insert(
+                super::leader_worker_set::WORKER_INDEX.to_string(),
+                "0".to_string(),
+            );
+    }
     Some(match m.monitor {
         Monitor::Annotations => return None,
         Monitor::PodMonitor => Object::PodMonitor(PodMonitor {

@@ -54,6 +54,11 @@ fn rule(app: &App, f: &Flow) -> NetworkPolicyIngressRule {
             protocol: Some("TCP".to_string()),
             ..Default::default()
         })
+        .chain(f.ranges.iter().map(|(first, last)| NetworkPolicyPort {
+            port: Some(IntOrString::Int(*first)),
+            end_port: Some(*last),
+            protocol: Some("TCP".to_string()),
+        }))
         .collect::<Vec<_>>();
     NetworkPolicyIngressRule {
         from: Some(vec![peer(app, &f.from)]),

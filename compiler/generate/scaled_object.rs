@@ -28,8 +28,8 @@ pub fn generate(app: &App, s: &Server) -> Option<ScaledObject> {
             min_replica_count: Some(*min),
             polling_interval: Some(keda.polling_seconds),
             scale_target_ref: ScaleTargetRef {
-                api_version: Some("apps/v1".to_string()),
-                kind: Some("Deployment".to_string()),
+                api_version: Some(s.controller().0.to_string()),
+                kind: Some(s.controller().1.to_string()),
                 name: w.name.clone(),
             },
             triggers,

@@ -267,7 +267,12 @@ pub fn server_memory(
         .values()
         .map(|n| u64::try_from(*n).unwrap_or(0))
         .sum::<u64>()
-        * cores;
+        * cores
+        // A `[serve.group]` splits the model over the devices of all its pods.
+        * s.group
+            .as_ref()
+            .and_then(|g| g.size.as_ref())
+            .map_or(1, |n| u64::try_from(n.v).unwrap_or(1).max(1));
     if devices == 0 {
         return None;
     }
@@ -612,7 +617,8 @@ fn download(
         },
         ModelVolume::Claim {
             new: Some(claim), ..
-        } => {
+        }
+        | ModelVolume::PerReplica(claim) => {
             let span = spec_model
                 .cache
                 .as_ref()

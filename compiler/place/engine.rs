@@ -66,6 +66,9 @@ impl Failure {
 pub struct Outcome {
     pub placed: u32,
     pub unplaced: u32,
+    /// For a workload of gangs: its groups, and those whose every pod was placed.
+    pub groups: u32,
+    pub groups_whole: u32,
     pub failure: Option<Failure>,
     pub assignments: BTreeMap<usize, u32>,
 }

@@ -2,7 +2,8 @@
 //! owner the pod points to), admitted by the API server, and how many there are at each moment.
 //!
 //! A new kind is one more function here and one more arm in `expand`: it returns the roles of
-//! its pods (one for today's kinds; a leader and its workers for a LeaderWorkerSet).
+//! its pods (one for most kinds; a leader and its workers for a LeaderWorkerSet, one per
+//! replicated Job for a JobSet) and, for the kinds whose pods start as gangs, how they group.
 //!
 //! Controller labels modelled: a Deployment's `pod-template-hash` (its own for the pods a
 //! rolling update adds), a StatefulSet's `controller-revision-hash`, a Job's `job-name` and
@@ -23,7 +24,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
 use super::admission;
 use super::manifests::Manifest;
 use super::pod::{PodShape, Selector, SoftSpread, Spread, shape};
-use super::workload::{Context, Role, Workload, count, fenceposts, ns_of};
+use super::workload::{Context, Gang, Role, Workload, count, fenceposts, ns_of};
 use crate::inventory::{HOSTNAME_LABEL, ZONE_LABEL};
 
 /// The label a Deployment's ReplicaSets add to tell their pods apart.
@@ -38,6 +39,8 @@ pub fn expand(m: &Manifest, ctx: &Context) -> Option<Workload> {
         Manifest::StatefulSet(s) => &s.metadata,
         Manifest::Job(j) => &j.metadata,
         Manifest::CronJob(c) => &c.metadata,
+        Manifest::JobSet(j) => &j.metadata,
+        Manifest::LeaderWorkerSet(l) => &l.metadata,
         _ => return None,
     };
     let mut w = workload(m, ctx)?;
@@ -83,7 +86,105 @@ fn workload(m: &Manifest, ctx: &Context) -> Option<Workload> {
             );
             Some(job("CronJob", &c.metadata, &name, &spec, ctx))
         }
+        Manifest::JobSet(j) => Some(job_set(j, ctx)),
+        Manifest::LeaderWorkerSet(l) => Some(leader_worker_set(l, ctx)),
         _ => None,
+    }
+}
+
+/// The labels the LeaderWorkerSet controller gives every pod of a group and tells leaders
+/// (worker index 0) from workers by. A worker's own index and its group's index and key differ
+/// from pod to pod and are left out, as for the other kinds.
+const LWS_NAME: &str = "leaderworkerset.sigs.k8s.io/name";
+const LWS_WORKER_INDEX: &str = "leaderworkerset.sigs.k8s.io/worker-index";
+
+/// A LeaderWorkerSet: per group a leader (from `leaderTemplate`, else `workerTemplate`) and
+/// `size - 1` workers, a gang; as many groups as `replicas` (or its autoscaler's bounds: the
+/// scale subresource counts groups). A rolling update replaces groups and adds no pods here.
+fn leader_worker_set(l: &crate::generate::crd::LeaderWorkerSet, ctx: &Context) -> Workload {
+    let ns = ns_of(&l.metadata);
+    let name = l.metadata.name.clone().unwrap_or_default();
+    let t = &l.spec.leader_worker_template;
+    let size = count(t.size, 1).max(1);
+    let (steady, max) = ctx.replicas("LeaderWorkerSet", &l.metadata, l.spec.replicas);
+    let role = |tpl: &PodTemplateSpec, index: &str, per_group: u32| {
+        let (mut labels, pod_spec) = template(tpl);
+        labels.insert(LWS_NAME.into(), name.clone());
+        labels.insert(LWS_WORKER_INDEX.into(), index.into());
+        // Leaders are a StatefulSet's pods, each group's workers another's.
+        let owner = LabelSelector {
+            match_labels: Some(BTreeMap::from([
+                (LWS_NAME.to_string(), name.clone()),
+                (LWS_WORKER_INDEX.to_string(), index.to_string()),
+            ])),
+            match_expressions: None,
+        };
+        Role {
+            pod: admitted(&ns, &labels, pod_spec, Some(&owner), ctx),
+            surge_pod: None,
+            steady: steady.saturating_mul(per_group),
+            max: max.saturating_mul(per_group),
+            surge: 0,
+        }
+    };
+    let leader = role(
+        t.leader_template.as_ref().unwrap_or(&t.worker_template),
+        "0",
+        1,
+    );
+    let mut roles = vec![leader];
+    let mut share = vec![1];
+    if size > 1 {
+        roles.push(role(&t.worker_template, "1", size - 1));
+        share.push(size - 1);
+    }
+    Workload {
+        id: id("LeaderWorkerSet", &l.metadata),
+        roles,
+        max_unavailable: 1,
+        component: None,
+        gang: Some(Gang::Together(share)),
+    }
+}
+
+/// A JobSet: every replicated Job's `replicas` Jobs, each a gang of its pods (a slice whose
+/// hosts all train or none does), with the labels the JobSet controller gives them.
+fn job_set(j: &crate::generate::crd::JobSet, ctx: &Context) -> Workload {
+    let ns = ns_of(&j.metadata);
+    let name = j.metadata.name.clone().unwrap_or_default();
+    let mut roles = Vec::new();
+    let mut sizes = Vec::new();
+    for r in &j.spec.replicated_jobs {
+        let spec = r.template.spec.clone().unwrap_or_default();
+        let parallelism = count(spec.parallelism, 1);
+        let pods = match spec.completions {
+            Some(c) => parallelism.min(count(Some(c), 1)),
+            None => parallelism,
+        };
+        let jobs = count(Some(r.replicas), 1);
+        let (mut labels, pod_spec) = template(&spec.template);
+        for (k, v) in [
+            ("jobset.sigs.k8s.io/jobset-name", name.as_str()),
+            ("jobset.sigs.k8s.io/replicatedjob-name", r.name.as_str()),
+        ] {
+            labels.insert(k.into(), v.into());
+        }
+        let n = jobs.saturating_mul(pods);
+        roles.push(Role {
+            pod: admitted(&ns, &labels, pod_spec, None, ctx),
+            surge_pod: None,
+            steady: n,
+            max: n,
+            surge: 0,
+        });
+        sizes.push(pods);
+    }
+    Workload {
+        id: id("JobSet", &j.metadata),
+        roles,
+        max_unavailable: 1,
+        component: None,
+        gang: Some(Gang::EachRole(sizes)),
     }
 }
 

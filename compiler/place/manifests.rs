@@ -2,7 +2,8 @@
 //! dispatched on apiVersion/kind into the typed k8s-openapi struct the placement engine uses.
 //!
 //! Kinds placement does not need (Service, ConfigMap, …) are skipped silently; pod-bearing kinds
-//! it does not place yet (JobSet, LeaderWorkerSet) are a warning, W0082. A document that does not
+//! it does not model (a JobSet's `dependsOn`, exclusive topologies, sub-groups) are a warning,
+//! W0082. A document that does not
 //! parse is a diagnostic; nothing here panics on user input.
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
@@ -32,6 +33,10 @@ pub enum Manifest {
     /// A Service's selector is part of the system default topology spreading of the pods it
     /// selects.
     Service(Box<Service>),
+    /// A JobSet: each Job (a slice) is a gang of pods that start together or do no work.
+    JobSet(Box<crate::generate::crd::JobSet>),
+    /// A LeaderWorkerSet: each group (a leader and its workers) is a gang.
+    LeaderWorkerSet(Box<crate::generate::crd::LeaderWorkerSet>),
 }
 
 /// One document of an input file, with the best span we could find for it.
@@ -75,19 +80,58 @@ pub fn manifests_from_json(docs: Vec<Value>) -> (Vec<Manifest>, Diagnostics) {
     from_documents(flat)
 }
 
-/// Kinds whose pods start as gangs (a JobSet's slices, a LeaderWorkerSet's groups), which the
-/// engine does not place yet: each is W0082, not silently skipped.
-const NOT_PLACED: &[(&str, &str)] = &[
-    ("jobset.x-k8s.io", "JobSet"),
-    ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
+/// What `place` does not model in a gang kind it otherwise places: a JobSet whose replicated
+/// Jobs start one after another (`dependsOn`), and a JobSet or LeaderWorkerSet whose groups each
+/// take a whole topology domain (the exclusive-topology annotations) or split into sub-groups
+/// (`subGroupPolicy`). Each such object is W0082 and left out, not placed as if it had none.
+const UNMODELLED: &[(&str, &str, &str)] = &[
+    (
+        "JobSet",
+        "/spec/replicatedJobs/*/dependsOn",
+        "Jobs that start one after another (`dependsOn`)",
+    ),
+    (
+        "JobSet",
+        "/metadata/annotations/alpha.jobset.sigs.k8s.io~1exclusive-topology",
+        "one slice per topology domain (`alpha.jobset.sigs.k8s.io/exclusive-topology`)",
+    ),
+    (
+        "LeaderWorkerSet",
+        "/metadata/annotations/leaderworkerset.sigs.k8s.io~1exclusive-topology",
+        "one group per topology domain (`leaderworkerset.sigs.k8s.io/exclusive-topology`)",
+    ),
+    (
+        "LeaderWorkerSet",
+        "/spec/leaderWorkerTemplate/subGroupPolicy",
+        "sub-groups (`subGroupPolicy`)",
+    ),
 ];
 
-/// W0082 for a document of a kind in `NOT_PLACED`, with the pods it would start.
+/// W0082 for a gang kind with something `place` does not model, with the pods it would start.
 fn not_placed(doc: &Document) -> Option<Diagnostic> {
     let group = doc.api_version().rsplit_once('/').map_or("", |(g, _)| g);
     let kind = doc.kind();
-    NOT_PLACED.iter().find(|(g, k)| *g == group && *k == kind)?;
+    if !matches!(
+        (group, kind),
+        ("jobset.x-k8s.io", "JobSet") | ("leaderworkerset.x-k8s.io", "LeaderWorkerSet")
+    ) {
+        return None;
+    }
     let v = &doc.value;
+    let has = |pointer: &str| match pointer.split_once("/*/") {
+        Some((list, rest)) => v
+            .pointer(list)
+            .and_then(Value::as_array)
+            .is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|i| i.pointer(&format!("/{rest}")).is_some())
+            }),
+        None => v.pointer(pointer).is_some(),
+    };
+    let (_, _, what) = UNMODELLED
+        .iter()
+        .find(|(k, pointer, _)| *k == kind && has(pointer))?;
     let text = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default();
     let ns = Some(text("/metadata/namespace"))
         .filter(|n| !n.is_empty())
@@ -107,13 +151,13 @@ fn not_placed(doc: &Document) -> Option<Diagnostic> {
         Diagnostic::new(
             &codes::W0082,
             format!(
-                "`{kind}/{ns}/{}` is not placed: `mlspec place` does not place {kind}s yet, so its {pods} pods are in no moment of the report",
+                "`{kind}/{ns}/{}` is not placed: `mlspec place` does not model {what}, so its {pods} pods are in no moment of the report",
                 text("/metadata/name")
             ),
         )
         .at(doc.span, "not placed")
         .help(format!(
-            "its pods start together or not at all; until `place` models that, check by hand that the inventory has room for all {pods} at once"
+            "its pods start together or not at all; check by hand that the inventory has room for all {pods} as the {kind} asks"
         )),
     )
 }
@@ -177,6 +221,17 @@ fn typed(doc: Document) -> Result<Option<Manifest>, String> {
             // v1 and v2 share every field placement reads; read both as v2.
             value["apiVersion"] = Value::from("autoscaling/v2");
             Manifest::HorizontalPodAutoscaler(Box::new(parse(value, &kind)?))
+        }
+        // Their controllers serve these versions: no deprecation check below.
+        ("jobset.x-k8s.io", "JobSet") => {
+            let m = Manifest::JobSet(Box::new(parse(value, &kind)?));
+            super::sanity::check(&m)?;
+            return Ok(Some(m));
+        }
+        ("leaderworkerset.x-k8s.io", "LeaderWorkerSet") => {
+            let m = Manifest::LeaderWorkerSet(Box::new(parse(value, &kind)?));
+            super::sanity::check(&m)?;
+            return Ok(Some(m));
         }
         // v1alpha1 is the only version KEDA serves: no deprecation check below.
         ("keda.sh", "ScaledObject") => {

@@ -14,7 +14,9 @@
 //!   `matchLabelKeys`/`mismatchLabelKeys` merged into pod (anti-)affinity selectors;
 //! - what controllers make (`kinds`): Deployments (with `pod-template-hash`, another for the pods
 //!   a rollout adds), ReplicaSets, StatefulSets, Jobs and CronJobs (`parallelism`, fewer with
-//!   `completions`), bare Pods; HPA and KEDA bounds;
+//!   `completions`), bare Pods; HPA and KEDA bounds; JobSets (each Job a gang) and
+//!   LeaderWorkerSets (each group a gang, leader first), placed group by group and counted as
+//!   groups that start whole;
 //! - PreFilter: NodeAffinity's `matchFields` `metadata.name` narrowing and its conflict;
 //! - the filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity (and nodeSelector),
 //!   NodePorts, NodeResourcesFit, PodTopologySpread (`DoNotSchedule`) and InterPodAffinity
@@ -26,7 +28,9 @@
 //!   ways, running pods' required affinity with weight 1), BalancedAllocation, ImageLocality;
 //! - messages as each supported version prints them (the taint reason changed in 1.35).
 //!
-//! Not modelled: preemption and priorities (and so the ` preemption: …` tail of a message);
+//! Not modelled: gang scheduling plugins (a group is placed pod by pod, as the default scheduler
+//! does, and one left half-placed is reported, not rolled back); a LeaderWorkerSet's rolling-update
+//! surge; preemption and priorities (and so the ` preemption: …` tail of a message);
 //! `percentageOfNodesToScore` — from 100 nodes kube-scheduler scores a rotating sample of the
 //! feasible nodes, mlspec all of them; the order kube-scheduler finds nodes in (NodeTree order,
 //! zones interleaved, and its parallel filtering), which breaks its ties — hence the two tie

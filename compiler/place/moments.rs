@@ -88,21 +88,19 @@ pub struct Run<'a> {
     pub after: Cluster<'a>,
 }
 
-/// A workload's roles one after the other: counts add up, the first failure and every
-/// assignment are kept.
+/// A workload's roles one after the other, or for a workload of gangs its groups one after the
+/// other (each group's pods role by role): counts add up, the first failure and every
+/// assignment are kept, and for gangs how many groups had every pod placed.
 fn place_roles(
     cluster: &mut Cluster<'_>,
-    roles: &[Role],
+    w: &Workload,
     prepared: &[Prepared],
     mut count: impl FnMut(&Role) -> (u32, bool),
     ties: Ties<'_>,
     queue: &mut Queue,
 ) -> Outcome {
     let mut total = Outcome::default();
-    for (role, prep) in roles.iter().zip(prepared) {
-        let (n, surge) = count(role);
-        let pod = if surge { role.surge_shape() } else { &role.pod };
-        let o = place(cluster, pod, prep, n, ties, queue);
+    let add = |total: &mut Outcome, o: Outcome| {
         total.placed += o.placed;
         total.unplaced += o.unplaced;
         if total.failure.is_none() {
@@ -110,6 +108,36 @@ fn place_roles(
         }
         for (node, c) in o.assignments {
             *total.assignments.entry(node).or_insert(0) += c;
+        }
+    };
+    let counts: Vec<(u32, bool)> = w.roles.iter().map(&mut count).collect();
+    let shape = |role: usize, surge: bool| {
+        let r = &w.roles[role];
+        if surge { r.surge_shape() } else { &r.pod }
+    };
+    match &w.gang {
+        None => {
+            for (i, prep) in prepared.iter().enumerate().take(w.roles.len()) {
+                let (n, surge) = counts[i];
+                let o = place(cluster, shape(i, surge), prep, n, ties, queue);
+                add(&mut total, o);
+            }
+        }
+        Some(gang) => {
+            let pods: Vec<u32> = counts.iter().map(|(n, _)| *n).collect();
+            for group in gang.groups(&pods) {
+                let mut whole = true;
+                for (role, n) in group {
+                    let Some(prep) = prepared.get(role) else {
+                        continue;
+                    };
+                    let o = place(cluster, shape(role, counts[role].1), prep, n, ties, queue);
+                    whole &= o.unplaced == 0;
+                    add(&mut total, o);
+                }
+                total.groups += 1;
+                total.groups_whole += u32::from(whole);
+            }
         }
     }
     total
@@ -137,7 +165,7 @@ pub fn run<'a>(
     for &i in order {
         outcomes[i] = place_roles(
             &mut cluster,
-            &workloads[i].roles,
+            &workloads[i],
             &setup.prepared[i],
             |r| (count(r), false),
             ties,
@@ -150,7 +178,7 @@ pub fn run<'a>(
         for &i in order {
             surges[i] = place_roles(
                 &mut cluster,
-                &workloads[i].roles,
+                &workloads[i],
                 &setup.prepared[i],
                 |r| (r.surge, true),
                 ties,

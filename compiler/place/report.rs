@@ -30,6 +30,10 @@ pub struct Tally {
     pub unplaced: u64,
     /// The first pod of the scope that could not be placed, and why; with its workload.
     pub first_unplaced: Option<(String, Failure)>,
+    /// Gangs (a LeaderWorkerSet's groups, a JobSet's Jobs): how many there are, and how many
+    /// have every pod placed. A group with a pod Pending does no work. Both 0 for other kinds.
+    pub groups: u64,
+    pub groups_whole: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +99,8 @@ impl Tally {
                 .as_ref()
                 .map(|(w, f)| (w.clone(), f.message()))
         };
-        (self.pods, self.placed, self.unplaced) == (other.pods, other.placed, other.unplaced)
+        (self.pods, self.placed, self.unplaced, self.groups_whole)
+            == (other.pods, other.placed, other.unplaced, other.groups_whole)
             && first(self) == first(other)
     }
 
@@ -103,11 +108,20 @@ impl Tally {
         format!("{}/{}", self.placed, self.pods)
     }
 
+    /// Groups with a pod Pending: their placed pods hold their nodes and do no work.
+    pub fn broken_groups(&self) -> u64 {
+        self.groups - self.groups_whole
+    }
+
     fn to_json(&self, with_workload: bool) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("pods".into(), self.pods.into());
         m.insert("placed".into(), self.placed.into());
         m.insert("unplaced".into(), self.unplaced.into());
+        if self.groups > 0 {
+            m.insert("groups".into(), self.groups.into());
+            m.insert("groups_whole".into(), self.groups_whole.into());
+        }
         if let Some((workload, f)) = &self.first_unplaced {
             let (reasons, message) = failure_json(f);
             if with_workload {
@@ -143,6 +157,8 @@ pub fn tallies(
             placed: u64::from(o.placed),
             unplaced: u64::from(o.unplaced),
             first_unplaced: o.failure.clone().map(|f| (w.id.clone(), f)),
+            groups: u64::from(o.groups),
+            groups_whole: u64::from(o.groups_whole),
         };
         let s = tally(&steady.outcomes[i], w.steady());
         let m = tally(&max.outcomes[i], w.max());
@@ -155,6 +171,8 @@ pub fn tallies(
                 .first_unplaced
                 .clone()
                 .or_else(|| m.first_unplaced.clone()),
+            groups: m.groups + extra.groups,
+            groups_whole: m.groups_whole + extra.groups_whole,
         };
         stalls |= extra.unplaced > 0 && w.max_unavailable == 0;
         let assignments = max.outcomes[i]
@@ -176,6 +194,8 @@ pub fn tallies(
             t.pods += wt.pods;
             t.placed += wt.placed;
             t.unplaced += wt.unplaced;
+            t.groups += wt.groups;
+            t.groups_whole += wt.groups_whole;
         }
         t.first_unplaced = reports
             .iter()
@@ -213,6 +233,36 @@ pub fn ties(
             workloads,
         })
     })
+}
+
+/// A table of workloads by moment, headed `title`, each cell `cell` of the moment's tally.
+fn moments_table(
+    s: &mut String,
+    title: &str,
+    workloads: &[&WorkloadReport],
+    cell: impl Fn(&Tally) -> String,
+) {
+    let width = workloads
+        .iter()
+        .map(|w| w.workload.len())
+        .max()
+        .unwrap_or(8)
+        .max(title.len());
+    let _ = writeln!(
+        s,
+        "\n{title:<width$} {:>9} {:>9} {:>9}",
+        "steady", "max", "surge"
+    );
+    for w in workloads {
+        let _ = writeln!(
+            s,
+            "{:<width$} {:>9} {:>9} {:>9}",
+            w.workload,
+            cell(&w.moments[0]),
+            cell(&w.moments[1]),
+            cell(&w.moments[2])
+        );
+    }
 }
 
 impl Report {
@@ -354,34 +404,47 @@ impl Report {
                 "\nthe rolling update stalls: a surge pod cannot fit and maxUnavailable is 0 (set maxUnavailable ≥ 1, use Recreate, or add spare capacity)"
             );
         }
-        let width = self
-            .workloads
-            .iter()
-            .map(|w| w.workload.len())
-            .max()
-            .unwrap_or(8)
-            .max(8);
-        let _ = writeln!(
-            s,
-            "\n{:<width$} {:>9} {:>9} {:>9}",
-            "workload", "steady", "max", "surge"
-        );
-        for w in &self.workloads {
-            let cell = |t: &Tally| format!("{}/{}", t.placed, t.pods);
-            let _ = writeln!(
-                s,
-                "{:<width$} {:>9} {:>9} {:>9}",
-                w.workload,
-                cell(&w.moments[0]),
-                cell(&w.moments[1]),
-                cell(&w.moments[2])
-            );
-        }
+        let all: Vec<&WorkloadReport> = self.workloads.iter().collect();
+        moments_table(&mut s, "workload", &all, |t| {
+            format!("{}/{}", t.placed, t.pods)
+        });
+        self.groups_text(&mut s);
         self.nodes_text(&mut s);
         if let Some(h) = &self.hint {
             let _ = writeln!(s, "\nhint: {h}");
         }
         s
+    }
+
+    /// The workloads of gangs: per moment, the groups that start whole; and what a group with a
+    /// pod Pending means.
+    fn groups_text(&self, s: &mut String) {
+        let gangs: Vec<&WorkloadReport> = self
+            .workloads
+            .iter()
+            .filter(|w| w.moments.iter().any(|t| t.groups > 0))
+            .collect();
+        if gangs.is_empty() {
+            return;
+        }
+        moments_table(s, "groups (whole)", &gangs, |t| {
+            format!("{}/{}", t.groups_whole, t.groups)
+        });
+        for w in &gangs {
+            for (k, (name, t)) in MOMENTS.iter().zip(&w.moments).enumerate() {
+                // Gangs add no surge pods here: surge repeats max.
+                let repeats = k == 2 && t.broken_groups() == w.moments[1].broken_groups();
+                if t.broken_groups() > 0 && !repeats {
+                    let _ = writeln!(
+                        s,
+                        "{}: at {name}, {} of {} groups cannot start whole: a group with a pod Pending does no work, and its placed pods hold their nodes for nothing",
+                        w.workload,
+                        t.broken_groups(),
+                        t.groups
+                    );
+                }
+            }
+        }
     }
 
     fn nodes_text(&self, s: &mut String) {

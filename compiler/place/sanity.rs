@@ -55,6 +55,38 @@ pub fn check(m: &Manifest) -> Result<(), String> {
             quantities("overhead.podFixed", fixed)
         }
         Manifest::Service(_) => Ok(()),
+        Manifest::JobSet(j) => {
+            for (i, r) in j.spec.replicated_jobs.iter().enumerate() {
+                count(
+                    &format!("spec.replicatedJobs[{i}].replicas"),
+                    Some(r.replicas),
+                )?;
+                if let Some(s) = &r.template.spec {
+                    let at = format!("spec.replicatedJobs[{i}].template.spec");
+                    count(&format!("{at}.parallelism"), s.parallelism)?;
+                    count(&format!("{at}.completions"), s.completions)?;
+                    template(&format!("{at}.template"), &s.template)?;
+                }
+            }
+            Ok(())
+        }
+        Manifest::LeaderWorkerSet(l) => {
+            let t = &l.spec.leader_worker_template;
+            count("spec.replicas", l.spec.replicas)?;
+            match t.size {
+                Some(n) if n < 1 => Err(format!(
+                    "`spec.leaderWorkerTemplate.size` is {n}: a group has at least 1 pod"
+                )),
+                _ => Ok(()),
+            }?;
+            if let Some(leader) = &t.leader_template {
+                template("spec.leaderWorkerTemplate.leaderTemplate", leader)?;
+            }
+            template(
+                "spec.leaderWorkerTemplate.workerTemplate",
+                &t.worker_template,
+            )
+        }
     }
 }
 

@@ -78,16 +78,22 @@ pub fn diagnostics(report: &Report) -> Diagnostics {
             .as_ref()
             .map(|(_, f)| format!(": {}", f.message()))
             .unwrap_or_default();
-        out.push(
-            Diagnostic::new(
-                &codes::E0205,
-                format!(
-                    "`{}` does not fit {what}: {} of {} pods cannot be placed{why}",
-                    w.workload, tally.unplaced, tally.pods
-                ),
+        let message = if tally.broken_groups() > 0 {
+            format!(
+                "`{}` does not fit {what}: {} of {} groups cannot start whole ({} of {} pods cannot be placed, and a group with a pod Pending does no work){why}",
+                w.workload,
+                tally.broken_groups(),
+                tally.groups,
+                tally.unplaced,
+                tally.pods
             )
-            .help(help),
-        );
+        } else {
+            format!(
+                "`{}` does not fit {what}: {} of {} pods cannot be placed{why}",
+                w.workload, tally.unplaced, tally.pods
+            )
+        };
+        out.push(Diagnostic::new(&codes::E0205, message).help(help));
     }
     out
 }

@@ -43,6 +43,47 @@ pub struct Workload {
     pub max_unavailable: u32,
     /// The part of a spec a managed workload comes from (see `report::component`).
     pub component: Option<String>,
+    /// How its pods form gangs that start whole or do no work, if they do.
+    pub gang: Option<Gang>,
+}
+
+/// The gangs of a workload: groups of pods that all run or do no work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Gang {
+    /// Each group takes this many pods of every role, in role order (a LeaderWorkerSet group:
+    /// one leader and `size - 1` workers); there are as many groups as the first role's count
+    /// divided by its share.
+    Together(Vec<u32>),
+    /// Each role's pods form groups of this many pods of that role alone (a JobSet: each Job of
+    /// each replicated Job is a slice of `parallelism` pods).
+    EachRole(Vec<u32>),
+}
+
+impl Gang {
+    /// The groups of one moment, each as (role, pods) in placement order, from the pods each
+    /// role runs at that moment.
+    pub fn groups(&self, counts: &[u32]) -> Vec<Vec<(usize, u32)>> {
+        match self {
+            Gang::Together(share) => {
+                let n = match (counts.first(), share.first()) {
+                    (Some(c), Some(s)) if *s > 0 => c / s,
+                    _ => 0,
+                };
+                (0..n)
+                    .map(|_| share.iter().copied().enumerate().collect())
+                    .collect()
+            }
+            Gang::EachRole(size) => size
+                .iter()
+                .zip(counts)
+                .enumerate()
+                .flat_map(|(role, (s, c))| {
+                    let n = if *s > 0 { c / s } else { 0 };
+                    (0..n).map(move |_| vec![(role, *s)])
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Workload {
@@ -53,6 +94,7 @@ impl Workload {
             roles: vec![role],
             max_unavailable,
             component: None,
+            gang: None,
         }
     }
 
@@ -200,6 +242,19 @@ mod tests {
 
     fn s(v: &str) -> IntOrString {
         IntOrString::String(v.into())
+    }
+
+    #[test]
+    fn gangs_group_a_leader_with_its_workers_or_each_roles_pods() {
+        let lws = Gang::Together(vec![1, 3]);
+        assert_eq!(lws.groups(&[2, 6]), vec![vec![(0, 1), (1, 3)]; 2]);
+        assert!(lws.groups(&[0, 0]).is_empty());
+        let jobset = Gang::EachRole(vec![1, 4]);
+        assert_eq!(
+            jobset.groups(&[1, 8]),
+            vec![vec![(0, 1)], vec![(1, 4)], vec![(1, 4)]]
+        );
+        assert!(Gang::EachRole(vec![0]).groups(&[3]).is_empty());
     }
 
     #[test]

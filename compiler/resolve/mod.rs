@@ -8,6 +8,7 @@ pub mod accelerator;
 pub mod batch;
 pub mod callers;
 pub mod check;
+pub mod group;
 pub mod ident;
 pub mod ingress;
 pub mod lint;
@@ -20,6 +21,7 @@ pub mod route;
 pub mod scaling;
 pub mod serve;
 pub mod service;
+pub mod state;
 pub mod toleration;
 pub mod traffic;
 

@@ -63,7 +63,33 @@ pub fn resolve(
         ports: main_ports,
         health: s.health.as_ref(),
     };
-    let wl = pod::resolve(d, catalog, id, &s.container, main, base);
+    let mut wl = pod::resolve(d, catalog, id, &s.container, main, base);
+    let group = super::group::resolve(d, at, s, runtime).map(|(mut group, preset)| {
+        // The preset's flags and commands join a group; a spec's `command` replaces them, as it
+        // replaces the runtime's.
+        if s.container.command.is_none() {
+            let main = &mut wl.pod.main;
+            main.args.extend(preset.args.iter().map(|a| fill.apply(a)));
+            if !preset.leader_command.is_empty() {
+                // The leader's command runs the runtime's command line after its own start.
+                let line = std::mem::take(&mut main.command);
+                main.args.splice(0..0, line);
+                main.command = preset
+                    .leader_command
+                    .iter()
+                    .map(|a| fill.apply(a))
+                    .collect();
+            }
+            group.worker_command = (!preset.worker_command.is_empty()).then(|| {
+                preset
+                    .worker_command
+                    .iter()
+                    .map(|a| fill.apply(a))
+                    .collect()
+            });
+        }
+        group
+    });
     // The Service publishes the main container's ports, then each sidecar's.
     let ports: Vec<Port> = std::iter::once(&wl.pod.main)
         .chain(&wl.pod.sidecars)
@@ -106,6 +132,8 @@ pub fn resolve(
     let rollout = rollout(d, catalog, at, s);
     let route = route::resolve(d, catalog, at, s);
     let spread = match spread {
+        // The pods of a group talk over the fastest links there are: no spreading them apart.
+        _ if group.is_some() => Spread::None,
         Some((path, sp)) => match check::choice(d, path, sp, SPREADS) {
             Some("node") => Spread::Node,
             Some("none") => Spread::None,
@@ -140,6 +168,7 @@ pub fn resolve(
         &service,
         s.metrics.as_ref(),
     );
+    let state = super::state::resolve(d, catalog, at, s, &mut wl);
     let mut secs = |key: &str, v: &str| {
         check::seconds(
             d,
@@ -169,6 +198,8 @@ pub fn resolve(
         pre_stop_sleep_seconds: secs("pre_stop_sleep", &defaults.pre_stop_sleep),
         ports,
         metrics,
+        state,
+        group,
     }
 }
 

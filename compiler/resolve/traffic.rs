@@ -1,7 +1,7 @@
 //! The app's traffic model (`App::flows`), resolved once all servers are: for each server, its
 //! own app's pods, the scraper of its metrics, its ingress controller or Gateway, the clients
-//! of its load balancer or node port, and its declared `callers`; for a multi-host slice, its
-//! own pods.
+//! of its load balancer or node port, and its declared `callers`; for a server over several
+//! nodes, the pods of its groups on the ports they talk on; for a multi-host slice, its own pods.
 
 use crate::app::{Batch, Flow, Peer, Server};
 use crate::diagnostics::Diagnostics;
@@ -28,6 +28,26 @@ pub fn flows(
             .map(|o| o.workload.name.clone())
             .collect();
         out.push(Flow::new(to, ports, Peer::App { except }, &s.path));
+        if let Some(g) = &s.group {
+            // The pods of a group reach each other on the ports their runtime's multi-node
+            // preset declares (a rendezvous port, NCCL's ephemeral range), and no others.
+            let mut flow = Flow::new(
+                to,
+                g.ports
+                    .iter()
+                    .filter(|(_, end)| end.is_none())
+                    .map(|(p, _)| *p)
+                    .collect(),
+                Peer::Workload(to.to_string()),
+                format!("{}.group", s.path),
+            );
+            flow.ranges = g
+                .ports
+                .iter()
+                .filter_map(|(p, end)| end.map(|e| (*p, e)))
+                .collect();
+            out.push(flow);
+        }
         if let Some(m) = &s.metrics {
             // Prometheus scrapes from its own namespace, and reaches the metrics port only (on a
             // server that serves metrics beside its API, that is the API's port too).

@@ -7,12 +7,14 @@
 pub mod app;
 pub mod architecture;
 pub mod batch;
+pub mod group;
 pub mod model;
 pub mod overlay;
 pub mod patch;
 pub mod pod;
 pub mod read;
 pub mod serve;
+pub mod state;
 pub mod traffic;
 pub mod tree;
 pub mod workload;

@@ -58,6 +58,11 @@ pub struct Serve {
     /// Where this server's pods may run, over the app's `[placement]`: its keys win, its node
     /// labels and tolerations add to the app's.
     pub placement: Option<super::app::Placement>,
+    /// Run the server as a StatefulSet: a stable name and claims per replica, a headless
+    /// Service, ordered or parallel start.
+    pub state: Option<super::state::State>,
+    /// Serve one model over several nodes: a LeaderWorkerSet of groups of `size` pods.
+    pub group: Option<super::group::Group>,
     #[schemars(skip)]
     pub span: Span,
 }
@@ -80,6 +85,8 @@ impl Serve {
             callers: super::traffic::read_callers(f, d),
             metrics: f.table(d, "metrics", super::traffic::Metrics::read),
             placement: f.table(d, "placement", super::app::Placement::read),
+            state: f.table(d, "state", super::state::State::read),
+            group: f.table(d, "group", super::group::Group::read),
             span: f.span(),
         }
     }

@@ -86,6 +86,44 @@ impl<'a> Out<'a> {
         }
     }
 
+    /// A list of ports (name, number, last number of a range): unique names and numbers, IANA
+    /// service names, numbers of 1 to 65535 and ranges that do not run backwards.
+    fn ports<'i>(
+        &mut self,
+        key: &str,
+        ports: impl Iterator<Item = (&'i str, u16, Option<u16>)> + Clone,
+        unique_help: &'static str,
+    ) {
+        self.unique(
+            key,
+            ports
+                .clone()
+                .map(|(name, port, _)| (name, port.to_string())),
+            "a name or a number",
+            unique_help,
+        );
+        for (name, port, end) in ports {
+            self.check(
+                key,
+                port_name(name),
+                "port names are IANA service names: at most 15 lowercase letters, digits and '-'",
+            );
+            let bad = if port == 0 {
+                Some("port 0 is not a port".to_string())
+            } else {
+                end.filter(|e| *e < port)
+                    .map(|e| format!("`end_port` {e} is below `port` {port}"))
+            };
+            if let Some(e) = bad {
+                self.check(
+                    key,
+                    Err(e),
+                    "ports are 1 to 65535; a range runs from `port` up to `end_port`",
+                );
+            }
+        }
+    }
+
     /// A literal secret among an environment's values (`key` is the table's key).
     fn env_secrets<'v>(
         &mut self,
@@ -431,27 +469,24 @@ pub fn runtime(name: &str, r: &Runtime, catalog: &Catalog) -> Vec<Problem> {
         nonempty(&r.ports, "port"),
         "the first port is the one the Service and Ingress use",
     );
-    out.unique(
+    out.ports(
         "ports",
-        r.ports
-            .iter()
-            .map(|p| (p.name.as_str(), p.port.to_string())),
-        "a name or a number",
+        r.ports.iter().map(|p| (p.name.as_str(), p.port, None)),
         "each port of a container has a name and a number of its own",
     );
-    for p in &r.ports {
+    if let Some(g) = &r.group {
         out.check(
-            "ports",
-            port_name(&p.name),
-            "port names are IANA service names: at most 15 lowercase letters, digits and '-'",
+            "group.ports",
+            nonempty(&g.ports, "port"),
+            "the NetworkPolicy admits a group's pods to each other on these ports only",
         );
-        if p.port == 0 {
-            out.check(
-                "ports",
-                Err("port 0 is not a port".into()),
-                "ports are 1 to 65535",
-            );
-        }
+        out.ports(
+            "group.ports",
+            g.ports
+                .iter()
+                .map(|p| (p.name.as_str(), p.port, p.end_port)),
+            "each port the pods of a group talk on has a name and a number of its own",
+        );
     }
     for path in [&r.health.readiness, &r.health.liveness, &r.health.startup]
         .into_iter()
@@ -726,6 +761,23 @@ mod tests {
         let mut r = c.runtime("vllm").expect("vllm").clone();
         r.starter = None;
         assert_eq!(runtime("mine", &r, &c), Vec::new());
+    }
+
+    #[test]
+    fn a_group_preset_needs_valid_ports() {
+        let c = Catalog::builtin().expect("catalog");
+        let mut r = c.runtime("sglang").expect("sglang").clone();
+        assert!(runtime("mine", &r, &c).is_empty());
+        let g = r.group.as_mut().expect("a group preset");
+        g.ports[1].end_port = Some(1);
+        g.ports.push(g.ports[0].clone());
+        let problems = runtime("mine", &r, &c);
+        let text = format!("{problems:?}");
+        assert!(
+            text.contains("below `port`") && text.contains("group.ports"),
+            "{text}"
+        );
+        assert!(problems.len() >= 2, "{problems:?}");
     }
 
     #[test]

@@ -288,6 +288,38 @@ pub struct Runtime {
     pub starter: Option<Starter>,
     /// How the server spends accelerator memory, for LLM servers whose model mlspec knows.
     pub memory: Option<memory::RuntimeMemory>,
+    /// How the server runs over several nodes (`[serve.group]`), if it can.
+    pub group: Option<RuntimeGroup>,
+}
+
+/// A runtime's multi-node preset: what each pod of a LeaderWorkerSet group adds to the
+/// runtime's start, and the ports the pods of a group open to each other.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeGroup {
+    /// Flags every pod of a group adds after the runtime's args (`$(LWS_…)` filled by the
+    /// kubelet from the variables the LeaderWorkerSet sets).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The leader's command, in place of the runtime's: it starts what the group needs and then
+    /// runs the runtime's command line, which follows as its arguments (`exec "$@"`).
+    #[serde(default)]
+    pub leader_command: Vec<String>,
+    /// The workers' whole command line, when they do not run the server (a Ray worker).
+    #[serde(default)]
+    pub worker_command: Vec<String>,
+    /// The ports the pods of a group listen on for each other, by name; `end_port` makes a
+    /// range (NCCL's sockets bind ephemeral ports).
+    pub ports: Vec<GroupPort>,
+}
+
+/// A port (or a range of ports) the pods of a group reach each other on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPort {
+    pub name: String,
+    pub port: u16,
+    pub end_port: Option<u16>,
 }
 
 impl Runtime {
@@ -485,6 +517,15 @@ pub struct JobDefaults {
     pub restart: String,
 }
 
+/// `[state]`: a stateful server's start order and headless Service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDefaults {
+    /// `parallel` or `ordered`.
+    pub start: String,
+    pub headless_suffix: String,
+}
+
 /// `[jobset]`: how a job of several TPU slices becomes a JobSet.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -615,6 +656,7 @@ pub struct Defaults {
     pub service: ServiceDefaults,
     pub jobs: JobDefaults,
     pub jobset: JobSetDefaults,
+    pub state: StateDefaults,
     pub schedules: ScheduleDefaults,
     pub ingress: IngressDefaults,
     pub keda: KedaDefaults,

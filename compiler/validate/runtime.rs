@@ -105,9 +105,18 @@ fn tensor_parallel(
         .and_then(|r| r.accelerator.as_ref())
         .and_then(|a| catalog.accelerator(&a.name.v))
         .map_or(1, |a| i64::from(a.cores()));
-    let devices: i64 = w.pod.main.resources.devices.values().sum();
+    // A group's pods (`[serve.group]`) split the model between them: count its devices.
+    let pods = server.group.as_ref().map_or(1, |g| i64::from(g.size));
+    let devices: i64 = w.pod.main.resources.devices.values().sum::<i64>() * pods;
     let gpus = devices * cores;
+    let each = if pods > 1 {
+        format!("each group of {pods} pods gets")
+    } else {
+        "each pod gets".to_string()
+    };
     let unit = if cores > 1 { "cores" } else { "GPUs" };
+    // What `gpus` (per pod) must be for the degree: the group shares it out.
+    let want = if n % pods == 0 { n / pods } else { n };
     if n != gpus {
         let mut diag = Diagnostic::new(
             &codes::E0132,
@@ -115,10 +124,10 @@ fn tensor_parallel(
                 format!("{split} over {n} {unit}, but the pod has none")
             } else if cores > 1 {
                 format!(
-                    "{split} over {n} cores, but each pod gets {gpus} ({devices} devices of {cores} cores)"
+                    "{split} over {n} cores, but {each} {gpus} ({devices} devices of {cores} cores)"
                 )
             } else {
-                format!("{split} over {n} GPUs, but each pod gets {gpus}")
+                format!("{split} over {n} GPUs, but {each} {gpus}")
             },
         )
         .at(at, "tensor-parallel degree");
@@ -128,11 +137,11 @@ fn tensor_parallel(
             diag = diag.also(a.span, "one device per pod by default");
         }
         d.push(diag.help(if gpus == 0 {
-            format!("add `accelerator` and `gpus = {n}` to `[{path}.resources]`")
-        } else if cores > 1 && n % cores == 0 {
+            format!("add `accelerator` and `gpus = {want}` to `[{path}.resources]`")
+        } else if cores > 1 && want % cores == 0 {
             format!(
                 "set `gpus = {}` in `[{path}.resources]` ({n} cores), or the degree to {gpus}: `gpus` counts devices, and each holds {cores} cores",
-                n / cores
+                want / cores
             )
         } else if cores > 1 {
             format!(
@@ -140,11 +149,11 @@ fn tensor_parallel(
             )
         } else if stages > 1 {
             format!(
-                "set `gpus = {n}` in `[{path}.resources]`, or degrees whose product is {gpus}: each shard of each stage needs its own GPU"
+                "set `gpus = {want}` in `[{path}.resources]`, or degrees whose product is {gpus}: each shard of each stage needs its own GPU"
             )
         } else {
             format!(
-                "set `gpus = {n}` in `[{path}.resources]`, or the degree to {gpus}: each shard needs its own GPU, and a GPU without a shard sits idle"
+                "set `gpus = {want}` in `[{path}.resources]`, or the degree to {gpus}: each shard needs its own GPU, and a GPU without a shard sits idle"
             )
         }));
     }

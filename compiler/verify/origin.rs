@@ -126,6 +126,22 @@ const FIELDS: &[(&str, &[&str])] = &[
         "kind:JobSet ^/spec/replicatedJobs/*/{name,replicas}",
         &["slices"],
     ),
+    (
+        "kind:StatefulSet ^/spec/{serviceName,podManagementPolicy,updateStrategy,volumeClaimTemplates}",
+        &["state"],
+    ),
+    (
+        "kind:LeaderWorkerSet ^/spec/leaderWorkerTemplate/{size,restartPolicy}",
+        &["group.size", "group"],
+    ),
+    (
+        "kind:LeaderWorkerSet ^/spec/rolloutStrategy",
+        &["rollout", "group"],
+    ),
+    (
+        "kind:LeaderWorkerSet ^/spec/leaderWorkerTemplate/workerTemplate",
+        &["group", "runtime"],
+    ),
     ("/activeDeadlineSeconds", &["deadline"]),
     ("/ttlSecondsAfterFinished", &["ttl"]),
     ("/backoffLimit", &["retries"]),

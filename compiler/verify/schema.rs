@@ -3,7 +3,7 @@
 //! like a wrong type or a missing required field does.
 //!
 //! Custom resources (KEDA's ScaledObject, Gateway API's HTTPRoute, the Prometheus Operator's
-//! PodMonitor and ServiceMonitor, GKE's PodMonitoring, JobSet) are checked against their CRDs'
+//! PodMonitor and ServiceMonitor, GKE's PodMonitoring, JobSet, LeaderWorkerSet) are checked against their CRDs'
 //! schemas, vendored under `schemas/crd/` (one per CRD version, whatever the Kubernetes
 //! version).
 //!
@@ -27,7 +27,7 @@ struct Kind {
 }
 
 /// Every kind mlspec emits, in the order of `FILES` below.
-const KINDS: [Kind; 14] = [
+const KINDS: [Kind; 15] = [
     Kind {
         api_version: "v1",
         kind: "Namespace",
@@ -59,6 +59,10 @@ const KINDS: [Kind; 14] = [
     Kind {
         api_version: "apps/v1",
         kind: "Deployment",
+    },
+    Kind {
+        api_version: "apps/v1",
+        kind: "StatefulSet",
     },
     Kind {
         api_version: "autoscaling/v2",
@@ -116,6 +120,11 @@ macro_rules! files {
                     "../../schemas/k8s/",
                     $v,
                     "/deployment-apps-v1.json"
+                )),
+                include_str!(concat!(
+                    "../../schemas/k8s/",
+                    $v,
+                    "/statefulset-apps-v1.json"
                 )),
                 include_str!(concat!(
                     "../../schemas/k8s/",
@@ -202,7 +211,7 @@ struct Crd {
 }
 
 /// Every custom resource mlspec emits.
-const CRDS: [Crd; 6] = [
+const CRDS: [Crd; 7] = [
     Crd {
         kind: Kind {
             api_version: "keda.sh/v1alpha1",
@@ -244,6 +253,13 @@ const CRDS: [Crd; 6] = [
             kind: "JobSet",
         },
         schema: include_str!("../../schemas/crd/jobset-jobset-v1alpha2.json"),
+    },
+    Crd {
+        kind: Kind {
+            api_version: "leaderworkerset.x-k8s.io/v1",
+            kind: "LeaderWorkerSet",
+        },
+        schema: include_str!("../../schemas/crd/leaderworkerset-leaderworkerset-v1.json"),
     },
 ];
 

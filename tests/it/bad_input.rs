@@ -41,7 +41,7 @@ fn every_code_is_documented_and_has_a_fixture() {
     // E0005 (not UTF-8) is a file-level failure exercised by the CLI tests, E0010 (a broken user
     // catalog) by tests/it/stdlib.rs, whose snapshot shows it; E02xx and W02xx are about
     // inventories and manifests, pinned by the placement tests' snapshots, as is W0082 (a JobSet
-    // that `place` reads but does not place); E0300 and E0301 are internal errors no spec can
+    // or LeaderWorkerSet asking for what `place` does not model); E0300 and E0301 are internal errors no spec can
     // cause, pinned by the verify tests' planted bugs and snapshots (E0310–E0319 are a patch's
     // errors, with fixtures like any other). A fixture with an inventory has it beside it
     // (`CODE-what.inventory`, W0080).

@@ -446,6 +446,97 @@ const MUTATIONS: &[Mutation] = &[
         rule: Rule::Schema,
         pointer: "/spec/endpoints/0",
     },
+    Mutation {
+        name: "a StatefulSet whose serviceName is a Service with a cluster IP",
+        example: "nim-statefulset",
+        plant: |d| at(find(d, "StatefulSet"), "/spec")["serviceName"] = json!("nim"),
+        rule: Rule::Api,
+        pointer: "/spec/serviceName",
+    },
+    Mutation {
+        name: "a StatefulSet whose serviceName is no Service",
+        example: "nim-statefulset",
+        plant: |d| at(find(d, "StatefulSet"), "/spec")["serviceName"] = json!("gone"),
+        rule: Rule::Reference,
+        pointer: "/spec/serviceName",
+    },
+    Mutation {
+        name: "a claim template without an access mode",
+        example: "nim-statefulset",
+        plant: |d| {
+            at(find(d, "StatefulSet"), "/spec/volumeClaimTemplates/0/spec")["accessModes"] =
+                json!([])
+        },
+        rule: Rule::Api,
+        pointer: "/spec/volumeClaimTemplates/0/spec/accessModes",
+    },
+    Mutation {
+        name: "a mount of a claim template that is not there",
+        example: "nim-statefulset",
+        plant: |d| {
+            at(
+                find(d, "StatefulSet"),
+                "/spec/volumeClaimTemplates/0/metadata",
+            )["name"] = json!("other")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/template/spec/containers/0/volumeMounts",
+    },
+    Mutation {
+        name: "an unknown podManagementPolicy",
+        example: "nim-statefulset",
+        plant: |d| at(find(d, "StatefulSet"), "/spec")["podManagementPolicy"] = json!("Fast"),
+        rule: Rule::Api,
+        pointer: "/spec/podManagementPolicy",
+    },
+    Mutation {
+        name: "a LeaderWorkerSet group of no pods",
+        example: "sglang-two-nodes",
+        plant: |d| at(find(d, "LeaderWorkerSet"), "/spec/leaderWorkerTemplate")["size"] = json!(0),
+        rule: Rule::Api,
+        pointer: "/spec/leaderWorkerTemplate/size",
+    },
+    Mutation {
+        name: "an unknown field in a LeaderWorkerSet's worker",
+        example: "sglang-two-nodes",
+        plant: |d| {
+            at(
+                find(d, "LeaderWorkerSet"),
+                "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0",
+            )["gpus"] = json!(8)
+        },
+        rule: Rule::Schema,
+        pointer: "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0",
+    },
+    Mutation {
+        name: "a worker mounting a volume it does not have",
+        example: "sglang-two-nodes",
+        plant: |d| {
+            at(
+                find(d, "LeaderWorkerSet"),
+                "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts/0",
+            )["name"] = json!("gone")
+        },
+        rule: Rule::Api,
+        pointer: "/spec/leaderWorkerTemplate/workerTemplate/spec/containers/0/volumeMounts/0/name",
+    },
+    Mutation {
+        name: "a leader Service selecting no leader",
+        example: "sglang-two-nodes",
+        plant: |d| {
+            at(find(d, "Service"), "/spec/selector")["leaderworkerset.sigs.k8s.io/worker-index"] =
+                json!("7")
+        },
+        rule: Rule::Reference,
+        pointer: "/spec/selector",
+    },
+    Mutation {
+        name: "a NetworkPolicy port range that ends below its start",
+        example: "sglang-two-nodes",
+        plant: |d| at(find(d, "NetworkPolicy"), "/spec/ingress/1/ports/1")["endPort"] = json!(100),
+        rule: Rule::Api,
+        pointer: "/spec/ingress/1/ports/1/endPort",
+    },
 ];
 
 #[test]

@@ -166,7 +166,9 @@ fn resources(
 ) -> Resources {
     let size = match volume {
         ModelVolume::EmptyDir(s) => Some(s.as_str()),
-        ModelVolume::Claim { new: Some(n), .. } => Some(n.size.as_str()),
+        ModelVolume::Claim { new: Some(n), .. } | ModelVolume::PerReplica(n) => {
+            Some(n.size.as_str())
+        }
         ModelVolume::Claim { new: None, .. } => None,
     }
     .and_then(|s| Quantity::parse(s).ok());

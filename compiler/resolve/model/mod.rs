@@ -3,7 +3,7 @@
 //! `pvc.rs` (files already on a claim), `cache.rs` (the download volume: an emptyDir, a new
 //! claim, or an existing one), `download.rs` (the downloader).
 
-mod cache;
+pub(crate) mod cache;
 mod download;
 mod pvc;
 

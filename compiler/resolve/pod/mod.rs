@@ -183,7 +183,7 @@ pub fn resolve(
             path: m.path.clone(),
             sub_path: match &m.volume {
                 ModelVolume::Claim { sub_path, .. } => sub_path.clone(),
-                ModelVolume::EmptyDir(_) => None,
+                ModelVolume::EmptyDir(_) | ModelVolume::PerReplica(_) => None,
             },
             read_only: true,
         });
@@ -512,20 +512,25 @@ fn mount(volume: &str, path: &str) -> Mount {
 
 /// The model's volume and, with a Secret, the downloader's credentials file.
 fn model_volumes(pod: &mut volumes::Pod, m: &Model, download: Option<&Download>) {
-    pod.add(Volume {
-        name: MODEL_VOLUME.to_string(),
-        source: match &m.volume {
-            ModelVolume::EmptyDir(size) => VolumeSource::EmptyDir {
-                size: size.clone(),
-                memory: false,
-            },
-            ModelVolume::Claim { name, new, .. } => VolumeSource::Claim {
-                name: name.clone(),
-                // Nothing writes to a claim mlspec only mounts (`pvc://`).
-                read_only: !m.downloaded && new.is_none(),
-            },
-        },
-    });
+    let source = match &m.volume {
+        ModelVolume::EmptyDir(size) => Some(VolumeSource::EmptyDir {
+            size: size.clone(),
+            memory: false,
+        }),
+        ModelVolume::Claim { name, new, .. } => Some(VolumeSource::Claim {
+            name: name.clone(),
+            // Nothing writes to a claim mlspec only mounts (`pvc://`).
+            read_only: !m.downloaded && new.is_none(),
+        }),
+        // The StatefulSet's claim template is the volume.
+        ModelVolume::PerReplica(_) => None,
+    };
+    if let Some(source) = source {
+        pod.add(Volume {
+            name: MODEL_VOLUME.to_string(),
+            source,
+        });
+    }
     if let Some(f) = download.and_then(|dl| dl.secret_file.as_ref()) {
         pod.add(Volume {
             name: CREDENTIALS_VOLUME.to_string(),

@@ -15,10 +15,21 @@ pub(super) struct Bundle<'a> {
     pub(super) names: BTreeSet<(&'static str, String, String)>,
     pub(super) config_maps: BTreeMap<(String, String), BTreeSet<String>>,
     pub(super) services: BTreeMap<(String, String), &'a k8s_openapi::api::core::v1::Service>,
-    /// Every pod template: its namespace, object index and JSON pointer, and the template.
-    pub(super) templates: Vec<(String, usize, &'static str, &'a PodTemplateSpec)>,
+    /// Every pod template of the bundle.
+    pub(super) templates: Vec<Template<'a>>,
     /// Every document is here, so a reference that resolves to nothing is a finding.
     pub(super) complete: bool,
+}
+
+/// A pod template: its namespace, object index and JSON pointer, and the labels its pods carry
+/// (the template's, and those its controller adds that a selector may name: a LeaderWorkerSet's
+/// worker index).
+pub(super) struct Template<'a> {
+    ns: String,
+    index: usize,
+    at: &'static str,
+    template: &'a PodTemplateSpec,
+    labels: BTreeMap<String, String>,
 }
 
 impl<'a> Bundle<'a> {
@@ -46,8 +57,16 @@ impl<'a> Bundle<'a> {
                     b.services.insert((ns, name), s);
                 }
                 _ => {
-                    if let Some((at, t)) = template(o) {
-                        b.templates.push((ns, *index, at, t));
+                    for (at, t, extra) in templates(o) {
+                        let mut pod = labels(t);
+                        pod.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+                        b.templates.push(Template {
+                            ns: ns.clone(),
+                            index: *index,
+                            at,
+                            template: t,
+                            labels: pod,
+                        });
                     }
                 }
             }
@@ -71,8 +90,8 @@ impl<'a> Bundle<'a> {
         let sel = Selector(Some(selector.clone()));
         self.templates
             .iter()
-            .filter(|(ns, _, _, t)| ns == namespace && sel.matches(&labels(t)))
-            .map(|(_, i, at, t)| (*i, *at, *t))
+            .filter(|t| t.ns == namespace && sel.matches(&t.labels))
+            .map(|t| (t.index, t.at, t.template))
             .collect()
     }
 
@@ -81,16 +100,21 @@ impl<'a> Bundle<'a> {
     pub(super) fn pod_labels(&self, namespace: &str) -> Vec<(usize, String)> {
         self.templates
             .iter()
-            .filter(|(ns, ..)| ns == namespace)
-            .map(|(_, i, at, _)| (*i, format!("{at}/metadata/labels")))
+            .filter(|t| t.ns == namespace)
+            .map(|t| (t.index, format!("{}/metadata/labels", t.at)))
             .collect()
     }
 }
 
-/// The pod template of a pod-bearing object, with the JSON pointer to it (a JobSet's first
-/// replicated Job's: mlspec writes one).
-fn template(o: &Object) -> Option<(&'static str, &PodTemplateSpec)> {
-    match o {
+/// A label a controller adds to the pods of a template, as (key, value).
+type Added = &'static [(&'static str, &'static str)];
+
+/// The pod templates of a pod-bearing object, with the JSON pointer to each (a JobSet's first
+/// replicated Job's: mlspec writes one) and the labels its controller adds that selectors use.
+fn templates(o: &Object) -> Vec<(&'static str, &PodTemplateSpec, Added)> {
+    const LEADER: Added = &[(crate::generate::leader_worker_set::WORKER_INDEX, "0")];
+    const WORKER: Added = &[(crate::generate::leader_worker_set::WORKER_INDEX, "1")];
+    let one = match o {
         Object::JobSet(j) => j
             .spec
             .replicated_jobs
@@ -98,14 +122,34 @@ fn template(o: &Object) -> Option<(&'static str, &PodTemplateSpec)> {
             .and_then(|r| r.template.spec.as_ref())
             .map(|s| ("/spec/replicatedJobs/0/template/spec/template", &s.template)),
         Object::Deployment(d) => d.spec.as_ref().map(|s| ("/spec/template", &s.template)),
+        Object::StatefulSet(d) => d.spec.as_ref().map(|s| ("/spec/template", &s.template)),
         Object::Job(j) => j.spec.as_ref().map(|s| ("/spec/template", &s.template)),
         Object::CronJob(c) => c
             .spec
             .as_ref()
             .and_then(|s| s.job_template.spec.as_ref())
             .map(|s| ("/spec/jobTemplate/spec/template", &s.template)),
+        Object::LeaderWorkerSet(l) => {
+            let t = &l.spec.leader_worker_template;
+            let mut out = vec![(
+                "/spec/leaderWorkerTemplate/workerTemplate",
+                &t.worker_template,
+                WORKER,
+            )];
+            // Without a leader template the leader is made from the worker template.
+            let leader = t.leader_template.as_ref().map_or(
+                (
+                    "/spec/leaderWorkerTemplate/workerTemplate",
+                    &t.worker_template,
+                ),
+                |l| ("/spec/leaderWorkerTemplate/leaderTemplate", l),
+            );
+            out.insert(0, (leader.0, leader.1, LEADER));
+            return out;
+        }
         _ => None,
-    }
+    };
+    one.into_iter().map(|(at, t)| (at, t, &[][..])).collect()
 }
 
 pub(super) fn labels(t: &PodTemplateSpec) -> BTreeMap<String, String> {

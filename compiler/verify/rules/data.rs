@@ -36,14 +36,23 @@ impl Check<'_> {
     /// A claim asks for some storage, in access modes that exist and combine
     /// (`ReadWriteOncePod` only alone).
     pub(super) fn claim(&mut self, o: &k8s_openapi::api::core::v1::PersistentVolumeClaim) {
+        self.claim_spec("", o);
+    }
+
+    /// A claim, or a StatefulSet's claim template at `at`.
+    pub(super) fn claim_spec(
+        &mut self,
+        at: &str,
+        o: &k8s_openapi::api::core::v1::PersistentVolumeClaim,
+    ) {
         let Some(spec) = &o.spec else {
-            self.fail("/spec", "the claim has no spec");
+            self.fail(format!("{at}/spec"), "the claim has no spec");
             return;
         };
         let modes = spec.access_modes.as_deref().unwrap_or_default();
         if modes.is_empty() {
             self.fail(
-                "/spec/accessModes",
+                format!("{at}/spec/accessModes"),
                 "a claim needs at least one access mode",
             );
         }
@@ -56,12 +65,12 @@ impl Check<'_> {
             ];
             if !known.contains(&m.as_str()) {
                 self.fail(
-                    format!("/spec/accessModes/{i}"),
+                    format!("{at}/spec/accessModes/{i}"),
                     format!("`{m}` is not an access mode"),
                 );
             } else if m == "ReadWriteOncePod" && modes.len() > 1 {
                 self.fail(
-                    format!("/spec/accessModes/{i}"),
+                    format!("{at}/spec/accessModes/{i}"),
                     "ReadWriteOncePod cannot be combined with other access modes",
                 );
             }
@@ -72,14 +81,17 @@ impl Check<'_> {
             .and_then(|r| r.requests.as_ref())
             .and_then(|r| r.get("storage"));
         match storage {
-            None => self.fail("/spec/resources/requests", "a claim must request `storage`"),
+            None => self.fail(
+                format!("{at}/spec/resources/requests"),
+                "a claim must request `storage`",
+            ),
             Some(q) => {
                 if self
-                    .quantity("/spec/resources/requests/storage", q)
+                    .quantity(&format!("{at}/spec/resources/requests/storage"), q)
                     .is_some_and(|v| v.nanos() <= 0)
                 {
                     self.fail(
-                        "/spec/resources/requests/storage",
+                        format!("{at}/spec/resources/requests/storage"),
                         "the storage request must be more than zero",
                     );
                 }

@@ -9,7 +9,8 @@
 //! One file per family, each adding methods to `Check`, which records one object's findings:
 //! `metadata.rs` (names, namespaces, labels, annotations), `data.rs` (ConfigMap,
 //! PersistentVolumeClaim), `pod.rs` (pod templates and their containers), `resources.rs`
-//! (quantities, requests and limits), `workloads.rs` (Deployment, Job, JobSet, CronJob), `bundle.rs`
+//! (quantities, requests and limits), `workloads.rs` (Deployment, StatefulSet, Job, JobSet,
+//! CronJob), `bundle.rs`
 //! (the index references resolve against), `services.rs` (Service, Ingress, HTTPRoute) and
 //! `targets.rs` (HPA, ScaledObject, PDB, NetworkPolicy, the monitors).
 
@@ -49,6 +50,8 @@ pub fn check(objects: &[(usize, Object)], complete: bool) -> Vec<(usize, Finding
             Object::PersistentVolumeClaim(o) => c.claim(o),
             Object::Service(o) => c.service(o, &bundle),
             Object::Deployment(o) => c.deployment(o, &bundle),
+            Object::StatefulSet(o) => c.stateful_set(o, &bundle),
+            Object::LeaderWorkerSet(o) => c.leader_worker_set(o, &bundle),
             Object::HorizontalPodAutoscaler(o) => c.hpa(o, &bundle),
             Object::PodDisruptionBudget(o) => c.pdb(o, &bundle),
             Object::NetworkPolicy(o) => c.network_policy(o, &bundle),

@@ -1,6 +1,8 @@
 //! Objects that act on workloads: an HPA's and a ScaledObject's scale target and replica bounds,
 //! the pods a PodDisruptionBudget and a NetworkPolicy select.
 
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
 use super::{Bundle, Check};
 use crate::values::cidr;
 
@@ -76,7 +78,8 @@ impl Check<'_> {
         }
     }
 
-    /// An autoscaler's target: a Deployment (the only kind mlspec scales) in the bundle.
+    /// An autoscaler's target: a Deployment, StatefulSet or LeaderWorkerSet (the kinds mlspec
+    /// scales; a LeaderWorkerSet by groups, through its `scale` subresource) in the bundle.
     fn scale_target(
         &mut self,
         b: &Bundle,
@@ -85,7 +88,11 @@ impl Check<'_> {
         kind: &str,
         name: &str,
     ) {
-        let known = matches!((api_version, kind), (Some("apps/v1"), "Deployment"));
+        let known = matches!(
+            (api_version, kind),
+            (Some("apps/v1"), "Deployment" | "StatefulSet")
+                | (Some("leaderworkerset.x-k8s.io/v1"), "LeaderWorkerSet")
+        );
         if !known || !b.has(kind, ns, name) {
             self.dangling(
                 b,
@@ -135,6 +142,35 @@ impl Check<'_> {
                 "the selector matches no pod template in the bundle",
                 b.pod_labels(ns),
             );
+        }
+        // apimachinery's ValidateNetworkPolicyPort: a number is 1-65535, and an endPort (a
+        // range) needs a numeric port no greater than it.
+        for (i, rule) in spec.ingress.iter().flatten().enumerate() {
+            for (j, p) in rule.ports.iter().flatten().enumerate() {
+                let at = format!("/spec/ingress/{i}/ports/{j}");
+                let number = match &p.port {
+                    Some(IntOrString::Int(n)) => Some(*n),
+                    _ => None,
+                };
+                if number.is_some_and(|n| !(1..=65535).contains(&n)) {
+                    self.fail(format!("{at}/port"), "a port number is 1 to 65535");
+                }
+                let Some(end) = p.end_port else { continue };
+                match number {
+                    None => self.fail(
+                        format!("{at}/endPort"),
+                        "endPort needs a numeric port, not a name or none",
+                    ),
+                    Some(n) if end < n => self.fail(
+                        format!("{at}/endPort"),
+                        format!("endPort {end} is below port {n}"),
+                    ),
+                    Some(_) if end > 65535 => {
+                        self.fail(format!("{at}/endPort"), "endPort is above 65535")
+                    }
+                    Some(_) => {}
+                }
+            }
         }
         // apimachinery's ValidateNetworkPolicy: a peer is an ipBlock alone or selectors; an
         // ipBlock's cidr parses and each except lies strictly inside it.

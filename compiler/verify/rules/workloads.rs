@@ -46,18 +46,36 @@ impl Check<'_> {
         }
     }
 
+    /// What a Deployment and a StatefulSet share: a selector of their template's pods and a
+    /// replica count not below 0.
+    fn replicated(
+        &mut self,
+        selector: &LabelSelector,
+        template: &PodTemplateSpec,
+        replicas: Option<i32>,
+    ) {
+        self.selector_matches_template("/spec/selector", selector, "/spec/template", template);
+        if replicas.is_some_and(|r| r < 0) {
+            self.fail("/spec/replicas", "replicas is negative");
+        }
+    }
+
+    /// A field that takes one of a few words: `value`, if set, must be one of `allowed`.
+    fn one_of(&mut self, at: &str, field: &str, value: Option<&str>, allowed: &[&str]) {
+        if let Some(v) = value
+            && !allowed.contains(&v)
+        {
+            self.fail(
+                at,
+                format!("{field} `{v}` is not one of {}", allowed.join(", ")),
+            );
+        }
+    }
+
     pub(super) fn deployment(&mut self, o: &k8s_openapi::api::apps::v1::Deployment, b: &Bundle) {
         let Some(spec) = &o.spec else { return };
         let ns = o.metadata.namespace.as_deref().unwrap_or_default();
-        self.selector_matches_template(
-            "/spec/selector",
-            &spec.selector,
-            "/spec/template",
-            &spec.template,
-        );
-        if spec.replicas.is_some_and(|r| r < 0) {
-            self.fail("/spec/replicas", "replicas is negative");
-        }
+        self.replicated(&spec.selector, &spec.template, spec.replicas);
         if let Some(ru) = spec
             .strategy
             .as_ref()
@@ -76,6 +94,127 @@ impl Check<'_> {
             }
         }
         self.pod("/spec/template", &spec.template, ns, &["Always"], b);
+    }
+
+    /// A StatefulSet: its selector, counts and policies, its claim templates (each a claim), its
+    /// `serviceName` (a headless Service of the bundle), and its pods as the controller makes
+    /// them: with a volume per claim template, which the containers mount by name.
+    pub(super) fn stateful_set(&mut self, o: &k8s_openapi::api::apps::v1::StatefulSet, b: &Bundle) {
+        let Some(spec) = &o.spec else { return };
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        self.replicated(&spec.selector, &spec.template, spec.replicas);
+        self.one_of(
+            "/spec/podManagementPolicy",
+            "podManagementPolicy",
+            spec.pod_management_policy.as_deref(),
+            &["OrderedReady", "Parallel"],
+        );
+        self.one_of(
+            "/spec/updateStrategy/type",
+            "updateStrategy",
+            spec.update_strategy
+                .as_ref()
+                .and_then(|u| u.type_.as_deref()),
+            &["RollingUpdate", "OnDelete"],
+        );
+        if let Some(name) = spec.service_name.as_deref().filter(|n| !n.is_empty()) {
+            match b.services.get(&(ns.to_string(), name.to_string())) {
+                None => self.dangling(
+                    b,
+                    "/spec/serviceName",
+                    format!("the Service `{name}` is not in the bundle"),
+                    Vec::new(),
+                ),
+                Some(svc) => {
+                    let headless =
+                        svc.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()) == Some("None");
+                    if !headless {
+                        self.fail(
+                            "/spec/serviceName",
+                            format!("the Service `{name}` has a cluster IP; a StatefulSet's pods get their DNS names from a headless one (`clusterIP: None`)"),
+                        );
+                    }
+                }
+            }
+        }
+        let mut template = spec.template.clone();
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in spec.volume_claim_templates.iter().flatten().enumerate() {
+            let at = format!("/spec/volumeClaimTemplates/{i}");
+            let name = c.metadata.name.clone().unwrap_or_default();
+            if let Err(e) = names::dns1123_label(&name) {
+                self.fail(format!("{at}/metadata/name"), e);
+            }
+            if !seen.insert(name.clone()) {
+                self.fail(
+                    format!("{at}/metadata/name"),
+                    format!("claim template `{name}` is named twice"),
+                );
+            }
+            self.claim_spec(&at, c);
+            // The controller's `updateStorage`: the claim replaces a pod volume of its name.
+            if let Some(pod) = template.spec.as_mut() {
+                let volumes = pod.volumes.get_or_insert_with(Vec::new);
+                volumes.retain(|v| v.name != name);
+                volumes.push(k8s_openapi::api::core::v1::Volume {
+                    name: name.clone(),
+                    persistent_volume_claim: Some(
+                        k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource {
+                            claim_name: format!(
+                                "{name}-{}-0",
+                                o.metadata.name.as_deref().unwrap_or_default()
+                            ),
+                            read_only: None,
+                        },
+                    ),
+                    ..Default::default()
+                });
+            }
+        }
+        self.pod("/spec/template", &template, ns, &["Always"], b);
+    }
+
+    /// A LeaderWorkerSet (the LWS webhook's rules for the fields mlspec writes): a group of at
+    /// least one pod, replicas not negative, a known restart policy, and its leader and worker
+    /// templates each a pod's.
+    pub(super) fn leader_worker_set(
+        &mut self,
+        o: &crate::generate::crd::LeaderWorkerSet,
+        b: &Bundle,
+    ) {
+        let ns = o.metadata.namespace.as_deref().unwrap_or_default();
+        let t = &o.spec.leader_worker_template;
+        if t.size.is_some_and(|n| n < 1) {
+            self.fail(
+                "/spec/leaderWorkerTemplate/size",
+                "a group has at least 1 pod",
+            );
+        }
+        if o.spec.replicas.is_some_and(|r| r < 0) {
+            self.fail("/spec/replicas", "replicas is negative");
+        }
+        self.one_of(
+            "/spec/leaderWorkerTemplate/restartPolicy",
+            "restartPolicy",
+            t.restart_policy.as_deref(),
+            &["RecreateGroupOnPodRestart", "None"],
+        );
+        if let Some(leader) = &t.leader_template {
+            self.pod(
+                "/spec/leaderWorkerTemplate/leaderTemplate",
+                leader,
+                ns,
+                &["Always"],
+                b,
+            );
+        }
+        self.pod(
+            "/spec/leaderWorkerTemplate/workerTemplate",
+            &t.worker_template,
+            ns,
+            &["Always"],
+            b,
+        );
     }
 
     fn job_spec(
