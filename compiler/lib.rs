@@ -66,6 +66,19 @@ pub struct Compiled {
     pub origins: Vec<(String, String, String)>,
 }
 
+impl Compiled {
+    /// A file that could not be read as a spec: only what was found.
+    fn unread(diagnostics: Diagnostics) -> Compiled {
+        Compiled {
+            objects: Vec::new(),
+            diagnostics: diagnostics.sorted(),
+            memory: Vec::new(),
+            link: None,
+            origins: Vec::new(),
+        }
+    }
+}
+
 /// Compile one spec: parse → resolve → validate → generate → verify → patch → verify. What it
 /// says about other apps is left for [`link::check`] over the whole build.
 ///
@@ -79,30 +92,18 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     let env = options.env.as_deref();
     let nodes = options.inventory.as_deref();
     let mut diagnostics = Diagnostics::default();
-    let mut objects = Vec::new();
-    let mut memory = Vec::new();
-    let mut link = None;
-    let mut origins = Vec::new();
     let Some(tree) = spec::Tree::parse(source, &mut diagnostics) else {
-        return Compiled {
-            objects,
-            diagnostics: diagnostics.sorted(),
-            memory,
-            link,
-            origins,
-        };
+        return Compiled::unread(diagnostics);
     };
     let (spec, found, app) = check(&tree, catalog, env, provider, nodes);
     diagnostics.extend(found);
     let Some(spec) = &spec else {
-        return Compiled {
-            objects,
-            diagnostics: diagnostics.sorted(),
-            memory,
-            link,
-            origins,
-        };
+        return Compiled::unread(diagnostics);
     };
+    let mut objects = Vec::new();
+    let mut memory = Vec::new();
+    let mut link = None;
+    let mut origins = Vec::new();
     // The validate stage reported what the accounts mean; the report wants the accounts.
     if let Some(app) = &app {
         memory = memory::assess(spec, app, catalog).0;
