@@ -22,7 +22,7 @@ use account::{Account, Rules, Setup};
 
 use std::collections::BTreeMap;
 
-use crate::app::{App, EnvValue, ModelVolume, Workload};
+use crate::app::{App, EnvValue, ModelVolume, VolumeSource, Workload};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::source::Span;
 use crate::spec::{Serve, Spec};
@@ -595,6 +595,87 @@ fn divisors(m: &crate::stdlib::models::ModelEntry, around: u64) -> String {
     ok.join(", ")
 }
 
+/// A server that downloads the model itself (a Hugging Face repository in `model_name` or the
+/// runtime's model flag, no `model` source) into its cache directory — `HF_HUB_CACHE`, else
+/// `HF_HOME`, as the Hugging Face libraries pick it — against that directory's scratch space
+/// (E0222): an emptyDir past its size limit gets the pod evicted mid-download.
+fn self_download(
+    d: &mut Diagnostics,
+    path: &str,
+    s: &Serve,
+    w: &Workload,
+    found: &model::Found,
+) -> Option<Download> {
+    found.repository.as_ref()?;
+    let main = &w.pod.main;
+    let home = ["HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME"]
+        .iter()
+        .find_map(|name| {
+            main.env
+                .iter()
+                .find(|e| e.name == *name)
+                .and_then(|e| match &e.value {
+                    EnvValue::Literal(v) => Some(v.clone()),
+                    _ => None,
+                })
+        })?;
+    let mount = main
+        .mounts
+        .iter()
+        .filter(|m| {
+            let dir = m.path.trim_end_matches('/');
+            home == dir || home.starts_with(&format!("{dir}/"))
+        })
+        .max_by_key(|m| m.path.len())?;
+    let size = w.pod.volumes.iter().find_map(|v| match &v.source {
+        VolumeSource::EmptyDir {
+            size,
+            memory: false,
+        } if v.name == mount.volume => Some(size.clone()),
+        _ => None,
+    })?;
+    let need = account::download(&found.entry);
+    let volume = bytes(&size)?;
+    if need > volume {
+        let want = (need * 1.1 / report::GIB).ceil();
+        let resized = s
+            .container
+            .volumes
+            .iter()
+            .flatten()
+            .find(|v| v.path.as_ref().is_some_and(|p| p.v == mount.path))
+            .and_then(|v| v.size.as_ref());
+        let diag = Diagnostic::new(
+            &codes::E0222,
+            format!(
+                "`{path}` downloads {} of weights for {} into `{}`, scratch space of {size}",
+                report::size(need),
+                found.name,
+                mount.path
+            ),
+        );
+        let diag = match resized {
+            Some(sp) => diag
+                .at(sp.span, format!("`{}`: {size}", mount.path))
+                .also(found.span, "the model, downloaded by the server"),
+            None => diag.at(
+                found.span,
+                format!("downloaded by the server into `{}` ({size})", mount.path),
+            ),
+        };
+        d.push(diag.help(format!(
+            "give it room: `volumes = [{{ path = \"{}\", size = \"{want}Gi\" }}]` in `[{path}]`, \
+             or download the model once into a claim the replicas share with \
+             `model = {{ uri = \"hf://…\", cache = {{ size = \"{want}Gi\" }} }}`",
+            mount.path
+        )));
+    }
+    Some(Download {
+        bytes: need,
+        volume: Some((size, volume)),
+    })
+}
+
 /// The checkpoint's size against the volume it is downloaded into (E0222).
 fn download(
     d: &mut Diagnostics,
@@ -603,7 +684,9 @@ fn download(
     w: &Workload,
     found: &model::Found,
 ) -> Option<Download> {
-    let spec_model = s.container.model.as_ref()?;
+    let Some(spec_model) = s.container.model.as_ref() else {
+        return self_download(d, path, s, w, found);
+    };
     let m = w.pod.model.as_ref().filter(|m| m.downloaded)?;
     let need = account::download(&found.entry);
     let (size, span, label) = match &m.volume {

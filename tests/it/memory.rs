@@ -470,7 +470,7 @@ max_context = 8192
 /// Llama 3.1 70B on vLLM with an 8192-token context, `resources` and tensor parallelism `tp`.
 fn llama_70b(resources: &str, tp: u32) -> mlspec::Compiled {
     let spec = format!(
-        "[app]\nname = \"llm\"\n[serve]\nimage = \"vllm/vllm-openai:v0.11.0\"\nruntime = \"vllm\"\nmodel_name = \"meta-llama/Llama-3.1-70B-Instruct\"\nargs = [\"--tensor-parallel-size\", \"{tp}\", \"--max-model-len\", \"8192\"]\n[serve.resources]\nmemory = \"64Gi\"\n{resources}"
+        "[app]\nname = \"llm\"\n[serve]\nimage = \"vllm/vllm-openai:v0.11.0\"\nruntime = \"vllm\"\nmodel_name = \"meta-llama/Llama-3.1-70B-Instruct\"\nargs = [\"--tensor-parallel-size\", \"{tp}\", \"--max-model-len\", \"8192\"]\nvolumes = [{{ path = \"/cache\", size = \"150Gi\" }}]\n[serve.resources]\nmemory = \"64Gi\"\n{resources}"
     );
     compile(
         &SourceFile::new("llm.toml", spec),
@@ -574,4 +574,55 @@ fn the_documented_reports_are_what_the_command_prints() {
             "{page}'s report of {example} is stale; it should read:\n{shown}"
         );
     }
+}
+
+/// A server that downloads the model itself (no `model` source) fills its cache directory's
+/// scratch space: E0222 at the model's name, and resizing that directory with `volumes` fixes
+/// it (the error then points at the size set too small).
+#[test]
+fn a_server_downloading_its_model_needs_room_in_its_cache_directory() {
+    let spec = |volumes: &str| {
+        format!(
+            "[app]\nname = \"llm\"\n[serve]\nimage = \"vllm/vllm-openai:v0.11.0\"\nruntime = \"vllm\"\nmodel_name = \"meta-llama/Llama-3.1-70B-Instruct\"\nargs = [\"--tensor-parallel-size\", \"4\", \"--max-model-len\", \"8192\"]\n{volumes}[serve.resources]\nmemory = \"64Gi\"\naccelerator = \"nvidia-h100-80gb\"\ngpus = 4\nshm = \"16Gi\"\n"
+        )
+    };
+    let check = |text: String| {
+        let source = SourceFile::new("llm.toml", text);
+        let c = compile(&source, &crate::support::catalog(), &Options::default());
+        let e = c.diagnostics.iter().find(|d| d.code.id == "E0222").cloned();
+        (source, c, e)
+    };
+    let (source, _, e) = check(spec(""));
+    let e = e.expect("E0222 with the runtime's 50Gi /cache");
+    assert!(
+        e.message.contains("into `/cache`, scratch space of 50Gi"),
+        "{}",
+        e.message
+    );
+    let at = e.primary.as_ref().expect("a span").span;
+    assert_eq!(
+        &source.text[at.start..at.end],
+        "\"meta-llama/Llama-3.1-70B-Instruct\""
+    );
+    assert!(
+        e.help.as_deref().unwrap_or("").contains("size = \"145Gi\""),
+        "{e:?}"
+    );
+
+    let (source, _, e) = check(spec(
+        "volumes = [{ path = \"/cache\", size = \"100Gi\" }]\n",
+    ));
+    let e = e.expect("E0222: 100Gi is still too small");
+    let at = e.primary.as_ref().expect("a span").span;
+    assert_eq!(&source.text[at.start..at.end], "\"100Gi\"");
+
+    let (_, c, e) = check(spec(
+        "volumes = [{ path = \"/cache\", size = \"150Gi\" }]\n",
+    ));
+    assert!(e.is_none(), "{:?}", c.diagnostics);
+    let download = c.memory[0].download.as_ref().expect("the download");
+    assert_eq!(
+        download.volume.as_ref().map(|v| v.0.as_str()),
+        Some("150Gi")
+    );
 }
