@@ -95,24 +95,29 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
     let Some(tree) = spec::Tree::parse(source, &mut diagnostics) else {
         return Compiled::unread(diagnostics);
     };
-    let (spec, found, app) = check(&tree, catalog, env, provider, nodes);
+    let Checked {
+        spec,
+        diagnostics: found,
+        app,
+        memory,
+    } = check(&tree, catalog, env, provider, nodes);
     diagnostics.extend(found);
     let Some(spec) = &spec else {
         return Compiled::unread(diagnostics);
     };
     let mut objects = Vec::new();
-    let mut memory = Vec::new();
     let mut link = None;
     let mut origins = Vec::new();
-    // The validate stage reported what the accounts mean; the report wants the accounts.
-    if let Some(app) = &app {
-        memory = memory::assess(spec, app, catalog).0;
-    }
     for (name, extent) in tree.overlays() {
         if env == Some(name.as_str()) {
             continue;
         }
-        let (other, mut found, other_app) = check(&tree, catalog, Some(name), provider, nodes);
+        let Checked {
+            spec: other,
+            diagnostics: mut found,
+            app: other_app,
+            ..
+        } = check(&tree, catalog, Some(name), provider, nodes);
         if let (Some(other), Some(other_app)) = (&other, &other_app)
             && !found.has_errors()
         {
@@ -225,6 +230,15 @@ fn build(
     docs
 }
 
+/// What [`check`] found for one choice of overlay.
+struct Checked {
+    spec: Option<spec::Spec>,
+    diagnostics: Diagnostics,
+    app: Option<app::App>,
+    /// Each LLM server's memory account (its findings are in `diagnostics`).
+    memory: Vec<memory::Assessment>,
+}
+
 /// Everything but generation, for one choice of overlay.
 fn check(
     tree: &spec::Tree,
@@ -232,21 +246,35 @@ fn check(
     env: Option<&str>,
     provider: Option<&str>,
     nodes: Option<&inventory::Inventory>,
-) -> (Option<spec::Spec>, Diagnostics, Option<app::App>) {
+) -> Checked {
     let (spec, mut diagnostics) = tree.read(env);
     let Some(spec) = spec else {
-        return (None, diagnostics, None);
+        return Checked {
+            spec: None,
+            diagnostics,
+            app: None,
+            memory: Vec::new(),
+        };
     };
     let base = catalog;
     let (catalog, d) = resolve::provider::catalog(&spec, base, provider);
     diagnostics.extend(d);
     let (app, d) = resolve::resolve(&spec, &catalog);
     diagnostics.extend(d);
+    let mut memory = Vec::new();
     if let Some(app) = &app {
         let nodes = nodes.map(|inv| (inv, base));
         diagnostics.extend(validate::validate(&spec, app, &catalog, nodes));
+        let (assessed, d) = memory::assess(&spec, app, &catalog);
+        diagnostics.extend(d);
+        memory = assessed;
     }
-    (Some(spec), diagnostics, app)
+    Checked {
+        spec: Some(spec),
+        diagnostics,
+        app,
+        memory,
+    }
 }
 
 /// Compile text with the built-in catalog and no options (handy in tests).

@@ -1,7 +1,8 @@
 //! Validate stage: checks across fields of the resolved `App`, pointing at the `Spec` spans of the
 //! values involved. Checks of a single value live in `resolve`, where the value is parsed. Whether
-//! each LLM server's model fits its GPUs is `crate::memory`'s, run from here; with an inventory,
-//! whether each workload's node selector matches any node (`nodes.rs`).
+//! each LLM server's model fits its GPUs is `crate::memory`'s, run beside this stage by `check`
+//! in lib.rs (once: its accounts are the report's too); with an inventory, whether each
+//! workload's node selector matches any node (`nodes.rs`).
 
 pub mod model;
 pub mod nodes;
@@ -30,7 +31,6 @@ pub fn validate(
     resources::check(&mut d, spec, app);
     runtime::check(&mut d, spec, app, catalog);
     model::check(&mut d, spec, app);
-    d.extend(crate::memory::assess(spec, app, catalog).1);
     d
 }
 

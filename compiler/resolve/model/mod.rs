@@ -179,9 +179,9 @@ mod tests {
         let mut d = Diagnostics::default();
         let source = crate::source::SourceFile::new("app.toml", spec);
         let tree = crate::spec::Tree::parse(&source, &mut d).expect("small");
-        let (_, found, app) = crate::check(&tree, &catalog, None, None, None);
-        d.extend(found);
-        (app, d)
+        let checked = crate::check(&tree, &catalog, None, None, None);
+        d.extend(checked.diagnostics);
+        (checked.app, d)
     }
 
     fn pod(app: &Option<App>) -> &crate::app::Pod {
