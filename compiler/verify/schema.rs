@@ -176,9 +176,7 @@ static VALIDATORS: [[OnceLock<Built>; KINDS.len()]; KubeVersion::ALL.len()] =
 pub fn check(object: &Value, version: KubeVersion, out: &mut Vec<Finding>) {
     let api_version = object.get("apiVersion").and_then(Value::as_str);
     let kind = object.get("kind").and_then(Value::as_str);
-    let crd = CRDS
-        .iter()
-        .position(|c| Some(c.kind.api_version) == api_version && Some(c.kind.kind) == kind);
+    let crd = CRDS.iter().position(|c| c.is(api_version, kind));
     if let Some(index) = crd {
         let built = CRD_VALIDATORS[index].get_or_init(|| build_crd(index));
         report(built, object, out);
@@ -204,61 +202,49 @@ pub fn check(object: &Value, version: KubeVersion, out: &mut Vec<Finding>) {
     report(built, object, out);
 }
 
-/// One custom resource kind and its vendored schema.
+/// One custom resource kind (its `apiVersion` is the kinds table's, `crate::kinds`) and its
+/// vendored schema.
 struct Crd {
-    kind: Kind,
+    kind: &'static str,
     schema: &'static str,
+}
+
+impl Crd {
+    /// Whether a document of this `apiVersion` and `kind` is this custom resource.
+    fn is(&self, api_version: Option<&str>, kind: Option<&str>) -> bool {
+        Some(self.kind) == kind
+            && crate::kinds::find(self.kind).map(|k| k.api_version) == api_version
+    }
 }
 
 /// Every custom resource mlspec emits.
 const CRDS: [Crd; 7] = [
     Crd {
-        kind: Kind {
-            api_version: "keda.sh/v1alpha1",
-            kind: "ScaledObject",
-        },
+        kind: "ScaledObject",
         schema: include_str!("../../schemas/crd/scaledobject-keda-v1alpha1.json"),
     },
     Crd {
-        kind: Kind {
-            api_version: "gateway.networking.k8s.io/v1",
-            kind: "HTTPRoute",
-        },
+        kind: "HTTPRoute",
         schema: include_str!("../../schemas/crd/httproute-gateway-v1.json"),
     },
     Crd {
-        kind: Kind {
-            api_version: "monitoring.coreos.com/v1",
-            kind: "PodMonitor",
-        },
+        kind: "PodMonitor",
         schema: include_str!("../../schemas/crd/podmonitor-monitoring-coreos-v1.json"),
     },
     Crd {
-        kind: Kind {
-            api_version: "monitoring.coreos.com/v1",
-            kind: "ServiceMonitor",
-        },
+        kind: "ServiceMonitor",
         schema: include_str!("../../schemas/crd/servicemonitor-monitoring-coreos-v1.json"),
     },
     Crd {
-        kind: Kind {
-            api_version: "monitoring.googleapis.com/v1",
-            kind: "PodMonitoring",
-        },
+        kind: "PodMonitoring",
         schema: include_str!("../../schemas/crd/podmonitoring-monitoring-googleapis-v1.json"),
     },
     Crd {
-        kind: Kind {
-            api_version: "jobset.x-k8s.io/v1alpha2",
-            kind: "JobSet",
-        },
+        kind: "JobSet",
         schema: include_str!("../../schemas/crd/jobset-jobset-v1alpha2.json"),
     },
     Crd {
-        kind: Kind {
-            api_version: "leaderworkerset.x-k8s.io/v1",
-            kind: "LeaderWorkerSet",
-        },
+        kind: "LeaderWorkerSet",
         schema: include_str!("../../schemas/crd/leaderworkerset-leaderworkerset-v1.json"),
     },
 ];
@@ -269,9 +255,9 @@ static CRD_VALIDATORS: [OnceLock<Built>; CRDS.len()] = [EMPTY; CRDS.len()];
 fn build_crd(index: usize) -> Built {
     let crd = &CRDS[index];
     let schema = serde_json::from_str::<Value>(crd.schema)
-        .map_err(|e| format!("the vendored schema of {} is broken: {e}", crd.kind.kind))?;
+        .map_err(|e| format!("the vendored schema of {} is broken: {e}", crd.kind))?;
     jsonschema::validator_for(&schema)
-        .map_err(|e| format!("cannot build the schema of {}: {e}", crd.kind.kind))
+        .map_err(|e| format!("cannot build the schema of {}: {e}", crd.kind))
 }
 
 fn report(built: &Built, object: &Value, out: &mut Vec<Finding>) {
@@ -354,7 +340,7 @@ pub fn fields_at(
     let api_version = doc.get("apiVersion").and_then(Value::as_str);
     let kind = doc.get("kind").and_then(Value::as_str);
     let same = |k: &Kind| Some(k.api_version) == api_version && Some(k.kind) == kind;
-    let (root, defs) = if let Some(i) = CRDS.iter().position(|c| same(&c.kind)) {
+    let (root, defs) = if let Some(i) = CRDS.iter().position(|c| c.is(api_version, kind)) {
         (
             CRD_PARSED[i].get_or_init(|| serde_json::from_str(CRDS[i].schema).ok()),
             None,
@@ -443,7 +429,7 @@ mod tests {
     fn custom_resources_check_against_their_crd_schema() {
         for (index, crd) in CRDS.iter().enumerate() {
             if let Err(e) = build_crd(index) {
-                panic!("{}: {e}", crd.kind.kind);
+                panic!("{}: {e}", crd.kind);
             }
         }
         let mut found = Vec::new();
