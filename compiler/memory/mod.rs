@@ -294,7 +294,6 @@ pub fn server_memory(
         })
     });
     let pp_set = m.pipeline_parallel.as_ref().and_then(|k| reader.get(k));
-    let mut failed = false;
     let tp = number(
         d,
         path,
@@ -302,11 +301,7 @@ pub fn server_memory(
         runtime_span,
         1.0..=1024.0,
         "a whole number of GPUs",
-    )
-    .unwrap_or_else(|()| {
-        failed = true;
-        None
-    });
+    );
     let pp = number(
         d,
         path,
@@ -314,11 +309,9 @@ pub fn server_memory(
         runtime_span,
         1.0..=1024.0,
         "a whole number of pipeline stages",
-    )
-    .unwrap_or_else(|()| {
-        failed = true;
-        None
-    });
+    );
+    let failed = tp.is_err() || pp.is_err();
+    let (tp, pp) = (tp.unwrap_or(None), pp.unwrap_or(None));
     let tensor = tp.map_or(if m.shards_by_default { devices } else { 1 }, |v| v as u64);
     let pipeline = pp.map_or(1, |v| v as u64);
     if failed || tensor * pipeline != devices {

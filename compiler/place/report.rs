@@ -54,8 +54,8 @@ pub struct WorkloadReport {
 pub fn component(name: Option<&str>, labels: Option<&BTreeMap<String, String>>) -> Option<String> {
     let labels = labels?;
     labels.get("app.kubernetes.io/managed-by")?;
-    let doc = serde_json::json!({ "metadata": { "name": name, "labels": labels } });
-    crate::verify::origin::section(&doc).filter(|s| s != "app")
+    let label = |k: &str| labels.get(k).map(String::as_str);
+    crate::verify::origin::section_of(label, name).filter(|s| s != "app")
 }
 
 /// A moment whose outcome depends on which of equally scored nodes the scheduler picks: what

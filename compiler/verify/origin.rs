@@ -233,9 +233,17 @@ pub fn section(doc: &Value) -> Option<String> {
         doc.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1")))
             .and_then(Value::as_str)
     };
+    let name = doc.pointer("/metadata/name").and_then(Value::as_str);
+    section_of(label, name)
+}
+
+/// [`section`] from an object's labels (`label` looks one up) and its name.
+pub fn section_of<'a>(
+    label: impl Fn(&str) -> Option<&'a str>,
+    name: Option<&'a str>,
+) -> Option<String> {
     let app = label("app.kubernetes.io/instance")?;
-    let name = label("app.kubernetes.io/name")
-        .or_else(|| doc.pointer("/metadata/name").and_then(Value::as_str))?;
+    let name = label("app.kubernetes.io/name").or(name)?;
     let own = || name.strip_prefix(app)?.strip_prefix('-');
     match label("app.kubernetes.io/component") {
         Some("server") if name == app => Some("serve".to_string()),
