@@ -92,10 +92,9 @@ mod tests {
     use crate::compile_str;
 
     fn object(spec: &str, kind: &str) -> serde_json::Value {
-        let (objects, d) = compile_str(spec);
-        assert!(!d.has_errors(), "{d:?}");
-        let o = objects.iter().find(|o| o.kind() == kind).expect(kind);
-        serde_json::to_value(o).expect("json")
+        let objects = crate::resolve::testing::documents(spec);
+        let o = objects.iter().find(|o| o["kind"] == kind).expect(kind);
+        o.clone()
     }
 
     const JOB: &str =

@@ -85,18 +85,14 @@ pub fn generate(app: &App, b: &Batch) -> Option<JobSet> {
 #[cfg(test)]
 mod tests {
     use crate::compile_str;
+    use crate::resolve::testing::documents;
     use serde_json::Value;
 
     fn build(extra: &str) -> Vec<Value> {
         let spec = format!(
             "[app]\nname = \"gemma\"\n[jobs.train]\nimage = \"busybox:1.36\"\ndeadline = \"4h\"\n{extra}resources = {{ accelerator = {{ type = \"tpu-v6e\", topology = \"2x4\" }}, gpus = 4 }}\n"
         );
-        let (objects, d) = compile_str(&spec);
-        assert!(!d.has_errors(), "{d:?}");
-        objects
-            .iter()
-            .map(|o| serde_json::to_value(o).expect("json"))
-            .collect()
+        documents(&spec)
     }
 
     fn kinds(objects: &[Value]) -> Vec<&str> {

@@ -75,18 +75,13 @@ pub fn generate(app: &App, s: &Server) -> Option<LeaderWorkerSet> {
 
 #[cfg(test)]
 mod tests {
-    use crate::compile_str;
+    use crate::resolve::testing::compiled;
     use serde_json::Value;
 
     const SGLANG: &str = "[app]\nname = \"ds\"\n[serve]\nimage = \"lmsysorg/sglang:v0.4.0-cu124\"\nruntime = \"sglang\"\nmodel_name = \"org/model\"\n";
 
     fn build(extra: &str) -> (Vec<Value>, crate::diagnostics::Diagnostics) {
-        let (objects, d) = compile_str(&format!("{SGLANG}{extra}"));
-        let objects = objects
-            .iter()
-            .map(|o| serde_json::to_value(o).expect("json"))
-            .collect();
-        (objects, d)
+        compiled(&format!("{SGLANG}{extra}"))
     }
 
     fn find<'a>(objects: &'a [Value], kind: &str) -> &'a Value {
@@ -181,7 +176,7 @@ mod tests {
 
     #[test]
     fn vllm_groups_start_ray_and_pin_its_ports() {
-        let (objects, d) = compile_and_json(
+        let (objects, d) = compiled(
             "[app]\nname = \"big\"\n[serve]\nimage = \"vllm/vllm-openai:v0.8.5\"\nruntime = \"vllm\"\nmodel_name = \"org/model\"\nargs = [\"--tensor-parallel-size\", \"2\", \"--pipeline-parallel-size\", \"2\"]\nresources = { accelerator = \"nvidia-l4\", gpus = 2, shm = \"4Gi\" }\n[serve.group]\nsize = 2\n",
         );
         assert!(!d.iter().any(|x| x.code.id.starts_with('E')), "{d:?}");
@@ -208,15 +203,6 @@ mod tests {
             (ports[2]["port"].as_i64(), ports[2]["endPort"].as_i64()),
             (Some(10002), Some(19999))
         );
-    }
-
-    fn compile_and_json(spec: &str) -> (Vec<Value>, crate::diagnostics::Diagnostics) {
-        let (objects, d) = compile_str(spec);
-        let objects = objects
-            .iter()
-            .map(|o| serde_json::to_value(o).expect("json"))
-            .collect();
-        (objects, d)
     }
 
     #[test]

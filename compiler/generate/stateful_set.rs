@@ -64,18 +64,14 @@ pub fn generate(app: &App, s: &Server) -> Option<StatefulSet> {
 #[cfg(test)]
 mod tests {
     use crate::compile_str;
+    use crate::resolve::testing::{compiled, documents};
     use serde_json::Value;
 
     fn build(extra: &str) -> Vec<Value> {
         let spec = format!(
             "[app]\nname = \"kv\"\n[serve]\nimage = \"redis:7.4\"\nport = 6379\n{extra}[serve.state]\nstart = \"ordered\"\nclaims = [{{ name = \"data\", path = \"/data\", size = \"10Gi\", access = \"read-write-once-pod\" }}]\n"
         );
-        let (objects, d) = compile_str(&spec);
-        assert!(!d.has_errors(), "{d:?}");
-        objects
-            .iter()
-            .map(|o| serde_json::to_value(o).expect("json"))
-            .collect()
+        documents(&spec)
     }
 
     #[test]
@@ -139,15 +135,11 @@ mod tests {
 
     #[test]
     fn a_model_cache_becomes_a_claim_per_replica() {
-        let (objects, d) = compile_str(
+        let (objects, d) = compiled(
             "[app]\nname = \"llm\"\n[serve]\nimage = \"vllm/vllm-openai:v0.6.3\"\nruntime = \"vllm\"\nmodel_name = \"qwen\"\nmodel = { uri = \"hf://Qwen/Qwen2.5-0.5B-Instruct@7ae557604adf67be50417f59c2c2f167def9a775\", cache = { size = \"40Gi\" } }\nscaling = { replicas = 2 }\nresources = { accelerator = \"nvidia-l4\" }\n[serve.state]\n",
         );
         assert!(!d.has_errors(), "{d:?}");
         assert!(!d.iter().any(|x| x.code.id == "E0151"), "{d:?}");
-        let objects: Vec<Value> = objects
-            .iter()
-            .map(|o| serde_json::to_value(o).expect("json"))
-            .collect();
         assert!(
             objects.iter().all(|o| o["kind"] != "PersistentVolumeClaim"),
             "no shared claim"

@@ -32,25 +32,14 @@ pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
 
 /// The workload a manifest runs, if it runs pods, with the spec component it comes from.
 pub fn expand(m: &Manifest, ctx: &Context) -> Option<Workload> {
-    let meta = match m {
-        Manifest::Pod(p) => &p.metadata,
-        Manifest::Deployment(d) => &d.metadata,
-        Manifest::ReplicaSet(rs) => &rs.metadata,
-        Manifest::StatefulSet(s) => &s.metadata,
-        Manifest::Job(j) => &j.metadata,
-        Manifest::CronJob(c) => &c.metadata,
-        Manifest::JobSet(j) => &j.metadata,
-        Manifest::LeaderWorkerSet(l) => &l.metadata,
-        _ => return None,
-    };
-    let mut w = workload(m, ctx)?;
+    let (mut w, meta) = workload(m, ctx)?;
     w.component = super::report::component(meta.name.as_deref(), meta.labels.as_ref());
     Some(w)
 }
 
-/// The workload a manifest runs, if it runs pods.
-fn workload(m: &Manifest, ctx: &Context) -> Option<Workload> {
-    match m {
+/// The workload a manifest runs, if it runs pods, and the manifest's metadata.
+fn workload<'a>(m: &'a Manifest, ctx: &Context) -> Option<(Workload, &'a ObjectMeta)> {
+    Some(match m {
         Manifest::Pod(p) => {
             let ns = ns_of(&p.metadata);
             let labels = p.metadata.labels.clone().unwrap_or_default();
@@ -62,15 +51,16 @@ fn workload(m: &Manifest, ctx: &Context) -> Option<Workload> {
                 max: 1,
                 surge: 0,
             };
-            Some(Workload::single(id("Pod", &p.metadata), role, 1))
+            let w = Workload::single(id("Pod", &p.metadata), role, 1);
+            (w, &p.metadata)
         }
-        Manifest::Deployment(d) => Some(deployment(d, ctx)),
-        Manifest::ReplicaSet(rs) => Some(replica_set(rs, ctx)),
-        Manifest::StatefulSet(s) => Some(stateful_set(s, ctx)),
+        Manifest::Deployment(d) => (deployment(d, ctx), &d.metadata),
+        Manifest::ReplicaSet(rs) => (replica_set(rs, ctx), &rs.metadata),
+        Manifest::StatefulSet(s) => (stateful_set(s, ctx), &s.metadata),
         Manifest::Job(j) => {
             let spec = j.spec.clone().unwrap_or_default();
             let name = j.metadata.name.clone().unwrap_or_default();
-            Some(job("Job", &j.metadata, &name, &spec, ctx))
+            (job("Job", &j.metadata, &name, &spec, ctx), &j.metadata)
         }
         Manifest::CronJob(c) => {
             let spec = c
@@ -84,12 +74,12 @@ fn workload(m: &Manifest, ctx: &Context) -> Option<Workload> {
                 c.metadata.name.as_deref().unwrap_or(""),
                 "29000000"
             );
-            Some(job("CronJob", &c.metadata, &name, &spec, ctx))
+            (job("CronJob", &c.metadata, &name, &spec, ctx), &c.metadata)
         }
-        Manifest::JobSet(j) => Some(job_set(j, ctx)),
-        Manifest::LeaderWorkerSet(l) => Some(leader_worker_set(l, ctx)),
-        _ => None,
-    }
+        Manifest::JobSet(j) => (job_set(j, ctx), &j.metadata),
+        Manifest::LeaderWorkerSet(l) => (leader_worker_set(l, ctx), &l.metadata),
+        _ => return None,
+    })
 }
 
 /// The labels the LeaderWorkerSet controller gives every pod of a group and tells leaders

@@ -5,15 +5,7 @@ use serde_json::Value;
 
 use crate::diagnostics::Diagnostics;
 
-/// A spec's objects as JSON, and its diagnostics.
-fn build(spec: &str) -> (Vec<Value>, Diagnostics) {
-    let (objects, d) = crate::compile_str(spec);
-    let json = objects
-        .iter()
-        .map(|o| serde_json::to_value(o).expect("JSON"))
-        .collect();
-    (json, d)
-}
+use crate::resolve::testing::compiled as build;
 
 /// The codes reported, but the warnings every small test spec gets (one replica, a catalog
 /// downloader pinned by tag).
