@@ -209,7 +209,13 @@ fn find_text(root: &Node, prefix: &str, text: &str) -> Option<(Span, String)> {
 fn search(node: &Node, path: &mut String, text: &str) -> Option<(Span, String)> {
     match &node.value {
         TomlValue::Str(s) if s.contains(text) => Some((node.span, path.clone())),
-        TomlValue::Array(items) => items.iter().find_map(|n| search(n, path, text)),
+        TomlValue::Array(items) => items.iter().enumerate().find_map(|(i, n)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = search(n, path, text);
+            path.truncate(len);
+            found
+        }),
         TomlValue::Table(t) => t.entries.iter().find_map(|(k, e)| {
             let len = path.len();
             if !path.is_empty() {

@@ -55,6 +55,13 @@ fn item_17_a_secret_is_caught_in_every_string_that_reaches_the_bundle() {
             "[serve.ingress]\nhost = \"chat.example.com\"\ntls = { secret = \"chat-tls\" }\nannotations = { \"nginx.ingress.kubernetes.io/auth-url\" = \"https://admin:s3cret@auth.example.com/check\" }".to_string(),
             "serve.ingress.annotations",
         ),
+        // An item of a list is named by its index, down to the argument.
+        (
+            "",
+            format!("[[serve.sidecars]]\nname = \"proxy\"\nimage = \"registry.example.com/proxy:1.0\"\nargs = [\"--port\", \"9000\"]\n[[serve.sidecars]]\nname = \"auth\"\nimage = \"registry.example.com/auth:1.0\"\nargs = [\"--hf-token\", \"{HF}\"]"),
+            "serve.sidecars[1].args[1]`",
+        ),
+        ("", format!("args = [\"--port\", \"8000\", \"--token={HF}\"]"), "serve.args[2]`"),
     ];
     for (app, serve, path) in &cases {
         let (message, at) = error(app, serve);
