@@ -45,9 +45,13 @@ enum Source {
     Downloader,
     /// `[waivers]`, for a `checkov.io/skipN` annotation: its value `ID=reason` names a waiver.
     Waiver,
+    /// The port of a sidecar (`sidecars.N.ports.M`) named like the Service port the pointer is in.
+    SidecarPort,
 }
 
-use Source::{Accelerator, Defaults, Downloader, Named, Runtime, Spec, SpecEntry, Waiver};
+use Source::{
+    Accelerator, Defaults, Downloader, Named, Runtime, SidecarPort, Spec, SpecEntry, Waiver,
+};
 
 /// Where the values under a pointer come from. Patterns match whole segments (the syntax —
 /// `^` and `$` anchors, `*`, `{a,b}`, `kind:KIND ` — is [`crate::pointer`]'s); the first rule
@@ -233,7 +237,13 @@ const RULES: &[(&str, &[Source])] = &[
     ),
     (
         "kind:Service ^/spec/ports/*/port",
-        &[Spec("service.ports"), Spec("ports"), Spec("port"), Runtime],
+        &[
+            SidecarPort,
+            Spec("service.ports"),
+            Spec("ports"),
+            Spec("port"),
+            Runtime,
+        ],
     ),
     (
         "kind:Service ^/spec/loadBalancerSourceRanges",
@@ -638,6 +648,19 @@ impl Context<'_> {
                 self.table_has("waivers", id)
                     .then(|| self.spec_line("waivers"))
                     .flatten()
+            }
+            SidecarPort => {
+                let item = pointer::item(pointer, "ports")?;
+                let name = self.name_of(item)?;
+                let at = format!("{}.sidecars", self.section);
+                let TomlValue::Array(sidecars) = &self.node(&at)?.value else {
+                    return None;
+                };
+                (0..sidecars.len()).find_map(|i| {
+                    let ports = format!("{at}.{i}.ports");
+                    let j = self.item_with(&ports, "name", name)?;
+                    self.spec_line(&format!("{ports}.{j}"))
+                })
             }
             Downloader => {
                 let uri = self.string(&format!("{}.model.uri", self.section))?;
@@ -1090,6 +1113,35 @@ source_ranges = ["10.0.0.0/8"]
             ],
             "{y}"
         );
+    }
+
+    #[test]
+    fn a_sidecar_port_of_the_service_points_at_the_sidecar_that_declares_it() {
+        let spec = r#"[app]
+name = "a"
+
+[serve]
+image = "registry.example.com/a:1.0"
+port = 8000
+
+[[serve.sidecars]]
+name = "proxy"
+image = "registry.example.com/proxy:1.0"
+ports = [{ name = "metrics", port = 9000 }]
+
+[[serve.sidecars]]
+name = "exporter"
+image = "registry.example.com/exporter:1.0"
+ports = [{ name = "a", port = 9100 }, { name = "b", port = 9101 }]
+"#;
+        let (_, y) = object(spec, "Service/a/a");
+        for (needle, note) in [
+            ("port: 9000", "# app.toml:11"),
+            ("port: 9100", "# app.toml:16"),
+            ("port: 9101", "# app.toml:16"),
+        ] {
+            assert!(line_with(&y, needle).ends_with(note), "{needle}: {y}");
+        }
     }
 
     #[test]
