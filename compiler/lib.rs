@@ -180,7 +180,8 @@ struct Target<'a> {
 }
 
 /// Generate, verify, patch and verify again, then look for literal secrets in every string of
-/// the result: the bundle's objects, or none after an error.
+/// the result and for volumes larger than a pod's disk limit: the bundle's objects, or none
+/// after an error.
 ///
 /// The generated objects are verified before any patch, so a finding there is mlspec's bug
 /// (E0300/E0301) and one after is a patch's (E0313–E0315). Secrets are looked for last, in the
@@ -221,12 +222,15 @@ fn build(
             return Vec::new();
         }
     }
-    let leaks = verify::strings::check(&target.tree.merged(target.env), &verify::documents(&docs));
+    let tree = target.tree.merged(target.env);
+    let values = verify::documents(&docs);
+    let leaks = verify::strings::check(&tree, &values);
     let failed = leaks.has_errors();
     diagnostics.extend(leaks);
     if failed {
         return Vec::new();
     }
+    diagnostics.extend(verify::ephemeral::check(&tree, &docs));
     docs
 }
 

@@ -168,6 +168,7 @@ codes! {
     W0008 "waived-check" Warning "a security check waived in the spec";
     W0010 "short-startup-budget" Warning "a startup budget below the runtime's default";
     W0011 "unpinned-model-revision" Warning "a model source without a fixed revision";
+    W0012 "scratch-over-storage-limit" Warning "emptyDir volumes on disk larger than the pod's ephemeral-storage limit";
     W0020 "writable-root-filesystem" Warning "a container whose root filesystem is writable";
     W0021 "added-capability" Warning "a container that adds Linux capabilities or keeps some";
     W0022 "host-namespace" Warning "a pod in the host's network, IPC or PID namespace";

@@ -11,6 +11,7 @@
 //! Every earlier stage already refused what a user can get wrong, so a finding here is a bug in
 //! mlspec's generators. [`origin`] points it at the part of the user's file the value came from.
 
+pub mod ephemeral;
 pub mod origin;
 pub mod rules;
 pub mod schema;

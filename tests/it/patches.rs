@@ -127,6 +127,26 @@ volumeMounts = [{ name = "scratch", mountPath = "/scratch" }]
 }
 
 #[test]
+fn a_patch_that_adds_a_volume_larger_than_the_pods_disk_limit_is_warned_at_the_patch() {
+    let text = format!(
+        r#"{SERVER}
+[patches.scratch]
+pods = "serve"
+merge.spec.volumes = [{{ name = "scratch", emptyDir = {{ sizeLimit = "20Gi" }} }}]
+"#
+    );
+    let (source, c) = build(&text);
+    assert_eq!(codes(&c), ["W0012"], "{:#?}", c.diagnostics);
+    assert!(!c.objects.is_empty(), "a warning still builds");
+    let d = &c.diagnostics.iter().next().expect("one").message;
+    assert!(d.contains("21Gi") && d.contains("of 2Gi"), "{d}");
+    assert!(
+        primary_line(&source, &c, "W0012").contains("sizeLimit = \"20Gi\""),
+        "the label is on the patch"
+    );
+}
+
+#[test]
 fn a_patch_sets_a_containers_working_dir_and_changes_an_entry_in_place() {
     let docs = patched(
         r#"[patches.workdir]
