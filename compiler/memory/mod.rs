@@ -450,9 +450,13 @@ pub fn server_memory(
         Some(c) => c as u64,
         None => default_context,
     };
+    let parallel = match &m.pcie_parallel_overhead {
+        Some(p) if accelerator.pcie_only => p,
+        _ => &m.parallel_overhead,
+    };
     let overhead = bytes(&m.overhead).unwrap_or(0.0)
         + if tensor * pipeline > 1 {
-            bytes(&m.parallel_overhead).unwrap_or(0.0)
+            bytes(parallel).unwrap_or(0.0)
         } else {
             0.0
         };

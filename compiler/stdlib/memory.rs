@@ -46,6 +46,9 @@ pub struct RuntimeMemory {
     /// Held on every device in addition when the model is split over several: NCCL and
     /// all-reduce buffers.
     pub parallel_overhead: String,
+    /// `parallel_overhead` on devices joined by PCIe only (the accelerator's `pcie_only`), when
+    /// the runtime holds a different amount there; `parallel_overhead` when not given.
+    pub pcie_parallel_overhead: Option<String>,
     /// Activations of one batched token: values kept per unit of the MLP's width (gate, up,
     /// activation) and per unit of the hidden size (residual, attention projections).
     #[serde(default)]
@@ -260,6 +263,7 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
     for (key, q) in [
         ("overhead", Some(&m.overhead)),
         ("parallel_overhead", Some(&m.parallel_overhead)),
+        ("pcie_parallel_overhead", m.pcie_parallel_overhead.as_ref()),
         ("large_device", m.large_device.as_ref().map(|l| &l.memory)),
     ]
     .into_iter()

@@ -109,6 +109,10 @@ pub struct Accelerator {
     /// What CUDA (or ROCm) reports as the device's total memory, below `memory` by what the
     /// driver reserves: the memory a server's share is taken of. `memory` when not given.
     pub usable_memory: Option<String>,
+    /// A board with no GPU-to-GPU link (no NVLink connector): devices of it talk over PCIe only,
+    /// where a runtime holds less for tensor parallelism (`pcie_parallel_overhead`).
+    #[serde(default)]
+    pub pcie_only: bool,
 }
 
 /// One TPU host machine type: its chips, and the slice topologies hosts of it form. A
