@@ -13,7 +13,8 @@ pub enum Rules {
     Vllm,
     /// `fraction` of the memory free at startup holds the weights and the KV pool.
     Sglang,
-    /// `kv_share` of what is free within `fraction` after the weights and one prefill.
+    /// `kv_share` of what is free within `budget_share` × `fraction` after the weights and one
+    /// prefill.
     Tgi,
 }
 
@@ -57,7 +58,11 @@ pub struct Setup {
     pub mlp_activations: f64,
     pub hidden_activations: f64,
     pub sampler_bytes: f64,
+    /// Whether the sampler's rows are every batched token (TGI's warmup keeps the prompt's
+    /// logits), not at most `max_sequences`.
+    pub prefill_logits: bool,
     pub kv_share: f64,
+    pub budget_share: f64,
     /// Whether sliding-window layers keep only their window (vLLM's hybrid KV cache).
     pub windowed: bool,
 }
@@ -187,7 +192,11 @@ pub fn account(m: &ModelEntry, s: &Setup) -> Account {
             + s.hidden_activations * f64::from(m.hidden_size));
     // The peak of the profiled step: the forward pass, or the sampler after it (whose logits
     // outlive the forward pass's intermediates), whichever is larger.
-    let rows = s.max_sequences.min(s.batched_tokens) as f64;
+    let rows = if s.prefill_logits {
+        s.batched_tokens
+    } else {
+        s.max_sequences.min(s.batched_tokens)
+    } as f64;
     let sampler = rows * f64::from(m.vocab_size) * s.sampler_bytes;
     let activations = (s.batched_tokens as f64 * per_batched_token).max(sampler);
 
@@ -201,7 +210,7 @@ pub fn account(m: &ModelEntry, s: &Setup) -> Account {
             (budget, budget - weights)
         }
         Rules::Tgi => {
-            let budget = s.fraction * s.device_bytes;
+            let budget = s.budget_share * s.fraction * s.device_bytes;
             let free = budget - s.overhead - weights - activations;
             (budget, if free > 0.0 { free * s.kv_share } else { free })
         }
@@ -269,7 +278,9 @@ mod tests {
             mlp_activations: 3.0,
             hidden_activations: 4.0,
             sampler_bytes: 30.0,
+            prefill_logits: false,
             kv_share: 1.0,
+            budget_share: 1.0,
             windowed: true,
         }
     }
@@ -342,6 +353,15 @@ mod tests {
         let tgi = account(m, &t);
         let free = 79.22 * GIB - 0.5 * GIB - tgi.weights - tgi.activations;
         assert!((tgi.kv_cache - 0.9 * free).abs() < 1.0);
+        // TGI 3: the wiggle room scales the budget, and the warmup keeps every token's logits.
+        t.kv_share = 1.0;
+        t.budget_share = 0.9;
+        t.prefill_logits = true;
+        t.sampler_bytes = 4.0;
+        let three = account(m, &t);
+        assert_eq!(three.activations, 2048.0 * 128256.0 * 4.0);
+        let rest = 0.9 * 79.22 * GIB - 0.5 * GIB - three.weights - three.activations;
+        assert!((three.kv_cache - rest).abs() < 1.0);
     }
 
     #[test]

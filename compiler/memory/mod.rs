@@ -493,7 +493,9 @@ pub fn server_memory(
         mlp_activations: m.mlp_activations,
         hidden_activations: m.hidden_activations,
         sampler_bytes: m.sampler_bytes,
+        prefill_logits: m.prefill_logits,
         kv_share: m.kv_share.unwrap_or(1.0),
+        budget_share: m.budget_share.unwrap_or(1.0),
         windowed: m.windowed,
     };
     let acc = account::account(entry, &setup);

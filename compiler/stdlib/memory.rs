@@ -59,8 +59,17 @@ pub struct RuntimeMemory {
     /// sorted copies and indices for top-k/top-p).
     #[serde(default)]
     pub sampler_bytes: f64,
-    /// The share of what is left that becomes KV cache (TGI's TGI_WIGGLE_ROOM); 1 by default.
+    /// The share of what is left that becomes KV cache (TGI 1.4.1–2.4's wiggle room); 1 by
+    /// default.
     pub kv_share: Option<f64>,
+    /// The share of `fraction` × the device the server budgets for at all (TGI 3's
+    /// TGI_WIGGLE_ROOM, which scales the memory fraction instead of what is left); 1 by default.
+    pub budget_share: Option<f64>,
+    /// Logits of every profiled token are kept, not only of the sequences sampled (TGI's warmup
+    /// prefill asks for the prompt's log-probabilities): the sampler's rows are the batched
+    /// tokens.
+    #[serde(default)]
+    pub prefill_logits: bool,
     /// `--quantization` values → bits per weight of the linear layers (scales included).
     #[serde(default)]
     pub quantizations: BTreeMap<String, f64>,
@@ -92,6 +101,8 @@ pub struct Older {
     pub windowed: Option<bool>,
     pub overhead: Option<String>,
     pub parallel_overhead: Option<String>,
+    pub kv_share: Option<f64>,
+    pub budget_share: Option<f64>,
 }
 
 impl RuntimeMemory {
@@ -123,6 +134,12 @@ impl RuntimeMemory {
             }
             if let Some(o) = &old.parallel_overhead {
                 out.parallel_overhead.clone_from(o);
+            }
+            if let Some(k) = old.kv_share {
+                out.kv_share = Some(k);
+            }
+            if let Some(b) = old.budget_share {
+                out.budget_share = Some(b);
             }
         }
         out
@@ -333,11 +350,28 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
             "SGLang keeps 0.95 of its share for multimodal models",
         );
     }
-    if m.kv_share.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
+    let shares = |pick: fn(&Older) -> Option<f64>| m.before.iter().filter_map(pick);
+    let bad = |s: f64| !(s > 0.0 && s <= 1.0);
+    if m.kv_share
+        .into_iter()
+        .chain(shares(|o| o.kv_share))
+        .any(bad)
+    {
         problem(
             "kv_share",
             "must be above 0 and at most 1".into(),
-            "TGI's TGI_WIGGLE_ROOM is 0.9",
+            "TGI 2's wiggle room keeps 0.95 of what is left",
+        );
+    }
+    if m.budget_share
+        .into_iter()
+        .chain(shares(|o| o.budget_share))
+        .any(bad)
+    {
+        problem(
+            "budget_share",
+            "must be above 0 and at most 1".into(),
+            "TGI 3's TGI_WIGGLE_ROOM is 0.9",
         );
     }
     for (key, table) in [
@@ -439,6 +473,10 @@ mod tests {
             v("ghcr.io/huggingface/text-generation-inference:2.4.0", "tgi"),
             Some(vec![2, 4, 0])
         );
+        let tgi = "ghcr.io/huggingface/text-generation-inference";
+        assert_eq!(v(&format!("{tgi}:3.0.1"), "tgi"), Some(vec![3, 0, 1]));
+        assert_eq!(v(&format!("{tgi}:1.4"), "tgi"), Some(vec![1, 4]));
+        assert_eq!(v(&format!("{tgi}:latest"), "tgi"), None);
         assert_eq!(v("vllm/vllm-openai:latest", "vllm"), None);
         assert_eq!(v("vllm/vllm-openai@sha256:abc", "vllm"), None);
         assert_eq!(v("localhost:5000/vllm", "vllm"), None);
@@ -460,6 +498,34 @@ mod tests {
                 .and_then(|k| k.whole_context_up_to),
             None
         );
+    }
+
+    #[test]
+    fn each_tgi_release_keeps_its_own_wiggle_room() {
+        let c = Catalog::builtin().expect("stdlib");
+        let tgi = c.runtimes["tgi"].memory.as_ref().expect("rules");
+        let at = |v: &[u64]| {
+            let m = tgi.for_version(Some(v));
+            (m.kv_share.unwrap_or(1.0), m.budget_share.unwrap_or(1.0))
+        };
+        assert_eq!(at(&[1, 0, 0]), (1.0, 1.0));
+        assert_eq!(at(&[1, 4]), (1.0, 1.0), "1.4.0 had none yet");
+        assert_eq!(at(&[1, 4, 5]), (0.95, 1.0));
+        assert_eq!(at(&[2, 2, 0]), (0.95, 1.0));
+        assert_eq!(at(&[2, 4, 1]), (0.90, 1.0));
+        assert_eq!(at(&[3, 0, 1]), (1.0, 0.95));
+        assert_eq!(at(&[3, 2, 3]), (1.0, 0.93));
+        assert_eq!(at(&[3, 3, 7]), (1.0, 0.90));
+        let newest = tgi.for_version(None);
+        assert_eq!(newest.budget_share, Some(0.90));
+        let prefill = |v: &[u64]| {
+            tgi.for_version(Some(v))
+                .batched_tokens
+                .and_then(|k| k.default_number(false, 1))
+        };
+        assert_eq!(prefill(&[1, 0, 0]), Some(4096.0));
+        assert_eq!(prefill(&[2, 2, 0]), Some(4145.0));
+        assert_eq!(prefill(&[3, 0, 0]), Some(4096.0));
     }
 
     #[test]
