@@ -177,6 +177,15 @@ impl Context<'_> {
         super::device_word(self.accelerator)
     }
 
+    /// The kind of memory more of which would help: "GPU", "TPU" or "device".
+    fn unit_name(&self) -> &'static str {
+        match self.unit() {
+            "chip" => "TPU",
+            "core" => "device",
+            _ => "GPU",
+        }
+    }
+
     /// `nvidia-h100-80gb`, `2 × nvidia-l4`, or `4 cores of 2 × aws-inferentia2`.
     fn gpus(&self) -> String {
         let cores = u64::from(self.accelerator.cores());
@@ -250,7 +259,8 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
         .or_else(|| c.rules.max_context.flags.first().cloned())
         .or_else(|| c.rules.max_context.env.clone())
         .unwrap_or_else(|| "the context".into());
-    if a.kv_cache < a.kv_per_sequence {
+    let starts_anyway = c.rules.starts_with_short_cache && a.kv_cache > 0.0;
+    if a.kv_cache < a.kv_per_sequence && !starts_anyway {
         let fit = account::longest_context(&c.model.entry, c.setup, a);
         let left = if a.kv_cache > 0.0 {
             format!(
@@ -308,6 +318,26 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
         d.push(diag.help(format!("to fit one: {}", join_or(&options))));
         return Verdict::KvCacheTooSmall;
     }
+    if a.kv_cache < a.kv_per_sequence {
+        let fit = account::longest_context(&c.model.entry, c.setup, a);
+        d.push(
+            Diagnostic::new(
+                &codes::W0070,
+                format!(
+                    "`{path}` holds {} tokens of KV cache{per_gpu}, less than one sequence of its {}-token context: {} starts, but refuses every request longer than that",
+                    count(a.tokens.floor()),
+                    count(ctx as f64),
+                    c.runtime_name
+                ),
+            )
+            .at(ctx_span, ctx_label)
+            .help(format!(
+                "lower `{ctx_flag}` to {fit} or less to say so, or give the server more {} memory; `mlspec memory` shows the whole account",
+                c.unit_name()
+            )),
+        );
+        return Verdict::FewSequences;
+    }
     let few = f64::from(c.catalog.defaults.memory.few_sequences);
     if a.sequences < few {
         let fit_ctx = (a.kv_cache / few / a.kv_per_token.max(1.0)).floor();
@@ -325,11 +355,7 @@ pub(super) fn judge(d: &mut Diagnostics, c: &Context) -> Verdict {
             .help(format!(
                 "for {few} at once, lower `{ctx_flag}` to about {} or give the server more {} memory; `mlspec memory` shows the whole account",
                 fit_ctx as u64,
-                match c.unit() {
-                    "chip" => "TPU",
-                    "core" => "device",
-                    _ => "GPU",
-                }
+                c.unit_name()
             )),
         );
         return Verdict::FewSequences;

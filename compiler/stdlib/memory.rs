@@ -84,6 +84,11 @@ pub struct RuntimeMemory {
     pub windowed: bool,
     /// Multimodal models get this share of `fraction` (SGLang keeps room for the vision tower).
     pub multimodal_fraction: Option<f64>,
+    /// The server starts with a KV cache shorter than its maximum context and refuses only the
+    /// longer requests (SGLang caps a request at the pool's size), where others refuse to start:
+    /// such a cache is a warning (W0070), not an error (E0221).
+    #[serde(default)]
+    pub starts_with_short_cache: bool,
     /// Older releases that account differently, by the version of the server's image: the first
     /// entry whose `version` is above the image's replaces these fields.
     #[serde(default)]

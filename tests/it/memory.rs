@@ -626,3 +626,45 @@ fn a_server_downloading_its_model_needs_room_in_its_cache_directory() {
         Some("150Gi")
     );
 }
+
+/// A KV cache shorter than the context: vLLM refuses to start (E0221), SGLang starts and caps
+/// requests at the pool (W0070); an SGLang pool with nothing in it is still an error.
+#[test]
+fn a_short_cache_stops_vllm_but_only_warns_for_sglang() {
+    let build = |image: &str, runtime: &str, gpu: &str| {
+        let spec = format!(
+            "[app]\nname = \"llm\"\n[serve]\nimage = \"{image}\"\nruntime = \"{runtime}\"\nmodel_name = \"deepseek-ai/DeepSeek-R1-Distill-Qwen-7B\"\nvolumes = [{{ path = \"/cache\", size = \"40Gi\" }}]\n[serve.resources]\nmemory = \"32Gi\"\naccelerator = \"{gpu}\"\n"
+        );
+        let c = compile(
+            &SourceFile::new("llm.toml", spec),
+            &crate::support::catalog(),
+            &Options::default(),
+        );
+        let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.id).collect();
+        (c, codes)
+    };
+    let (_, codes) = build("vllm/vllm-openai:v0.11.0", "vllm", "nvidia-l4");
+    assert!(codes.contains(&"E0221"), "{codes:?}");
+    let (c, codes) = build("lmsysorg/sglang:v0.4.4-cu124", "sglang", "nvidia-l4");
+    assert!(!codes.contains(&"E0221"), "{codes:?}");
+    let w = c
+        .diagnostics
+        .iter()
+        .find(|d| d.code.id == "W0070")
+        .expect("W0070");
+    assert!(
+        w.message
+            .contains("less than one sequence of its 131,072-token context")
+            && w.message
+                .contains("sglang starts, but refuses every request longer"),
+        "{}",
+        w.message
+    );
+    assert_eq!(c.memory[0].verdict, mlspec::memory::Verdict::FewSequences);
+    // The weights alone fill a T4: no pool at all, and SGLang does not start either.
+    let (_, codes) = build("lmsysorg/sglang:v0.4.4-cu124", "sglang", "nvidia-t4");
+    assert!(
+        codes.contains(&"E0220") || codes.contains(&"E0221"),
+        "{codes:?}"
+    );
+}
