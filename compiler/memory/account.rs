@@ -191,14 +191,22 @@ pub fn account(m: &ModelEntry, s: &Setup) -> Account {
         * (s.mlp_activations * mlp_width(m) / tensor
             + s.hidden_activations * f64::from(m.hidden_size));
     // The peak of the profiled step: the forward pass, or the sampler after it (whose logits
-    // outlive the forward pass's intermediates), whichever is larger.
+    // outlive the forward pass's intermediates), whichever is larger. TGI's warmup keeps every
+    // prompt token's logits, larger than any block of the forward pass, in blocks of their own,
+    // and reads the free memory from the driver with the forward's freed blocks still cached
+    // by PyTorch: both count.
     let rows = if s.prefill_logits {
         s.batched_tokens
     } else {
         s.max_sequences.min(s.batched_tokens)
     } as f64;
     let sampler = rows * f64::from(m.vocab_size) * s.sampler_bytes;
-    let activations = (s.batched_tokens as f64 * per_batched_token).max(sampler);
+    let forward = s.batched_tokens as f64 * per_batched_token;
+    let activations = if s.prefill_logits {
+        forward + sampler
+    } else {
+        forward.max(sampler)
+    };
 
     let (budget, kv_cache) = match s.rules {
         Rules::Vllm => {
@@ -356,10 +364,17 @@ mod tests {
         // TGI 3: the wiggle room scales the budget, and the warmup keeps every token's logits.
         t.kv_share = 1.0;
         t.budget_share = 0.9;
+        let forward = {
+            t.prefill_logits = false;
+            t.sampler_bytes = 0.0;
+            account(m, &t).activations
+        };
         t.prefill_logits = true;
         t.sampler_bytes = 4.0;
         let three = account(m, &t);
-        assert_eq!(three.activations, 2048.0 * 128256.0 * 4.0);
+        // The forward pass's blocks and the logits' both count.
+        assert!(forward > 0.0);
+        assert_eq!(three.activations, forward + 2048.0 * 128256.0 * 4.0);
         let rest = 0.9 * 79.22 * GIB - 0.5 * GIB - three.weights - three.activations;
         assert!((three.kv_cache - rest).abs() < 1.0);
     }
