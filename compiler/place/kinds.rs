@@ -20,6 +20,7 @@ use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     LabelSelector, LabelSelectorRequirement, ObjectMeta,
 };
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::admission;
 use super::manifests::Manifest;
@@ -90,13 +91,33 @@ const LWS_WORKER_INDEX: &str = "leaderworkerset.sigs.k8s.io/worker-index";
 
 /// A LeaderWorkerSet: per group a leader (from `leaderTemplate`, else `workerTemplate`) and
 /// `size - 1` workers, a gang; as many groups as `replicas` (or its autoscaler's bounds: the
-/// scale subresource counts groups). A rolling update replaces groups and adds no pods here.
+/// scale subresource counts groups). A rolling update adds `maxSurge` whole groups (the API's
+/// default none, replacing `maxUnavailable`, default 1, at a time), resolved against the groups
+/// as a Deployment's against its replicas.
 fn leader_worker_set(l: &crate::generate::crd::LeaderWorkerSet, ctx: &Context) -> Workload {
     let ns = ns_of(&l.metadata);
     let name = l.metadata.name.clone().unwrap_or_default();
     let t = &l.spec.leader_worker_template;
     let size = count(t.size, 1).max(1);
     let (steady, max) = ctx.replicas("LeaderWorkerSet", &l.metadata, l.spec.replicas);
+    let rolling = l
+        .spec
+        .rollout_strategy
+        .as_ref()
+        .and_then(|r| r.rolling_update_configuration.as_ref());
+    let (surge, unavailable) = fenceposts(
+        Some(
+            rolling
+                .and_then(|r| r.max_surge.as_ref())
+                .unwrap_or(&IntOrString::Int(0)),
+        ),
+        Some(
+            rolling
+                .and_then(|r| r.max_unavailable.as_ref())
+                .unwrap_or(&IntOrString::Int(1)),
+        ),
+        max,
+    );
     let role = |tpl: &PodTemplateSpec, index: &str, per_group: u32| {
         let (mut labels, pod_spec) = template(tpl);
         labels.insert(LWS_NAME.into(), name.clone());
@@ -114,7 +135,7 @@ fn leader_worker_set(l: &crate::generate::crd::LeaderWorkerSet, ctx: &Context) -
             surge_pod: None,
             steady: steady.saturating_mul(per_group),
             max: max.saturating_mul(per_group),
-            surge: 0,
+            surge: surge.saturating_mul(per_group),
         }
     };
     let leader = role(
@@ -131,7 +152,7 @@ fn leader_worker_set(l: &crate::generate::crd::LeaderWorkerSet, ctx: &Context) -
     Workload {
         id: id("LeaderWorkerSet", &l.metadata),
         roles,
-        max_unavailable: 1,
+        max_unavailable: unavailable,
         component: None,
         gang: Some(Gang::Together(share)),
     }

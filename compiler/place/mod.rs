@@ -29,8 +29,7 @@
 //! - messages as each supported version prints them (the taint reason changed in 1.35).
 //!
 //! Not modelled: gang scheduling plugins (a group is placed pod by pod, as the default scheduler
-//! does, and one left half-placed is reported, not rolled back); a LeaderWorkerSet's rolling-update
-//! surge; preemption and priorities (and so the ` preemption: …` tail of a message);
+//! does, and one left half-placed is reported, not rolled back); preemption and priorities (and so the ` preemption: …` tail of a message);
 //! `percentageOfNodesToScore` — from 100 nodes kube-scheduler scores a rotating sample of the
 //! feasible nodes, mlspec all of them; the order kube-scheduler finds nodes in (NodeTree order,
 //! zones interleaved, and its parallel filtering), which breaks its ties — hence the two tie

@@ -1,6 +1,7 @@
 //! The three moments: steady (every workload at its steady replica count), max (every workload
-//! at HPA maxReplicas) and surge (max, then each Deployment's rolling-update surge pods on top),
-//! each a fresh greedy run over a copy of the cluster with the existing pods bound.
+//! at HPA maxReplicas) and surge (max, then each Deployment's rolling-update surge pods and each
+//! LeaderWorkerSet's surge groups on top), each a fresh greedy run over a copy of the cluster
+//! with the existing pods bound.
 //!
 //! Each moment runs twice: with ties between equally scored nodes broken towards the first node
 //! by name, and towards the last. kube-scheduler breaks them by the order in which it found the

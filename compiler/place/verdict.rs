@@ -21,17 +21,25 @@ fn at_max(section: Option<&str>) -> String {
     )
 }
 
-/// How to let a stalled rollout proceed, by the spec section the workload comes from.
-fn at_surge(section: Option<&str>) -> String {
+/// How to let a stalled rollout proceed, by the spec section the workload comes from and its
+/// id (`Kind/namespace/name`).
+fn at_surge(section: Option<&str>, workload: &str) -> String {
+    let group = workload.starts_with("LeaderWorkerSet/");
     let in_place = match section {
         Some(s) if s == "serve" || s.starts_with("servers.") => {
             format!("`[{s}.rollout] max_unavailable = 1`")
         }
+        _ if group => "`rolloutStrategy.rollingUpdateConfiguration.maxUnavailable: 1`".to_string(),
         _ => "`strategy.rollingUpdate.maxUnavailable: 1`".to_string(),
     };
+    let (room, what) = if group {
+        ("a spare group's room for the surge group", "groups")
+    } else {
+        ("a spare node's worth of room for the surge pod", "pods")
+    };
     format!(
-        "keep a spare node's worth of room for the surge pod, or let the rollout replace pods in \
-         place with {in_place}; `mlspec place` prints the whole table"
+        "keep {room}, or let the rollout replace {what} in place with {in_place}; `mlspec place` \
+         prints the whole table"
     )
 }
 
@@ -61,14 +69,14 @@ pub fn diagnostics(report: &Report) -> Diagnostics {
             (
                 surge,
                 "during a rolling update, which would stall",
-                at_surge(component),
+                at_surge(component, &w.workload),
             )
         } else {
             match other(2).filter(|s| report.rollout_stalls && s.unplaced > 0) {
                 Some(s) => (
                     s,
                     "during a rolling update, which would stall when the scheduler breaks ties between equally scored nodes the other way",
-                    at_surge(component),
+                    at_surge(component, &w.workload),
                 ),
                 None => continue,
             }

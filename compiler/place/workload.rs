@@ -23,7 +23,8 @@ pub struct Role {
     pub surge_pod: Option<PodShape>,
     pub steady: u32,
     pub max: u32,
-    /// Extra pods at the peak of a rolling update from `max` (0 for Recreate and non-Deployments).
+    /// Extra pods at the peak of a rolling update from `max` (a Deployment's surge pods, a
+    /// LeaderWorkerSet's surge groups' pods of this role; 0 for Recreate and the other kinds).
     pub surge: u32,
 }
 

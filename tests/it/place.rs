@@ -440,3 +440,34 @@ fn place_speaks_the_target_versions_words() {
         );
     }
 }
+
+/// A LeaderWorkerSet's rolling update adds whole groups (`maxSurge`, the API's default none):
+/// one that cannot start whole stalls the rollout, and the help speaks of groups and the
+/// LeaderWorkerSet's own field.
+#[test]
+fn a_leader_worker_set_surges_whole_groups_and_its_stall_is_explained_in_its_terms() {
+    let dir = "tests/place/gang-lws-surge";
+    let (pools, manifests) = (format!("{dir}/pools.toml"), format!("{dir}/manifests.yaml"));
+    let o = mlspec(
+        &root(),
+        &[
+            "place",
+            "--inventory",
+            &pools,
+            &manifests,
+            "--color",
+            "never",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+    for needed in [
+        "`LeaderWorkerSet/ml/llm` does not fit during a rolling update",
+        "1 of 3 groups cannot start whole",
+        "keep a spare group's room for the surge group",
+        "`rolloutStrategy.rollingUpdateConfiguration.maxUnavailable: 1`",
+    ] {
+        assert!(err.contains(needed), "{needed}: {err}");
+    }
+    assert!(!err.contains("LeaderWorkerSet/ml/small"), "{err}");
+}
