@@ -636,7 +636,7 @@ fn self_download(
     let need = account::download(&found.entry);
     let volume = bytes(&size)?;
     if need > volume {
-        let want = (need * 1.1 / report::GIB).ceil();
+        let want = room_for(need);
         let resized = s
             .container
             .volumes
@@ -673,6 +673,12 @@ fn self_download(
         bytes: need,
         volume: Some((size, volume)),
     })
+}
+
+/// The volume size E0222's help suggests for a checkpoint of `need` bytes: a tenth more, in
+/// whole GiB, for the download's partial files and the rest of the repository.
+fn room_for(need: f64) -> f64 {
+    (need * 1.1 / report::GIB).ceil()
 }
 
 /// The checkpoint's size against the volume it is downloaded into (E0222).
@@ -722,7 +728,7 @@ fn download(
         } else {
             format!("{path}.model.cache.size")
         };
-        let want = (need * 1.1 / report::GIB).ceil();
+        let want = room_for(need);
         d.push(
             Diagnostic::new(
                 &codes::E0222,
