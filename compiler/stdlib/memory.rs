@@ -108,6 +108,7 @@ pub struct Older {
     pub parallel_overhead: Option<String>,
     pub kv_share: Option<f64>,
     pub budget_share: Option<f64>,
+    pub prefill_logits: Option<bool>,
 }
 
 impl RuntimeMemory {
@@ -145,6 +146,9 @@ impl RuntimeMemory {
             }
             if let Some(b) = old.budget_share {
                 out.budget_share = Some(b);
+            }
+            if let Some(p) = old.prefill_logits {
+                out.prefill_logits = p;
             }
         }
         out
@@ -531,6 +535,10 @@ mod tests {
         assert_eq!(prefill(&[1, 0, 0]), Some(4096.0));
         assert_eq!(prefill(&[2, 2, 0]), Some(4145.0));
         assert_eq!(prefill(&[3, 0, 0]), Some(4096.0));
+        // The prompt's log-probabilities of the warmup: kept before 3.0, dropped since.
+        let logits = |v: Option<&[u64]>| tgi.for_version(v).prefill_logits;
+        assert!(logits(Some(&[1, 0, 0])) && logits(Some(&[2, 4, 0])));
+        assert!(!logits(Some(&[3, 0, 0])) && !logits(None));
     }
 
     #[test]
