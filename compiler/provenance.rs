@@ -643,11 +643,17 @@ impl Context<'_> {
             Defaults("resources") if self.extra => Some("stdlib defaults containers".to_string()),
             Defaults(table) => Some(format!("stdlib defaults {table}")),
             Waiver => {
+                // The workload's own waiver, else the app's.
                 let value = self.doc.pointer(pointer)?.as_str()?;
                 let (id, _) = value.split_once('=')?;
-                self.table_has("waivers", id)
-                    .then(|| self.spec_line("waivers"))
-                    .flatten()
+                let own = format!("{}.waivers", self.section);
+                [own.as_str(), "waivers"]
+                    .into_iter()
+                    .find(|t| self.table_has(t, id))
+                    .and_then(|t| {
+                        self.spec_line(&format!("{t}.{id}"))
+                            .or_else(|| self.spec_line(t))
+                    })
             }
             SidecarPort => {
                 let item = pointer::item(pointer, "ports")?;

@@ -404,3 +404,43 @@ pub struct Schedule {
     pub failed_history: i32,
     pub suspend: bool,
 }
+
+/// The waivers a workload's objects carry: the app's, then the workload's own; a check both
+/// name keeps its place among the app's with the workload's reason.
+pub fn waivers_of(app: &[(String, String)], own: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = app
+        .iter()
+        .map(|(id, why)| {
+            let why = own.iter().find(|(o, _)| o == id).map_or(why, |(_, w)| w);
+            (id.clone(), why.clone())
+        })
+        .collect();
+    out.extend(
+        own.iter()
+            .filter(|(id, _)| !app.iter().any(|(a, _)| a == id))
+            .cloned(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::waivers_of;
+
+    #[test]
+    fn a_workloads_waivers_follow_the_apps_and_replace_a_reason_they_share() {
+        let pair = |id: &str, why: &str| (id.to_string(), why.to_string());
+        let app = [pair("CKV_K8S_35", "env"), pair("CKV_K8S_43", "app")];
+        let own = [pair("CKV_K8S_38", "token"), pair("CKV_K8S_43", "own")];
+        assert_eq!(
+            waivers_of(&app, &own),
+            [
+                pair("CKV_K8S_35", "env"),
+                pair("CKV_K8S_43", "own"),
+                pair("CKV_K8S_38", "token")
+            ]
+        );
+        assert_eq!(waivers_of(&app, &[]), app);
+        assert_eq!(waivers_of(&[], &own), own);
+    }
+}

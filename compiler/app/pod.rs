@@ -14,6 +14,8 @@ pub struct Workload {
     /// `app.kubernetes.io/component`.
     pub component: String,
     pub pod: Pod,
+    /// The workload's own `waivers` (check ID, reason), beside the app's.
+    pub waivers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

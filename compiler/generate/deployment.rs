@@ -87,7 +87,7 @@ pub fn generate(app: &App, s: &Server) -> Deployment {
     };
 
     Deployment {
-        metadata: labels::workload_meta(app, &w.name, &w.component),
+        metadata: labels::workload_meta(app, w),
         spec: Some(DeploymentSpec {
             replicas: replicas(s),
             revision_history_limit: Some(s.revision_history_limit),

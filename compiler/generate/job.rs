@@ -52,7 +52,7 @@ pub fn job(app: &App, b: &Batch) -> Option<Job> {
     }
     let w = &b.workload;
     Some(Job {
-        metadata: queued(labels::workload_meta(app, &w.name, &w.component), b),
+        metadata: queued(labels::workload_meta(app, w), b),
         spec: Some(job_spec(app, b)),
         ..Default::default()
     })
@@ -62,7 +62,7 @@ pub fn cron_job(app: &App, b: &Batch) -> Option<CronJob> {
     let s = b.schedule.as_ref()?;
     let w = &b.workload;
     Some(CronJob {
-        metadata: labels::workload_meta(app, &w.name, &w.component),
+        metadata: labels::workload_meta(app, w),
         spec: Some(CronJobSpec {
             schedule: s.cron.clone(),
             time_zone: s.timezone.clone(),

@@ -57,7 +57,7 @@ pub fn generate(app: &App, b: &Batch) -> Option<JobSet> {
         ..Default::default()
     };
     Some(JobSet {
-        metadata: job::queued(labels::workload_meta(app, &w.name, &w.component), b),
+        metadata: job::queued(labels::workload_meta(app, w), b),
         spec: JobSetSpec {
             failure_policy: Some(JobSetFailurePolicy {
                 max_restarts: Some(b.backoff_limit),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
-use crate::app::App;
+use crate::app::{App, Workload};
 
 /// The app a pod belongs to: its `[app] name`.
 pub const INSTANCE: &str = "app.kubernetes.io/instance";
@@ -59,12 +59,14 @@ pub fn meta(app: &App, name: &str, workload_name: &str, component: &str) -> Obje
 }
 
 /// Metadata of an object that runs pods (Deployment, Job, CronJob): also carries the spec's
-/// `[waivers]` as checkov's own suppression annotations, `checkov.io/skipN: ID=reason`.
-pub fn workload_meta(app: &App, name: &str, component: &str) -> ObjectMeta {
-    let mut m = meta(app, name, name, component);
-    if !app.waivers.is_empty() {
+/// `[waivers]` and the workload's own as checkov's suppression annotations,
+/// `checkov.io/skipN: ID=reason`.
+pub fn workload_meta(app: &App, w: &Workload) -> ObjectMeta {
+    let mut m = meta(app, &w.name, &w.name, &w.component);
+    let waivers = crate::app::waivers_of(&app.waivers, &w.waivers);
+    if !waivers.is_empty() {
         let annotations = m.annotations.get_or_insert_with(Default::default);
-        for (i, (check, reason)) in app.waivers.iter().enumerate() {
+        for (i, (check, reason)) in waivers.iter().enumerate() {
             annotations.insert(
                 format!("checkov.io/skip{}", i + 1),
                 format!("{check}={reason}"),

@@ -56,7 +56,7 @@ pub fn generate(app: &App, s: &Server) -> Option<LeaderWorkerSet> {
         },
     };
     Some(LeaderWorkerSet {
-        metadata: labels::workload_meta(app, &w.name, &w.component),
+        metadata: labels::workload_meta(app, w),
         spec: LeaderWorkerSetSpec {
             leader_worker_template: LeaderWorkerTemplate {
                 leader_template: Some(deployment::template(app, s)),

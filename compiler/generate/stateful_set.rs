@@ -42,7 +42,7 @@ pub fn generate(app: &App, s: &Server) -> Option<StatefulSet> {
         })
         .collect();
     Some(StatefulSet {
-        metadata: labels::workload_meta(app, &w.name, &w.component),
+        metadata: labels::workload_meta(app, w),
         spec: Some(StatefulSetSpec {
             replicas: deployment::replicas(s),
             revision_history_limit: Some(s.revision_history_limit),

@@ -3,6 +3,7 @@
 use crate::diagnostics::lint::{Level, Levels, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics, codes};
 use crate::spec::Spec;
+use crate::spec::read::Pairs;
 use crate::values::suggest::suggest;
 
 /// The spec's lint levels; `file` names the spec in "denied by `[lint]` in app.toml".
@@ -83,10 +84,11 @@ fn is_check_id(s: &str) -> bool {
     digits.is_some_and(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The waivers as (check ID, reason), each reported as W0008 so the exception stays visible.
-pub fn waivers(d: &mut Diagnostics, spec: &Spec) -> Vec<(String, String)> {
+/// The waivers of the table at `path` (`waivers`, `servers.router.waivers`) as (check ID,
+/// reason), each reported as W0008 so the exception stays visible.
+pub fn waivers(d: &mut Diagnostics, path: &str, table: &Pairs) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (key, reason) in &spec.waivers {
+    for (key, reason) in table {
         if !is_check_id(&key.v) {
             let upper = key.v.to_ascii_uppercase();
             let help = if is_check_id(&upper) {
@@ -97,7 +99,7 @@ pub fn waivers(d: &mut Diagnostics, spec: &Spec) -> Vec<(String, String)> {
             d.push(
                 Diagnostic::new(
                     &codes::E0131,
-                    format!("`waivers.{}` is not a checkov check ID", key.v),
+                    format!("`{path}.{}` is not a checkov check ID", key.v),
                 )
                 .at(key.span, "not a check ID")
                 .help(help),
@@ -122,7 +124,7 @@ pub fn waivers(d: &mut Diagnostics, spec: &Spec) -> Vec<(String, String)> {
                 format!("`{}` is waived: {why}", key.v),
             )
             .at(key.span, "exception")
-            .help("the waiver is written into each workload as a `checkov.io/skip` annotation; allow `waived-check` to silence this"),
+            .help(format!("the waiver is written as a `checkov.io/skip` annotation on {}; allow `waived-check` to silence this", if path == "waivers" { "every workload".to_string() } else { format!("`{}`'s objects", path.trim_end_matches(".waivers")) })),
         );
         out.push((key.v.clone(), why.to_string()));
     }

@@ -168,8 +168,20 @@ pub fn resolve(spec: &Spec, catalog: &Catalog) -> (Option<App>, Diagnostics) {
         &routed,
         &batch_paths,
     );
-    let waivers = lint::waivers(&mut d, spec);
-    check::annotations_fit(&mut d, &a.annotations, &annotations, &waivers);
+    let waivers = lint::waivers(&mut d, "waivers", &spec.waivers);
+    // The most a workload carries: the app's waivers with its own.
+    let widest = servers
+        .iter()
+        .map(|s| &s.workload)
+        .chain(batches.iter().map(|b| &b.workload))
+        .map(|w| crate::app::waivers_of(&waivers, &w.waivers))
+        .max_by_key(|w| {
+            w.iter()
+                .map(|(id, why)| id.len() + why.len())
+                .sum::<usize>()
+        })
+        .unwrap_or_else(|| waivers.clone());
+    check::annotations_fit(&mut d, &a.annotations, &annotations, &widest);
     let app = App {
         waivers,
         create_namespace: a.create_namespace.as_ref().is_some_and(|c| c.v),

@@ -34,6 +34,11 @@ pub struct Container {
     /// Where the model's files come from: `{ uri = "hf://org/name@revision" }`, `gs://`,
     /// `s3://` (downloaded by an init container) or `pvc://CLAIM/PATH` (mounted).
     pub model: Option<super::model::Model>,
+    /// Scanner checks waived for this workload's pods only, beside the app's `[waivers]`
+    /// (whose reason it replaces for a check both name): checkov check ID → the reason,
+    /// written as a `checkov.io/skipN` annotation on its objects and reported as W0008.
+    #[schemars(with = "Option<crate::schema::Waivers>")]
+    pub waivers: Pairs,
     /// `Always` (default) re-checks the registry at each start, so the pull secret is checked
     /// too; `IfNotPresent` (a node's cached image, W0030) or `Never` (a preloaded one, W0030).
     #[schemars(extend("enum" = crate::resolve::pod::PULL_POLICIES))]
@@ -106,6 +111,7 @@ impl Container {
                 super::pod::ExtraContainer::read(f, d)
             }),
             pod_annotations: f.pairs(d, "pod_annotations").unwrap_or_default(),
+            waivers: f.pairs(d, "waivers").unwrap_or_default(),
         }
     }
 }

@@ -465,6 +465,64 @@ fn waivers_become_checkov_annotations() {
     assert_eq!(stderr(&o).matches("warning[W0008]").count(), 2);
 }
 
+/// A workload's own `waivers` reach its objects only, beside the app's; for a check both name,
+/// the workload's reason wins there. A bad ID is E0131 at its own path.
+#[test]
+fn a_workloads_waivers_reach_its_objects_only() {
+    let dir = tmp();
+    let text = r#"[app]
+name = "shop"
+
+[servers.api]
+image = "registry.example.com/api:1.0@sha256:4f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19"
+scaling = { replicas = 2 }
+
+[servers.api.waivers]
+CKV_K8S_38 = "the API watches pods"
+CKV_K8S_43 = "the API's own reason"
+
+[jobs.index]
+image = "registry.example.com/index:1.0@sha256:4f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19"
+deadline = "1h"
+
+[waivers]
+CKV_K8S_43 = "tags are immutable in our registry"
+"#;
+    std::fs::write(dir.path().join("app.toml"), text).expect("write");
+    let o = mlspec(dir.path(), &["build", "app.toml", "--annotate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let doc = |kind: &str| {
+        out.split("\n---\n")
+            .find(|d| d.contains(&format!("kind: {kind}\n")))
+            .unwrap_or_else(|| panic!("no {kind}: {out}"))
+            .to_string()
+    };
+    let (api, job) = (doc("Deployment"), doc("Job"));
+    assert!(
+        api.contains("checkov.io/skip1: CKV_K8S_43=the API's own reason  # app.toml:10")
+            && api.contains("checkov.io/skip2: CKV_K8S_38=the API watches pods  # app.toml:9"),
+        "{api}"
+    );
+    assert!(
+        job.contains(
+            "checkov.io/skip1: CKV_K8S_43=tags are immutable in our registry  # app.toml:17"
+        ) && !job.contains("CKV_K8S_38"),
+        "{job}"
+    );
+    assert_eq!(stderr(&o).matches("warning[W0008]").count(), 3);
+
+    let bad = text.replace("CKV_K8S_38 =", "ckv_k8s_38 =");
+    std::fs::write(dir.path().join("app.toml"), bad).expect("write");
+    let o = mlspec(dir.path(), &["check", "app.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`servers.api.waivers.ckv_k8s_38` is not a checkov check ID"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn k8s_version_picks_the_schemas_and_refuses_unsupported_ones() {
     let same: Vec<String> = ["1.33", "v1.35", "1.37.1"]

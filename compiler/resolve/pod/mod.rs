@@ -329,7 +329,9 @@ pub fn resolve(
         .flatten()
         .filter_map(|s| check::subdomain_name(d, &id.key("pull_secrets"), s))
         .collect();
+    let waivers = super::lint::waivers(d, &id.key("waivers"), &c.waivers);
     Workload {
+        waivers,
         name: id.name.clone(),
         component: id.component,
         pod: Pod {
