@@ -140,7 +140,7 @@ pub static ALL: &[Relaxation] = &[
     Relaxation {
         code: &codes::W0026,
         weakening: "a `hostPath` volume",
-        keys: &["volumes"],
+        keys: &["volumes.host_path"],
         checks: &["CKV_K8S_27", "PSS HostPath Volumes"],
         help: "a node path gives the pod the node's files and ties it to one node; use a PersistentVolumeClaim, a ConfigMap, an emptyDir, or the platform's CSI driver or device plugin instead, and allow this warning only where the platform documents the path",
         test: Test::Pod(host_path),
@@ -737,7 +737,7 @@ mod tests {
             (&codes::W0024, "service_account.token"),
             (&codes::W0025, "resources.requests.memory"),
             (&codes::W0025, "resources.requests.ephemeral_storage"),
-            (&codes::W0026, "volumes"),
+            (&codes::W0026, "volumes.host_path"),
             (&codes::W0030, "pull_policy"),
         ];
         for (code, key) in keys {
