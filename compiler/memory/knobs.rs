@@ -50,6 +50,31 @@ pub fn flag_value(
     found
 }
 
+/// Whether a switch `knob` is on: one of its flags given alone (or `=true`), the last one
+/// winning, else its variable set to a true value (`true`, `1`, `yes`, `on`), as clap reads a
+/// boolean flag and its environment variable.
+pub fn switch(knob: &Knob, args: &[String], env: &BTreeMap<String, String>) -> bool {
+    let truthy = |v: &str| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on");
+    let mut on = None;
+    for a in args {
+        for flag in &knob.flags {
+            if a == flag {
+                on = Some(true);
+            } else if let Some((name, v)) = a.split_once('=')
+                && name == flag
+            {
+                on = Some(truthy(v));
+            }
+        }
+    }
+    on.unwrap_or_else(|| {
+        knob.env
+            .as_ref()
+            .and_then(|var| env.get(var))
+            .is_some_and(|v| truthy(v))
+    })
+}
+
 /// What the server's `args` and `env` set `knob` to; `spec` gives the spans.
 pub fn read(
     knob: &Knob,
@@ -90,6 +115,46 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_switch_is_a_flag_alone_or_a_true_variable() {
+        let knob = Knob {
+            flags: args(&["--enable-prefill-logprobs"]),
+            env: Some("ENABLE_PREFILL_LOGPROBS".into()),
+            ..Knob::default()
+        };
+        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(switch(
+            &knob,
+            &args(&["--enable-prefill-logprobs"]),
+            &env(&[])
+        ));
+        assert!(switch(
+            &knob,
+            &args(&["--port", "80"]),
+            &env(&[("ENABLE_PREFILL_LOGPROBS", "TRUE")])
+        ));
+        assert!(!switch(
+            &knob,
+            &args(&["--enable-prefill-logprobs=false"]),
+            &env(&[("ENABLE_PREFILL_LOGPROBS", "1")])
+        ));
+        assert!(!switch(
+            &knob,
+            &args(&[]),
+            &env(&[("ENABLE_PREFILL_LOGPROBS", "0")])
+        ));
+        assert!(!switch(
+            &knob,
+            &args(&["--enable-prefill-logprobs-x"]),
+            &env(&[])
+        ));
     }
 
     #[test]

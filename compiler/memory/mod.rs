@@ -119,10 +119,10 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn get(&self, knob: &Knob) -> Option<knobs::Set> {
-        // Only literal values: a variable from a Secret or a field is not known at build time.
-        let env: BTreeMap<String, String> = self
-            .w
+    /// The main container's literal variables: one from a Secret or a field is not known at
+    /// build time.
+    fn env(&self) -> BTreeMap<String, String> {
+        self.w
             .pod
             .main
             .env
@@ -131,14 +131,22 @@ impl Reader<'_> {
                 EnvValue::Literal(v) => Some((e.name.clone(), v.clone())),
                 _ => None,
             })
-            .collect();
+            .collect()
+    }
+
+    fn get(&self, knob: &Knob) -> Option<knobs::Set> {
         knobs::read(
             knob,
             &self.w.pod.main.args,
-            &env,
+            &self.env(),
             &self.s.container,
             self.underscores,
         )
+    }
+
+    /// Whether the switch `knob` is on.
+    fn switch(&self, knob: &Knob) -> bool {
+        knobs::switch(knob, &self.w.pod.main.args, &self.env())
     }
 }
 
@@ -493,7 +501,10 @@ pub fn server_memory(
         mlp_activations: m.mlp_activations,
         hidden_activations: m.hidden_activations,
         sampler_bytes: m.sampler_bytes,
-        prefill_logits: m.prefill_logits,
+        prefill_logits: m.prefill_logits
+            || m.prefill_logits_switch
+                .as_ref()
+                .is_some_and(|k| reader.switch(k)),
         kv_share: m.kv_share.unwrap_or(1.0),
         budget_share: m.budget_share.unwrap_or(1.0),
         windowed: m.windowed,

@@ -70,6 +70,9 @@ pub struct RuntimeMemory {
     /// tokens.
     #[serde(default)]
     pub prefill_logits: bool,
+    /// A switch that turns `prefill_logits` on (TGI 3's `--enable-prefill-logprobs`): a flag
+    /// given alone, or its variable set true.
+    pub prefill_logits_switch: Option<Knob>,
     /// `--quantization` values → bits per weight of the linear layers (scales included).
     #[serde(default)]
     pub quantizations: BTreeMap<String, f64>,

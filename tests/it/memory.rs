@@ -668,3 +668,27 @@ fn a_short_cache_stops_vllm_but_only_warns_for_sglang() {
         "{codes:?}"
     );
 }
+
+/// TGI 3 holds the warmup prompt's logits only with `--enable-prefill-logprobs` (or its
+/// variable): then the KV cache is smaller by them.
+#[test]
+fn tgi_3_counts_the_prompt_logits_only_when_asked_to_keep_them() {
+    let tokens = |extra: &str| {
+        let spec = format!(
+            "[app]\nname = \"llm\"\n[serve]\nimage = \"ghcr.io/huggingface/text-generation-inference:3.0.1\"\nruntime = \"tgi\"\nmodel_name = \"meta-llama/Llama-3.1-8B-Instruct\"\n{extra}volumes = [{{ path = \"/data\", size = \"40Gi\" }}]\n[serve.resources]\nmemory = \"32Gi\"\naccelerator = \"nvidia-l4\"\n"
+        );
+        let c = compile(
+            &SourceFile::new("llm.toml", spec),
+            &crate::support::catalog(),
+            &Options::default(),
+        );
+        let a = c.memory.first().expect("an account");
+        (a.account.tokens, a.account.activations)
+    };
+    let (plain, forward) = tokens("");
+    let (flag, with_logits) = tokens("args = [\"--enable-prefill-logprobs\"]\n");
+    let (var, _) = tokens("env = { ENABLE_PREFILL_LOGPROBS = \"true\" }\n");
+    // 4,096 prompt tokens × 128,256 vocabulary entries × (2 + 2) bytes.
+    assert_eq!(with_logits - forward, 4096.0 * 128256.0 * 4.0);
+    assert!(flag < plain && flag == var, "{plain} {flag} {var}");
+}
