@@ -87,6 +87,10 @@ fn is_check_id(s: &str) -> bool {
 /// The waivers of the table at `path` (`waivers`, `servers.router.waivers`) as (check ID,
 /// reason), each reported as W0008 so the exception stays visible.
 pub fn waivers(d: &mut Diagnostics, path: &str, table: &Pairs) -> Vec<(String, String)> {
+    let whom = match path.strip_suffix(".waivers") {
+        Some(section) => format!("`{section}`'s objects"),
+        None => "every workload".to_string(),
+    };
     let mut out = Vec::new();
     for (key, reason) in table {
         if !is_check_id(&key.v) {
@@ -124,7 +128,7 @@ pub fn waivers(d: &mut Diagnostics, path: &str, table: &Pairs) -> Vec<(String, S
                 format!("`{}` is waived: {why}", key.v),
             )
             .at(key.span, "exception")
-            .help(format!("the waiver is written as a `checkov.io/skip` annotation on {}; allow `waived-check` to silence this", if path == "waivers" { "every workload".to_string() } else { format!("`{}`'s objects", path.trim_end_matches(".waivers")) })),
+            .help(format!("the waiver is written as a `checkov.io/skip` annotation on {whom}; allow `waived-check` to silence this")),
         );
         out.push((key.v.clone(), why.to_string()));
     }
