@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{PodAffinityTerm, PodSpec, Toleration};
+use k8s_openapi::api::core::v1::{PodAffinityTerm, PodSpec, Toleration, WeightedPodAffinityTerm};
 use k8s_openapi::api::node::v1::RuntimeClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
 
@@ -36,36 +36,33 @@ pub fn admit(
     }
     default_toleration_seconds(&mut spec.tolerations);
     if let Some(affinity) = spec.affinity.as_mut() {
-        let required = |p: Option<&mut Vec<PodAffinityTerm>>| {
-            for t in p.into_iter().flatten() {
+        // Required and preferred terms alike, of affinity and anti-affinity.
+        let merge = |required: Option<&mut Vec<PodAffinityTerm>>,
+                     preferred: Option<&mut Vec<WeightedPodAffinityTerm>>| {
+            let preferred = preferred.into_iter().flatten();
+            let terms = required
+                .into_iter()
+                .flatten()
+                .chain(preferred.map(|w| &mut w.pod_affinity_term));
+            for t in terms {
                 merge_label_keys(t, labels);
             }
         };
         if let Some(a) = affinity.pod_affinity.as_mut() {
-            required(
+            merge(
                 a.required_during_scheduling_ignored_during_execution
                     .as_mut(),
+                a.preferred_during_scheduling_ignored_during_execution
+                    .as_mut(),
             );
-            for w in a
-                .preferred_during_scheduling_ignored_during_execution
-                .iter_mut()
-                .flatten()
-            {
-                merge_label_keys(&mut w.pod_affinity_term, labels);
-            }
         }
         if let Some(a) = affinity.pod_anti_affinity.as_mut() {
-            required(
+            merge(
                 a.required_during_scheduling_ignored_during_execution
                     .as_mut(),
+                a.preferred_during_scheduling_ignored_during_execution
+                    .as_mut(),
             );
-            for w in a
-                .preferred_during_scheduling_ignored_during_execution
-                .iter_mut()
-                .flatten()
-            {
-                merge_label_keys(&mut w.pod_affinity_term, labels);
-            }
         }
     }
 }

@@ -45,13 +45,7 @@ fn workload<'a>(m: &'a Manifest, ctx: &Context) -> Option<(Workload, &'a ObjectM
             let ns = ns_of(&p.metadata);
             let labels = p.metadata.labels.clone().unwrap_or_default();
             let spec = p.spec.clone().unwrap_or_default();
-            let role = Role {
-                pod: admitted(&ns, &labels, spec, None, ctx),
-                surge_pod: None,
-                steady: 1,
-                max: 1,
-                surge: 0,
-            };
+            let role = Role::fixed(admitted(&ns, &labels, spec, None, ctx), 1, 1);
             let w = Workload::single(id("Pod", &p.metadata), role, 1);
             (w, &p.metadata)
         }
@@ -181,13 +175,11 @@ fn job_set(j: &crate::generate::crd::JobSet, ctx: &Context) -> Workload {
             labels.insert(k.into(), v.into());
         }
         let n = jobs.saturating_mul(pods);
-        roles.push(Role {
-            pod: admitted(&ns, &labels, pod_spec, None, ctx),
-            surge_pod: None,
-            steady: n,
-            max: n,
-            surge: 0,
-        });
+        roles.push(Role::fixed(
+            admitted(&ns, &labels, pod_spec, None, ctx),
+            n,
+            n,
+        ));
         sizes.push(pods);
     }
     Workload {
@@ -257,13 +249,11 @@ fn replica_set(rs: &ReplicaSet, ctx: &Context) -> Workload {
     let spec = rs.spec.clone().unwrap_or_default();
     let (steady, max) = ctx.replicas("ReplicaSet", &rs.metadata, spec.replicas);
     let (labels, pod_spec) = spec.template.as_ref().map(template).unwrap_or_default();
-    let role = Role {
-        pod: admitted(&ns, &labels, pod_spec, Some(&spec.selector), ctx),
-        surge_pod: None,
+    let role = Role::fixed(
+        admitted(&ns, &labels, pod_spec, Some(&spec.selector), ctx),
         steady,
         max,
-        surge: 0,
-    };
+    );
     Workload::single(id("ReplicaSet", &rs.metadata), role, 1)
 }
 
@@ -281,13 +271,11 @@ fn stateful_set(s: &StatefulSet, ctx: &Context) -> Workload {
             safe_encode(fnv1a(&text))
         ),
     );
-    let role = Role {
-        pod: admitted(&ns, &labels, pod_spec, Some(&spec.selector), ctx),
-        surge_pod: None,
+    let role = Role::fixed(
+        admitted(&ns, &labels, pod_spec, Some(&spec.selector), ctx),
         steady,
         max,
-        surge: 0,
-    };
+    );
     Workload::single(id("StatefulSet", &s.metadata), role, 1)
 }
 
@@ -310,13 +298,7 @@ fn job(kind: &str, meta: &ObjectMeta, name: &str, spec: &JobSpec, ctx: &Context)
     ] {
         labels.insert(k.into(), v.into());
     }
-    let role = Role {
-        pod: admitted(&ns, &labels, pod_spec, None, ctx),
-        surge_pod: None,
-        steady: n,
-        max: n,
-        surge: 0,
-    };
+    let role = Role::fixed(admitted(&ns, &labels, pod_spec, None, ctx), n, n);
     Workload::single(id(kind, meta), role, 1)
 }
 

@@ -29,6 +29,17 @@ pub struct Role {
 }
 
 impl Role {
+    /// A role a rolling update adds no pods to.
+    pub fn fixed(pod: PodShape, steady: u32, max: u32) -> Self {
+        Role {
+            pod,
+            surge_pod: None,
+            steady,
+            max,
+            surge: 0,
+        }
+    }
+
     pub fn surge_shape(&self) -> &PodShape {
         self.surge_pod.as_ref().unwrap_or(&self.pod)
     }

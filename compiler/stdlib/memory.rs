@@ -353,38 +353,36 @@ pub fn runtime_problems(name: &str, r: &Runtime) -> Vec<Problem> {
             );
         }
     }
-    if m.multimodal_fraction
-        .is_some_and(|s| !(s > 0.0 && s <= 1.0))
-    {
-        problem(
+    // Shares, in the rules and in every older release's.
+    let older =
+        |pick: fn(&Older) -> Option<f64>| m.before.iter().filter_map(pick).collect::<Vec<_>>();
+    let shares: [(&str, Vec<f64>, &str); 3] = [
+        (
             "multimodal_fraction",
-            "must be above 0 and at most 1".into(),
+            m.multimodal_fraction.into_iter().collect(),
             "SGLang keeps 0.95 of its share for multimodal models",
-        );
-    }
-    let shares = |pick: fn(&Older) -> Option<f64>| m.before.iter().filter_map(pick);
-    let bad = |s: f64| !(s > 0.0 && s <= 1.0);
-    if m.kv_share
-        .into_iter()
-        .chain(shares(|o| o.kv_share))
-        .any(bad)
-    {
-        problem(
+        ),
+        (
             "kv_share",
-            "must be above 0 and at most 1".into(),
+            m.kv_share
+                .into_iter()
+                .chain(older(|o| o.kv_share))
+                .collect(),
             "TGI 2's wiggle room keeps 0.95 of what is left",
-        );
-    }
-    if m.budget_share
-        .into_iter()
-        .chain(shares(|o| o.budget_share))
-        .any(bad)
-    {
-        problem(
+        ),
+        (
             "budget_share",
-            "must be above 0 and at most 1".into(),
+            m.budget_share
+                .into_iter()
+                .chain(older(|o| o.budget_share))
+                .collect(),
             "TGI 3's TGI_WIGGLE_ROOM is 0.9",
-        );
+        ),
+    ];
+    for (key, values, example) in shares {
+        if values.iter().any(|&s| !(s > 0.0 && s <= 1.0)) {
+            problem(key, "must be above 0 and at most 1".into(), example);
+        }
     }
     for (key, table) in [
         ("quantizations", &m.quantizations),
