@@ -132,8 +132,9 @@ pub fn compile(source: &SourceFile, catalog: &Catalog, options: &Options) -> Com
                 build(&target, other, other_app, &mut found);
             } else {
                 // What this overlay would put in the bundle, checked too (a secret in its args).
-                let docs = verify::documents(&document::documents(&generate::generate(other_app)));
-                found.extend(verify::strings::check(&tree.merged(Some(name)), &docs));
+                let docs = document::documents(&generate::generate(other_app));
+                let values = docs.iter().map(|d| &d.value);
+                found.extend(verify::strings::check(&tree.merged(Some(name)), values));
             }
         }
         for d in found {
@@ -223,8 +224,7 @@ fn build(
         }
     }
     let tree = target.tree.merged(target.env);
-    let values = verify::documents(&docs);
-    let leaks = verify::strings::check(&tree, &values);
+    let leaks = verify::strings::check(&tree, docs.iter().map(|d| &d.value));
     let failed = leaks.has_errors();
     diagnostics.extend(leaks);
     if failed {

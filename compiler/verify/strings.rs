@@ -17,7 +17,7 @@ use crate::spec::tree::{Node, Value as TomlValue};
 use crate::values::secret::looks_like_secret;
 
 /// The findings over `docs` (the objects' JSON), at spans of the spec tree `root`.
-pub fn check(root: &Node, docs: &[Value]) -> Diagnostics {
+pub fn check<'a>(root: &Node, docs: impl IntoIterator<Item = &'a Value>) -> Diagnostics {
     let mut out = Diagnostics::default();
     for doc in docs {
         let mut walk = Walk {
