@@ -27,12 +27,18 @@ pub struct Verdict {
     pub affinity_raw: i64,
 }
 
+/// The static verdicts: per node class, or per node for a pod that names nodes (nodeName,
+/// hostname selectors, matchFields), whose nodes of one class may differ.
+#[derive(Debug, Clone)]
+enum Verdicts {
+    PerClass(Vec<Verdict>),
+    PerNode(Vec<Verdict>),
+}
+
 /// What is known about a workload's pod before any run.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    per_class: Vec<Verdict>,
-    /// Set when the pod names nodes (nodeName, hostname selectors, matchFields).
-    per_node: Option<Vec<Verdict>>,
+    verdicts: Verdicts,
     pub pre_filter: PreFilter,
     /// Whether any node holds one of the pod's images (else ImageLocality scores 0 everywhere).
     pub images: bool,
@@ -55,45 +61,43 @@ impl Prepared {
         version: KubeVersion,
         images: &Images,
     ) -> Self {
-        let per_class = cluster
-            .classes
-            .iter()
-            .map(|&i| verdict_of(&cluster.nodes[i], pod, version))
-            .collect();
         let pre_filter = node_affinity::pre_filter(pod);
-        let per_node = node_affinity::names_nodes(pod).then(|| {
-            cluster
-                .nodes
-                .iter()
-                .map(|n| {
-                    let mut v = verdict_of(n, pod, version);
-                    if let PreFilter::Named(names) = &pre_filter
-                        && !names.contains(&n.name)
-                    {
-                        v.reason = Some(NOT_NAMED.to_string());
-                    }
-                    v
-                })
-                .collect()
-        });
+        let verdicts = if node_affinity::names_nodes(pod) {
+            let per_node = cluster.nodes.iter().map(|n| {
+                let mut v = verdict_of(n, pod, version);
+                if let PreFilter::Named(names) = &pre_filter
+                    && !names.contains(&n.name)
+                {
+                    v.reason = Some(NOT_NAMED.to_string());
+                }
+                v
+            });
+            Verdicts::PerNode(per_node.collect())
+        } else {
+            let per_class = cluster.classes.iter();
+            Verdicts::PerClass(
+                per_class
+                    .map(|&i| verdict_of(&cluster.nodes[i], pod, version))
+                    .collect(),
+            )
+        };
         Prepared {
-            per_class,
-            per_node,
+            verdicts,
             pre_filter,
             images: images.any(&pod.images),
         }
     }
 
     pub fn verdict(&self, cluster: &Cluster<'_>, node: usize) -> &Verdict {
-        match &self.per_node {
-            Some(v) => &v[node],
-            None => &self.per_class[cluster.class_of[node] as usize],
+        match &self.verdicts {
+            Verdicts::PerNode(v) => &v[node],
+            Verdicts::PerClass(v) => &v[cluster.class_of[node] as usize],
         }
     }
 
     /// Whether nodes of one class may differ in their verdicts.
     pub fn per_node(&self) -> bool {
-        self.per_node.is_some()
+        matches!(self.verdicts, Verdicts::PerNode(_))
     }
 }
 
