@@ -74,7 +74,7 @@ pub struct Report {
     pub moments: [Tally; 3],
     /// Per moment, set when its outcome depends on tie-breaking.
     pub ties: [Option<Tie>; 3],
-    /// A surge pod could not fit while its Deployment's maxUnavailable is 0.
+    /// A surge pod could not fit while its Deployment's (or LeaderWorkerSet's) maxUnavailable is 0.
     pub rollout_stalls: bool,
     pub workloads: Vec<WorkloadReport>,
     /// Per node, at max: resource → requested / allocatable.
